@@ -1,0 +1,285 @@
+#!/usr/bin/python3
+"""Generate the end-to-end test fixtures: ONNX models with random weights and
+random batch-norm statistics, an input, and PyTorch's output for it.
+
+usage: gen_test_models.py OUTDIR [--quick]
+
+For each fixture NAME it writes NAME.onnx, NAME.input.npy (float32 NCHW) and
+NAME.output.npy (PyTorch's output, float32).  Fixtures that must fail to load
+(unsupported operators and attributes) have no .input.npy.  Everything is
+seeded, so runs are reproducible.  Needs Debian's python3-torch,
+python3-torchvision and python3-onnx (run with /usr/bin/python3).
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+
+
+# ---- CIFAR ResNets (He et al. 2015, section 4.2) ----------------------------
+
+class LambdaLayer(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+class CifarBlock(nn.Module):
+    """BasicBlock with option A (subsample + zero channel padding) or option
+    B (1x1 projection) shortcuts, as in the trained checkpoints."""
+
+    def __init__(self, inp, planes, stride, option):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inp, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or inp != planes:
+            if option == "A":
+                p = planes // 4
+                self.shortcut = LambdaLayer(
+                    lambda x: F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, p, p), "constant", 0))
+            else:
+                self.shortcut = nn.Sequential(
+                    nn.Conv2d(inp, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + self.shortcut(x))
+
+
+class CifarResNet(nn.Module):
+    def __init__(self, n, option="A", classes=10, widths=(16, 32, 64)):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, widths[0], 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(widths[0])
+        layers, inp = [], widths[0]
+        for i, w in enumerate(widths):
+            for j in range(n):
+                layers.append(CifarBlock(inp, w, 2 if (i > 0 and j == 0) else 1, option))
+                inp = w
+        self.layers = nn.Sequential(*layers)
+        self.linear = nn.Linear(inp, classes)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.layers(out)
+        out = F.avg_pool2d(out, int(out.size()[3]))
+        out = out.view(out.size(0), -1)
+        return self.linear(out)
+
+
+# ---- pre-activation ResNet (He et al. 2016): BN -> ReLU -> Conv --------------
+
+class PreActBlock(nn.Module):
+    def __init__(self, inp, planes, stride):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(inp)
+        self.conv1 = nn.Conv2d(inp, planes, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.shortcut = None
+        if stride != 1 or inp != planes:
+            self.shortcut = nn.Conv2d(inp, planes, 1, stride, bias=False)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(x))
+        sc = self.shortcut(out) if self.shortcut is not None else x
+        out = self.conv1(out)
+        out = self.conv2(F.relu(self.bn2(out)))
+        return out + sc
+
+
+class PreActResNet(nn.Module):
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        self.layers = nn.Sequential(PreActBlock(16, 16, 1), PreActBlock(16, 32, 2),
+                                    PreActBlock(32, 64, 2))
+        self.bn = nn.BatchNorm2d(64)
+        self.fc = nn.Linear(64, classes)
+
+    def forward(self, x):
+        out = self.layers(self.conv1(x))
+        out = F.relu(self.bn(out))
+        out = F.adaptive_avg_pool2d(out, 1)
+        return self.fc(torch.flatten(out, 1))
+
+
+# ---- the 10-class ResNet-18 of the tutorial in ../shared/seed ----------------
+
+class SeedBasicBlock(nn.Module):
+    expansion = 1
+
+    def __init__(self, inplanes, planes, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or inplanes != planes:
+            self.shortcut = nn.Sequential(nn.Conv2d(inplanes, planes, 1, stride, bias=False),
+                                          nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        out += self.shortcut(x)
+        return F.relu(out)
+
+
+class SeedResNet18(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.in_planes = 64
+        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.layer1 = self._make_layer(64, 2, 1)
+        self.layer2 = self._make_layer(128, 2, 2)
+        self.layer3 = self._make_layer(256, 2, 2)
+        self.layer4 = self._make_layer(512, 2, 2)
+        self.fc = nn.Linear(512, 10)
+
+    def _make_layer(self, planes, n, stride):
+        layers = []
+        for s in [stride] + [1] * (n - 1):
+            layers.append(SeedBasicBlock(self.in_planes, planes, s))
+            self.in_planes = planes
+        return nn.Sequential(*layers)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = F.max_pool2d(out, [3, 3], stride=2, padding=1)
+        out = self.layer4(self.layer3(self.layer2(self.layer1(out))))
+        out = F.avg_pool2d(out, 4)
+        out = out.view(out.size(0), -1)
+        return self.fc(out)
+
+
+# ---- models that must be rejected -------------------------------------------
+
+class Grouped(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 8, 3, padding=1, groups=2)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+class Dilated(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=2, dilation=2)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+class UnsupportedOp(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+
+    def forward(self, x):
+        return torch.sigmoid(self.conv(x))
+
+
+def randomize_bn(model, gen):
+    """Random running statistics and affine parameters, so that folding BN is
+    actually tested; the last BN of each residual branch gets a small gamma
+    to keep deep random nets numerically tame."""
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            c = m.num_features
+            m.running_mean.copy_(torch.randn(c, generator=gen) * 0.2)
+            m.running_var.copy_(torch.rand(c, generator=gen) + 0.5)
+            m.weight.data.copy_(torch.rand(c, generator=gen) * 0.6 + 0.4)
+            m.bias.data.copy_(torch.randn(c, generator=gen) * 0.1)
+    for name, m in model.named_modules():
+        last_bn = getattr(m, "bn3", None) or (getattr(m, "bn2", None)
+                                              if not isinstance(m, PreActBlock) else None)
+        if last_bn is not None and hasattr(m, "conv2"):
+            last_bn.weight.data.mul_(0.3)
+
+
+def export(outdir, name, make, shape, opset, seed, dynamic=True, reference=True):
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    model = make()
+    with torch.no_grad():
+        randomize_bn(model, gen)
+    model.eval()
+    x = torch.randn(*shape, generator=gen)
+    path = os.path.join(outdir, name + ".onnx")
+    kwargs = {}
+    if dynamic:
+        kwargs["dynamic_axes"] = {"input": {0: "batch"}, "output": {0: "batch"}}
+    torch.onnx.export(model, x, path, opset_version=opset, input_names=["input"],
+                      output_names=["output"], do_constant_folding=True, **kwargs)
+    if reference:
+        with torch.no_grad():
+            y = model(x)
+        np.save(os.path.join(outdir, name + ".input.npy"), x.numpy().astype("<f4"))
+        np.save(os.path.join(outdir, name + ".output.npy"), y.numpy().astype("<f4"))
+    print("wrote", path, tuple(shape), "opset", opset, flush=True)
+
+
+def tv(name, **kw):
+    return getattr(torchvision.models, name)(weights=None, **kw)
+
+
+# name -> (model factory, input shape, opset, seed, quick)
+FIXTURES = {
+    "cifar_resnet20_optA": (lambda: CifarResNet(3, "A"), (1, 3, 32, 32), 11, 1, True),
+    "cifar_resnet20_optA_b2": (lambda: CifarResNet(3, "A"), (2, 3, 32, 32), 13, 2, True),
+    "cifar_resnet14_optB": (lambda: CifarResNet(2, "B"), (1, 3, 32, 32), 9, 3, True),
+    "cifar_resnet8_optB_odd": (lambda: CifarResNet(1, "B", classes=7, widths=(12, 24, 40)),
+                               (1, 3, 40, 40), 17, 4, True),
+    "preact_resnet": (lambda: PreActResNet(), (2, 3, 36, 28), 13, 5, True),
+    "seed_resnet18": (lambda: SeedResNet18(), (1, 3, 128, 128), 11, 6, True),
+    "resnet18": (lambda: tv("resnet18"), (1, 3, 224, 224), 13, 7, True),
+    "resnet18_b2_odd": (lambda: tv("resnet18"), (2, 3, 97, 131), 14, 8, True),
+    "resnet34": (lambda: tv("resnet34"), (1, 3, 64, 64), 12, 9, False),
+    "resnet50": (lambda: tv("resnet50"), (1, 3, 224, 224), 13, 10, False),
+    "resnet101": (lambda: tv("resnet101"), (1, 3, 96, 96), 15, 11, False),
+    "resnet152": (lambda: tv("resnet152"), (1, 3, 64, 80), 16, 12, False),
+    "wide_resnet50_2": (lambda: tv("wide_resnet50_2"), (1, 3, 96, 96), 17, 13, False),
+}
+
+BROKEN = {
+    "bad_grouped_conv": (Grouped, (1, 4, 8, 8)),
+    "bad_dilated_conv": (Dilated, (1, 3, 8, 8)),
+    "bad_sigmoid": (UnsupportedOp, (1, 3, 8, 8)),
+}
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    outdir = sys.argv[1]
+    quick = "--quick" in sys.argv[2:]
+    os.makedirs(outdir, exist_ok=True)
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    for name, (make, shape, opset, seed, in_quick) in FIXTURES.items():
+        if quick and not in_quick:
+            continue
+        export(outdir, name, make, shape, opset, seed)
+    for name, (make, shape) in BROKEN.items():
+        export(outdir, name, make, shape, 13, 99, reference=False)
+    with open(os.path.join(outdir, "fixtures.stamp"), "w") as f:
+        f.write("\n".join(n for n, v in FIXTURES.items() if not quick or v[4]) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,436 @@
+/* The graph IR: shape inference and the fusion passes.
+ *
+ * Fusion moves a producer into its single consumer's slot ("absorbs" it), so
+ * a fused convolution runs where the last of the ops it replaces ran: a
+ * residual add fused into conv2 therefore still runs after the shortcut
+ * branch that produces its second operand. */
+#include <string.h>
+#include "ocl-private.h"
+
+OclGraph *
+ocl_graph_new (void)
+{
+  OclGraph *g = g_new0 (OclGraph, 1);
+
+  g->values = g_array_new (FALSE, TRUE, sizeof (OclValue));
+  g->nodes = g_array_new (FALSE, TRUE, sizeof (OclNode));
+  g->input = g->output = -1;
+  return g;
+}
+
+static void
+node_clear (OclNode * n)
+{
+  g_free (n->name);
+  g_free (n->weight);
+  g_free (n->bias);
+  g_free (n->scale);
+  g_free (n->shift);
+}
+
+void
+ocl_graph_free (OclGraph * g)
+{
+  if (g == NULL)
+    return;
+  for (guint i = 0; i < g->nodes->len; i++)
+    node_clear (OCL_NODE (g, i));
+  for (guint i = 0; i < g->values->len; i++)
+    g_free (OCL_VALUE (g, i)->name);
+  g_array_unref (g->nodes);
+  g_array_unref (g->values);
+  g_free (g);
+}
+
+int
+ocl_graph_add_value (OclGraph * g, const char *name, int rank, int n, int c,
+    int h, int w)
+{
+  OclValue v = { g_strdup (name), rank, n, c, h, w, -1, -1 };
+
+  g_array_append_val (g->values, v);
+  return g->values->len - 1;
+}
+
+int
+ocl_graph_add_node (OclGraph * g, OclOpType op, const char *name,
+    const char *onnx_op)
+{
+  OclNode n = { 0 };
+
+  n.op = op;
+  n.name = g_strdup (name);
+  n.onnx_op = onnx_op;
+  n.out = -1;
+  n.residual = -1;
+  n.res_stride = 1;
+  n.sh = n.sw = 1;
+  g_array_append_val (g->nodes, n);
+  return g->nodes->len - 1;
+}
+
+static int
+pool_out (int in, int pad0, int pad1, int k, int s, gboolean ceil_mode)
+{
+  int span = in + pad0 + pad1 - k;
+  int o;
+
+  if (span < 0)
+    return 0;
+  o = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+  /* The last window must start inside the input or its leading pad. */
+  if (ceil_mode && (o - 1) * s >= in + pad0)
+    o--;
+  return o;
+}
+
+#define SHAPE_ERROR(...) \
+  G_STMT_START { \
+    g_autofree char *msg_ = g_strdup_printf (__VA_ARGS__); \
+    g_set_error (error, OCL_ERROR, OCL_ERROR_SHAPE, "node '%s' (%s): %s", \
+        node->name, node->onnx_op, msg_); \
+    return FALSE; \
+  } G_STMT_END
+
+gboolean
+ocl_graph_infer_node (OclGraph * g, int idx, const char *out_name,
+    GError ** error)
+{
+  OclNode *node = OCL_NODE (g, idx);
+  OclValue x = *OCL_VALUE (g, node->in[0]);
+  OclValue o = x;
+  int v;
+
+  switch (node->op) {
+    case OCL_OP_CONV:
+      if (x.c != node->ic)
+        SHAPE_ERROR ("expects %d input channels, its input has %d", node->ic,
+            x.c);
+      o.c = node->oc;
+      o.h = pool_out (x.h, node->pt, node->pb, node->kh, node->sh, FALSE);
+      o.w = pool_out (x.w, node->pl, node->pr, node->kw, node->sw, FALSE);
+      if (o.h <= 0 || o.w <= 0)
+        SHAPE_ERROR ("its input (%dx%d) is smaller than the %dx%d kernel",
+            x.h, x.w, node->kh, node->kw);
+      break;
+    case OCL_OP_MAXPOOL:
+    case OCL_OP_AVGPOOL:
+      if (x.rank != 4)
+        SHAPE_ERROR ("needs a 4-D input");
+      o.h = pool_out (x.h, node->pt, node->pb, node->kh, node->sh,
+          node->ceil_mode);
+      o.w = pool_out (x.w, node->pl, node->pr, node->kw, node->sw,
+          node->ceil_mode);
+      if (o.h <= 0 || o.w <= 0)
+        SHAPE_ERROR ("its input (%dx%d) is smaller than the %dx%d window",
+            x.h, x.w, node->kh, node->kw);
+      break;
+    case OCL_OP_AFFINE:
+      if (x.c != node->oc)
+        SHAPE_ERROR ("has %d channels of parameters, its input has %d",
+            node->oc, x.c);
+      break;
+    case OCL_OP_RELU:
+      break;
+    case OCL_OP_GLOBALAVGPOOL:
+      if (x.rank != 4)
+        SHAPE_ERROR ("needs a 4-D input");
+      o.h = o.w = 1;
+      break;
+    case OCL_OP_ADD:{
+      OclValue *y = OCL_VALUE (g, node->in[1]);
+      if (y->rank != x.rank || y->n != x.n || y->c != x.c || y->h != x.h
+          || y->w != x.w)
+        SHAPE_ERROR ("operands of different shapes (%dx%dx%dx%d and "
+            "%dx%dx%dx%d) are not supported", x.n, x.c, x.h, x.w, y->n, y->c,
+            y->h, y->w);
+      break;
+    }
+    case OCL_OP_FLATTEN:
+      o.rank = 2;
+      o.c = x.c * x.h * x.w;
+      o.h = o.w = 1;
+      break;
+    case OCL_OP_PAD:
+      o.c = x.c + node->pads[1] + node->pads[5];
+      o.h = x.h + node->pads[2] + node->pads[6];
+      o.w = x.w + node->pads[3] + node->pads[7];
+      break;
+    case OCL_OP_SLICE:
+      o.c = node->sizes[1];
+      o.h = node->sizes[2];
+      o.w = node->sizes[3];
+      if (o.c <= 0 || o.h <= 0 || o.w <= 0)
+        SHAPE_ERROR ("the slice is empty");
+      break;
+    case OCL_OP_SOFTMAX:
+      if (x.h * x.w != 1)
+        SHAPE_ERROR ("softmax is supported over the channels of an N x K "
+            "tensor only");
+      break;
+  }
+  v = ocl_graph_add_value (g, out_name, o.rank, o.n, o.c, o.h, o.w);
+  node = OCL_NODE (g, idx);
+  node->out = v;
+  OCL_VALUE (g, v)->producer = idx;
+  return TRUE;
+}
+
+int *
+ocl_graph_count_uses (const OclGraph * g)
+{
+  int *uses = g_new0 (int, g->values->len);
+
+  for (guint i = 0; i < g->nodes->len; i++) {
+    const OclNode *n = &g_array_index (g->nodes, OclNode, i);
+    if (n->dead)
+      continue;
+    for (int k = 0; k < n->n_in; k++)
+      uses[n->in[k]]++;
+    if (n->residual >= 0)
+      uses[n->residual]++;
+  }
+  if (g->output >= 0)
+    uses[g->output]++;
+  return uses;
+}
+
+/* The live node producing value @v, or NULL for the graph input. */
+static OclNode *
+producer (OclGraph * g, int v)
+{
+  int p = OCL_VALUE (g, v)->producer;
+  return p < 0 ? NULL : OCL_NODE (g, p);
+}
+
+/* Moves node @from into the slot of node @to, which it replaces: the moved
+ * node keeps its own name and inputs and takes over @to's output. */
+static void
+absorb (OclGraph * g, int from, int to)
+{
+  OclNode *src = OCL_NODE (g, from);
+  OclNode *dst = OCL_NODE (g, to);
+  int out = dst->out;
+
+  node_clear (dst);
+  *dst = *src;
+  dst->out = out;
+  OCL_VALUE (g, out)->producer = to;
+  memset (src, 0, sizeof (*src));
+  src->dead = TRUE;
+  src->out = -1;
+}
+
+static gboolean
+is_conv_without_epilogue (OclNode * p)
+{
+  return p && p->op == OCL_OP_CONV && !p->relu && p->residual < 0;
+}
+
+/* Zero spatial Pad → Conv: widen the convolution's padding. */
+static gboolean
+fuse_pad_conv (OclGraph * g, int i, const int *uses)
+{
+  OclNode *n = OCL_NODE (g, i);
+  OclNode *p = producer (g, n->in[0]);
+  int pi;
+
+  if (n->op != OCL_OP_CONV || !p || p->op != OCL_OP_PAD || uses[p->out] != 1
+      || p->pad_value != 0.0f || p->pads[0] || p->pads[1] || p->pads[4]
+      || p->pads[5])
+    return FALSE;
+  pi = OCL_VALUE (g, n->in[0])->producer;
+  n->pt += p->pads[2];
+  n->pl += p->pads[3];
+  n->pb += p->pads[6];
+  n->pr += p->pads[7];
+  n->in[0] = p->in[0];
+  node_clear (p);
+  memset (p, 0, sizeof (*p));
+  OCL_NODE (g, pi)->dead = TRUE;
+  return TRUE;
+}
+
+/* Conv → BatchNorm (or a per-channel affine): scale the weights, shift the
+ * bias.  Exact up to float rounding: BN(conv(x)) = s·(W*x + b) + t. */
+static gboolean
+fuse_affine_into_conv (OclGraph * g, int i, const int *uses)
+{
+  OclNode *n = OCL_NODE (g, i);
+  OclNode *p = producer (g, n->in[0]);
+  gsize per_oc;
+
+  if (n->op != OCL_OP_AFFINE || n->relu || !is_conv_without_epilogue (p)
+      || uses[p->out] != 1)
+    return FALSE;
+  per_oc = (gsize) p->ic * p->kh * p->kw;
+  if (p->bias == NULL)
+    p->bias = g_new0 (float, p->oc);
+  for (int oc = 0; oc < p->oc; oc++) {
+    float s = n->scale ? n->scale[oc] : 1.0f;
+    float t = n->shift ? n->shift[oc] : 0.0f;
+    for (gsize k = 0; k < per_oc; k++)
+      p->weight[oc * per_oc + k] *= s;
+    p->bias[oc] = p->bias[oc] * s + t;
+  }
+  absorb (g, OCL_VALUE (g, n->in[0])->producer, i);
+  return TRUE;
+}
+
+/* Flatten of an HxW map → fully connected: an HxW convolution over the map,
+ * whose weight layout [oc][c][h][w] is the FC's [oc][c*H*W + h*W + w]. */
+static gboolean
+fuse_flatten_fc (OclGraph * g, int i, const int *uses)
+{
+  OclNode *n = OCL_NODE (g, i);
+  OclNode *p = producer (g, n->in[0]);
+  OclValue *x;
+
+  if (n->op != OCL_OP_CONV || n->kh != 1 || n->kw != 1 || n->pt || n->pl
+      || n->pb || n->pr || !p || p->op != OCL_OP_FLATTEN
+      || uses[p->out] != 1)
+    return FALSE;
+  x = OCL_VALUE (g, p->in[0]);
+  n->ic = x->c;
+  n->kh = x->h;
+  n->kw = x->w;
+  n->in[0] = p->in[0];
+  {
+    int pi = OCL_VALUE (g, p->out)->producer;
+    node_clear (p);
+    memset (p, 0, sizeof (*p));
+    OCL_NODE (g, pi)->dead = TRUE;
+  }
+  return TRUE;
+}
+
+/* Resolves @v to a view of another value when it is Pad(channels only,
+ * zeros) of Slice(H and W by one stride from 0) — CIFAR option A. */
+static int
+residual_view (OclGraph * g, int v, const int *uses, int *stride, int *coff)
+{
+  OclNode *pad = producer (g, v);
+  OclNode *sl;
+  OclValue *src;
+  int s;
+
+  *stride = 1;
+  *coff = 0;
+  if (!pad || pad->op != OCL_OP_PAD || uses[v] != 1 || pad->pad_value != 0.0f
+      || pad->pads[0] || pad->pads[2] || pad->pads[3] || pad->pads[4]
+      || pad->pads[6] || pad->pads[7])
+    return v;
+  sl = producer (g, pad->in[0]);
+  if (!sl || sl->op != OCL_OP_SLICE || uses[pad->in[0]] != 1)
+    return v;
+  src = OCL_VALUE (g, sl->in[0]);
+  s = sl->steps[2];
+  if (sl->steps[3] != s || sl->starts[1] || sl->steps[1] != 1
+      || sl->sizes[1] != src->c || sl->starts[2] || sl->starts[3]
+      || sl->sizes[2] != (src->h + s - 1) / s
+      || sl->sizes[3] != (src->w + s - 1) / s)
+    return v;
+  *stride = s;
+  *coff = pad->pads[1];
+  v = sl->in[0];
+  sl->dead = TRUE;
+  pad->dead = TRUE;
+  return v;
+}
+
+/* Add: into the convolution producing either operand (the epilogue adds
+ * the other), else a standalone add that still reads option-A views. */
+static gboolean
+fuse_add (OclGraph * g, int i, const int *uses)
+{
+  OclNode *n = OCL_NODE (g, i);
+
+  if (n->op != OCL_OP_ADD || n->residual >= 0)
+    return FALSE;
+  for (int k = 0; k < 2; k++) {
+    int a = n->in[k], b = n->in[1 - k];
+    OclNode *p = producer (g, a);
+    int stride, coff, pi;
+
+    if (!is_conv_without_epilogue (p) || uses[a] != 1 || b == a)
+      continue;
+    pi = OCL_VALUE (g, a)->producer;
+    b = residual_view (g, b, uses, &stride, &coff);
+    p = OCL_NODE (g, pi);
+    p->residual = b;
+    p->res_stride = stride;
+    p->res_coff = coff;
+    absorb (g, pi, i);
+    return TRUE;
+  }
+  {
+    int stride, coff;
+    int b = residual_view (g, n->in[1], uses, &stride, &coff);
+    n = OCL_NODE (g, i);
+    n->residual = b;
+    n->res_stride = stride;
+    n->res_coff = coff;
+    n->n_in = 1;
+  }
+  return TRUE;
+}
+
+static gboolean
+fuse_relu (OclGraph * g, int i, const int *uses)
+{
+  OclNode *n = OCL_NODE (g, i);
+  OclNode *p = producer (g, n->in[0]);
+
+  if (n->op != OCL_OP_RELU || !p || uses[p->out] != 1 || p->relu
+      || !(p->op == OCL_OP_CONV || p->op == OCL_OP_AFFINE
+          || p->op == OCL_OP_ADD))
+    return FALSE;
+  p->relu = TRUE;
+  absorb (g, OCL_VALUE (g, n->in[0])->producer, i);
+  return TRUE;
+}
+
+typedef gboolean (*FusePass) (OclGraph * g, int i, const int *uses);
+
+void
+ocl_graph_fuse (OclGraph * g)
+{
+  static const FusePass passes[] = {
+    fuse_pad_conv, fuse_affine_into_conv, fuse_flatten_fc, fuse_add,
+    fuse_relu,
+  };
+
+  for (guint p = 0; p < G_N_ELEMENTS (passes); p++) {
+    for (guint i = 0; i < g->nodes->len; i++) {
+      int *uses;
+      gboolean changed;
+
+      if (OCL_NODE (g, i)->dead)
+        continue;
+      uses = ocl_graph_count_uses (g);
+      changed = passes[p] (g, i, uses);
+      g_free (uses);
+      (void) changed;
+    }
+  }
+  ocl_graph_compact (g);
+}
+
+void
+ocl_graph_compact (OclGraph * g)
+{
+  guint j = 0;
+
+  for (guint i = 0; i < g->nodes->len; i++) {
+    OclNode *n = OCL_NODE (g, i);
+    if (n->dead) {
+      node_clear (n);
+      continue;
+    }
+    if (i != j)
+      *OCL_NODE (g, j) = *n;
+    OCL_VALUE (g, OCL_NODE (g, j)->out)->producer = j;
+    j++;
+  }
+  g_array_set_size (g->nodes, j);
+}

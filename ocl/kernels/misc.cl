@@ -1,0 +1,155 @@
+/* Element-wise, pooling, layout and softmax kernels on NHWC activations.
+ * One work-item per output element (channel fastest, so neighbouring
+ * work-items touch neighbouring floats) unless stated otherwise. */
+
+/* NCHW input tensor -> NHWC.  NDRange (C, W, N*H). */
+__kernel void
+nchw_to_nhwc (__global const float *in, __global float *out, int C, int H,
+    int W)
+{
+  int c = get_global_id (0), x = get_global_id (1), nh = get_global_id (2);
+  int n = nh / H, y = nh % H;
+  out[((size_t) nh * W + x) * C + c] = in[(((size_t) n * C + c) * H + y) * W + x];
+}
+
+/* y = x * scale[c] + shift[c], optionally ReLU.  scale/shift may be a
+ * 1-element dummy when flags say absent.  NDRange (total elements).
+ * flags: bit 0 ReLU, bit 1 has scale, bit 2 has shift. */
+__kernel void
+affine_nhwc (__global const float *in, __global const float *scale,
+    __global const float *shift, __global float *out, int C, int flags)
+{
+  size_t i = get_global_id (0);
+  int c = i % C;
+  float v = in[i];
+  if (flags & 2)
+    v *= scale[c];
+  if (flags & 4)
+    v += shift[c];
+  if (flags & 1)
+    v = fmax (v, 0.0f);
+  out[i] = v;
+}
+
+/* out = a + view(res), optionally ReLU; the view is as in conv2d_nhwc's
+ * residual: res[n, y*RS, x*RS, c - RCO], 0 outside [0, RC).
+ * NDRange (C, W, N*H) of the output. */
+__kernel void
+add_nhwc (__global const float *a, __global const float *res,
+    __global float *out, int C, int H, int W, int RC, int RH, int RW, int RS,
+    int RCO, int relu)
+{
+  int c = get_global_id (0), x = get_global_id (1), nh = get_global_id (2);
+  int n = nh / H, y = nh % H;
+  size_t o = ((size_t) nh * W + x) * C + c;
+  int rc = c - RCO;
+  float v = a[o];
+  if (rc >= 0 && rc < RC)
+    v += res[(((size_t) n * RH + y * RS) * RW + x * RS) * RC + rc];
+  out[o] = relu ? fmax (v, 0.0f) : v;
+}
+
+/* Pad and Slice as one strided copy: out[n,y,x,c] =
+ *   in[n, SH0 + (y-PH)*TH, SW0 + (x-PW)*TW, SC0 + (c-PC)*TC]
+ * when (y-PH, x-PW, c-PC) lies inside the view (VH, VW, VC), else value.
+ * NDRange (C, W, N*H) of the output. */
+__kernel void
+copy_view_nhwc (__global const float *in, __global float *out,
+    int C, int H, int W, int IC, int IH, int IW,
+    int PC, int PH, int PW, int SC0, int SH0, int SW0,
+    int TC, int TH, int TW, int VC, int VH, int VW, float value)
+{
+  int c = get_global_id (0), x = get_global_id (1), nh = get_global_id (2);
+  int n = nh / H, y = nh % H;
+  int vc = c - PC, vy = y - PH, vx = x - PW;
+  float v = value;
+  if (vc >= 0 && vc < VC && vy >= 0 && vy < VH && vx >= 0 && vx < VW)
+    v = in[(((size_t) n * IH + SH0 + vy * TH) * IW + SW0 + vx * TW) * IC
+        + SC0 + vc * TC];
+  out[((size_t) nh * W + x) * C + c] = v;
+}
+
+/* NDRange (C, OW, N*OH).  Padding never wins a max. */
+__kernel void
+maxpool_nhwc (__global const float *in, __global float *out, int C, int IH,
+    int IW, int OH, int OW, int KH, int KW, int SH, int SW, int PT, int PL,
+    int relu)
+{
+  int c = get_global_id (0), ox = get_global_id (1), nh = get_global_id (2);
+  int n = nh / OH, oy = nh % OH;
+  int y0 = oy * SH - PT, x0 = ox * SW - PL;
+  float m = -INFINITY;
+  for (int y = max (y0, 0); y < min (y0 + KH, IH); y++)
+    for (int x = max (x0, 0); x < min (x0 + KW, IW); x++)
+      m = fmax (m, in[(((size_t) n * IH + y) * IW + x) * C + c]);
+  out[((size_t) nh * OW + ox) * C + c] = relu ? fmax (m, 0.0f) : m;
+}
+
+/* NDRange (C, OW, N*OH).  With count_include_pad the divisor counts the
+ * padded area (clipped to the padded input, as ceil_mode windows may
+ * overhang), else only the real pixels. */
+__kernel void
+avgpool_nhwc (__global const float *in, __global float *out, int C, int IH,
+    int IW, int OH, int OW, int KH, int KW, int SH, int SW, int PT, int PL,
+    int PB, int PR, int count_include_pad)
+{
+  int c = get_global_id (0), ox = get_global_id (1), nh = get_global_id (2);
+  int n = nh / OH, oy = nh % OH;
+  int y0 = oy * SH - PT, x0 = ox * SW - PL;
+  int ya = max (y0, 0), yb = min (y0 + KH, IH);
+  int xa = max (x0, 0), xb = min (x0 + KW, IW);
+  float s = 0.0f;
+  int cnt;
+  for (int y = ya; y < yb; y++)
+    for (int x = xa; x < xb; x++)
+      s += in[(((size_t) n * IH + y) * IW + x) * C + c];
+  if (count_include_pad)
+    cnt = (min (y0 + KH, IH + PB) - y0) * (min (x0 + KW, IW + PR) - x0);
+  else
+    cnt = (yb - ya) * (xb - xa);
+  out[((size_t) nh * OW + ox) * C + c] = cnt > 0 ? s / cnt : 0.0f;
+}
+
+/* NDRange (C, N).  Output [N][C]. */
+__kernel void
+global_avgpool_nhwc (__global const float *in, __global float *out, int C,
+    int HW)
+{
+  int c = get_global_id (0), n = get_global_id (1);
+  __global const float *p = in + (size_t) n * HW * C + c;
+  float s = 0.0f;
+  for (int i = 0; i < HW; i++)
+    s += p[(size_t) i * C];
+  out[(size_t) n * C + c] = s / HW;
+}
+
+/* NHWC [N][H][W][C] -> [N][C*H*W] in NCHW order (ONNX Flatten).
+ * NDRange (C, W, N*H). */
+__kernel void
+flatten_nhwc (__global const float *in, __global float *out, int C, int H,
+    int W)
+{
+  int c = get_global_id (0), x = get_global_id (1), nh = get_global_id (2);
+  int n = nh / H, y = nh % H;
+  out[(size_t) n * C * H * W + ((size_t) c * H + y) * W + x] =
+      in[((size_t) nh * W + x) * C + c];
+}
+
+/* Row-wise softmax of [N][K], max-subtracted.  NDRange (N). */
+__kernel void
+softmax_rows (__global const float *in, __global float *out, int K)
+{
+  size_t n = get_global_id (0);
+  __global const float *x = in + n * K;
+  __global float *y = out + n * K;
+  float m = -INFINITY, s = 0.0f;
+  for (int k = 0; k < K; k++)
+    m = fmax (m, x[k]);
+  for (int k = 0; k < K; k++) {
+    float e = exp (x[k] - m);
+    y[k] = e;
+    s += e;
+  }
+  for (int k = 0; k < K; k++)
+    y[k] /= s;
+}

@@ -1,0 +1,754 @@
+/* Compiling the fused graph into a plan of kernel launches, and running it.
+ *
+ * Every value lives on the device channels-last.  Buffers are allocated
+ * once: values whose lifetimes do not overlap share a buffer (greedy, best
+ * fit, sized to the largest tenant).  Kernel arguments are set once at
+ * compile time; a run writes the input, enqueues every step and waits once,
+ * on the read of the output. */
+#include <string.h>
+#include "ocl-private.h"
+
+typedef struct {
+  cl_kernel kernel;
+  cl_uint dim;
+  size_t gws[3];
+  char *desc;
+  char *node;
+  double flops;
+  double ms;
+} OclStep;
+
+struct _OclNet {
+  OclContext *ctx;
+  cl_command_queue queue;
+  OclGraph *g;
+  GArray *steps;                /* OclStep */
+  GPtrArray *mems;              /* every cl_mem we own */
+  cl_mem input_nchw;
+  cl_mem *value_mem;            /* per value index (aliases resolved) */
+  gsize in_size, out_size;
+  int out_rank;
+  gint64 out_dims[4];
+  gboolean profiling;
+  guint64 n_params, macs, device_bytes, weight_bytes;
+  float *host_out;              /* NHWC staging for 4-D outputs */
+};
+
+static int
+root_of (const OclGraph * g, int v)
+{
+  int a = g_array_index (g->values, OclValue, v).alias;
+  return a >= 0 ? a : v;
+}
+
+static void
+mem_release (gpointer m)
+{
+  clReleaseMemObject (m);
+}
+
+static cl_mem
+create_buffer (OclNet * net, gsize bytes, const void *data, GError ** error)
+{
+  cl_int err;
+  cl_mem m = clCreateBuffer (net->ctx->context, CL_MEM_READ_WRITE |
+      (data ? CL_MEM_COPY_HOST_PTR : 0), MAX (bytes, 16), (void *) data,
+      &err);
+
+  if (m == NULL) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "allocating %"
+        G_GSIZE_FORMAT " bytes of device memory failed: %s", bytes,
+        ocl_cl_error_string (err));
+    return NULL;
+  }
+  g_ptr_array_add (net->mems, m);
+  net->device_bytes += MAX (bytes, 16);
+  return m;
+}
+
+/* ---- steps --------------------------------------------------------------- */
+
+typedef struct {
+  OclNet *net;
+  cl_kernel k;
+  cl_uint arg;
+  cl_int err;
+} Args;
+
+static void
+arg_mem (Args * a, cl_mem m)
+{
+  if (a->err == CL_SUCCESS)
+    a->err = clSetKernelArg (a->k, a->arg, sizeof (cl_mem), &m);
+  a->arg++;
+}
+
+static void
+arg_int (Args * a, int v)
+{
+  cl_int x = v;
+  if (a->err == CL_SUCCESS)
+    a->err = clSetKernelArg (a->k, a->arg, sizeof (x), &x);
+  a->arg++;
+}
+
+static void
+arg_float (Args * a, float v)
+{
+  if (a->err == CL_SUCCESS)
+    a->err = clSetKernelArg (a->k, a->arg, sizeof (v), &v);
+  a->arg++;
+}
+
+static gboolean
+step_begin (OclNet * net, Args * a, const char *file, const char *options,
+    const char *kernel, GError ** error)
+{
+  cl_program prog = ocl_context_get_program (net->ctx, file, options, error);
+  cl_int err;
+
+  if (prog == NULL)
+    return FALSE;
+  a->net = net;
+  a->arg = 0;
+  a->err = CL_SUCCESS;
+  a->k = clCreateKernel (prog, kernel, &err);
+  if (a->k == NULL)
+    return ocl_set_cl_error (error, err, kernel);
+  return TRUE;
+}
+
+/* Appends the step; takes @desc. */
+static gboolean
+step_end (OclNet * net, Args * a, const OclNode * node, char *desc,
+    double flops, cl_uint dim, size_t g0, size_t g1, size_t g2,
+    GError ** error)
+{
+  OclStep s = { 0 };
+
+  if (a->err != CL_SUCCESS) {
+    clReleaseKernel (a->k);
+    g_free (desc);
+    return ocl_set_cl_error (error, a->err, "clSetKernelArg");
+  }
+  s.kernel = a->k;
+  s.dim = dim;
+  s.gws[0] = g0;
+  s.gws[1] = g1;
+  s.gws[2] = g2;
+  s.desc = desc;
+  s.node = g_strdup (node ? node->name : "(input)");
+  s.flops = flops;
+  g_array_append_val (net->steps, s);
+  return TRUE;
+}
+
+/* Pixels per work-item: the widest tile (<= 8) that wastes least of a row. */
+static int
+choose_px (int ow)
+{
+  int best = 1;
+  double best_eff = 0.0;
+
+  for (int px = MIN (8, ow); px >= 1; px--) {
+    int tiles = (ow + px - 1) / px;
+    double eff = (double) ow / (tiles * px);
+    if (eff > best_eff + 1e-9) {
+      best_eff = eff;
+      best = px;
+    }
+  }
+  return best;
+}
+
+static gboolean
+add_conv (OclNet * net, const OclNode * n, GError ** error)
+{
+  OclGraph *g = net->g;
+  const OclValue *x = OCL_VALUE (g, n->in[0]);
+  const OclValue *y = OCL_VALUE (g, n->out);
+  const OclValue *r = n->residual >= 0 ? OCL_VALUE (g, n->residual) : NULL;
+  int nb = n->oc >= 32 ? 2 : 1;
+  int ocb = 16 * nb;
+  int nblk = (n->oc + ocb - 1) / ocb;
+  int px = choose_px (y->w);
+  gsize ksz = (gsize) n->kh * n->kw * n->ic;
+  float *wt = g_new0 (float, (gsize) nblk * ksz * ocb);
+  float *bias = g_new0 (float, (gsize) nblk * ocb);
+  g_autofree char *opts = g_strdup_printf ("-DPX=%d -DNB=%d", px, nb);
+  cl_mem wm, bm;
+  Args a;
+  char *desc;
+
+  /* [oc][ic][kh][kw] -> [blk][kh][kw][ic][ocb] */
+  for (int oc = 0; oc < n->oc; oc++) {
+    int blk = oc / ocb, j = oc % ocb;
+    for (int ic = 0; ic < n->ic; ic++)
+      for (int kh = 0; kh < n->kh; kh++)
+        for (int kw = 0; kw < n->kw; kw++)
+          wt[(((gsize) blk * n->kh + kh) * n->kw + kw) * n->ic * ocb
+              + (gsize) ic * ocb + j] =
+              n->weight[(((gsize) oc * n->ic + ic) * n->kh + kh) * n->kw + kw];
+    if (n->bias)
+      bias[oc] = n->bias[oc];
+  }
+  wm = create_buffer (net, (gsize) nblk * ksz * ocb * sizeof (float), wt,
+      error);
+  bm = wm ? create_buffer (net, (gsize) nblk * ocb * sizeof (float), bias,
+      error) : NULL;
+  g_free (wt);
+  g_free (bias);
+  if (bm == NULL)
+    return FALSE;
+  net->weight_bytes += ((gsize) nblk * ksz * ocb + nblk * ocb) * sizeof (float);
+
+  if (!step_begin (net, &a, "conv", opts, "conv2d_nhwc", error))
+    return FALSE;
+  arg_mem (&a, net->value_mem[n->in[0]]);
+  arg_mem (&a, wm);
+  arg_mem (&a, bm);
+  arg_mem (&a, r ? net->value_mem[n->residual] : bm);
+  arg_mem (&a, net->value_mem[n->out]);
+  arg_int (&a, n->ic);
+  arg_int (&a, x->h);
+  arg_int (&a, x->w);
+  arg_int (&a, n->oc);
+  arg_int (&a, y->h);
+  arg_int (&a, y->w);
+  arg_int (&a, n->kh);
+  arg_int (&a, n->kw);
+  arg_int (&a, n->sh);
+  arg_int (&a, n->sw);
+  arg_int (&a, n->pt);
+  arg_int (&a, n->pl);
+  arg_int (&a, (n->relu ? 1 : 0) | (r ? 2 : 0));
+  arg_int (&a, r ? r->c : 0);
+  arg_int (&a, r ? r->h : 0);
+  arg_int (&a, r ? r->w : 0);
+  arg_int (&a, n->res_stride);
+  arg_int (&a, n->res_coff);
+  desc = g_strdup_printf ("%s %dx%d/%d %d->%d %dx%d%s%s%s [PX=%d NB=%d]",
+      strcmp (n->onnx_op, "Conv") == 0 ? "conv" : "fc", n->kh, n->kw, n->sh,
+      n->ic, n->oc, y->h, y->w, n->bias ? " +bias" : "",
+      !r ? "" : n->res_stride > 1 || n->res_coff ? " +res(option A)" :
+      " +res", n->relu ? " +relu" : "", px, nb);
+  return step_end (net, &a, n, desc,
+      2.0 * y->n * y->h * y->w * n->oc * (double) ksz, 3,
+      (y->w + px - 1) / px, y->h, (size_t) y->n * nblk, error);
+}
+
+static gboolean
+add_affine (OclNet * net, const OclNode * n, GError ** error)
+{
+  const OclValue *y = OCL_VALUE (net->g, n->out);
+  cl_mem sm = NULL, tm = NULL;
+  Args a;
+
+  if (n->op == OCL_OP_AFFINE) {
+    if (n->scale && !(sm = create_buffer (net, n->oc * sizeof (float),
+                n->scale, error)))
+      return FALSE;
+    if (n->shift && !(tm = create_buffer (net, n->oc * sizeof (float),
+                n->shift, error)))
+      return FALSE;
+  }
+  if (!step_begin (net, &a, "misc", "", "affine_nhwc", error))
+    return FALSE;
+  arg_mem (&a, net->value_mem[n->in[0]]);
+  arg_mem (&a, sm ? sm : net->value_mem[n->in[0]]);
+  arg_mem (&a, tm ? tm : net->value_mem[n->in[0]]);
+  arg_mem (&a, net->value_mem[n->out]);
+  arg_int (&a, y->c);
+  arg_int (&a, (n->relu || n->op == OCL_OP_RELU ? 1 : 0) | (sm ? 2 : 0) |
+      (tm ? 4 : 0));
+  return step_end (net, &a, n, g_strdup_printf ("%s %dx%dx%d%s",
+          n->op == OCL_OP_RELU ? "relu" : "affine (batchnorm)", y->c, y->h,
+          y->w, n->relu ? " +relu" : ""), 2.0 * y->n * y->c * y->h * y->w, 1,
+      (size_t) y->n * y->c * y->h * y->w, 1, 1, error);
+}
+
+static gboolean
+add_add (OclNet * net, const OclNode * n, GError ** error)
+{
+  const OclValue *y = OCL_VALUE (net->g, n->out);
+  const OclValue *r = OCL_VALUE (net->g, n->residual);
+  Args a;
+
+  if (!step_begin (net, &a, "misc", "", "add_nhwc", error))
+    return FALSE;
+  arg_mem (&a, net->value_mem[n->in[0]]);
+  arg_mem (&a, net->value_mem[n->residual]);
+  arg_mem (&a, net->value_mem[n->out]);
+  arg_int (&a, y->c);
+  arg_int (&a, y->h);
+  arg_int (&a, y->w);
+  arg_int (&a, r->c);
+  arg_int (&a, r->h);
+  arg_int (&a, r->w);
+  arg_int (&a, n->res_stride);
+  arg_int (&a, n->res_coff);
+  arg_int (&a, n->relu);
+  return step_end (net, &a, n, g_strdup_printf ("add %dx%dx%d%s", y->c, y->h,
+          y->w, n->relu ? " +relu" : ""), (double) y->n * y->c * y->h * y->w,
+      3, y->c, y->w, (size_t) y->n * y->h, error);
+}
+
+static gboolean
+add_pool (OclNet * net, const OclNode * n, GError ** error)
+{
+  const OclValue *x = OCL_VALUE (net->g, n->in[0]);
+  const OclValue *y = OCL_VALUE (net->g, n->out);
+  gboolean avg = n->op == OCL_OP_AVGPOOL;
+  Args a;
+
+  if (!step_begin (net, &a, "misc", "", avg ? "avgpool_nhwc" : "maxpool_nhwc",
+          error))
+    return FALSE;
+  arg_mem (&a, net->value_mem[n->in[0]]);
+  arg_mem (&a, net->value_mem[n->out]);
+  arg_int (&a, x->c);
+  arg_int (&a, x->h);
+  arg_int (&a, x->w);
+  arg_int (&a, y->h);
+  arg_int (&a, y->w);
+  arg_int (&a, n->kh);
+  arg_int (&a, n->kw);
+  arg_int (&a, n->sh);
+  arg_int (&a, n->sw);
+  arg_int (&a, n->pt);
+  arg_int (&a, n->pl);
+  if (avg) {
+    arg_int (&a, n->pb);
+    arg_int (&a, n->pr);
+    arg_int (&a, n->count_include_pad);
+  } else
+    arg_int (&a, n->relu);
+  return step_end (net, &a, n, g_strdup_printf ("%s %dx%d/%d %dx%dx%d",
+          avg ? "avgpool" : "maxpool", n->kh, n->kw, n->sh, y->c, y->h, y->w),
+      (double) y->n * y->c * y->h * y->w * n->kh * n->kw, 3, y->c, y->w,
+      (size_t) y->n * y->h, error);
+}
+
+static gboolean
+add_simple (OclNet * net, const OclNode * n, GError ** error)
+{
+  const OclValue *x = OCL_VALUE (net->g, n->in[0]);
+  const OclValue *y = OCL_VALUE (net->g, n->out);
+  Args a;
+
+  switch (n->op) {
+    case OCL_OP_GLOBALAVGPOOL:
+      if (!step_begin (net, &a, "misc", "", "global_avgpool_nhwc", error))
+        return FALSE;
+      arg_mem (&a, net->value_mem[n->in[0]]);
+      arg_mem (&a, net->value_mem[n->out]);
+      arg_int (&a, x->c);
+      arg_int (&a, x->h * x->w);
+      return step_end (net, &a, n, g_strdup_printf ("global avgpool %dx%dx%d",
+              x->c, x->h, x->w), (double) x->n * x->c * x->h * x->w, 2, x->c,
+          x->n, 1, error);
+    case OCL_OP_FLATTEN:
+      if (!step_begin (net, &a, "misc", "", "flatten_nhwc", error))
+        return FALSE;
+      arg_mem (&a, net->value_mem[n->in[0]]);
+      arg_mem (&a, net->value_mem[n->out]);
+      arg_int (&a, x->c);
+      arg_int (&a, x->h);
+      arg_int (&a, x->w);
+      return step_end (net, &a, n, g_strdup_printf ("flatten %dx%dx%d", x->c,
+              x->h, x->w), 0, 3, x->c, x->w, (size_t) x->n * x->h, error);
+    case OCL_OP_SOFTMAX:
+      if (!step_begin (net, &a, "misc", "", "softmax_rows", error))
+        return FALSE;
+      arg_mem (&a, net->value_mem[n->in[0]]);
+      arg_mem (&a, net->value_mem[n->out]);
+      arg_int (&a, x->c);
+      return step_end (net, &a, n, g_strdup_printf ("softmax %d", x->c),
+          3.0 * x->n * x->c, 1, x->n, 1, 1, error);
+    case OCL_OP_PAD:
+    case OCL_OP_SLICE:{
+      gboolean pad = n->op == OCL_OP_PAD;
+      if (!step_begin (net, &a, "misc", "", "copy_view_nhwc", error))
+        return FALSE;
+      arg_mem (&a, net->value_mem[n->in[0]]);
+      arg_mem (&a, net->value_mem[n->out]);
+      arg_int (&a, y->c);
+      arg_int (&a, y->h);
+      arg_int (&a, y->w);
+      arg_int (&a, x->c);
+      arg_int (&a, x->h);
+      arg_int (&a, x->w);
+      arg_int (&a, pad ? n->pads[1] : 0);
+      arg_int (&a, pad ? n->pads[2] : 0);
+      arg_int (&a, pad ? n->pads[3] : 0);
+      arg_int (&a, pad ? 0 : n->starts[1]);
+      arg_int (&a, pad ? 0 : n->starts[2]);
+      arg_int (&a, pad ? 0 : n->starts[3]);
+      arg_int (&a, pad ? 1 : n->steps[1]);
+      arg_int (&a, pad ? 1 : n->steps[2]);
+      arg_int (&a, pad ? 1 : n->steps[3]);
+      arg_int (&a, pad ? x->c : y->c);
+      arg_int (&a, pad ? x->h : y->h);
+      arg_int (&a, pad ? x->w : y->w);
+      arg_float (&a, pad ? n->pad_value : 0.0f);
+      return step_end (net, &a, n, g_strdup_printf ("%s %dx%dx%d -> %dx%dx%d",
+              pad ? "pad" : "slice", x->c, x->h, x->w, y->c, y->h, y->w), 0,
+          3, y->c, y->w, (size_t) y->n * y->h, error);
+    }
+    default:
+      g_assert_not_reached ();
+  }
+  return FALSE;
+}
+
+static gboolean
+add_node_step (OclNet * net, const OclNode * n, GError ** error)
+{
+  switch (n->op) {
+    case OCL_OP_CONV:
+      return add_conv (net, n, error);
+    case OCL_OP_AFFINE:
+    case OCL_OP_RELU:
+      return add_affine (net, n, error);
+    case OCL_OP_ADD:
+      return add_add (net, n, error);
+    case OCL_OP_MAXPOOL:
+    case OCL_OP_AVGPOOL:
+      return add_pool (net, n, error);
+    default:
+      return add_simple (net, n, error);
+  }
+}
+
+/* ---- buffers -------------------------------------------------------------- */
+
+typedef struct {
+  gsize size;
+  int free_after;               /* step after which the tenant is dead */
+} Slot;
+
+/* Assigns every value a buffer, reusing buffers of dead values. */
+static gboolean
+allocate_values (OclNet * net, GError ** error)
+{
+  OclGraph *g = net->g;
+  guint nv = g->values->len, nn = g->nodes->len;
+  int *last = g_new (int, nv);
+  int *slot_of = g_new (int, nv);
+  GArray *slots = g_array_new (FALSE, TRUE, sizeof (Slot));
+  gboolean ok = TRUE;
+
+  for (guint v = 0; v < nv; v++) {
+    last[v] = -1;
+    slot_of[v] = -1;
+  }
+  /* Step s = node s; the input is written before step 0 (step -1). */
+  for (guint i = 0; i < nn; i++) {
+    OclNode *n = OCL_NODE (g, i);
+    for (int k = 0; k < n->n_in; k++)
+      last[root_of (g, n->in[k])] = i;
+    if (n->residual >= 0)
+      last[root_of (g, n->residual)] = i;
+  }
+  last[root_of (g, g->output)] = G_MAXINT;
+
+  for (int s = -1; s < (int) nn; s++) {
+    int v = s < 0 ? g->input : OCL_NODE (g, s)->out;
+    OclValue *val = OCL_VALUE (g, v);
+    gsize bytes = (gsize) val->n * val->c * val->h * val->w * sizeof (float);
+    int fit = -1, big = -1, best;
+
+    /* Best fit among free buffers, else grow the largest free one. */
+    for (guint k = 0; k < slots->len; k++) {
+      Slot *sl = &g_array_index (slots, Slot, k);
+      if (sl->free_after >= s)
+        continue;               /* its tenant is still read at or after s */
+      if (sl->size >= bytes && (fit < 0
+              || sl->size < g_array_index (slots, Slot, fit).size))
+        fit = k;
+      if (big < 0 || sl->size > g_array_index (slots, Slot, big).size)
+        big = k;
+    }
+    best = fit >= 0 ? fit : big;
+    if (best < 0) {
+      Slot sl = { 0, 0 };
+      g_array_append_val (slots, sl);
+      best = slots->len - 1;
+    }
+    {
+      Slot *sl = &g_array_index (slots, Slot, best);
+      sl->size = MAX (sl->size, bytes);
+      sl->free_after = last[v] < 0 ? s : last[v];
+    }
+    slot_of[v] = best;
+  }
+
+  {
+    cl_mem *mems = g_new0 (cl_mem, slots->len);
+    for (guint k = 0; k < slots->len && ok; k++) {
+      mems[k] = create_buffer (net, g_array_index (slots, Slot, k).size, NULL,
+          error);
+      ok = mems[k] != NULL;
+    }
+    net->value_mem = g_new0 (cl_mem, nv);
+    for (guint v = 0; v < nv && ok; v++) {
+      int r = root_of (g, v);
+      if (slot_of[r] >= 0)
+        net->value_mem[v] = mems[slot_of[r]];
+    }
+    g_free (mems);
+  }
+  g_array_unref (slots);
+  g_free (last);
+  g_free (slot_of);
+  return ok;
+}
+
+/* ---- net ------------------------------------------------------------------ */
+
+static guint64
+count_params (const OclGraph * g, guint64 * macs)
+{
+  guint64 p = 0;
+
+  *macs = 0;
+  for (guint i = 0; i < g->nodes->len; i++) {
+    const OclNode *n = &g_array_index (g->nodes, OclNode, i);
+    const OclValue *y = &g_array_index (g->values, OclValue, n->out);
+    if (n->op == OCL_OP_CONV) {
+      p += (guint64) n->oc * n->ic * n->kh * n->kw + (n->bias ? n->oc : 0);
+      *macs += (guint64) y->n * y->h * y->w * n->oc * n->ic * n->kh * n->kw;
+    } else if (n->op == OCL_OP_AFFINE)
+      p += (n->scale ? n->oc : 0) + (n->shift ? n->oc : 0);
+  }
+  return p;
+}
+
+OclNet *
+ocl_net_new (OclContext * ctx, const OclModel * model, const gint64 shape[4],
+    GError ** error)
+{
+  OclGraph *g = ocl_model_build_graph (model, shape, error);
+
+  if (g == NULL)
+    return NULL;
+  return ocl_net_new_from_graph (ctx, g, error);
+}
+
+OclNet *
+ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
+{
+  OclNet *net = g_new0 (OclNet, 1);
+  OclValue *in = OCL_VALUE (g, g->input), *out;
+  guint64 macs;
+  cl_int err;
+
+  net->ctx = ocl_context_ref (ctx);
+  net->g = g;
+  net->steps = g_array_new (FALSE, TRUE, sizeof (OclStep));
+  net->mems = g_ptr_array_new_with_free_func (mem_release);
+  net->n_params = count_params (g, &macs);
+  ocl_graph_fuse (g);
+  count_params (g, &net->macs);
+
+  net->queue = clCreateCommandQueue (ctx->context, ctx->device,
+      CL_QUEUE_PROFILING_ENABLE, &err);
+  if (net->queue == NULL) {
+    ocl_set_cl_error (error, err, "clCreateCommandQueue");
+    goto fail;
+  }
+
+  out = OCL_VALUE (g, g->output);
+  net->in_size = (gsize) in->n * in->c * in->h * in->w;
+  net->out_size = (gsize) out->n * out->c * out->h * out->w;
+  net->out_rank = out->rank;
+  net->out_dims[0] = out->n;
+  net->out_dims[1] = out->c;
+  net->out_dims[2] = out->h;
+  net->out_dims[3] = out->w;
+  if (out->rank == 4 && out->h * out->w > 1)
+    net->host_out = g_new (float, net->out_size);
+
+  if (!allocate_values (net, error))
+    goto fail;
+  net->input_nchw = create_buffer (net, net->in_size * sizeof (float), NULL,
+      error);
+  if (net->input_nchw == NULL)
+    goto fail;
+  {
+    Args a;
+    if (!step_begin (net, &a, "misc", "", "nchw_to_nhwc", error))
+      goto fail;
+    arg_mem (&a, net->input_nchw);
+    arg_mem (&a, net->value_mem[g->input]);
+    arg_int (&a, in->c);
+    arg_int (&a, in->h);
+    arg_int (&a, in->w);
+    if (!step_end (net, &a, NULL, g_strdup_printf ("input NCHW->NHWC "
+                "%dx%dx%dx%d", in->n, in->c, in->h, in->w), 0, 3, in->c,
+            in->w, (size_t) in->n * in->h, error))
+      goto fail;
+  }
+  for (guint i = 0; i < g->nodes->len; i++)
+    if (!add_node_step (net, OCL_NODE (g, i), error))
+      goto fail;
+  /* Weights are in device buffers now; the graph keeps shapes only. */
+  return net;
+
+fail:
+  ocl_net_free (net);
+  return NULL;
+}
+
+void
+ocl_net_free (OclNet * net)
+{
+  if (net == NULL)
+    return;
+  if (net->queue) {
+    clFinish (net->queue);
+    clReleaseCommandQueue (net->queue);
+  }
+  for (guint i = 0; i < net->steps->len; i++) {
+    OclStep *s = &g_array_index (net->steps, OclStep, i);
+    clReleaseKernel (s->kernel);
+    g_free (s->desc);
+    g_free (s->node);
+  }
+  g_array_unref (net->steps);
+  g_ptr_array_unref (net->mems);
+  g_free (net->value_mem);
+  g_free (net->host_out);
+  ocl_graph_free (net->g);
+  ocl_context_unref (net->ctx);
+  g_free (net);
+}
+
+void
+ocl_net_get_output_shape (const OclNet * net, int *ndim, gint64 dims[4])
+{
+  *ndim = net->out_rank;
+  memcpy (dims, net->out_dims, sizeof (net->out_dims));
+}
+
+gsize
+ocl_net_get_input_size (const OclNet * net)
+{
+  return net->in_size;
+}
+
+gsize
+ocl_net_get_output_size (const OclNet * net)
+{
+  return net->out_size;
+}
+
+void
+ocl_net_set_profiling (OclNet * net, gboolean enable)
+{
+  net->profiling = enable;
+}
+
+gboolean
+ocl_net_run (OclNet * net, const float *input, float *output, GError ** error)
+{
+  OclGraph *g = net->g;
+  guint n = net->steps->len;
+  cl_event *ev = net->profiling ? g_new0 (cl_event, n) : NULL;
+  float *dst = net->host_out ? net->host_out : output;
+  cl_int err;
+  gboolean ok = FALSE;
+
+  err = clEnqueueWriteBuffer (net->queue, net->input_nchw, CL_FALSE, 0,
+      net->in_size * sizeof (float), input, 0, NULL, NULL);
+  if (err != CL_SUCCESS) {
+    ocl_set_cl_error (error, err, "writing the input");
+    goto out;
+  }
+  for (guint i = 0; i < n; i++) {
+    OclStep *s = &g_array_index (net->steps, OclStep, i);
+    err = clEnqueueNDRangeKernel (net->queue, s->kernel, s->dim, NULL, s->gws,
+        NULL, 0, NULL, ev ? &ev[i] : NULL);
+    if (err != CL_SUCCESS) {
+      g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "launching %s failed: "
+          "%s", s->desc, ocl_cl_error_string (err));
+      goto out;
+    }
+  }
+  err = clEnqueueReadBuffer (net->queue, net->value_mem[g->output], CL_TRUE,
+      0, net->out_size * sizeof (float), dst, 0, NULL, NULL);
+  if (err != CL_SUCCESS) {
+    ocl_set_cl_error (error, err, "reading the output");
+    goto out;
+  }
+  if (net->host_out) {
+    /* NHWC -> NCHW */
+    gint64 N = net->out_dims[0], C = net->out_dims[1], H = net->out_dims[2],
+        W = net->out_dims[3];
+    for (gint64 b = 0; b < N; b++)
+      for (gint64 y = 0; y < H; y++)
+        for (gint64 x = 0; x < W; x++)
+          for (gint64 c = 0; c < C; c++)
+            output[((b * C + c) * H + y) * W + x] =
+                dst[((b * H + y) * W + x) * C + c];
+  }
+  if (ev) {
+    for (guint i = 0; i < n; i++) {
+      cl_ulong t0 = 0, t1 = 0;
+      clGetEventProfilingInfo (ev[i], CL_PROFILING_COMMAND_START,
+          sizeof (t0), &t0, NULL);
+      clGetEventProfilingInfo (ev[i], CL_PROFILING_COMMAND_END, sizeof (t1),
+          &t1, NULL);
+      g_array_index (net->steps, OclStep, i).ms = (t1 - t0) * 1e-6;
+    }
+  }
+  ok = TRUE;
+
+out:
+  if (!ok)
+    clFinish (net->queue);
+  if (ev) {
+    for (guint i = 0; i < n; i++)
+      if (ev[i])
+        clReleaseEvent (ev[i]);
+    g_free (ev);
+  }
+  return ok;
+}
+
+guint
+ocl_net_get_n_layers (const OclNet * net)
+{
+  return net->steps->len;
+}
+
+void
+ocl_net_get_layer (const OclNet * net, guint i, OclLayerInfo * info)
+{
+  const OclStep *s = &g_array_index (net->steps, OclStep, i);
+
+  info->name = s->desc;
+  info->node = s->node;
+  info->flops = s->flops;
+  info->ms = s->ms;
+}
+
+guint64
+ocl_net_get_n_params (const OclNet * net)
+{
+  return net->n_params;
+}
+
+guint64
+ocl_net_get_macs (const OclNet * net)
+{
+  return net->macs;
+}
+
+guint64
+ocl_net_get_device_bytes (const OclNet * net, guint64 * weight_bytes)
+{
+  if (weight_bytes)
+    *weight_bytes = net->weight_bytes;
+  return net->device_bytes;
+}

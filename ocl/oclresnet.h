@@ -1,0 +1,105 @@
+/* oclresnet: an OpenCL executor for ResNet-family ONNX models.
+ *
+ * Plain C11 on GLib and the OpenCL 1.2 API; no GStreamer.  Functions that can
+ * fail take a GError ** (domain OCL_ERROR) and return FALSE/NULL; they never
+ * print, assert or exit.
+ *
+ * Objects and threads:
+ *  - OclContext: one OpenCL device, its context and a cache of built programs.
+ *    Reference counted; may be shared by several nets and threads.
+ *  - OclModel: a parsed ONNX file.  Immutable once loaded; may be shared.
+ *  - OclNet: a model compiled for one input shape on one context, with its own
+ *    command queue and buffers.  Use one OclNet from one thread at a time.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define OCL_ERROR (ocl_error_quark ())
+GQuark ocl_error_quark (void);
+
+typedef enum {
+  OCL_ERROR_NO_DEVICE,          /* no OpenCL platform/device matches */
+  OCL_ERROR_DEVICE,             /* an OpenCL call failed */
+  OCL_ERROR_BUILD,              /* a kernel failed to build (message holds the log) */
+  OCL_ERROR_IO,                 /* a file could not be read or written */
+  OCL_ERROR_PARSE,              /* a file is not what it claims to be */
+  OCL_ERROR_UNSUPPORTED,        /* a valid model uses something we do not run */
+  OCL_ERROR_SHAPE,              /* the input shape does not fit the model */
+  OCL_ERROR_INVALID_ARGUMENT,
+} OclError;
+
+typedef struct _OclContext OclContext;
+typedef struct _OclModel OclModel;
+typedef struct _OclNet OclNet;
+
+/* Device selection.  @spec is "auto" (first GPU, else accelerator, else CPU),
+ * "gpu", "cpu", "accelerator", "P:D" (platform and device index) or a
+ * case-insensitive substring of the device name.  NULL or "" means the
+ * environment variable OCLRESNET_DEVICE, else "auto".
+ * Returns: (transfer full) a new context; free with ocl_context_unref(). */
+OclContext *ocl_context_new (const char *spec, GError ** error);
+OclContext *ocl_context_ref (OclContext * ctx);
+void ocl_context_unref (OclContext * ctx);
+/* Returns: (transfer none) e.g. "pthread-skylake-avx512 (Portable Computing Language)". */
+const char *ocl_context_get_device_name (OclContext * ctx);
+
+/* Returns: (transfer full) a human-readable list of every platform and device,
+ * the one "auto" picks marked with '*'; NULL with @error set when there is none. */
+char *ocl_devices_describe (GError ** error);
+
+/* Returns: (transfer full) the parsed model, or NULL. Free with ocl_model_free(). */
+OclModel *ocl_model_load (const char *path, GError ** error);
+void ocl_model_free (OclModel * model);
+/* The declared input shape (NCHW); dimensions the file leaves symbolic are -1. */
+void ocl_model_get_input_shape (const OclModel * model, gint64 shape[4]);
+/* Returns: (transfer none) (nullable) the value of a metadata_props entry. */
+const char *ocl_model_get_metadata (const OclModel * model, const char *key);
+/* Returns: (transfer none) the file name the model was loaded from. */
+const char *ocl_model_get_path (const OclModel * model);
+
+/* Compiles @model for input @shape (NCHW; batch and spatial size may differ
+ * from the declared ones when the graph allows it).
+ * Returns: (transfer full) the net, or NULL. Free with ocl_net_free(). */
+OclNet *ocl_net_new (OclContext * ctx, const OclModel * model,
+    const gint64 shape[4], GError ** error);
+void ocl_net_free (OclNet * net);
+
+/* Output shape of the model as it computes it: @ndim is 2 (N × classes) or 4. */
+void ocl_net_get_output_shape (const OclNet * net, int *ndim, gint64 dims[4]);
+gsize ocl_net_get_input_size (const OclNet * net);     /* in floats */
+gsize ocl_net_get_output_size (const OclNet * net);    /* in floats */
+
+/* Runs one inference.  @input: (array) N×C×H×W float32, C order;
+ * @output: (out caller-allocates) ocl_net_get_output_size() floats. */
+gboolean ocl_net_run (OclNet * net, const float *input, float *output,
+    GError ** error);
+
+/* Per-layer timing with OpenCL event profiling (off by default; it costs a
+ * little).  Enable before ocl_net_run(). */
+void ocl_net_set_profiling (OclNet * net, gboolean enable);
+
+typedef struct {
+  const char *name;             /* (transfer none) fused layer, e.g. "conv3x3/s1+res+relu" */
+  const char *node;             /* (transfer none) the ONNX node it starts from */
+  double flops;                 /* 2 × multiply-adds */
+  double ms;                    /* of the last profiled run; 0 when not profiled */
+} OclLayerInfo;
+
+guint ocl_net_get_n_layers (const OclNet * net);
+void ocl_net_get_layer (const OclNet * net, guint i, OclLayerInfo * info);
+guint64 ocl_net_get_n_params (const OclNet * net);
+guint64 ocl_net_get_macs (const OclNet * net);
+/* Bytes of device memory the net allocated (weights + activations). */
+guint64 ocl_net_get_device_bytes (const OclNet * net, guint64 * weight_bytes);
+
+/* .npy files (format 1.0-3.0, little-endian float32, C order).
+ * Returns: (transfer full) the data (g_free); @shape gets up to 8 dims. */
+float *ocl_npy_load (const char *path, int *ndim, gint64 shape[8],
+    GError ** error);
+gboolean ocl_npy_save (const char *path, const float *data, int ndim,
+    const gint64 * shape, GError ** error);
+
+G_END_DECLS

@@ -1,0 +1,168 @@
+/* Plain C reference of every node of the graph IR, in NCHW with float
+ * accumulation in double where sums are long: the tests' oracle.  It
+ * follows the ONNX definitions directly and shares no code with the
+ * kernels. */
+#include <math.h>
+#include <string.h>
+#include "ocl-private.h"
+
+#define AT(p, C, H, W, n, c, y, x) \
+  (p)[(((gsize) (n) * (C) + (c)) * (H) + (y)) * (W) + (x)]
+
+static float
+residual_at (const OclGraph * g, const OclNode * nd, float *const *data,
+    int n, int c, int y, int x)
+{
+  const OclValue *r;
+  int rc;
+
+  if (nd->residual < 0)
+    return 0.0f;
+  r = &g_array_index (g->values, OclValue, nd->residual);
+  rc = c - nd->res_coff;
+  if (rc < 0 || rc >= r->c)
+    return 0.0f;
+  return AT (data[nd->residual], r->c, r->h, r->w, n, rc, y * nd->res_stride,
+      x * nd->res_stride);
+}
+
+static void
+ref_node (const OclGraph * g, const OclNode * nd, float **data)
+{
+  const OclValue *X = &g_array_index (g->values, OclValue, nd->in[0]);
+  const OclValue *Y = &g_array_index (g->values, OclValue, nd->out);
+  const float *x = data[nd->in[0]];
+  float *y = data[nd->out];
+
+  for (int n = 0; n < Y->n; n++)
+    for (int c = 0; c < Y->c; c++)
+      for (int oy = 0; oy < Y->h; oy++)
+        for (int ox = 0; ox < Y->w; ox++) {
+          double v = 0.0;
+          switch (nd->op) {
+            case OCL_OP_CONV:
+              v = nd->bias ? nd->bias[c] : 0.0;
+              for (int ic = 0; ic < nd->ic; ic++)
+                for (int kh = 0; kh < nd->kh; kh++)
+                  for (int kw = 0; kw < nd->kw; kw++) {
+                    int iy = oy * nd->sh - nd->pt + kh;
+                    int ix = ox * nd->sw - nd->pl + kw;
+                    if (iy < 0 || iy >= X->h || ix < 0 || ix >= X->w)
+                      continue;
+                    v += (double) AT (x, X->c, X->h, X->w, n, ic, iy, ix) *
+                        nd->weight[(((gsize) c * nd->ic + ic) * nd->kh + kh)
+                        * nd->kw + kw];
+                  }
+              v += residual_at (g, nd, data, n, c, oy, ox);
+              break;
+            case OCL_OP_AFFINE:
+              v = AT (x, X->c, X->h, X->w, n, c, oy, ox);
+              if (nd->scale)
+                v *= nd->scale[c];
+              if (nd->shift)
+                v += nd->shift[c];
+              break;
+            case OCL_OP_RELU:
+              v = AT (x, X->c, X->h, X->w, n, c, oy, ox);
+              break;
+            case OCL_OP_ADD:
+              v = AT (x, X->c, X->h, X->w, n, c, oy, ox);
+              if (nd->n_in == 2)
+                v += AT (data[nd->in[1]], X->c, X->h, X->w, n, c, oy, ox);
+              else
+                v += residual_at (g, nd, data, n, c, oy, ox);
+              break;
+            case OCL_OP_MAXPOOL:
+            case OCL_OP_AVGPOOL:{
+              double m = -INFINITY, s = 0.0;
+              int cnt = 0, y0 = oy * nd->sh - nd->pt, x0 = ox * nd->sw - nd->pl;
+              for (int kh = 0; kh < nd->kh; kh++)
+                for (int kw = 0; kw < nd->kw; kw++) {
+                  int iy = y0 + kh, ix = x0 + kw;
+                  if (iy < 0 || iy >= X->h || ix < 0 || ix >= X->w)
+                    continue;
+                  m = MAX (m, AT (x, X->c, X->h, X->w, n, c, iy, ix));
+                  s += AT (x, X->c, X->h, X->w, n, c, iy, ix);
+                  cnt++;
+                }
+              if (nd->op == OCL_OP_AVGPOOL && nd->count_include_pad)
+                cnt = (MIN (y0 + nd->kh, X->h + nd->pb) - y0) *
+                    (MIN (x0 + nd->kw, X->w + nd->pr) - x0);
+              v = nd->op == OCL_OP_MAXPOOL ? m : cnt ? s / cnt : 0.0;
+              break;
+            }
+            case OCL_OP_GLOBALAVGPOOL:
+              for (int iy = 0; iy < X->h; iy++)
+                for (int ix = 0; ix < X->w; ix++)
+                  v += AT (x, X->c, X->h, X->w, n, c, iy, ix);
+              v /= X->h * X->w;
+              break;
+            case OCL_OP_FLATTEN:
+              v = x[(gsize) n * Y->c + c];
+              break;
+            case OCL_OP_PAD:{
+              int ic = c - nd->pads[1], iy = oy - nd->pads[2],
+                  ix = ox - nd->pads[3];
+              v = ic >= 0 && ic < X->c && iy >= 0 && iy < X->h && ix >= 0
+                  && ix < X->w ? AT (x, X->c, X->h, X->w, n, ic, iy, ix) :
+                  nd->pad_value;
+              break;
+            }
+            case OCL_OP_SLICE:
+              v = AT (x, X->c, X->h, X->w, n,
+                  nd->starts[1] + c * nd->steps[1],
+                  nd->starts[2] + oy * nd->steps[2],
+                  nd->starts[3] + ox * nd->steps[3]);
+              break;
+            case OCL_OP_SOFTMAX:{
+              double mx = -INFINITY, s = 0.0;
+              for (int k = 0; k < X->c; k++)
+                mx = MAX (mx, x[(gsize) n * X->c + k]);
+              for (int k = 0; k < X->c; k++)
+                s += exp (x[(gsize) n * X->c + k] - mx);
+              v = exp (x[(gsize) n * X->c + c] - mx) / s;
+              break;
+            }
+          }
+          if (nd->relu || nd->op == OCL_OP_RELU)
+            v = MAX (v, 0.0);
+          AT (y, Y->c, Y->h, Y->w, n, c, oy, ox) = v;
+        }
+}
+
+float *
+ocl_ref_run_graph (const OclGraph * g, const float *input)
+{
+  guint nv = g->values->len;
+  float **data = g_new0 (float *, nv);
+  const OclValue *in = &g_array_index (g->values, OclValue, g->input);
+  const OclValue *out = &g_array_index (g->values, OclValue, g->output);
+  gsize out_n = (gsize) out->n * out->c * out->h * out->w;
+  float *result;
+
+  data[g->input] = g_memdup2 (input,
+      (gsize) in->n * in->c * in->h * in->w * sizeof (float));
+  for (guint i = 0; i < g->nodes->len; i++) {
+    const OclNode *nd = &g_array_index (g->nodes, OclNode, i);
+    const OclValue *y = &g_array_index (g->values, OclValue, nd->out);
+    if (nd->dead)
+      continue;
+    /* Aliases share their root's data. */
+    for (guint v = 0; v < nv; v++) {
+      const OclValue *a = &g_array_index (g->values, OclValue, v);
+      if (a->alias >= 0 && data[v] == NULL && data[a->alias])
+        data[v] = data[a->alias];
+    }
+    data[nd->out] = g_new0 (float, (gsize) y->n * y->c * y->h * y->w);
+    ref_node (g, nd, data);
+  }
+  {
+    int r = out->alias >= 0 ? out->alias : g->output;
+    result = g_memdup2 (data[r], out_n * sizeof (float));
+  }
+  for (guint v = 0; v < nv; v++)
+    if (g_array_index (g->values, OclValue, v).alias < 0)
+      g_free (data[v]);
+  g_free (data);
+  return result;
+}

@@ -1,0 +1,448 @@
+/* oclresnet: command-line driver of the executor.
+ *
+ *   oclresnet devices
+ *   oclresnet info MODEL [--shape NxCxHxW] [--device D]
+ *   oclresnet run MODEL --input IN.npy --output OUT.npy [--device D]
+ *   oclresnet bench MODEL [--shape NxCxHxW] [--iterations N] [--warmup N]
+ *                   [--profile] [--json] [--device D]
+ *
+ * Exit status 0 on success; otherwise one line on stderr and status 1
+ * (2 for a usage error). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "oclresnet.h"
+
+static char *opt_device;
+static char *opt_input;
+static char *opt_output;
+static char *opt_shape;
+static int opt_iterations = 20;
+static int opt_warmup = 3;
+static gboolean opt_profile;
+static gboolean opt_json;
+
+static const GOptionEntry entries[] = {
+  {"device", 'd', 0, G_OPTION_ARG_STRING, &opt_device,
+      "OpenCL device: auto, gpu, cpu, P:D or part of a name (default: "
+      "$OCLRESNET_DEVICE or auto)", "D"},
+  {"input", 'i', 0, G_OPTION_ARG_FILENAME, &opt_input,
+      "run: input tensor, float32 NCHW .npy", "IN.npy"},
+  {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
+      "run: where to write the output tensor (.npy)", "OUT.npy"},
+  {"shape", 's', 0, G_OPTION_ARG_STRING, &opt_shape,
+      "info, bench: input shape (default: the model's)", "NxCxHxW"},
+  {"iterations", 'n', 0, G_OPTION_ARG_INT, &opt_iterations,
+      "bench: timed runs (default 20)", "N"},
+  {"warmup", 'w', 0, G_OPTION_ARG_INT, &opt_warmup,
+      "bench: untimed runs first (default 3)", "N"},
+  {"profile", 'p', 0, G_OPTION_ARG_NONE, &opt_profile,
+      "bench: time every layer with OpenCL event profiling", NULL},
+  {"json", 'j', 0, G_OPTION_ARG_NONE, &opt_json,
+      "bench: print one JSON object instead of text", NULL},
+  {NULL}
+};
+
+/* Prints @error on one line and returns the failure status. */
+static int
+fail (GError * error)
+{
+  char *msg = g_strdup (error->message);
+  for (char *p = msg; *p; p++)
+    if (*p == '\n')
+      *p = ' ';
+  fprintf (stderr, "oclresnet: %s\n", msg);
+  g_free (msg);
+  g_error_free (error);
+  return 1;
+}
+
+static gboolean
+parse_shape (const char *s, gint64 shape[4], GError ** error)
+{
+  char **parts = g_strsplit (s, "x", -1);
+  gboolean ok = g_strv_length (parts) == 4;
+
+  for (int i = 0; ok && i < 4; i++) {
+    char *end;
+    shape[i] = g_ascii_strtoll (parts[i], &end, 10);
+    ok = *end == '\0' && shape[i] > 0;
+  }
+  g_strfreev (parts);
+  if (!ok)
+    g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
+        "bad --shape '%s': expected NxCxHxW, e.g. 1x3x224x224", s);
+  return ok;
+}
+
+/* The shape to compile for: --shape, else the model's (batch 1 when the
+ * batch is symbolic). */
+static gboolean
+pick_shape (OclModel * model, gint64 shape[4], GError ** error)
+{
+  if (opt_shape)
+    return parse_shape (opt_shape, shape, error);
+  ocl_model_get_input_shape (model, shape);
+  if (shape[0] < 0)
+    shape[0] = 1;
+  if (shape[1] < 0 || shape[2] < 0 || shape[3] < 0) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_SHAPE, "the model's input size "
+        "is symbolic; pass --shape NxCxHxW");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static int
+cmd_devices (void)
+{
+  GError *error = NULL;
+  char *s = ocl_devices_describe (&error);
+
+  if (s == NULL)
+    return fail (error);
+  fputs (s, stdout);
+  g_free (s);
+  return 0;
+}
+
+static OclNet *
+open_net (const char *path, const gint64 * shape_in, OclModel ** model_out,
+    OclContext ** ctx_out, GError ** error)
+{
+  OclModel *model = ocl_model_load (path, error);
+  OclContext *ctx = NULL;
+  OclNet *net = NULL;
+  gint64 shape[4];
+
+  if (model == NULL)
+    return NULL;
+  if (shape_in)
+    memcpy (shape, shape_in, sizeof (shape));
+  else if (!pick_shape (model, shape, error))
+    goto out;
+  ctx = ocl_context_new (opt_device, error);
+  if (ctx == NULL)
+    goto out;
+  net = ocl_net_new (ctx, model, shape, error);
+out:
+  if (net == NULL) {
+    ocl_context_unref (ctx);
+    ocl_model_free (model);
+    return NULL;
+  }
+  *model_out = model;
+  *ctx_out = ctx;
+  return net;
+}
+
+static int
+cmd_info (const char *path)
+{
+  GError *error = NULL;
+  OclModel *model;
+  OclContext *ctx;
+  OclNet *net = open_net (path, NULL, &model, &ctx, &error);
+  gint64 decl[4], dims[4];
+  guint64 wbytes, bytes;
+  int ndim;
+
+  if (net == NULL)
+    return fail (error);
+  ocl_model_get_input_shape (model, decl);
+  ocl_net_get_output_shape (net, &ndim, dims);
+  bytes = ocl_net_get_device_bytes (net, &wbytes);
+  printf ("model:       %s\n", path);
+  printf ("input:       ");
+  for (int i = 0; i < 4; i++) {
+    if (decl[i] < 0)
+      printf ("?");
+    else
+      printf ("%" G_GINT64_FORMAT, decl[i]);
+    printf (i < 3 ? "x" : "");
+  }
+  printf (" (declared; ? = symbolic)\n");
+  printf ("output:      ");
+  for (int i = 0; i < ndim; i++)
+    printf ("%" G_GINT64_FORMAT "%s", dims[i], i < ndim - 1 ? "x" : "\n");
+  printf ("device:      %s\n", ocl_context_get_device_name (ctx));
+  printf ("parameters:  %" G_GUINT64_FORMAT "\n", ocl_net_get_n_params (net));
+  printf ("mult-adds:   %" G_GUINT64_FORMAT " (%.3f G)\n",
+      ocl_net_get_macs (net), ocl_net_get_macs (net) * 1e-9);
+  printf ("device mem:  %.1f MiB (weights %.1f MiB)\n", bytes / 1048576.0,
+      wbytes / 1048576.0);
+  printf ("layers (%u kernel launches):\n", ocl_net_get_n_layers (net));
+  for (guint i = 0; i < ocl_net_get_n_layers (net); i++) {
+    OclLayerInfo li;
+    ocl_net_get_layer (net, i, &li);
+    printf ("  %3u  %-58s %s\n", i, li.name, li.node);
+  }
+  ocl_net_free (net);
+  ocl_context_unref (ctx);
+  ocl_model_free (model);
+  return 0;
+}
+
+static int
+cmd_run (const char *path)
+{
+  GError *error = NULL;
+  OclModel *model = NULL;
+  OclContext *ctx = NULL;
+  OclNet *net = NULL;
+  float *in = NULL, *out = NULL;
+  gint64 shape[8], dims[4];
+  int ndim, rc = 1;
+
+  if (opt_input == NULL || opt_output == NULL) {
+    fprintf (stderr, "oclresnet: run needs --input IN.npy and --output "
+        "OUT.npy\n");
+    return 2;
+  }
+  in = ocl_npy_load (opt_input, &ndim, shape, &error);
+  if (in == NULL)
+    return fail (error);
+  if (ndim != 4) {
+    fprintf (stderr, "oclresnet: '%s' has %d dimensions; an N x C x H x W "
+        "float32 tensor is expected\n", opt_input, ndim);
+    g_free (in);
+    return 1;
+  }
+  net = open_net (path, shape, &model, &ctx, &error);
+  if (net == NULL) {
+    g_free (in);
+    return fail (error);
+  }
+  out = g_new (float, ocl_net_get_output_size (net));
+  ocl_net_get_output_shape (net, &ndim, dims);
+  if (!ocl_net_run (net, in, out, &error)
+      || !ocl_npy_save (opt_output, out, ndim, dims, &error))
+    rc = fail (error);
+  else
+    rc = 0;
+  g_free (in);
+  g_free (out);
+  ocl_net_free (net);
+  ocl_context_unref (ctx);
+  ocl_model_free (model);
+  return rc;
+}
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static double
+median (double *v, int n)
+{
+  qsort (v, n, sizeof (double), cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static void
+json_string (GString * s, const char *v)
+{
+  g_string_append_c (s, '"');
+  for (; *v; v++) {
+    if (*v == '"' || *v == '\\')
+      g_string_append_printf (s, "\\%c", *v);
+    else if ((guchar) * v < 0x20)
+      g_string_append_printf (s, "\\u%04x", *v);
+    else
+      g_string_append_c (s, *v);
+  }
+  g_string_append_c (s, '"');
+}
+
+static int
+cmd_bench (const char *path)
+{
+  GError *error = NULL;
+  OclModel *model = NULL;
+  OclContext *ctx = NULL;
+  OclNet *net;
+  gint64 shape[4];
+  gint64 t0 = g_get_monotonic_time ();
+  double load_ms, first_ms = 0.0, *times, min_ms, med_ms, *layer_ms = NULL;
+  float *in, *out;
+  guint n_layers;
+  GRand *rand;
+  int iters = MAX (opt_iterations, 1), profile_runs = 0;
+
+  model = ocl_model_load (path, &error);
+  if (model == NULL || !pick_shape (model, shape, &error)) {
+    ocl_model_free (model);
+    return fail (error);
+  }
+  net = open_net (path, shape, &model, &ctx, &error);
+  if (net == NULL)
+    return fail (error);
+  load_ms = (g_get_monotonic_time () - t0) / 1000.0;
+
+  in = g_new (float, ocl_net_get_input_size (net));
+  out = g_new (float, ocl_net_get_output_size (net));
+  rand = g_rand_new_with_seed (42);
+  for (gsize i = 0; i < ocl_net_get_input_size (net); i++)
+    in[i] = g_rand_double_range (rand, -2.0, 2.0);
+  g_rand_free (rand);
+
+  times = g_new (double, iters);
+  for (int i = -opt_warmup - 1; i < iters; i++) {
+    gint64 t = g_get_monotonic_time ();
+    if (!ocl_net_run (net, in, out, &error))
+      goto failed;
+    t = g_get_monotonic_time () - t;
+    if (i == -opt_warmup - 1)
+      first_ms = t / 1000.0;
+    if (i >= 0)
+      times[i] = t / 1000.0;
+  }
+  med_ms = median (times, iters);
+  min_ms = times[0];
+
+  n_layers = ocl_net_get_n_layers (net);
+  if (opt_profile) {
+    profile_runs = MIN (iters, 5);
+    layer_ms = g_new0 (double, (gsize) n_layers * profile_runs);
+    ocl_net_set_profiling (net, TRUE);
+    for (int r = 0; r < profile_runs; r++) {
+      if (!ocl_net_run (net, in, out, &error))
+        goto failed;
+      for (guint l = 0; l < n_layers; l++) {
+        OclLayerInfo li;
+        ocl_net_get_layer (net, l, &li);
+        layer_ms[(gsize) l * profile_runs + r] = li.ms;
+      }
+    }
+  }
+
+  if (opt_json) {
+    GString *s = g_string_new ("{\"model\": ");
+    json_string (s, path);
+    g_string_append_printf (s, ", \"shape\": [%" G_GINT64_FORMAT ", %"
+        G_GINT64_FORMAT ", %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT "], "
+        "\"device\": ", shape[0], shape[1], shape[2], shape[3]);
+    json_string (s, ocl_context_get_device_name (ctx));
+    g_string_append_printf (s, ", \"iterations\": %d, \"min_ms\": %.4f, "
+        "\"median_ms\": %.4f, \"load_ms\": %.2f, \"first_run_ms\": %.3f, "
+        "\"gflop\": %.4f", iters, min_ms, med_ms, load_ms, first_ms,
+        2e-9 * ocl_net_get_macs (net));
+    if (opt_profile) {
+      g_string_append (s, ", \"layers\": [");
+      for (guint l = 0; l < n_layers; l++) {
+        OclLayerInfo li;
+        double ms = median (layer_ms + (gsize) l * profile_runs,
+            profile_runs);
+        ocl_net_get_layer (net, l, &li);
+        g_string_append (s, l ? ", {\"name\": " : "{\"name\": ");
+        json_string (s, li.name);
+        g_string_append (s, ", \"node\": ");
+        json_string (s, li.node);
+        g_string_append_printf (s, ", \"ms\": %.4f, \"gflops\": %.2f}", ms,
+            ms > 0 ? li.flops / ms * 1e-6 : 0.0);
+      }
+      g_string_append (s, "]");
+    }
+    g_string_append (s, "}\n");
+    fputs (s->str, stdout);
+    g_string_free (s, TRUE);
+  } else {
+    printf ("model:   %s\nshape:   %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT "x%"
+        G_GINT64_FORMAT "x%" G_GINT64_FORMAT "\ndevice:  %s\n", path,
+        shape[0], shape[1], shape[2], shape[3],
+        ocl_context_get_device_name (ctx));
+    printf ("load+compile %.1f ms, first run %.2f ms\n", load_ms, first_ms);
+    printf ("%d iterations: min %.3f ms, median %.3f ms (%.1f GFLOP/s at the "
+        "median)\n", iters, min_ms, med_ms,
+        2e-6 * ocl_net_get_macs (net) / med_ms);
+    if (opt_profile) {
+      double total = 0.0;
+      printf ("\n  %3s  %9s  %8s  %s\n", "#", "ms", "GFLOP/s", "layer");
+      for (guint l = 0; l < n_layers; l++) {
+        OclLayerInfo li;
+        double ms = median (layer_ms + (gsize) l * profile_runs,
+            profile_runs);
+        ocl_net_get_layer (net, l, &li);
+        total += ms;
+        printf ("  %3u  %9.4f  %8.1f  %s\n", l, ms,
+            ms > 0 ? li.flops / ms * 1e-6 : 0.0, li.name);
+      }
+      printf ("  sum of layers: %.3f ms (median of %d profiled runs each)\n",
+          total, profile_runs);
+    }
+  }
+  g_free (layer_ms);
+  g_free (times);
+  g_free (in);
+  g_free (out);
+  ocl_net_free (net);
+  ocl_context_unref (ctx);
+  ocl_model_free (model);
+  return 0;
+
+failed:
+  g_free (layer_ms);
+  g_free (times);
+  g_free (in);
+  g_free (out);
+  ocl_net_free (net);
+  ocl_context_unref (ctx);
+  ocl_model_free (model);
+  return fail (error);
+}
+
+int
+main (int argc, char **argv)
+{
+  GOptionContext *oc;
+  GError *error = NULL;
+  const char *cmd;
+  int rc;
+
+  oc = g_option_context_new ("COMMAND [MODEL]");
+  g_option_context_set_summary (oc, "Commands:\n"
+      "  devices   list OpenCL platforms and devices\n"
+      "  info      show a model's input, fused layers, parameters, mult-adds\n"
+      "  run       run a model on an .npy input and write the output .npy\n"
+      "  bench     time inference (min and median; --profile per layer)");
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error)) {
+    fprintf (stderr, "oclresnet: %s (see --help)\n", error->message);
+    g_error_free (error);
+    g_option_context_free (oc);
+    return 2;
+  }
+  g_option_context_free (oc);
+  if (argc < 2) {
+    fprintf (stderr, "oclresnet: no command given (devices, info, run, "
+        "bench; see --help)\n");
+    return 2;
+  }
+  cmd = argv[1];
+  if (strcmp (cmd, "devices") == 0)
+    rc = cmd_devices ();
+  else if (argc < 3 && (strcmp (cmd, "info") == 0 || strcmp (cmd, "run") == 0
+          || strcmp (cmd, "bench") == 0)) {
+    fprintf (stderr, "oclresnet: %s needs a MODEL.onnx argument\n", cmd);
+    rc = 2;
+  } else if (strcmp (cmd, "info") == 0)
+    rc = cmd_info (argv[2]);
+  else if (strcmp (cmd, "run") == 0)
+    rc = cmd_run (argv[2]);
+  else if (strcmp (cmd, "bench") == 0)
+    rc = cmd_bench (argv[2]);
+  else {
+    fprintf (stderr, "oclresnet: unknown command '%s' (devices, info, run, "
+        "bench)\n", cmd);
+    rc = 2;
+  }
+  g_free (opt_device);
+  g_free (opt_input);
+  g_free (opt_output);
+  g_free (opt_shape);
+  return rc;
+}

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Installs every Debian package that building, testing and the demo need,
+# then configures and builds into ./build.  Idempotent; run as root (or with
+# sudo available).  Set OCLRESNET_SKIP_APT=1 to skip the package step.
+set -eu
+cd "$(dirname "$0")/.."
+
+PACKAGES="build-essential pkg-config meson ninja-build
+  ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo
+  libprotobuf-c-dev protobuf-c-compiler libonnx-dev
+  libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools
+  python3-torch python3-torchvision python3-onnx python3-numpy
+  valgrind"
+
+if [ "${OCLRESNET_SKIP_APT:-0}" != 1 ]; then
+  SUDO=
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  # shellcheck disable=SC2086
+  if ! dpkg-query -W -f='${Status}\n' $PACKAGES 2>/dev/null | grep -qv 'install ok installed' \
+      && [ "$(dpkg-query -W -f='${Status}\n' $PACKAGES 2>/dev/null | wc -l)" -eq "$(echo $PACKAGES | wc -w)" ]; then
+    echo "setup: all Debian packages already installed"
+  else
+    $SUDO apt-get update -q
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -q --no-install-recommends $PACKAGES
+  fi
+fi
+
+if [ -f build/build.ninja ]; then
+  meson setup --reconfigure build
+else
+  meson setup build
+fi
+ninja -C build
