@@ -2,7 +2,7 @@
 """Generate the end-to-end test fixtures: ONNX models with random weights and
 random batch-norm statistics, an input, and PyTorch's output for it.
 
-usage: gen_test_models.py OUTDIR [--quick]
+usage: gen_test_models.py OUTDIR [--quick] [--stamp FILE]
 
 For each fixture NAME it writes NAME.onnx, NAME.input.npy (float32 NCHW) and
 NAME.output.npy (PyTorch's output, float32).  Fixtures that must fail to load
@@ -269,6 +269,11 @@ def main():
         sys.exit(__doc__)
     outdir = sys.argv[1]
     quick = "--quick" in sys.argv[2:]
+    stamp = os.path.join(outdir, "fixtures.stamp")
+    if "--stamp" in sys.argv:
+        stamp_out = sys.argv[sys.argv.index("--stamp") + 1]
+    else:
+        stamp_out = None
     os.makedirs(outdir, exist_ok=True)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
     for name, (make, shape, opset, seed, in_quick) in FIXTURES.items():
@@ -277,8 +282,10 @@ def main():
         export(outdir, name, make, shape, opset, seed)
     for name, (make, shape) in BROKEN.items():
         export(outdir, name, make, shape, 13, 99, reference=False)
-    with open(os.path.join(outdir, "fixtures.stamp"), "w") as f:
-        f.write("\n".join(n for n, v in FIXTURES.items() if not quick or v[4]) + "\n")
+    names = "\n".join(n for n, v in FIXTURES.items() if not quick or v[4]) + "\n"
+    for path in filter(None, (stamp, stamp_out)):
+        with open(path, "w") as f:
+            f.write(names)
 
 
 if __name__ == "__main__":

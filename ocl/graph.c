@@ -304,6 +304,30 @@ fuse_flatten_fc (OclGraph * g, int i, const int *uses)
   return TRUE;
 }
 
+/* Slice of a Slice: one strided view (exporters slice one axis at a time,
+ * so x[:, :, ::2, ::2] arrives as two nodes). */
+static gboolean
+fuse_slices (OclGraph * g, int i, const int *uses)
+{
+  OclNode *n = OCL_NODE (g, i);
+  OclNode *p = producer (g, n->in[0]);
+  int pi;
+
+  if (n->op != OCL_OP_SLICE || !p || p->op != OCL_OP_SLICE
+      || uses[p->out] != 1)
+    return FALSE;
+  pi = OCL_VALUE (g, n->in[0])->producer;
+  for (int d = 0; d < 4; d++) {
+    n->starts[d] = p->starts[d] + n->starts[d] * p->steps[d];
+    n->steps[d] *= p->steps[d];
+  }
+  n->in[0] = p->in[0];
+  node_clear (p);
+  memset (p, 0, sizeof (*p));
+  OCL_NODE (g, pi)->dead = TRUE;
+  return TRUE;
+}
+
 /* Resolves @v to a view of another value when it is Pad(channels only,
  * zeros) of Slice(H and W by one stride from 0) — CIFAR option A. */
 static int
@@ -396,7 +420,8 @@ void
 ocl_graph_fuse (OclGraph * g)
 {
   static const FusePass passes[] = {
-    fuse_pad_conv, fuse_affine_into_conv, fuse_flatten_fc, fuse_add,
+    fuse_pad_conv, fuse_affine_into_conv, fuse_flatten_fc, fuse_slices,
+    fuse_add,
     fuse_relu,
   };
 

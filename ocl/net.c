@@ -5,6 +5,7 @@
  * fit, sized to the largest tenant).  Kernel arguments are set once at
  * compile time; a run writes the input, enqueues every step and waits once,
  * on the read of the output. */
+#include <stdio.h>
 #include <string.h>
 #include "ocl-private.h"
 
@@ -169,16 +170,26 @@ add_conv (OclNet * net, const OclNode * n, GError ** error)
   const OclValue *y = OCL_VALUE (g, n->out);
   const OclValue *r = n->residual >= 0 ? OCL_VALUE (g, n->residual) : NULL;
   int nb = n->oc >= 32 ? 2 : 1;
-  int ocb = 16 * nb;
-  int nblk = (n->oc + ocb - 1) / ocb;
   int px = choose_px (y->w);
+  int ocb, nblk;
   gsize ksz = (gsize) n->kh * n->kw * n->ic;
-  float *wt = g_new0 (float, (gsize) nblk * ksz * ocb);
-  float *bias = g_new0 (float, (gsize) nblk * ocb);
-  g_autofree char *opts = g_strdup_printf ("-DPX=%d -DNB=%d", px, nb);
+  float *wt, *bias;
+  g_autofree char *opts = NULL;
+  const char *force = g_getenv ("OCLRESNET_CONV_TILE");
   cl_mem wm, bm;
   Args a;
   char *desc;
+
+  /* Test hook: OCLRESNET_CONV_TILE=PXxNB forces the register tile. */
+  if (force && sscanf (force, "%dx%d", &px, &nb) != 2)
+    force = NULL;
+  px = CLAMP (px, 1, 8);
+  nb = CLAMP (nb, 1, 2);
+  ocb = 16 * nb;
+  nblk = (n->oc + ocb - 1) / ocb;
+  wt = g_new0 (float, (gsize) nblk * ksz * ocb);
+  bias = g_new0 (float, (gsize) nblk * ocb);
+  opts = g_strdup_printf ("-DPX=%d -DNB=%d", px, nb);
 
   /* [oc][ic][kh][kw] -> [blk][kh][kw][ic][ocb] */
   for (int oc = 0; oc < n->oc; oc++) {

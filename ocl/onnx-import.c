@@ -1191,6 +1191,11 @@ import_pad (Import * im, int x, OclConst ** in, int n_in)
       return UNSUPPORTED ("negative pads (cropping) are not supported");
   if (pads[0] || pads[4])
     return UNSUPPORTED ("padding the batch dimension is not supported");
+  if (!pads[1] && !pads[2] && !pads[3] && !pads[5] && !pads[6] && !pads[7]) {
+    /* torch emits zero Pads before some pools: nothing to do. */
+    define_value (im, im->node->output[0], x);
+    return TRUE;
+  }
   i = new_node (im, OCL_OP_PAD, x);
   n = OCL_NODE (im->g, i);
   for (int j = 0; j < 8; j++)

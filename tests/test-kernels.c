@@ -1,0 +1,425 @@
+/* Every kernel against the C reference (ocl/ref) on odd shapes: channel
+ * counts that are not multiples of the vector width, odd widths, stride 2,
+ * padding, partial tiles.  Each case builds a small graph, runs the
+ * reference on the unfused graph and the device on the compiled (fused)
+ * one, and bounds the error normalised by max(1, max|ref|).  Fixed seeds. */
+#include <math.h>
+#include <string.h>
+#include "ocl-private.h"
+
+#define TOL 1e-5
+
+static OclContext *ctx;
+
+typedef struct {
+  OclGraph *g;
+  GRand *rand;
+} Builder;
+
+static float *
+random_array (Builder * b, gsize n, double lo, double hi)
+{
+  float *a = g_new (float, n);
+  for (gsize i = 0; i < n; i++)
+    a[i] = g_rand_double_range (b->rand, lo, hi);
+  return a;
+}
+
+static void
+builder_init (Builder * b, guint32 seed, int n, int c, int h, int w)
+{
+  b->g = ocl_graph_new ();
+  b->rand = g_rand_new_with_seed (seed);
+  b->g->input = ocl_graph_add_value (b->g, "x", 4, n, c, h, w);
+}
+
+static int
+finish (Builder * b, int i)
+{
+  char name[32];
+  g_snprintf (name, sizeof (name), "v%d", i);
+  g_assert_true (ocl_graph_infer_node (b->g, i, name, NULL));
+  return OCL_NODE (b->g, i)->out;
+}
+
+static int
+node1 (Builder * b, OclOpType op, int x)
+{
+  int i = ocl_graph_add_node (b->g, op, "node", "Test");
+  OCL_NODE (b->g, i)->in[0] = x;
+  OCL_NODE (b->g, i)->n_in = 1;
+  return i;
+}
+
+static int
+conv (Builder * b, int x, int oc, int k, int s, int p, gboolean bias)
+{
+  int ic = OCL_VALUE (b->g, x)->c;
+  int i = node1 (b, OCL_OP_CONV, x);
+  OclNode *n = OCL_NODE (b->g, i);
+  double bound = 1.0 / sqrt ((double) ic * k * k);
+
+  n->onnx_op = "Conv";
+  n->ic = ic;
+  n->oc = oc;
+  n->kh = n->kw = k;
+  n->sh = n->sw = s;
+  n->pt = n->pl = n->pb = n->pr = p;
+  n->weight = random_array (b, (gsize) oc * ic * k * k, -bound, bound);
+  n->bias = bias ? random_array (b, oc, -0.5, 0.5) : NULL;
+  return finish (b, i);
+}
+
+static int
+affine (Builder * b, int x)
+{
+  int c = OCL_VALUE (b->g, x)->c;
+  int i = node1 (b, OCL_OP_AFFINE, x);
+  OclNode *n = OCL_NODE (b->g, i);
+  n->oc = c;
+  n->scale = random_array (b, c, 0.5, 1.5);
+  n->shift = random_array (b, c, -0.5, 0.5);
+  return finish (b, i);
+}
+
+static int
+simple (Builder * b, OclOpType op, int x)
+{
+  return finish (b, node1 (b, op, x));
+}
+
+static int
+add (Builder * b, int x, int y)
+{
+  int i = node1 (b, OCL_OP_ADD, x);
+  OCL_NODE (b->g, i)->in[1] = y;
+  OCL_NODE (b->g, i)->n_in = 2;
+  return finish (b, i);
+}
+
+static int
+pool (Builder * b, OclOpType op, int x, int k, int s, int p, gboolean ceil,
+    gboolean include_pad)
+{
+  int i = node1 (b, op, x);
+  OclNode *n = OCL_NODE (b->g, i);
+  n->kh = n->kw = k;
+  n->sh = n->sw = s;
+  n->pt = n->pl = n->pb = n->pr = p;
+  n->ceil_mode = ceil;
+  n->count_include_pad = include_pad;
+  return finish (b, i);
+}
+
+static int
+pad (Builder * b, int x, int c0, int c1, int h0, int h1, int w0, int w1,
+    float value)
+{
+  int i = node1 (b, OCL_OP_PAD, x);
+  OclNode *n = OCL_NODE (b->g, i);
+  int p[8] = { 0, c0, h0, w0, 0, c1, h1, w1 };
+  memcpy (n->pads, p, sizeof (p));
+  n->pad_value = value;
+  return finish (b, i);
+}
+
+static int
+slice (Builder * b, int x, int axis, int start, int step)
+{
+  OclValue *v = OCL_VALUE (b->g, x);
+  int dims[4] = { v->n, v->c, v->h, v->w };
+  int i = node1 (b, OCL_OP_SLICE, x);
+  OclNode *n = OCL_NODE (b->g, i);
+  for (int d = 0; d < 4; d++) {
+    n->starts[d] = 0;
+    n->steps[d] = 1;
+    n->sizes[d] = dims[d];
+  }
+  n->starts[axis] = start;
+  n->steps[axis] = step;
+  n->sizes[axis] = (dims[axis] - start + step - 1) / step;
+  return finish (b, i);
+}
+
+static int
+gemm (Builder * b, int x, int oc)
+{
+  int ic = OCL_VALUE (b->g, x)->c;
+  int i = node1 (b, OCL_OP_CONV, x);
+  OclNode *n = OCL_NODE (b->g, i);
+  n->onnx_op = "Gemm";
+  n->ic = ic;
+  n->oc = oc;
+  n->kh = n->kw = 1;
+  n->weight = random_array (b, (gsize) oc * ic, -0.2, 0.2);
+  n->bias = random_array (b, oc, -0.5, 0.5);
+  return finish (b, i);
+}
+
+/* Runs reference and device on the graph ending in @out; checks the error
+ * and, when @launches > 0, that fusion left that many kernel launches
+ * (the input conversion included). */
+static void
+check_fused (Builder * b, int out, guint launches)
+{
+  OclValue *in = OCL_VALUE (b->g, b->g->input);
+  gsize n_in = (gsize) in->n * in->c * in->h * in->w;
+  float *x = random_array (b, n_in, -1.0, 1.0);
+  float *ref, *got;
+  double max_ref = 0.0, max_diff = 0.0;
+  GError *error = NULL;
+  OclNet *net;
+  gsize n_out;
+
+  b->g->output = out;
+  ref = ocl_ref_run_graph (b->g, x);
+  net = ocl_net_new_from_graph (ctx, b->g, &error);
+  g_assert_no_error (error);
+  n_out = ocl_net_get_output_size (net);
+  got = g_new (float, n_out);
+  g_assert_true (ocl_net_run (net, x, got, &error));
+  g_assert_no_error (error);
+  for (gsize i = 0; i < n_out; i++) {
+    max_ref = MAX (max_ref, fabs (ref[i]));
+    max_diff = MAX (max_diff, fabs ((double) ref[i] - got[i]));
+  }
+  g_test_message ("max|ref| %.4g, max|diff| %.3g", max_ref, max_diff);
+  g_assert_cmpfloat (max_diff / MAX (1.0, max_ref), <=, TOL);
+  /* A test that cannot fail is a defect: the output must not be trivial. */
+  g_assert_cmpfloat (max_ref, >, 0.0);
+  if (launches)
+    g_assert_cmpuint (ocl_net_get_n_layers (net), ==, launches);
+  ocl_net_free (net);
+  g_rand_free (b->rand);
+  g_free (x);
+  g_free (ref);
+  g_free (got);
+}
+
+/* Convolutions: odd channels (partial 16- and 32-lane blocks), odd sizes,
+ * strides, paddings, kernel sizes; every register tile. */
+static void
+check (Builder * b, int out)
+{
+  check_fused (b, out, 0);
+}
+
+static void
+test_conv_shapes (void)
+{
+  static const struct {
+    int n, ic, h, w, oc, k, s, p;
+  } cases[] = {
+    {2, 3, 19, 23, 5, 7, 2, 3},
+    {1, 13, 11, 17, 37, 3, 1, 1},
+    {1, 24, 9, 15, 20, 1, 2, 0},
+    {2, 7, 10, 9, 33, 3, 2, 1},
+    {1, 16, 8, 8, 16, 3, 1, 1},
+    {1, 5, 6, 31, 64, 3, 1, 0},
+    {1, 3, 1, 1, 9, 1, 1, 0},
+  };
+  const char *tiles[] = { NULL, "1x1", "3x1", "5x2", "7x2", "8x1", "8x2" };
+
+  for (guint t = 0; t < G_N_ELEMENTS (tiles); t++) {
+    if (tiles[t])
+      g_setenv ("OCLRESNET_CONV_TILE", tiles[t], TRUE);
+    else
+      g_unsetenv ("OCLRESNET_CONV_TILE");
+    for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
+      Builder b;
+      int y;
+      builder_init (&b, 100 + c, cases[c].n, cases[c].ic, cases[c].h,
+          cases[c].w);
+      y = conv (&b, b.g->input, cases[c].oc, cases[c].k, cases[c].s,
+          cases[c].p, c % 2 == 0);
+      g_test_message ("tile %s case %u", tiles[t] ? tiles[t] : "auto", c);
+      check (&b, y);
+    }
+  }
+  g_unsetenv ("OCLRESNET_CONV_TILE");
+}
+
+/* conv -> BN -> (+ identity) -> ReLU: fused epilogue. */
+static void
+test_conv_bn_residual_relu (void)
+{
+  Builder b;
+  int x, y;
+
+  builder_init (&b, 7, 2, 21, 13, 11);
+  x = conv (&b, b.g->input, 21, 3, 1, 1, FALSE);
+  y = affine (&b, x);
+  y = add (&b, y, b.g->input);
+  y = simple (&b, OCL_OP_RELU, y);
+  check_fused (&b, y, 2);
+}
+
+/* Option A: Add(conv, Pad(Slice(Slice(x)))) with odd channel padding. */
+static void
+test_conv_option_a (void)
+{
+  Builder b;
+  int x, y, s;
+
+  builder_init (&b, 8, 2, 10, 15, 13);
+  x = conv (&b, b.g->input, 10, 3, 1, 1, TRUE);
+  y = conv (&b, x, 24, 3, 2, 1, TRUE);
+  s = slice (&b, x, 2, 0, 2);
+  s = slice (&b, s, 3, 0, 2);
+  s = pad (&b, s, 5, 9, 0, 0, 0, 0, 0.0f);
+  y = add (&b, y, s);
+  y = simple (&b, OCL_OP_RELU, y);
+  check_fused (&b, y, 3);
+}
+
+/* Projection shortcut: Add(conv2, conv1x1/2) with ReLU. */
+static void
+test_conv_projection (void)
+{
+  Builder b;
+  int x, y, sc;
+
+  builder_init (&b, 9, 1, 12, 14, 14);
+  y = conv (&b, b.g->input, 40, 3, 2, 1, FALSE);
+  y = conv (&b, y, 40, 3, 1, 1, FALSE);
+  sc = conv (&b, b.g->input, 40, 1, 2, 0, FALSE);
+  sc = affine (&b, sc);
+  x = add (&b, sc, y);
+  x = simple (&b, OCL_OP_RELU, x);
+  check_fused (&b, x, 4);
+}
+
+/* Standalone BN + ReLU (pre-activation), standalone Add of non-conv values. */
+static void
+test_affine_add (void)
+{
+  Builder b;
+  int a, c, y;
+
+  builder_init (&b, 10, 2, 19, 7, 5);
+  a = affine (&b, b.g->input);
+  a = simple (&b, OCL_OP_RELU, a);
+  c = affine (&b, b.g->input);
+  y = add (&b, a, c);
+  check (&b, y);
+}
+
+static void
+test_maxpool (void)
+{
+  for (int ceil = 0; ceil < 2; ceil++) {
+    Builder b;
+    builder_init (&b, 11 + ceil, 2, 17, 13, 12);
+    check (&b, pool (&b, OCL_OP_MAXPOOL, b.g->input, 3, 2, 1, ceil, FALSE));
+  }
+}
+
+static void
+test_avgpool (void)
+{
+  for (int v = 0; v < 4; v++) {
+    Builder b;
+    builder_init (&b, 20 + v, 1, 19, 11, 14);
+    check (&b, pool (&b, OCL_OP_AVGPOOL, b.g->input, v < 2 ? 3 : 4,
+            2, v % 2, v >= 2, v % 2));
+  }
+}
+
+static void
+test_global_avgpool_fc (void)
+{
+  Builder b;
+  int y;
+
+  builder_init (&b, 30, 2, 29, 7, 9);
+  y = simple (&b, OCL_OP_GLOBALAVGPOOL, b.g->input);
+  y = simple (&b, OCL_OP_FLATTEN, y);
+  y = gemm (&b, y, 37);
+  check (&b, y);
+}
+
+/* Flatten of a spatial map into an FC: fused into an HxW convolution. */
+static void
+test_flatten_fc (void)
+{
+  Builder b;
+  int y;
+
+  builder_init (&b, 31, 2, 6, 3, 5);
+  y = simple (&b, OCL_OP_FLATTEN, b.g->input);
+  y = gemm (&b, y, 19);
+  check_fused (&b, y, 2);
+}
+
+/* Flatten as an output: the NHWC -> NCHW flatten kernel. */
+static void
+test_flatten (void)
+{
+  Builder b;
+
+  builder_init (&b, 32, 2, 5, 3, 7);
+  check (&b, simple (&b, OCL_OP_FLATTEN, affine (&b, b.g->input)));
+}
+
+static void
+test_pad_slice (void)
+{
+  Builder b;
+  int y;
+
+  builder_init (&b, 40, 2, 6, 9, 8);
+  y = pad (&b, b.g->input, 1, 2, 2, 0, 1, 3, 0.25f);
+  y = slice (&b, y, 3, 1, 3);
+  y = slice (&b, y, 1, 2, 2);
+  check (&b, y);
+}
+
+static void
+test_softmax (void)
+{
+  Builder b;
+  int y;
+
+  builder_init (&b, 50, 3, 21, 1, 1);
+  y = simple (&b, OCL_OP_FLATTEN, b.g->input);
+  y = gemm (&b, y, 1001);
+  check (&b, simple (&b, OCL_OP_SOFTMAX, y));
+}
+
+/* A 4-D output is returned in NCHW. */
+static void
+test_nchw_output (void)
+{
+  Builder b;
+
+  builder_init (&b, 60, 2, 3, 5, 7);
+  check (&b, conv (&b, b.g->input, 6, 3, 1, 1, TRUE));
+}
+
+int
+main (int argc, char **argv)
+{
+  GError *error = NULL;
+  int rc;
+
+  g_test_init (&argc, &argv, NULL);
+  ctx = ocl_context_new (NULL, &error);
+  g_assert_no_error (error);
+  g_test_add_func ("/kernels/conv/shapes-and-tiles", test_conv_shapes);
+  g_test_add_func ("/kernels/conv/bn-residual-relu",
+      test_conv_bn_residual_relu);
+  g_test_add_func ("/kernels/conv/option-a", test_conv_option_a);
+  g_test_add_func ("/kernels/conv/projection", test_conv_projection);
+  g_test_add_func ("/kernels/affine-add", test_affine_add);
+  g_test_add_func ("/kernels/maxpool", test_maxpool);
+  g_test_add_func ("/kernels/avgpool", test_avgpool);
+  g_test_add_func ("/kernels/global-avgpool-fc", test_global_avgpool_fc);
+  g_test_add_func ("/kernels/flatten-fc", test_flatten_fc);
+  g_test_add_func ("/kernels/flatten", test_flatten);
+  g_test_add_func ("/kernels/pad-slice", test_pad_slice);
+  g_test_add_func ("/kernels/softmax", test_softmax);
+  g_test_add_func ("/kernels/nchw-output", test_nchw_output);
+  rc = g_test_run ();
+  ocl_context_unref (ctx);
+  return rc;
+}

@@ -1,0 +1,311 @@
+/* End to end against PyTorch: every fixture that models/gen_test_models.py
+ * wrote (random weights, random BN statistics) must agree with PyTorch's
+ * output to max|diff| <= 1e-4 * max(1, max|ref|) with the same top-1 per
+ * image.  Also: bad models fail with one clear error and no leak, and two
+ * threads may run separate nets on one shared context.
+ *
+ * usage: test-models [--tap] FIXTURE_DIR */
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include "oclresnet.h"
+
+static const char *fixture_dir;
+static OclContext *ctx;
+
+static char *
+fixture (const char *name, const char *suffix)
+{
+  g_autofree char *file = g_strconcat (name, suffix, NULL);
+  return g_build_filename (fixture_dir, file, NULL);
+}
+
+/* Runs fixture @name; returns the normalised error, checks top-1. */
+static double
+run_fixture (OclContext * c, const char *name)
+{
+  g_autofree char *onnx = fixture (name, ".onnx");
+  g_autofree char *in_path = fixture (name, ".input.npy");
+  g_autofree char *out_path = fixture (name, ".output.npy");
+  GError *error = NULL;
+  gint64 in_shape[8], ref_shape[8], out_dims[4];
+  int in_nd, ref_nd, out_nd;
+  float *in, *ref, *got;
+  OclModel *model;
+  OclNet *net;
+  double max_ref = 0.0, max_diff = 0.0;
+  gsize n;
+
+  in = ocl_npy_load (in_path, &in_nd, in_shape, &error);
+  g_assert_no_error (error);
+  ref = ocl_npy_load (out_path, &ref_nd, ref_shape, &error);
+  g_assert_no_error (error);
+  model = ocl_model_load (onnx, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (in_nd, ==, 4);
+  net = ocl_net_new (c, model, in_shape, &error);
+  g_assert_no_error (error);
+  ocl_net_get_output_shape (net, &out_nd, out_dims);
+  g_assert_cmpint (out_nd, ==, ref_nd);
+  for (int d = 0; d < out_nd; d++)
+    g_assert_cmpint (out_dims[d], ==, ref_shape[d]);
+  n = ocl_net_get_output_size (net);
+  got = g_new (float, n);
+  g_assert_true (ocl_net_run (net, in, got, &error));
+  g_assert_no_error (error);
+
+  for (gsize i = 0; i < n; i++) {
+    max_ref = MAX (max_ref, fabs (ref[i]));
+    max_diff = MAX (max_diff, fabs ((double) ref[i] - got[i]));
+  }
+  if (out_nd == 2) {
+    gsize k = out_dims[1];
+    for (gint64 b = 0; b < out_dims[0]; b++) {
+      gsize ar = 0, ag = 0;
+      for (gsize j = 1; j < k; j++) {
+        if (ref[b * k + j] > ref[b * k + ar])
+          ar = j;
+        if (got[b * k + j] > got[b * k + ag])
+          ag = j;
+      }
+      g_assert_cmpuint (ar, ==, ag);
+    }
+  }
+  g_test_message ("%s: max|ref| %.4g, max|diff| %.3g", name, max_ref,
+      max_diff);
+  g_assert_cmpfloat (max_ref, >, 0.0);
+  ocl_net_free (net);
+  ocl_model_free (model);
+  g_free (in);
+  g_free (ref);
+  g_free (got);
+  return max_diff / MAX (1.0, max_ref);
+}
+
+static void
+test_fixture (gconstpointer data)
+{
+  g_assert_cmpfloat (run_fixture (ctx, data), <=, 1e-4);
+}
+
+/* ---- errors -------------------------------------------------------------- */
+
+/* Loading @path (and compiling it for @shape, if given) fails with @code
+ * and a message containing every string of @needles. */
+static void
+expect_error (const char *path, const gint64 * shape, OclError code,
+    const char *const *needles)
+{
+  GError *error = NULL;
+  OclModel *model = ocl_model_load (path, &error);
+  OclNet *net = NULL;
+
+  if (model) {
+    gint64 s[4];
+    ocl_model_get_input_shape (model, s);
+    if (shape)
+      memcpy (s, shape, sizeof (s));
+    for (int d = 0; d < 4; d++)
+      if (s[d] < 0)
+        s[d] = 1;
+    net = ocl_net_new (ctx, model, s, &error);
+  }
+  g_assert_null (net);
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_error (error, OCL_ERROR, (int) code);
+  for (; *needles; needles++)
+    g_assert_nonnull (strstr (error->message, *needles));
+  g_assert_null (strchr (error->message, '\n'));
+  g_error_free (error);
+  ocl_model_free (model);
+}
+
+static void
+test_missing_file (void)
+{
+  const char *n[] = { "/nonexistent/model.onnx", "cannot read", NULL };
+  expect_error ("/nonexistent/model.onnx", NULL, OCL_ERROR_IO, n);
+}
+
+/* Writes @len bytes of @data to a temporary file; returns its path. */
+static char *
+temp_file (const char *data, gsize len)
+{
+  GError *error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp ("oclresnet-XXXXXX.onnx", &path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, data, len, &error));
+  return path;
+}
+
+static void
+test_truncated_file (void)
+{
+  g_autofree char *good = fixture ("cifar_resnet20_optA", ".onnx");
+  g_autofree char *data = NULL;
+  gsize len;
+  const char *n[] = { "not an ONNX model", NULL };
+
+  g_assert_true (g_file_get_contents (good, &data, &len, NULL));
+  /* Cut at several places: inside the header, mid-weights, near the end. */
+  for (gsize cut = 1; cut < len; cut = cut * 3 + 101) {
+    g_autofree char *path = temp_file (data, cut);
+    GError *error = NULL;
+    OclModel *m = ocl_model_load (path, &error);
+    OclNet *net = NULL;
+    if (m) {
+      gint64 s[4] = { 1, 3, 32, 32 };
+      net = ocl_net_new (ctx, m, s, &error);
+    }
+    g_assert_null (net);
+    g_assert_nonnull (error);
+    g_test_message ("cut at %" G_GSIZE_FORMAT ": %s", cut, error->message);
+    g_clear_error (&error);
+    ocl_model_free (m);
+    g_unlink (path);
+  }
+  {
+    g_autofree char *path = temp_file (data, len / 2);
+    expect_error (path, NULL, OCL_ERROR_PARSE, n);
+    g_unlink (path);
+  }
+}
+
+static void
+test_random_bytes (void)
+{
+  GRand *r = g_rand_new_with_seed (5);
+  char buf[4096];
+  const char *n[] = { "not an ONNX model", NULL };
+
+  for (gsize i = 0; i < sizeof (buf); i++)
+    buf[i] = g_rand_int (r);
+  g_rand_free (r);
+  {
+    g_autofree char *path = temp_file (buf, sizeof (buf));
+    expect_error (path, NULL, OCL_ERROR_PARSE, n);
+    g_unlink (path);
+  }
+  {
+    g_autofree char *path = temp_file ("", 0);
+    expect_error (path, NULL, OCL_ERROR_PARSE, n);
+    g_unlink (path);
+  }
+}
+
+static void
+test_unsupported_op (void)
+{
+  g_autofree char *path = fixture ("bad_sigmoid", ".onnx");
+  const char *n[] = { "Sigmoid", "not supported", "node '", NULL };
+  expect_error (path, NULL, OCL_ERROR_UNSUPPORTED, n);
+}
+
+static void
+test_grouped_conv (void)
+{
+  g_autofree char *path = fixture ("bad_grouped_conv", ".onnx");
+  const char *n[] = { "(Conv)", "group=2", NULL };
+  expect_error (path, NULL, OCL_ERROR_UNSUPPORTED, n);
+}
+
+static void
+test_dilated_conv (void)
+{
+  g_autofree char *path = fixture ("bad_dilated_conv", ".onnx");
+  const char *n[] = { "(Conv)", "dilation 2x2", NULL };
+  expect_error (path, NULL, OCL_ERROR_UNSUPPORTED, n);
+}
+
+static void
+test_shape_does_not_fit (void)
+{
+  g_autofree char *path = fixture ("cifar_resnet20_optA", ".onnx");
+  /* Wrong channel count. */
+  {
+    gint64 s[4] = { 1, 4, 32, 32 };
+    const char *n[] = { "4 channels", "takes 3", NULL };
+    expect_error (path, s, OCL_ERROR_SHAPE, n);
+  }
+  /* Too small for the fixed 8x8 average pool the export baked in. */
+  {
+    gint64 s[4] = { 1, 3, 16, 16 };
+    const char *n[] = { "AveragePool", "smaller than the 8x8 window", NULL };
+    expect_error (path, s, OCL_ERROR_SHAPE, n);
+  }
+  /* Larger: the pool leaves 2x2, which the FC cannot take. */
+  {
+    gint64 s[4] = { 1, 3, 64, 64 };
+    const char *n[] = { "Gemm", NULL };
+    expect_error (path, s, OCL_ERROR_SHAPE, n);
+  }
+}
+
+/* ---- threads ------------------------------------------------------------- */
+
+static gpointer
+thread_run (gpointer data)
+{
+  double err = 0.0;
+  for (int i = 0; i < 3; i++)
+    err = MAX (err, run_fixture (ctx, data));
+  return GINT_TO_POINTER (err <= 1e-4);
+}
+
+/* Two threads, separate nets, one shared context (and program cache). */
+static void
+test_threads (void)
+{
+  GThread *a = g_thread_new ("a", thread_run, (gpointer) "cifar_resnet20_optA");
+  GThread *b = g_thread_new ("b", thread_run, (gpointer) "preact_resnet");
+  g_assert_true (GPOINTER_TO_INT (g_thread_join (a)));
+  g_assert_true (GPOINTER_TO_INT (g_thread_join (b)));
+}
+
+int
+main (int argc, char **argv)
+{
+  GError *error = NULL;
+  g_autofree char *stamp = NULL;
+  g_autofree char *list = NULL;
+  char **names;
+  int rc;
+
+  g_test_init (&argc, &argv, NULL);
+  if (argc < 2) {
+    g_printerr ("usage: %s FIXTURE_DIR\n", argv[0]);
+    return 2;
+  }
+  fixture_dir = argv[1];
+  stamp = g_build_filename (fixture_dir, "fixtures.stamp", NULL);
+  if (!g_file_get_contents (stamp, &list, NULL, &error)) {
+    g_printerr ("no fixtures: %s (run models/gen_test_models.py)\n",
+        error->message);
+    return 1;
+  }
+  ctx = ocl_context_new (NULL, &error);
+  g_assert_no_error (error);
+
+  names = g_strsplit (g_strstrip (list), "\n", -1);
+  for (char **n = names; *n; n++) {
+    g_autofree char *test = g_strdup_printf ("/models/pytorch/%s", *n);
+    g_test_add_data_func (test, *n, test_fixture);
+  }
+  g_test_add_func ("/models/error/missing-file", test_missing_file);
+  g_test_add_func ("/models/error/truncated-file", test_truncated_file);
+  g_test_add_func ("/models/error/random-bytes", test_random_bytes);
+  g_test_add_func ("/models/error/unsupported-op", test_unsupported_op);
+  g_test_add_func ("/models/error/grouped-conv", test_grouped_conv);
+  g_test_add_func ("/models/error/dilated-conv", test_dilated_conv);
+  g_test_add_func ("/models/error/shape-does-not-fit",
+      test_shape_does_not_fit);
+  g_test_add_func ("/models/threads", test_threads);
+  rc = g_test_run ();
+  g_strfreev (names);
+  ocl_context_unref (ctx);
+  return rc;
+}
