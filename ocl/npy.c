@@ -75,9 +75,10 @@ ocl_npy_load (const char *path, int *ndim, gint64 shape[8], GError ** error)
   v = header_value (header, "descr");
   if (v == NULL || !(g_str_has_prefix (v, "'<f4'")
           || g_str_has_prefix (v, "'float32'"))) {
-    g_autofree char *msg = g_strdup_printf ("dtype %.8s is not supported; "
+    const char *end = v && *v == '\'' ? strchr (v + 1, '\'') : NULL;
+    g_autofree char *msg = g_strdup_printf ("dtype %.*s is not supported; "
         "save little-endian float32 (numpy: a.astype('<f4'))",
-        v ? v : "(none)");
+        end ? (int) (end - v + 1) : 6, v ? v : "(none)");
     npy_error (error, path, msg);
     return NULL;
   }
