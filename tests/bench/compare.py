@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""Time the same ONNX files in oclresnet, onnxruntime and PyTorch, interleaved.
+
+usage: compare.py [--rounds R] [--iterations N] [--only NAME] [--markdown]
+
+Needs onnxruntime and numpy in the interpreter that runs this script
+(`pip install onnxruntime numpy`), Debian's /usr/bin/python3 with torch and
+torchvision for export and the PyTorch timings, and a built build/ocl/oclresnet.
+Each engine runs in its own process (peak RSS is per process); rounds
+alternate between engines so that machine noise hits all of them alike.
+Prints, per model, the median over rounds of each engine's median latency,
+the oclresnet/onnxruntime ratio and peak resident memory.
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOOL = os.path.join(ROOT, "build", "ocl", "oclresnet")
+TORCH_PY = "/usr/bin/python3"
+OUT = os.path.join(ROOT, "build", "bench")
+
+# name, how to build it in PyTorch, input shape
+MODELS = [
+    ("resnet18", "torchvision.models.resnet18(weights=None)", (1, 3, 224, 224)),
+    ("resnet50", "torchvision.models.resnet50(weights=None)", (1, 3, 224, 224)),
+    ("resnet18-b4", "torchvision.models.resnet18(weights=None)", (4, 3, 224, 224)),
+    ("cifar-resnet20", "gen_test_models.CifarResNet(3, 'A')", (1, 3, 32, 32)),
+    ("cifar-resnet56", "gen_test_models.CifarResNet(9, 'A')", (1, 3, 32, 32)),
+]
+
+EXPORT = r"""
+import sys, torch, torchvision
+sys.path.insert(0, %(models)r)
+import gen_test_models
+torch.manual_seed(0)
+m = %(expr)s.eval()
+torch.onnx.export(m, torch.randn(*%(shape)r), %(path)r, opset_version=13,
+                  input_names=["input"], output_names=["output"],
+                  dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
+"""
+
+TORCH_TIMER = r"""
+import json, sys, time, torch, torchvision
+sys.path.insert(0, %(models)r)
+import gen_test_models
+torch.set_num_threads(%(threads)d)
+torch.manual_seed(0)
+m = %(expr)s.eval()
+x = torch.randn(*%(shape)r)
+with torch.no_grad():
+    for _ in range(%(warmup)d):
+        m(x)
+    t = []
+    for _ in range(%(iters)d):
+        t0 = time.perf_counter(); m(x); t.append((time.perf_counter() - t0) * 1e3)
+t.sort()
+print(json.dumps({"min_ms": t[0], "median_ms": t[len(t) // 2]}))
+"""
+
+ORT_TIMER = r"""
+import json, sys, time
+import numpy as np, onnxruntime as ort
+so = ort.SessionOptions()
+so.intra_op_num_threads = %(threads)d
+so.inter_op_num_threads = 1
+s = ort.InferenceSession(%(path)r, so, providers=["CPUExecutionProvider"])
+x = np.random.default_rng(0).standard_normal(%(shape)r).astype(np.float32)
+for _ in range(%(warmup)d):
+    s.run(None, {"input": x})
+t = []
+for _ in range(%(iters)d):
+    t0 = time.perf_counter(); s.run(None, {"input": x}); t.append((time.perf_counter() - t0) * 1e3)
+t.sort()
+print(json.dumps({"min_ms": t[0], "median_ms": t[len(t) // 2]}))
+"""
+
+
+def peak_rss(cmd):
+    """Runs cmd and returns (stdout JSON, the child's own peak RSS, MiB)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out = p.stdout.read()
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    if status != 0:
+        sys.exit("%s failed: %s" % (" ".join(cmd[:3]), err.strip()))
+    return json.loads(out.strip().splitlines()[-1]), ru.ru_maxrss / 1024.0
+
+
+def median(v):
+    v = sorted(v)
+    n = len(v)
+    return v[n // 2] if n % 2 else 0.5 * (v[n // 2 - 1] + v[n // 2])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--iterations", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--only", action="append")
+    ap.add_argument("--markdown", action="store_true")
+    args = ap.parse_args()
+    threads = os.cpu_count() or 1
+    os.makedirs(OUT, exist_ok=True)
+    models = [m for m in MODELS if not args.only or m[0] in args.only]
+    sub = dict(models=os.path.join(ROOT, "models"), threads=threads, warmup=args.warmup,
+               iters=args.iterations)
+
+    for name, expr, shape in models:
+        path = os.path.join(OUT, name + ".onnx")
+        if not os.path.exists(path):
+            subprocess.check_call([TORCH_PY, "-c", EXPORT % dict(sub, expr=expr, shape=shape,
+                                                                 path=path)],
+                                  stderr=subprocess.DEVNULL)
+
+    rows = []
+    for name, expr, shape in models:
+        path = os.path.join(OUT, name + ".onnx")
+        res = {"ours": [], "ort": [], "torch": []}
+        rss = {"ours": 0.0, "ort": 0.0, "torch": 0.0}
+        first = []
+        for r in range(args.rounds):
+            d, m = peak_rss([TOOL, "bench", path, "--shape", "x".join(map(str, shape)),
+                             "--iterations", str(args.iterations), "--warmup",
+                             str(args.warmup), "--json"])
+            res["ours"].append(d["median_ms"])
+            first.append(d["first_run_ms"] + d["load_ms"])
+            rss["ours"] = max(rss["ours"], m)
+            d, m = peak_rss([sys.executable, "-c", ORT_TIMER % dict(sub, path=path, shape=shape)])
+            res["ort"].append(d["median_ms"])
+            rss["ort"] = max(rss["ort"], m)
+            d, m = peak_rss([TORCH_PY, "-c", TORCH_TIMER % dict(sub, expr=expr, shape=shape)])
+            res["torch"].append(d["median_ms"])
+            rss["torch"] = max(rss["torch"], m)
+        row = dict(name=name, shape="x".join(map(str, shape)),
+                   ours=median(res["ours"]), ort=median(res["ort"]), torch=median(res["torch"]),
+                   first=median(first), rss_ours=rss["ours"], rss_ort=rss["ort"],
+                   rss_torch=rss["torch"])
+        row["ratio"] = row["ours"] / row["ort"]
+        rows.append(row)
+        print("%-15s %-12s ours %8.2f ms  onnxruntime %8.2f ms  pytorch %8.2f ms  "
+              "ours/ort %.2f  | load+first %7.1f ms | peak RSS MiB: ours %.0f ort %.0f torch %.0f"
+              % (name, row["shape"], row["ours"], row["ort"], row["torch"], row["ratio"],
+                 row["first"], row["rss_ours"], row["rss_ort"], row["rss_torch"]), flush=True)
+
+    if args.markdown:
+        print("\n| model | shape | oclresnet ms | onnxruntime ms | PyTorch ms | ours/ort "
+              "| load+first run ms | peak RSS MiB (ours / ort / torch) |")
+        print("|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            print("| %s | %s | %.2f | %.2f | %.2f | %.2f | %.0f | %.0f / %.0f / %.0f |"
+                  % (r["name"], r["shape"], r["ours"], r["ort"], r["torch"], r["ratio"],
+                     r["first"], r["rss_ours"], r["rss_ort"], r["rss_torch"]))
+
+
+if __name__ == "__main__":
+    main()
