@@ -13,6 +13,7 @@ typedef struct {
   cl_kernel kernel;
   cl_uint dim;
   size_t gws[3];
+  size_t lws[3];                /* all 0: let the driver choose */
   char *desc;
   char *node;
   double flops;
@@ -243,9 +244,18 @@ add_conv (OclNet * net, const OclNode * n, GError ** error)
       n->ic, n->oc, y->h, y->w, n->bias ? " +bias" : "",
       !r ? "" : n->res_stride > 1 || n->res_coff ? " +res(option A)" :
       " +res", n->relu ? " +relu" : "", px, nb);
-  return step_end (net, &a, n, desc,
-      2.0 * y->n * y->h * y->w * n->oc * (double) ksz, 3,
-      (y->w + px - 1) / px, y->h, (size_t) y->n * nblk, error);
+  if (!step_end (net, &a, n, desc,
+          2.0 * y->n * y->h * y->w * n->oc * (double) ksz, 3,
+          (y->w + px - 1) / px, y->h, (size_t) y->n * nblk, error))
+    return FALSE;
+  /* On CPU devices each work-item is already a register-blocked tile:
+   * one-item work-groups let PoCL spread even small layers over every
+   * core (measured: CIFAR ResNet-56 3.9 -> 2.8 ms; neutral on ResNet-18). */
+  if (net->ctx->type & CL_DEVICE_TYPE_CPU) {
+    OclStep *s = &g_array_index (net->steps, OclStep, net->steps->len - 1);
+    s->lws[0] = s->lws[1] = s->lws[2] = 1;
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -679,7 +689,7 @@ ocl_net_run (OclNet * net, const float *input, float *output, GError ** error)
   for (guint i = 0; i < n; i++) {
     OclStep *s = &g_array_index (net->steps, OclStep, i);
     err = clEnqueueNDRangeKernel (net->queue, s->kernel, s->dim, NULL, s->gws,
-        NULL, 0, NULL, ev ? &ev[i] : NULL);
+        s->lws[0] ? s->lws : NULL, 0, NULL, ev ? &ev[i] : NULL);
     if (err != CL_SUCCESS) {
       g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "launching %s failed: "
           "%s", s->desc, ocl_cl_error_string (err));
