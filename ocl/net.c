@@ -4,7 +4,11 @@
  * once: values whose lifetimes do not overlap share a buffer (greedy, best
  * fit, sized to the largest tenant).  Kernel arguments are set once at
  * compile time; a run writes the input, enqueues every step and waits once,
- * on the read of the output. */
+ * on the read of the output.
+ *
+ * Kernel convention: the last NDRange dimension of every step is the batch
+ * times a per-image extent, so a run over the first n <= N images of the
+ * compiled batch scales that dimension only. */
 #include <stdio.h>
 #include <string.h>
 #include "ocl-private.h"
@@ -22,6 +26,7 @@ typedef struct {
 
 struct _OclNet {
   OclContext *ctx;
+  int batch;
   cl_command_queue queue;
   OclGraph *g;
   GArray *steps;                /* OclStep */
@@ -34,6 +39,14 @@ struct _OclNet {
   gboolean profiling;
   guint64 n_params, macs, device_bytes, weight_bytes;
   float *host_out;              /* NHWC staging for 4-D outputs */
+
+  /* ocl_net_run_image () */
+  cl_kernel preprocess;
+  cl_mem geo;                   /* 8 ints per batch entry */
+  int *geo_host;
+  cl_mem planes[3];             /* staging for devices without shared memory */
+  gsize plane_size[3];
+  gboolean unified_memory;
 };
 
 static int
@@ -566,6 +579,7 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
 
   net->ctx = ocl_context_ref (ctx);
   net->g = g;
+  net->batch = in->n;
   net->steps = g_array_new (FALSE, TRUE, sizeof (OclStep));
   net->mems = g_ptr_array_new_with_free_func (mem_release);
   net->n_params = count_params (g, &macs);
@@ -613,6 +627,28 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
   for (guint i = 0; i < g->nodes->len; i++)
     if (!add_node_step (net, OCL_NODE (g, i), error))
       goto fail;
+
+  /* Image input: the preprocessing kernel is built now, not on the first
+   * frame. */
+  if (in->c == 3) {
+    cl_program prog = ocl_context_get_program (ctx, "preprocess", "", error);
+    cl_bool unified = CL_FALSE;
+    if (prog == NULL)
+      goto fail;
+    net->preprocess = clCreateKernel (prog, "preprocess_image", &err);
+    if (net->preprocess == NULL) {
+      ocl_set_cl_error (error, err, "preprocess_image");
+      goto fail;
+    }
+    net->geo = create_buffer (net, sizeof (int) * 8 * net->batch, NULL,
+        error);
+    if (net->geo == NULL)
+      goto fail;
+    net->geo_host = g_new0 (int, 8 * net->batch);
+    clGetDeviceInfo (ctx->device, CL_DEVICE_HOST_UNIFIED_MEMORY,
+        sizeof (unified), &unified, NULL);
+    net->unified_memory = unified;
+  }
   /* Weights are in device buffers now; the graph keeps shapes only. */
   return net;
 
@@ -637,6 +673,12 @@ ocl_net_free (OclNet * net)
     g_free (s->node);
   }
   g_array_unref (net->steps);
+  if (net->preprocess)
+    clReleaseKernel (net->preprocess);
+  for (int p = 0; p < 3; p++)
+    if (net->planes[p])
+      clReleaseMemObject (net->planes[p]);
+  g_free (net->geo_host);
   g_ptr_array_unref (net->mems);
   g_free (net->value_mem);
   g_free (net->host_out);
@@ -670,25 +712,25 @@ ocl_net_set_profiling (OclNet * net, gboolean enable)
   net->profiling = enable;
 }
 
-gboolean
-ocl_net_run (OclNet * net, const float *input, float *output, GError ** error)
+/* Enqueues steps [first, end) for @n images, then the blocking read of
+ * the output, and collects profiling; the one wait of a run. */
+static gboolean
+enqueue_plan (OclNet * net, guint first, int n, float *output,
+    GError ** error)
 {
   OclGraph *g = net->g;
-  guint n = net->steps->len;
-  cl_event *ev = net->profiling ? g_new0 (cl_event, n) : NULL;
+  guint n_steps = net->steps->len;
+  cl_event *ev = net->profiling ? g_new0 (cl_event, n_steps) : NULL;
+  gsize out_floats = net->out_size / net->batch * n;
   float *dst = net->host_out ? net->host_out : output;
   cl_int err;
   gboolean ok = FALSE;
 
-  err = clEnqueueWriteBuffer (net->queue, net->input_nchw, CL_FALSE, 0,
-      net->in_size * sizeof (float), input, 0, NULL, NULL);
-  if (err != CL_SUCCESS) {
-    ocl_set_cl_error (error, err, "writing the input");
-    goto out;
-  }
-  for (guint i = 0; i < n; i++) {
+  for (guint i = first; i < n_steps; i++) {
     OclStep *s = &g_array_index (net->steps, OclStep, i);
-    err = clEnqueueNDRangeKernel (net->queue, s->kernel, s->dim, NULL, s->gws,
+    size_t gws[3] = { s->gws[0], s->gws[1], s->gws[2] };
+    gws[s->dim - 1] = gws[s->dim - 1] / net->batch * n;
+    err = clEnqueueNDRangeKernel (net->queue, s->kernel, s->dim, NULL, gws,
         s->lws[0] ? s->lws : NULL, 0, NULL, ev ? &ev[i] : NULL);
     if (err != CL_SUCCESS) {
       g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "launching %s failed: "
@@ -697,16 +739,15 @@ ocl_net_run (OclNet * net, const float *input, float *output, GError ** error)
     }
   }
   err = clEnqueueReadBuffer (net->queue, net->value_mem[g->output], CL_TRUE,
-      0, net->out_size * sizeof (float), dst, 0, NULL, NULL);
+      0, out_floats * sizeof (float), dst, 0, NULL, NULL);
   if (err != CL_SUCCESS) {
     ocl_set_cl_error (error, err, "reading the output");
     goto out;
   }
   if (net->host_out) {
     /* NHWC -> NCHW */
-    gint64 N = net->out_dims[0], C = net->out_dims[1], H = net->out_dims[2],
-        W = net->out_dims[3];
-    for (gint64 b = 0; b < N; b++)
+    gint64 C = net->out_dims[1], H = net->out_dims[2], W = net->out_dims[3];
+    for (gint64 b = 0; b < n; b++)
       for (gint64 y = 0; y < H; y++)
         for (gint64 x = 0; x < W; x++)
           for (gint64 c = 0; c < C; c++)
@@ -714,7 +755,7 @@ ocl_net_run (OclNet * net, const float *input, float *output, GError ** error)
                 dst[((b * H + y) * W + x) * C + c];
   }
   if (ev) {
-    for (guint i = 0; i < n; i++) {
+    for (guint i = first; i < n_steps; i++) {
       cl_ulong t0 = 0, t1 = 0;
       clGetEventProfilingInfo (ev[i], CL_PROFILING_COMMAND_START,
           sizeof (t0), &t0, NULL);
@@ -729,12 +770,197 @@ out:
   if (!ok)
     clFinish (net->queue);
   if (ev) {
-    for (guint i = 0; i < n; i++)
+    for (guint i = 0; i < n_steps; i++)
       if (ev[i])
         clReleaseEvent (ev[i]);
     g_free (ev);
   }
   return ok;
+}
+
+gboolean
+ocl_net_run (OclNet * net, const float *input, float *output, GError ** error)
+{
+  cl_int err = clEnqueueWriteBuffer (net->queue, net->input_nchw, CL_FALSE, 0,
+      net->in_size * sizeof (float), input, 0, NULL, NULL);
+
+  if (err != CL_SUCCESS)
+    return ocl_set_cl_error (error, err, "writing the input");
+  return enqueue_plan (net, 0, net->batch, output, error);
+}
+
+static int
+plane_count (OclPixelFormat f)
+{
+  return f == OCL_PIXEL_I420 ? 3 : f == OCL_PIXEL_NV12 ? 2 : 1;
+}
+
+/* Device buffers for the frame's planes: the host memory itself where the
+ * device shares it (created per frame, no copy), else one write into a
+ * buffer kept between frames.  @tmp receives the per-frame buffers. */
+static gboolean
+frame_planes (OclNet * net, const OclImage * img, cl_mem mem[3],
+    cl_mem tmp[3], GError ** error)
+{
+  int np = plane_count (img->format);
+  cl_int err;
+
+  for (int p = 0; p < 3; p++)
+    mem[p] = tmp[p] = NULL;
+  for (int p = 0; p < np; p++) {
+    gsize size = img->size[p];
+    if (img->data[p] == NULL || size == 0) {
+      g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
+          "image plane %d is missing", p);
+      return FALSE;
+    }
+    if (net->unified_memory) {
+      tmp[p] = clCreateBuffer (net->ctx->context, CL_MEM_READ_ONLY |
+          CL_MEM_USE_HOST_PTR, size, (void *) img->data[p], &err);
+      if (tmp[p] == NULL)
+        return ocl_set_cl_error (error, err, "wrapping the frame");
+      mem[p] = tmp[p];
+      continue;
+    }
+    if (net->plane_size[p] < size) {
+      if (net->planes[p])
+        clReleaseMemObject (net->planes[p]);
+      net->planes[p] = clCreateBuffer (net->ctx->context, CL_MEM_READ_ONLY,
+          size, NULL, &err);
+      net->plane_size[p] = net->planes[p] ? size : 0;
+      if (net->planes[p] == NULL)
+        return ocl_set_cl_error (error, err, "allocating the frame buffer");
+    }
+    err = clEnqueueWriteBuffer (net->queue, net->planes[p], CL_FALSE, 0, size,
+        img->data[p], 0, NULL, NULL);
+    if (err != CL_SUCCESS)
+      return ocl_set_cl_error (error, err, "uploading the frame");
+    mem[p] = net->planes[p];
+  }
+  for (int p = np; p < 3; p++)
+    mem[p] = mem[0];
+  return TRUE;
+}
+
+gboolean
+ocl_net_run_image (OclNet * net, const OclImage * img, const OclRect * rects,
+    int n_rects, const OclPreprocess * pp, float *output, GError ** error)
+{
+  OclValue *in = OCL_VALUE (net->g, net->g->input);
+  cl_mem mem[3], tmp[3];
+  int n = rects ? n_rects : 1;
+  cl_float4 mean, istd, yuv;
+  float kr, kb;
+  cl_int err = CL_SUCCESS;
+  gboolean ok = FALSE;
+  size_t gws[3];
+  Args a = { 0 };
+
+  if (n < 1 || n > net->batch || in->c != 3 || img->width <= 0
+      || img->height <= 0) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT, n > net->batch ?
+        "%d regions given; the net was compiled for at most %d" :
+        in->c != 3 ? "the model takes %d channels, not 3 (an image)" :
+        "bad image (%d regions, %dx%d)", n > net->batch ? n : in->c,
+        net->batch, img->height);
+    return FALSE;
+  }
+  for (int i = 0; i < n; i++)
+    if (!ocl_image_geometry (img, rects ? &rects[i] : NULL, pp->resize, in->h,
+            in->w, net->geo_host + 8 * i)) {
+      g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
+          "region %d (%d,%d %dx%d) is empty inside the %dx%d image", i,
+          rects[i].x, rects[i].y, rects[i].width, rects[i].height,
+          img->width, img->height);
+      return FALSE;
+    }
+  if (!frame_planes (net, img, mem, tmp, error))
+    goto out;
+  err = clEnqueueWriteBuffer (net->queue, net->geo, CL_FALSE, 0,
+      sizeof (int) * 8 * n, net->geo_host, 0, NULL, NULL);
+  if (err != CL_SUCCESS) {
+    ocl_set_cl_error (error, err, "writing the regions");
+    goto out;
+  }
+  ocl_yuv_coefficients (img->matrix, &kr, &kb);
+  for (int c = 0; c < 4; c++) {
+    mean.s[c] = c < 3 ? pp->mean[c] : 0.0f;
+    istd.s[c] = c < 3 && pp->std[c] != 0.0f ? 1.0f / pp->std[c] : 1.0f;
+  }
+  yuv.s[0] = kr;
+  yuv.s[1] = kb;
+  yuv.s[2] = img->full_range ? 1.0f : 0.0f;
+  yuv.s[3] = 0.0f;
+
+  a.k = net->preprocess;
+  arg_mem (&a, mem[0]);
+  arg_mem (&a, mem[1]);
+  arg_mem (&a, mem[2]);
+  arg_mem (&a, net->geo);
+  arg_mem (&a, net->value_mem[net->g->input]);
+  arg_int (&a, img->format);
+  arg_int (&a, img->stride[0]);
+  arg_int (&a, img->stride[1]);
+  arg_int (&a, img->stride[2]);
+  arg_int (&a, in->h);
+  arg_int (&a, in->w);
+  if (a.err == CL_SUCCESS)
+    a.err = clSetKernelArg (a.k, a.arg++, sizeof (mean), &mean);
+  if (a.err == CL_SUCCESS)
+    a.err = clSetKernelArg (a.k, a.arg++, sizeof (istd), &istd);
+  arg_int (&a, pp->bgr ? 1 : 0);
+  if (a.err == CL_SUCCESS)
+    a.err = clSetKernelArg (a.k, a.arg++, sizeof (yuv), &yuv);
+  if (a.err != CL_SUCCESS) {
+    ocl_set_cl_error (error, a.err, "clSetKernelArg (preprocess)");
+    goto out;
+  }
+  gws[0] = in->w;
+  gws[1] = in->h;
+  gws[2] = n;
+  err = clEnqueueNDRangeKernel (net->queue, net->preprocess, 3, NULL, gws,
+      NULL, 0, NULL, NULL);
+  if (err != CL_SUCCESS) {
+    ocl_set_cl_error (error, err, "launching the preprocessing");
+    goto out;
+  }
+  /* Step 0 converts an NCHW host tensor; the image path wrote NHWC. */
+  ok = enqueue_plan (net, 1, n, output, error);
+
+out:
+  if (!ok)
+    clFinish (net->queue);
+  for (int p = 0; p < 3; p++)
+    if (tmp[p])
+      clReleaseMemObject (tmp[p]);
+  return ok;
+}
+
+int
+ocl_net_get_batch (const OclNet * net)
+{
+  return net->batch;
+}
+
+void
+ocl_net_get_input_shape (const OclNet * net, gint64 shape[4])
+{
+  const OclValue *in = &g_array_index (net->g->values, OclValue,
+      net->g->input);
+  shape[0] = in->n;
+  shape[1] = in->c;
+  shape[2] = in->h;
+  shape[3] = in->w;
+}
+
+gboolean
+ocl_net_output_is_probability (const OclNet * net)
+{
+  const OclGraph *g = net->g;
+  const OclValue *out = &g_array_index (g->values, OclValue, g->output);
+  int p = out->alias >= 0 ?
+      g_array_index (g->values, OclValue, out->alias).producer : out->producer;
+  return p >= 0 && g_array_index (g->nodes, OclNode, p).op == OCL_OP_SOFTMAX;
 }
 
 guint

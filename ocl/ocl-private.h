@@ -154,6 +154,14 @@ OclGraph *ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
 OclNet *ocl_net_new_from_graph (OclContext * ctx, OclGraph * g,
     GError ** error);
 
+/* ---- image.c ------------------------------------------------------------ */
+
+/* Source and destination rectangles for one region (see preprocess.cl);
+ * FALSE when the region is empty after clipping to the image. */
+gboolean ocl_image_geometry (const OclImage * img, const OclRect * rect,
+    OclResizeMode mode, int height, int width, int geo[8]);
+void ocl_yuv_coefficients (OclYuvMatrix m, float *kr, float *kb);
+
 /* ---- ref/ref.c: plain C reference of every node (NCHW, float) ------------ */
 
 /* Runs @g on @input (NCHW) and returns the output value's data (g_free). */

@@ -95,6 +95,77 @@ guint64 ocl_net_get_macs (const OclNet * net);
 /* Bytes of device memory the net allocated (weights + activations). */
 guint64 ocl_net_get_device_bytes (const OclNet * net, guint64 * weight_bytes);
 
+/* ---- images: colour conversion, resize and normalisation on the device ---- */
+
+typedef enum {
+  OCL_PIXEL_RGB,                /* packed 24-bit R, G, B */
+  OCL_PIXEL_BGR,
+  OCL_PIXEL_RGBX,               /* 32-bit R, G, B, x (RGBx and RGBA) */
+  OCL_PIXEL_BGRX,               /* BGRx, BGRA */
+  OCL_PIXEL_XRGB,               /* xRGB, ARGB */
+  OCL_PIXEL_XBGR,               /* xBGR, ABGR */
+  OCL_PIXEL_I420,               /* planar Y, U, V; chroma halved both ways */
+  OCL_PIXEL_NV12,               /* planar Y, interleaved UV; chroma halved */
+  OCL_PIXEL_GRAY8,
+} OclPixelFormat;
+
+typedef enum {
+  OCL_YUV_BT601,
+  OCL_YUV_BT709,
+  OCL_YUV_BT2020,
+} OclYuvMatrix;
+
+/* One frame in host memory.  @data and @stride per plane (1 to 3 planes);
+ * @size: bytes readable from each plane's @data. */
+typedef struct {
+  OclPixelFormat format;
+  int width, height;
+  const guint8 *data[3];
+  int stride[3];
+  gsize size[3];
+  OclYuvMatrix matrix;          /* YUV formats only */
+  gboolean full_range;          /* YUV formats: 0-255 instead of 16-235/240 */
+} OclImage;
+
+typedef struct {
+  int x, y, width, height;
+} OclRect;
+
+typedef enum {
+  OCL_RESIZE_STRETCH,           /* scale the region to the input size */
+  OCL_RESIZE_CENTER_CROP,       /* crop the region's centre to the input's aspect, scale */
+  OCL_RESIZE_LETTERBOX,         /* scale to fit, keep aspect; borders are the mean colour */
+} OclResizeMode;
+
+/* Tensor channel c (after ordering) = (pixel / 255 - mean[c]) / std[c]. */
+typedef struct {
+  OclResizeMode resize;
+  float mean[3];
+  float std[3];
+  gboolean bgr;                 /* channel 0 is blue */
+} OclPreprocess;
+
+/* Maximum images (regions) one run takes: the batch the net was compiled for. */
+int ocl_net_get_batch (const OclNet * net);
+/* The input shape the net was compiled for (NCHW). */
+void ocl_net_get_input_shape (const OclNet * net, gint64 shape[4]);
+/* TRUE when the model's last op is a Softmax (outputs are probabilities). */
+gboolean ocl_net_output_is_probability (const OclNet * net);
+
+/* Classifies @n_rects regions of @image (NULL: the whole image once), each
+ * converted, resized and normalised on the device into one batch entry.
+ * Area averaging where a region shrinks (no aliasing), bilinear where it
+ * grows.  Regions are clipped to the image; @n_rects <= ocl_net_get_batch().
+ * @output: (out caller-allocates) @n_rects × output-size-per-image floats. */
+gboolean ocl_net_run_image (OclNet * net, const OclImage * image,
+    const OclRect * rects, int n_rects, const OclPreprocess * pp,
+    float *output, GError ** error);
+
+/* The same preprocessing in plain C (the reference the kernel is tested
+ * against), writing one NCHW float tensor of @height × @width into @out. */
+void ocl_preprocess_reference (const OclImage * image, const OclRect * rect,
+    const OclPreprocess * pp, int height, int width, float *out);
+
 /* .npy files (format 1.0-3.0, little-endian float32, C order).
  * Returns: (transfer full) the data (g_free); @shape gets up to 8 dims. */
 float *ocl_npy_load (const char *path, int *ndim, gint64 shape[8],

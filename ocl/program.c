@@ -19,6 +19,8 @@ kernel_source (const char *file)
     return ocl_kernel_source_conv;
   if (strcmp (file, "misc") == 0)
     return ocl_kernel_source_misc;
+  if (strcmp (file, "preprocess") == 0)
+    return ocl_kernel_source_preprocess;
   return NULL;
 }
 
