@@ -1,0 +1,202 @@
+/* GstClassificationMeta: registration, lifecycle and accessors. */
+#include "classification-meta.h"
+
+GType
+gst_classification_meta_api_get_type (void)
+{
+  static GType type = 0;
+  static const gchar *tags[] = { NULL };
+
+  if (g_once_init_enter (&type)) {
+    GType t = gst_meta_api_type_register ("GstClassificationMetaAPI", tags);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+static gboolean
+classification_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
+{
+  GstClassificationMeta *m = (GstClassificationMeta *) meta;
+
+  m->model = 0;
+  m->roi_id = -1;
+  m->fresh = TRUE;
+  m->qos_skipped = FALSE;
+  m->source_pts = GST_CLOCK_TIME_NONE;
+  m->inference_time = 0;
+  m->results = g_array_new (FALSE, FALSE, sizeof (GstClassificationResult));
+  return TRUE;
+}
+
+static void
+classification_meta_free (GstMeta * meta, GstBuffer * buffer)
+{
+  GstClassificationMeta *m = (GstClassificationMeta *) meta;
+
+  g_array_unref (m->results);
+}
+
+/* Every transform (copy, scale, ...) keeps the meta as it is: a
+ * classification of the frame does not depend on its size or format. */
+static gboolean
+classification_meta_transform (GstBuffer * dest, GstMeta * meta,
+    GstBuffer * buffer, GQuark type, gpointer data)
+{
+  GstClassificationMeta *src = (GstClassificationMeta *) meta;
+  GstClassificationMeta *dst = (GstClassificationMeta *)
+      gst_buffer_add_meta (dest, GST_CLASSIFICATION_META_INFO, NULL);
+
+  if (dst == NULL)
+    return FALSE;
+  dst->model = src->model;
+  dst->roi_id = src->roi_id;
+  dst->fresh = src->fresh;
+  dst->qos_skipped = src->qos_skipped;
+  dst->source_pts = src->source_pts;
+  dst->inference_time = src->inference_time;
+  g_array_append_vals (dst->results, src->results->data, src->results->len);
+  return TRUE;
+}
+
+const GstMetaInfo *
+gst_classification_meta_get_info (void)
+{
+  static const GstMetaInfo *info = NULL;
+
+  if (g_once_init_enter ((GstMetaInfo **) & info)) {
+    const GstMetaInfo *mi =
+        gst_meta_register (GST_CLASSIFICATION_META_API_TYPE,
+        "GstClassificationMeta", sizeof (GstClassificationMeta),
+        classification_meta_init, classification_meta_free,
+        classification_meta_transform);
+    g_once_init_leave ((GstMetaInfo **) & info, (GstMetaInfo *) mi);
+  }
+  return info;
+}
+
+GstClassificationMeta *
+gst_buffer_add_classification_meta (GstBuffer * buffer, const gchar * model,
+    gint roi_id)
+{
+  GstClassificationMeta *m;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  g_return_val_if_fail (gst_buffer_is_writable (buffer), NULL);
+
+  m = (GstClassificationMeta *) gst_buffer_add_meta (buffer,
+      GST_CLASSIFICATION_META_INFO, NULL);
+  m->model = g_quark_from_string (model ? model : "");
+  m->roi_id = roi_id;
+  return m;
+}
+
+GstClassificationMeta *
+gst_buffer_iterate_classification_meta (GstBuffer * buffer, gpointer * state)
+{
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  return (GstClassificationMeta *) gst_buffer_iterate_meta_filtered (buffer,
+      state, GST_CLASSIFICATION_META_API_TYPE);
+}
+
+GstClassificationMeta *
+gst_buffer_get_classification_meta_for_roi (GstBuffer * buffer, gint roi_id)
+{
+  gpointer state = NULL;
+  GstClassificationMeta *m;
+
+  while ((m = gst_buffer_iterate_classification_meta (buffer, &state)))
+    if (m->roi_id == roi_id)
+      return m;
+  return NULL;
+}
+
+GstClassificationMeta *
+gst_buffer_get_classification_meta (GstBuffer * buffer)
+{
+  return gst_buffer_get_classification_meta_for_roi (buffer, -1);
+}
+
+void
+gst_classification_meta_add_result (GstClassificationMeta * meta,
+    gint class_id, GQuark label, gfloat confidence)
+{
+  GstClassificationResult r = { class_id, label, confidence };
+  guint i = 0;
+
+  g_return_if_fail (meta != NULL);
+  while (i < meta->results->len
+      && g_array_index (meta->results, GstClassificationResult,
+          i).confidence >= confidence)
+    i++;
+  g_array_insert_val (meta->results, i, r);
+}
+
+guint
+gst_classification_meta_get_n_results (const GstClassificationMeta * meta)
+{
+  g_return_val_if_fail (meta != NULL, 0);
+  return meta->results->len;
+}
+
+gboolean
+gst_classification_meta_get_result (const GstClassificationMeta * meta,
+    guint i, gint * class_id, GQuark * label, gfloat * confidence)
+{
+  const GstClassificationResult *r;
+
+  g_return_val_if_fail (meta != NULL, FALSE);
+  if (i >= meta->results->len)
+    return FALSE;
+  r = &g_array_index (meta->results, GstClassificationResult, i);
+  if (class_id)
+    *class_id = r->class_id;
+  if (label)
+    *label = r->label;
+  if (confidence)
+    *confidence = r->confidence;
+  return TRUE;
+}
+
+gboolean
+gst_classification_meta_is_fresh (const GstClassificationMeta * meta)
+{
+  g_return_val_if_fail (meta != NULL, FALSE);
+  return meta->fresh;
+}
+
+gboolean
+gst_classification_meta_is_qos_skipped (const GstClassificationMeta * meta)
+{
+  g_return_val_if_fail (meta != NULL, FALSE);
+  return meta->qos_skipped;
+}
+
+gint
+gst_classification_meta_get_roi_id (const GstClassificationMeta * meta)
+{
+  g_return_val_if_fail (meta != NULL, -1);
+  return meta->roi_id;
+}
+
+GstClockTime
+gst_classification_meta_get_source_pts (const GstClassificationMeta * meta)
+{
+  g_return_val_if_fail (meta != NULL, GST_CLOCK_TIME_NONE);
+  return meta->source_pts;
+}
+
+guint64
+gst_classification_meta_get_inference_time (const GstClassificationMeta *
+    meta)
+{
+  g_return_val_if_fail (meta != NULL, 0);
+  return meta->inference_time;
+}
+
+const gchar *
+gst_classification_meta_get_model (const GstClassificationMeta * meta)
+{
+  g_return_val_if_fail (meta != NULL, NULL);
+  return g_quark_to_string (meta->model);
+}

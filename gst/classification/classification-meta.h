@@ -1,0 +1,158 @@
+/* GstClassificationMeta: the answer of an image classifier, attached to
+ * the video buffer it was computed for (or carried over to later ones).
+ *
+ * Include <gst/classification/classification-meta.h> and link
+ * `pkg-config --cflags --libs oclresnet-1.0`.
+ *
+ * A buffer may hold several: one for the whole frame (roi-id -1) and one
+ * per region of interest classified (roi-id = the id of its
+ * GstVideoRegionOfInterestMeta).  The meta has no tags, so elements that
+ * copy metadata (tee, queue, videoconvert, videoscale, videorate, appsink)
+ * keep it. */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define GST_CLASSIFICATION_META_API_TYPE (gst_classification_meta_api_get_type ())
+#define GST_CLASSIFICATION_META_INFO (gst_classification_meta_get_info ())
+
+typedef struct _GstClassificationMeta GstClassificationMeta;
+
+/**
+ * GstClassificationResult:
+ * @class_id: index of the class in the model's output
+ * @label: the class's label
+ * @confidence: probability in [0, 1]
+ */
+typedef struct {
+  gint class_id;
+  GQuark label;
+  gfloat confidence;
+} GstClassificationResult;
+
+/**
+ * GstClassificationMeta:
+ * @meta: parent
+ * @model: name of the model that produced the results
+ * @roi_id: id of the region of interest classified, -1 for the whole frame
+ * @fresh: TRUE when computed on this buffer, FALSE when carried over from
+ *   an earlier one (inference-interval, or skipped for QoS)
+ * @qos_skipped: TRUE when inference was skipped because downstream
+ *   reported lateness (the results are then carried over)
+ * @source_pts: PTS of the frame the results were computed on
+ * @inference_time: microseconds the inference took
+ * @results: (element-type GstClassificationResult) sorted by decreasing
+ *   confidence; empty when nothing reached the element's threshold
+ *
+ * Read it with the accessors below; the fields are public for
+ * introspection and debugging, and may grow at the end.
+ */
+struct _GstClassificationMeta {
+  GstMeta meta;
+
+  GQuark model;
+  gint roi_id;
+  gboolean fresh;
+  gboolean qos_skipped;
+  GstClockTime source_pts;
+  guint64 inference_time;
+  GArray *results;
+};
+
+GType gst_classification_meta_api_get_type (void);
+const GstMetaInfo *gst_classification_meta_get_info (void);
+
+/**
+ * gst_buffer_add_classification_meta:
+ * @buffer: a writable buffer
+ * @model: name of the model
+ * @roi_id: region of interest id, or -1 for the whole frame
+ *
+ * Adds an empty meta (fresh, no results, no source PTS); fill it with
+ * gst_classification_meta_add_result() and the public fields.
+ *
+ * Returns: (transfer none): the meta, owned by @buffer.
+ */
+GstClassificationMeta *gst_buffer_add_classification_meta (GstBuffer * buffer,
+    const gchar * model, gint roi_id);
+
+/**
+ * gst_buffer_get_classification_meta:
+ * @buffer: a buffer
+ *
+ * Returns: (transfer none) (nullable): the whole-frame meta (roi-id -1) of
+ *   @buffer, owned by @buffer, or NULL.
+ */
+GstClassificationMeta *gst_buffer_get_classification_meta (GstBuffer * buffer);
+
+/**
+ * gst_buffer_get_classification_meta_for_roi:
+ * @buffer: a buffer
+ * @roi_id: id of a GstVideoRegionOfInterestMeta
+ *
+ * Returns: (transfer none) (nullable): the meta for that region, or NULL.
+ */
+GstClassificationMeta *gst_buffer_get_classification_meta_for_roi (GstBuffer *
+    buffer, gint roi_id);
+
+/**
+ * gst_buffer_iterate_classification_meta:
+ * @buffer: a buffer
+ * @state: (inout): set *@state to NULL before the first call
+ *
+ * Iterates over every classification meta on @buffer.
+ *
+ * Returns: (transfer none) (nullable): the next meta, or NULL at the end.
+ */
+GstClassificationMeta *gst_buffer_iterate_classification_meta (GstBuffer *
+    buffer, gpointer * state);
+
+/**
+ * gst_classification_meta_add_result:
+ * @meta: a meta
+ * @class_id: class index
+ * @label: label of the class
+ * @confidence: probability in [0, 1]
+ *
+ * Inserts a result, keeping the results sorted by decreasing confidence.
+ */
+void gst_classification_meta_add_result (GstClassificationMeta * meta,
+    gint class_id, GQuark label, gfloat confidence);
+
+/* Returns: the number of results (0 when none reached the threshold). */
+guint gst_classification_meta_get_n_results (const GstClassificationMeta *
+    meta);
+
+/**
+ * gst_classification_meta_get_result:
+ * @meta: a meta
+ * @i: index, 0 for the most confident
+ * @class_id: (out) (optional): class index
+ * @label: (out) (optional): label (g_quark_to_string() for the text)
+ * @confidence: (out) (optional): probability in [0, 1]
+ *
+ * Returns: FALSE when @i is out of range (outputs untouched).
+ */
+gboolean gst_classification_meta_get_result (const GstClassificationMeta *
+    meta, guint i, gint * class_id, GQuark * label, gfloat * confidence);
+
+/* Returns: TRUE if computed on this buffer's frame. */
+gboolean gst_classification_meta_is_fresh (const GstClassificationMeta * meta);
+/* Returns: TRUE if inference was skipped on this frame for QoS. */
+gboolean gst_classification_meta_is_qos_skipped (const GstClassificationMeta *
+    meta);
+/* Returns: -1 for the whole frame, else the region of interest's id. */
+gint gst_classification_meta_get_roi_id (const GstClassificationMeta * meta);
+/* Returns: PTS of the frame the results were computed on. */
+GstClockTime gst_classification_meta_get_source_pts (const
+    GstClassificationMeta * meta);
+/* Returns: inference time in microseconds. */
+guint64 gst_classification_meta_get_inference_time (const
+    GstClassificationMeta * meta);
+/* Returns: (transfer none): the model name. */
+const gchar *gst_classification_meta_get_model (const GstClassificationMeta *
+    meta);
+
+G_END_DECLS

@@ -1,0 +1,1223 @@
+/* resnetclassify
+ *
+ * A read-only analyser: derives from GstBaseTransform (in place, never
+ * passthrough so that metadata can be added), maps frames READ so that a
+ * buffer shared after a tee is not copied, and hands the mapped planes to
+ * ocl/, which converts, resizes and normalises them on the device and runs
+ * the network.  Model, device and kernels are set up in start(), so the
+ * first buffer pays nothing.
+ *
+ * Example:
+ *   gst-launch-1.0 videotestsrc ! resnetclassify model=resnet20.onnx \
+ *       post-messages=every ! fakesink -m
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <math.h>
+#include <string.h>
+#include <gst/video/video.h>
+#include "gstresnetclassify.h"
+#include "classification/classification-meta.h"
+#include "oclresnet.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_resnet_classify_debug);
+#define GST_CAT_DEFAULT gst_resnet_classify_debug
+
+/* Regions classified in one batched run (more are run in chunks). */
+#define ROI_BATCH 8
+
+typedef enum {
+  RESIZE_STRETCH = OCL_RESIZE_STRETCH,
+  RESIZE_CENTER_CROP = OCL_RESIZE_CENTER_CROP,
+  RESIZE_LETTERBOX = OCL_RESIZE_LETTERBOX,
+} GstResnetResizeMode;
+
+typedef enum {
+  ORDER_RGB,
+  ORDER_BGR,
+} GstResnetChannelOrder;
+
+typedef enum {
+  REGION_FULL_FRAME,
+  REGION_ROI_LIST,
+} GstResnetRegion;
+
+typedef enum {
+  MESSAGES_NONE,
+  MESSAGES_ON_CHANGE,
+  MESSAGES_EVERY,
+} GstResnetMessages;
+
+#define GST_TYPE_RESNET_RESIZE_MODE (resize_mode_get_type ())
+static GType
+resize_mode_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {RESIZE_STRETCH, "Scale the frame to the model's input size", "stretch"},
+    {RESIZE_CENTER_CROP, "Crop the centre to the model's aspect ratio, "
+          "then scale", "center-crop"},
+    {RESIZE_LETTERBOX, "Scale to fit keeping the aspect ratio; borders "
+          "get the mean colour", "letterbox"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstResnetResizeMode",
+            values));
+  return type;
+}
+
+#define GST_TYPE_RESNET_CHANNEL_ORDER (channel_order_get_type ())
+static GType
+channel_order_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {ORDER_RGB, "Tensor channels R, G, B", "rgb"},
+    {ORDER_BGR, "Tensor channels B, G, R", "bgr"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstResnetChannelOrder",
+            values));
+  return type;
+}
+
+#define GST_TYPE_RESNET_REGION (region_get_type ())
+static GType
+region_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {REGION_FULL_FRAME, "Classify the whole frame", "full-frame"},
+    {REGION_ROI_LIST, "Classify every region of interest meta (see "
+          "roi-type)", "roi-list"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstResnetRegion",
+            values));
+  return type;
+}
+
+#define GST_TYPE_RESNET_MESSAGES (messages_get_type ())
+static GType
+messages_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {MESSAGES_NONE, "No bus messages", "none"},
+    {MESSAGES_ON_CHANGE, "When the top class changes", "on-change"},
+    {MESSAGES_EVERY, "For every frame", "every"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstResnetMessages",
+            values));
+  return type;
+}
+
+enum {
+  PROP_0,
+  PROP_MODEL,
+  PROP_LABELS,
+  PROP_DEVICE,
+  PROP_TOP_K,
+  PROP_THRESHOLD,
+  PROP_INFERENCE_INTERVAL,
+  PROP_RESIZE_MODE,
+  PROP_MEAN,
+  PROP_STD,
+  PROP_CHANNEL_ORDER,
+  PROP_INFERENCE_REGION,
+  PROP_ROI_TYPE,
+  PROP_POST_MESSAGES,
+  PROP_INFERENCE_TIME,
+};
+
+#define DEFAULT_TOP_K 5
+#define DEFAULT_THRESHOLD 0.0
+#define DEFAULT_INTERVAL 1
+static const double imagenet_mean[3] = { 0.485, 0.456, 0.406 };
+static const double imagenet_std[3] = { 0.229, 0.224, 0.225 };
+
+struct _GstResnetClassify {
+  GstBaseTransform parent;
+
+  /* properties, under the object lock */
+  gchar *model_path;
+  gchar *labels_path;
+  gchar *device;
+  guint top_k;
+  gdouble threshold;
+  guint interval;
+  GstResnetResizeMode resize_mode;
+  gboolean resize_mode_set;
+  gdouble mean[3], std[3];
+  gboolean mean_set, std_set;
+  GstResnetChannelOrder order;
+  gboolean order_set;
+  GstResnetRegion region;
+  gchar *roi_type;
+  GstResnetMessages messages;
+  guint64 inference_time;       /* µs, last */
+
+  /* from start() to stop() */
+  OclContext *ctx;
+  OclModel *model;
+  OclNet *net;
+  gchar *model_name;
+  GQuark *labels;               /* per class */
+  guint n_classes;
+  OclPreprocess pp;
+  float *output;                /* batch × classes */
+
+  /* from set_caps() */
+  GstVideoInfo info;
+  OclPixelFormat pixel_format;
+
+  /* streaming */
+  guint64 frame;
+  GstClassificationMeta *last;  /* template of the last whole-frame result */
+  GstBuffer *last_holder;       /* owns it */
+  gint last_class;
+  GstClockTime earliest_time;   /* QoS, under the object lock */
+  guint64 latency_reported;     /* µs, inference time in the last latency answer */
+};
+
+#define VIDEO_FORMATS "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, " \
+    "ABGR, I420, NV12, GRAY8 }"
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
+
+#define gst_resnet_classify_parent_class parent_class
+G_DEFINE_TYPE (GstResnetClassify, gst_resnet_classify,
+    GST_TYPE_BASE_TRANSFORM);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (resnetclassify, "resnetclassify",
+    GST_RANK_NONE, GST_TYPE_RESNET_CLASSIFY,
+    GST_DEBUG_CATEGORY_INIT (gst_resnet_classify_debug, "resnetclassify", 0,
+        "ResNet classification on OpenCL"));
+
+/* ---- properties ---------------------------------------------------------- */
+
+static void
+set_triple (const GValue * value, gdouble out[3], gboolean * set)
+{
+  if (gst_value_array_get_size (value) != 3) {
+    g_warning ("resnetclassify: mean and std take three values, e.g. "
+        "\"<0.485, 0.456, 0.406>\"");
+    return;
+  }
+  for (guint i = 0; i < 3; i++) {
+    const GValue *v = gst_value_array_get_value (value, i);
+    out[i] = G_VALUE_HOLDS_DOUBLE (v) ? g_value_get_double (v) :
+        G_VALUE_HOLDS_FLOAT (v) ? g_value_get_float (v) :
+        G_VALUE_HOLDS_INT (v) ? g_value_get_int (v) : out[i];
+  }
+  *set = TRUE;
+}
+
+static void
+get_triple (GValue * value, const gdouble in[3])
+{
+  for (guint i = 0; i < 3; i++) {
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, G_TYPE_DOUBLE);
+    g_value_set_double (&v, in[i]);
+    gst_value_array_append_value (value, &v);
+    g_value_unset (&v);
+  }
+}
+
+static void
+gst_resnet_classify_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstResnetClassify *self = GST_RESNET_CLASSIFY (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_free (self->model_path);
+      self->model_path = g_value_dup_string (value);
+      break;
+    case PROP_LABELS:
+      g_free (self->labels_path);
+      self->labels_path = g_value_dup_string (value);
+      break;
+    case PROP_DEVICE:
+      g_free (self->device);
+      self->device = g_value_dup_string (value);
+      break;
+    case PROP_TOP_K:
+      self->top_k = g_value_get_uint (value);
+      break;
+    case PROP_THRESHOLD:
+      self->threshold = g_value_get_double (value);
+      break;
+    case PROP_INFERENCE_INTERVAL:
+      self->interval = g_value_get_uint (value);
+      break;
+    case PROP_RESIZE_MODE:
+      self->resize_mode = g_value_get_enum (value);
+      self->resize_mode_set = TRUE;
+      break;
+    case PROP_MEAN:
+      set_triple (value, self->mean, &self->mean_set);
+      break;
+    case PROP_STD:
+      set_triple (value, self->std, &self->std_set);
+      break;
+    case PROP_CHANNEL_ORDER:
+      self->order = g_value_get_enum (value);
+      self->order_set = TRUE;
+      break;
+    case PROP_INFERENCE_REGION:
+      self->region = g_value_get_enum (value);
+      break;
+    case PROP_ROI_TYPE:
+      g_free (self->roi_type);
+      self->roi_type = g_value_dup_string (value);
+      break;
+    case PROP_POST_MESSAGES:
+      self->messages = g_value_get_enum (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_resnet_classify_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstResnetClassify *self = GST_RESNET_CLASSIFY (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_value_set_string (value, self->model_path);
+      break;
+    case PROP_LABELS:
+      g_value_set_string (value, self->labels_path);
+      break;
+    case PROP_DEVICE:
+      g_value_set_string (value, self->device);
+      break;
+    case PROP_TOP_K:
+      g_value_set_uint (value, self->top_k);
+      break;
+    case PROP_THRESHOLD:
+      g_value_set_double (value, self->threshold);
+      break;
+    case PROP_INFERENCE_INTERVAL:
+      g_value_set_uint (value, self->interval);
+      break;
+    case PROP_RESIZE_MODE:
+      g_value_set_enum (value, self->resize_mode);
+      break;
+    case PROP_MEAN:
+      get_triple (value, self->mean);
+      break;
+    case PROP_STD:
+      get_triple (value, self->std);
+      break;
+    case PROP_CHANNEL_ORDER:
+      g_value_set_enum (value, self->order);
+      break;
+    case PROP_INFERENCE_REGION:
+      g_value_set_enum (value, self->region);
+      break;
+    case PROP_ROI_TYPE:
+      g_value_set_string (value, self->roi_type);
+      break;
+    case PROP_POST_MESSAGES:
+      g_value_set_enum (value, self->messages);
+      break;
+    case PROP_INFERENCE_TIME:
+      g_value_set_uint64 (value, self->inference_time);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* ---- start / stop ---------------------------------------------------------- */
+
+/* Reads "a,b,c" from metadata key @key into @out. */
+static gboolean
+metadata_triple (const OclModel * model, const char *key, gdouble out[3])
+{
+  const char *v = ocl_model_get_metadata (model, key);
+  gchar **parts;
+  gboolean ok;
+
+  if (v == NULL)
+    return FALSE;
+  parts = g_strsplit_set (v, ",; ", -1);
+  ok = g_strv_length (parts) == 3;
+  for (int i = 0; ok && i < 3; i++) {
+    char *end;
+    out[i] = g_ascii_strtod (parts[i], &end);
+    ok = end != parts[i];
+  }
+  g_strfreev (parts);
+  return ok;
+}
+
+/* Labels from @path (one per line) or the model's "labels" metadata (one
+ * per line), else the class numbers.  FALSE with @error when the count
+ * does not match the model's classes. */
+static gboolean
+load_labels (GstResnetClassify * self, const gchar * path, GError ** error)
+{
+  g_autofree gchar *text = NULL;
+  gchar **lines = NULL;
+  guint n = 0;
+
+  if (path && *path) {
+    if (!g_file_get_contents (path, &text, NULL, error))
+      return FALSE;
+  } else if (ocl_model_get_metadata (self->model, "labels")) {
+    text = g_strdup (ocl_model_get_metadata (self->model, "labels"));
+  }
+  if (text) {
+    g_strchomp (text);
+    lines = g_strsplit (text, "\n", -1);
+    n = g_strv_length (lines);
+    if (n != self->n_classes) {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+          "%s has %u labels but the model has %u classes",
+          path && *path ? path : "the model's labels metadata", n,
+          self->n_classes);
+      g_strfreev (lines);
+      return FALSE;
+    }
+  }
+  self->labels = g_new0 (GQuark, self->n_classes);
+  for (guint i = 0; i < self->n_classes; i++) {
+    if (lines) {
+      g_strstrip (lines[i]);
+      self->labels[i] = g_quark_from_string (lines[i]);
+    } else {
+      g_autofree gchar *s = g_strdup_printf ("%u", i);
+      self->labels[i] = g_quark_from_string (s);
+    }
+  }
+  g_strfreev (lines);
+  return TRUE;
+}
+
+/* The model's input height and width: declared in the file, else from
+ * metadata "input_size" (HxW), else 224x224. */
+static void
+model_input_size (const OclModel * model, gint64 * h, gint64 * w)
+{
+  gint64 shape[4];
+  const char *v = ocl_model_get_metadata (model, "input_size");
+
+  ocl_model_get_input_shape (model, shape);
+  *h = shape[2];
+  *w = shape[3];
+  if ((*h <= 0 || *w <= 0) && v) {
+    gchar **p = g_strsplit (v, "x", 2);
+    if (g_strv_length (p) == 2) {
+      *h = g_ascii_strtoll (p[0], NULL, 10);
+      *w = g_ascii_strtoll (p[1], NULL, 10);
+    }
+    g_strfreev (p);
+  }
+  if (*h <= 0 || *w <= 0)
+    *h = *w = 224;
+}
+
+static void
+release_resources (GstResnetClassify * self)
+{
+  ocl_net_free (self->net);
+  self->net = NULL;
+  ocl_model_free (self->model);
+  self->model = NULL;
+  if (self->ctx)
+    ocl_context_unref (self->ctx);
+  self->ctx = NULL;
+  g_clear_pointer (&self->labels, g_free);
+  g_clear_pointer (&self->model_name, g_free);
+  g_clear_pointer (&self->output, g_free);
+  gst_clear_buffer (&self->last_holder);
+  self->last = NULL;
+}
+
+static gboolean
+gst_resnet_classify_start (GstBaseTransform * trans)
+{
+  GstResnetClassify *self = GST_RESNET_CLASSIFY (trans);
+  g_autofree gchar *model_path = NULL, *labels_path = NULL, *device = NULL;
+  GError *error = NULL;
+  gint64 shape[4], out_dims[4];
+  gint64 t0 = g_get_monotonic_time ();
+  gdouble mean[3], std[3];
+  gboolean bgr;
+  int out_nd;
+  const char *v;
+
+  GST_OBJECT_LOCK (self);
+  model_path = g_strdup (self->model_path);
+  labels_path = g_strdup (self->labels_path);
+  device = g_strdup (self->device);
+  GST_OBJECT_UNLOCK (self);
+
+  if (model_path == NULL || *model_path == '\0')
+    goto no_model;
+  self->model = ocl_model_load (model_path, &error);
+  if (self->model == NULL)
+    goto bad_model;
+
+  model_input_size (self->model, &shape[2], &shape[3]);
+  shape[1] = 3;
+  GST_OBJECT_LOCK (self);
+  shape[0] = self->region == REGION_ROI_LIST ? ROI_BATCH : 1;
+  GST_OBJECT_UNLOCK (self);
+
+  self->ctx = ocl_context_new (device, &error);
+  if (self->ctx == NULL)
+    goto no_device;
+  self->net = ocl_net_new (self->ctx, self->model, shape, &error);
+  if (self->net == NULL)
+    goto bad_model;
+  ocl_net_get_output_shape (self->net, &out_nd, out_dims);
+  if (out_nd != 2)
+    goto bad_output;
+  self->n_classes = out_dims[1];
+  self->output = g_new (float, (gsize) shape[0] * self->n_classes);
+  if (!load_labels (self, labels_path, &error))
+    goto bad_labels;
+
+  v = ocl_model_get_metadata (self->model, "name");
+  self->model_name = v ? g_strdup (v) : g_path_get_basename (model_path);
+  if (!v && g_str_has_suffix (self->model_name, ".onnx"))
+    self->model_name[strlen (self->model_name) - 5] = '\0';
+
+  /* Preprocessing: properties the user set, else the model's metadata,
+   * else ImageNet's. */
+  memcpy (mean, imagenet_mean, sizeof (mean));
+  memcpy (std, imagenet_std, sizeof (std));
+  metadata_triple (self->model, "mean", mean);
+  metadata_triple (self->model, "std", std);
+  v = ocl_model_get_metadata (self->model, "channel_order");
+  bgr = v && g_ascii_strcasecmp (v, "bgr") == 0;
+  v = ocl_model_get_metadata (self->model, "resize_mode");
+  GST_OBJECT_LOCK (self);
+  if (self->mean_set)
+    memcpy (mean, self->mean, sizeof (mean));
+  else
+    memcpy (self->mean, mean, sizeof (mean));
+  if (self->std_set)
+    memcpy (std, self->std, sizeof (std));
+  else
+    memcpy (self->std, std, sizeof (std));
+  if (self->order_set)
+    bgr = self->order == ORDER_BGR;
+  else
+    self->order = bgr ? ORDER_BGR : ORDER_RGB;
+  if (!self->resize_mode_set && v) {
+    GEnumValue *ev = g_enum_get_value_by_nick (g_type_class_peek
+        (GST_TYPE_RESNET_RESIZE_MODE), v);
+    if (ev)
+      self->resize_mode = ev->value;
+  }
+  self->pp.resize = (OclResizeMode) self->resize_mode;
+  GST_OBJECT_UNLOCK (self);
+  for (int c = 0; c < 3; c++) {
+    if (std[c] == 0.0)
+      goto bad_std;
+    self->pp.mean[c] = mean[c];
+    self->pp.std[c] = std[c];
+  }
+  self->pp.bgr = bgr;
+
+  self->frame = 0;
+  self->last_class = -2;
+  self->latency_reported = 0;
+  GST_OBJECT_LOCK (self);
+  self->earliest_time = GST_CLOCK_TIME_NONE;
+  GST_OBJECT_UNLOCK (self);
+  GST_INFO_OBJECT (self, "model %s (%s): input %" G_GINT64_FORMAT "x%"
+      G_GINT64_FORMAT ", %u classes, batch %" G_GINT64_FORMAT
+      ", on %s; loaded and compiled in %.1f ms", self->model_name,
+      model_path, shape[2], shape[3], self->n_classes, shape[0],
+      ocl_context_get_device_name (self->ctx),
+      (g_get_monotonic_time () - t0) / 1000.0);
+  return TRUE;
+
+  /* ERRORS */
+no_model:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("No model set: set the 'model' property to an ONNX file."), (NULL));
+    return FALSE;
+  }
+bad_model:
+  {
+    if (g_error_matches (error, OCL_ERROR, OCL_ERROR_IO))
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+          ("Could not read model '%s'.", model_path), ("%s", error->message));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+          ("Could not use model '%s': %s", model_path, error->message),
+          ("%s", error->message));
+    g_error_free (error);
+    release_resources (self);
+    return FALSE;
+  }
+no_device:
+  {
+    GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+        ("No usable OpenCL device: %s", error->message),
+        ("device='%s'", device ? device : "(default)"));
+    g_error_free (error);
+    release_resources (self);
+    return FALSE;
+  }
+bad_output:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("Model '%s' does not output N x classes scores (its output has "
+            "%d dimensions).", model_path, out_nd), (NULL));
+    release_resources (self);
+    return FALSE;
+  }
+bad_labels:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Bad labels: %s", error->message), ("labels='%s'",
+            labels_path ? labels_path : "(from the model)"));
+    g_error_free (error);
+    release_resources (self);
+    return FALSE;
+  }
+bad_std:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("The 'std' property must not contain 0."), (NULL));
+    release_resources (self);
+    return FALSE;
+  }
+}
+
+static gboolean
+gst_resnet_classify_stop (GstBaseTransform * trans)
+{
+  GstResnetClassify *self = GST_RESNET_CLASSIFY (trans);
+
+  release_resources (self);
+  GST_DEBUG_OBJECT (self, "released model and device");
+  return TRUE;
+}
+
+/* ---- caps ------------------------------------------------------------------ */
+
+static gboolean
+gst_resnet_classify_set_caps (GstBaseTransform * trans, GstCaps * incaps,
+    GstCaps * outcaps)
+{
+  GstResnetClassify *self = GST_RESNET_CLASSIFY (trans);
+  static const struct {
+    GstVideoFormat gst;
+    OclPixelFormat ocl;
+  } map[] = {
+    {GST_VIDEO_FORMAT_RGB, OCL_PIXEL_RGB},
+    {GST_VIDEO_FORMAT_BGR, OCL_PIXEL_BGR},
+    {GST_VIDEO_FORMAT_RGBx, OCL_PIXEL_RGBX},
+    {GST_VIDEO_FORMAT_RGBA, OCL_PIXEL_RGBX},
+    {GST_VIDEO_FORMAT_BGRx, OCL_PIXEL_BGRX},
+    {GST_VIDEO_FORMAT_BGRA, OCL_PIXEL_BGRX},
+    {GST_VIDEO_FORMAT_xRGB, OCL_PIXEL_XRGB},
+    {GST_VIDEO_FORMAT_ARGB, OCL_PIXEL_XRGB},
+    {GST_VIDEO_FORMAT_xBGR, OCL_PIXEL_XBGR},
+    {GST_VIDEO_FORMAT_ABGR, OCL_PIXEL_XBGR},
+    {GST_VIDEO_FORMAT_I420, OCL_PIXEL_I420},
+    {GST_VIDEO_FORMAT_NV12, OCL_PIXEL_NV12},
+    {GST_VIDEO_FORMAT_GRAY8, OCL_PIXEL_GRAY8},
+  };
+
+  if (!gst_video_info_from_caps (&self->info, incaps))
+    goto bad_caps;
+  for (guint i = 0; i < G_N_ELEMENTS (map); i++)
+    if (map[i].gst == GST_VIDEO_INFO_FORMAT (&self->info)) {
+      self->pixel_format = map[i].ocl;
+      GST_DEBUG_OBJECT (self, "caps %" GST_PTR_FORMAT, incaps);
+      return TRUE;
+    }
+
+bad_caps:
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("Unsupported video caps."), ("%" GST_PTR_FORMAT, incaps));
+  return FALSE;
+}
+
+/* ---- QoS and latency ------------------------------------------------------- */
+
+/* Late frames are not dropped: only their inference is skipped (see
+ * transform_ip), so this replaces the default, which drops them. */
+static GstFlowReturn
+gst_resnet_classify_submit_input_buffer (GstBaseTransform * trans,
+    gboolean is_discont, GstBuffer * input)
+{
+  trans->queued_buf = input;
+  return GST_FLOW_OK;
+}
+
+static gboolean
+gst_resnet_classify_src_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstResnetClassify *self = GST_RESNET_CLASSIFY (trans);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_QOS) {
+    GstQOSType type;
+    gdouble proportion;
+    GstClockTimeDiff diff;
+    GstClockTime timestamp;
+
+    gst_event_parse_qos (event, &type, &proportion, &diff, &timestamp);
+    GST_OBJECT_LOCK (self);
+    if (type == GST_QOS_TYPE_THROTTLE || !GST_CLOCK_TIME_IS_VALID (timestamp))
+      self->earliest_time = GST_CLOCK_TIME_NONE;
+    else if (diff > 0)
+      self->earliest_time = timestamp + 2 * diff;
+    else
+      self->earliest_time = timestamp + diff;
+    GST_OBJECT_UNLOCK (self);
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->src_event (trans, event);
+}
+
+static gboolean
+gst_resnet_classify_query (GstBaseTransform * trans, GstPadDirection direction,
+    GstQuery * query)
+{
+  GstResnetClassify *self = GST_RESNET_CLASSIFY (trans);
+  gboolean res = GST_BASE_TRANSFORM_CLASS (parent_class)->query (trans,
+      direction, query);
+
+  if (res && direction == GST_PAD_SRC
+      && GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    gboolean live;
+    GstClockTime min, max, ours;
+
+    gst_query_parse_latency (query, &live, &min, &max);
+    GST_OBJECT_LOCK (self);
+    ours = self->inference_time * GST_USECOND;
+    self->latency_reported = self->inference_time;
+    GST_OBJECT_UNLOCK (self);
+    min += ours;
+    if (GST_CLOCK_TIME_IS_VALID (max))
+      max += ours;
+    GST_DEBUG_OBJECT (self, "latency: ours %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (ours));
+    gst_query_set_latency (query, live, min, max);
+  }
+  return res;
+}
+
+/* ---- streaming --------------------------------------------------------------- */
+
+/* Fills @meta from @probs: the top-k classes at or above the threshold. */
+static void
+fill_results (GstResnetClassify * self, GstClassificationMeta * meta,
+    const float *probs, guint top_k, gdouble threshold)
+{
+  guint k = MIN (top_k, self->n_classes);
+  gboolean *taken = g_newa (gboolean, self->n_classes);
+
+  memset (taken, 0, sizeof (gboolean) * self->n_classes);
+  for (guint r = 0; r < k; r++) {
+    gint best = -1;
+    for (guint c = 0; c < self->n_classes; c++)
+      if (!taken[c] && (best < 0 || probs[c] > probs[best]))
+        best = c;
+    if (best < 0 || probs[best] < threshold)
+      break;
+    taken[best] = TRUE;
+    gst_classification_meta_add_result (meta, best, self->labels[best],
+        probs[best]);
+  }
+}
+
+/* Logits -> probabilities in place (unless the model ends in Softmax). */
+static void
+softmax (GstResnetClassify * self, float *x)
+{
+  float m = x[0];
+  double sum = 0.0;
+
+  if (ocl_net_output_is_probability (self->net))
+    return;
+  for (guint c = 1; c < self->n_classes; c++)
+    m = MAX (m, x[c]);
+  for (guint c = 0; c < self->n_classes; c++) {
+    x[c] = expf (x[c] - m);
+    sum += x[c];
+  }
+  for (guint c = 0; c < self->n_classes; c++)
+    x[c] /= sum;
+}
+
+static void
+fill_image (GstResnetClassify * self, GstVideoFrame * frame, OclImage * img)
+{
+  GstVideoInfo *info = &frame->info;
+  guint np = GST_VIDEO_FRAME_N_PLANES (frame);
+
+  memset (img, 0, sizeof (*img));
+  img->format = self->pixel_format;
+  img->width = GST_VIDEO_INFO_WIDTH (info);
+  img->height = GST_VIDEO_INFO_HEIGHT (info);
+  for (guint p = 0; p < np && p < 3; p++) {
+    guint comp_h = GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (info->finfo, p,
+        img->height);
+    img->data[p] = GST_VIDEO_FRAME_PLANE_DATA (frame, p);
+    img->stride[p] = GST_VIDEO_FRAME_PLANE_STRIDE (frame, p);
+    img->size[p] = (gsize) img->stride[p] * comp_h;
+  }
+  switch (info->colorimetry.matrix) {
+    case GST_VIDEO_COLOR_MATRIX_BT709:
+      img->matrix = OCL_YUV_BT709;
+      break;
+    case GST_VIDEO_COLOR_MATRIX_BT2020:
+      img->matrix = OCL_YUV_BT2020;
+      break;
+    default:
+      img->matrix = OCL_YUV_BT601;
+      break;
+  }
+  img->full_range = info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
+}
+
+static void
+post_result (GstResnetClassify * self, GstBuffer * buf,
+    GstClassificationMeta * meta, guint64 frame_no, GstResnetMessages mode)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+  GValue labels = G_VALUE_INIT, confs = G_VALUE_INIT;
+  GstStructure *s;
+  gint top = -1;
+  GQuark top_label = 0;
+  gfloat top_conf = 0.0f;
+
+  gst_classification_meta_get_result (meta, 0, &top, &top_label, &top_conf);
+  if (mode == MESSAGES_NONE || (mode == MESSAGES_ON_CHANGE
+          && top == self->last_class))
+    return;
+  if (meta->roi_id < 0)
+    self->last_class = top;
+
+  g_value_init (&labels, GST_TYPE_LIST);
+  g_value_init (&confs, GST_TYPE_LIST);
+  for (guint i = 0; i < gst_classification_meta_get_n_results (meta); i++) {
+    GValue v = G_VALUE_INIT;
+    GQuark l;
+    gfloat c;
+    gst_classification_meta_get_result (meta, i, NULL, &l, &c);
+    g_value_init (&v, G_TYPE_STRING);
+    g_value_set_string (&v, g_quark_to_string (l));
+    gst_value_list_append_and_take_value (&labels, &v);
+    g_value_init (&v, G_TYPE_DOUBLE);
+    g_value_set_double (&v, c);
+    gst_value_list_append_and_take_value (&confs, &v);
+  }
+  s = gst_structure_new ("resnetclassify",
+      "running-time", G_TYPE_UINT64, gst_segment_to_running_time
+      (&trans->segment, GST_FORMAT_TIME, pts),
+      "stream-time", G_TYPE_UINT64, gst_segment_to_stream_time
+      (&trans->segment, GST_FORMAT_TIME, pts),
+      "frame", G_TYPE_UINT64, frame_no,
+      "label", G_TYPE_STRING, top >= 0 ? g_quark_to_string (top_label) : "",
+      "class-id", G_TYPE_INT, top,
+      "confidence", G_TYPE_DOUBLE, (gdouble) top_conf,
+      "fresh", G_TYPE_BOOLEAN, meta->fresh,
+      "inference-time", G_TYPE_UINT64, meta->inference_time,
+      "roi-id", G_TYPE_INT, meta->roi_id, NULL);
+  gst_structure_take_value (s, "labels", &labels);
+  gst_structure_take_value (s, "confidences", &confs);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static GstClassificationMeta *
+copy_meta (GstBuffer * to, const GstClassificationMeta * from)
+{
+  GstClassificationMeta *m = gst_buffer_add_classification_meta (to,
+      gst_classification_meta_get_model (from), from->roi_id);
+
+  m->fresh = from->fresh;
+  m->qos_skipped = from->qos_skipped;
+  m->source_pts = from->source_pts;
+  m->inference_time = from->inference_time;
+  g_array_append_vals (m->results, from->results->data, from->results->len);
+  return m;
+}
+
+static void
+update_latency (GstResnetClassify * self, guint64 us)
+{
+  gboolean repost;
+
+  GST_OBJECT_LOCK (self);
+  self->inference_time = us;
+  /* Tell the pipeline when our latency grew by more than a quarter. */
+  repost = us > self->latency_reported + self->latency_reported / 4 + 1000;
+  if (repost)
+    self->latency_reported = us;
+  GST_OBJECT_UNLOCK (self);
+  if (repost)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_latency (GST_OBJECT (self)));
+}
+
+static GstFlowReturn
+classify_rois (GstResnetClassify * self, GstBuffer * buf, GstVideoFrame * f,
+    guint top_k, gdouble threshold, const gchar * roi_type,
+    GstResnetMessages mode, guint64 frame_no)
+{
+  GstVideoRegionOfInterestMeta *rois[ROI_BATCH];
+  OclRect rects[ROI_BATCH];
+  gpointer state = NULL;
+  GstMeta *m;
+  GError *error = NULL;
+  OclImage img;
+  int n = 0;
+  gboolean more = TRUE;
+
+  fill_image (self, f, &img);
+  while (more) {
+    gint64 t0;
+    guint64 us;
+    m = gst_buffer_iterate_meta_filtered (buf, &state,
+        GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
+    more = m != NULL;
+    if (m) {
+      GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+      OclRect r = { roi->x, roi->y, roi->w, roi->h };
+      if (roi_type && *roi_type
+          && g_strcmp0 (g_quark_to_string (roi->roi_type), roi_type) != 0)
+        continue;
+      if (r.x >= img.width || r.y >= img.height || r.width == 0
+          || r.height == 0) {
+        GST_LOG_OBJECT (self, "region %d lies outside the frame", roi->id);
+        continue;
+      }
+      rois[n] = roi;
+      rects[n++] = r;
+      if (n < ROI_BATCH)
+        continue;
+    }
+    if (n == 0)
+      continue;
+    t0 = g_get_monotonic_time ();
+    if (!ocl_net_run_image (self->net, &img, rects, n, &self->pp,
+            self->output, &error))
+      goto run_failed;
+    us = g_get_monotonic_time () - t0;
+    update_latency (self, us);
+    for (int i = 0; i < n; i++) {
+      float *probs = self->output + (gsize) i * self->n_classes;
+      GstClassificationMeta *cm;
+      gint id = -1;
+      GQuark label = 0;
+      gfloat conf = 0.0f;
+      softmax (self, probs);
+      cm = gst_buffer_add_classification_meta (buf, self->model_name,
+          rois[i]->id);
+      cm->source_pts = GST_BUFFER_PTS (buf);
+      cm->inference_time = us;
+      fill_results (self, cm, probs, top_k, threshold);
+      gst_classification_meta_get_result (cm, 0, &id, &label, &conf);
+      gst_video_region_of_interest_meta_add_param (rois[i],
+          gst_structure_new ("classification",
+              "label", G_TYPE_STRING, id >= 0 ? g_quark_to_string (label) : "",
+              "label-id", G_TYPE_INT, id,
+              "confidence", G_TYPE_DOUBLE, (gdouble) conf,
+              "model", G_TYPE_STRING, self->model_name, NULL));
+      post_result (self, buf, cm, frame_no, mode);
+    }
+    n = 0;
+  }
+  return GST_FLOW_OK;
+
+run_failed:
+  GST_ELEMENT_ERROR (self, LIBRARY, FAILED, ("Inference failed: %s",
+          error->message), (NULL));
+  g_error_free (error);
+  return GST_FLOW_ERROR;
+}
+
+static GstFlowReturn
+gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstResnetClassify *self = GST_RESNET_CLASSIFY (trans);
+  guint64 frame_no = self->frame++;
+  GstClockTime pts = GST_BUFFER_PTS (buf), rt, earliest;
+  GstResnetMessages mode;
+  GstResnetRegion region;
+  g_autofree gchar *roi_type = NULL;
+  GstClassificationMeta *meta;
+  GstVideoFrame frame;
+  GError *error = NULL;
+  gboolean late, skip;
+  guint top_k, interval;
+  gdouble threshold;
+  OclImage img;
+  GstFlowReturn ret = GST_FLOW_OK;
+  gint64 t0;
+  guint64 us;
+
+  GST_OBJECT_LOCK (self);
+  top_k = self->top_k;
+  threshold = self->threshold;
+  interval = self->interval;
+  mode = self->messages;
+  region = self->region;
+  roi_type = g_strdup (self->roi_type);
+  earliest = self->earliest_time;
+  GST_OBJECT_UNLOCK (self);
+
+  rt = gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, pts);
+  late = gst_base_transform_is_qos_enabled (trans)
+      && GST_CLOCK_TIME_IS_VALID (earliest) && GST_CLOCK_TIME_IS_VALID (rt)
+      && rt < earliest;
+  skip = late || (interval > 1 && frame_no % interval != 0);
+
+  if (region == REGION_ROI_LIST) {
+    if (skip)
+      return GST_FLOW_OK;
+    if (!gst_buffer_get_meta (buf, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))
+      return GST_FLOW_OK;
+    if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ))
+      goto map_failed;
+    ret = classify_rois (self, buf, &frame, top_k, threshold, roi_type, mode,
+        frame_no);
+    gst_video_frame_unmap (&frame);
+    return ret;
+  }
+
+  if (skip && self->last) {
+    meta = copy_meta (buf, self->last);
+    meta->fresh = FALSE;
+    meta->qos_skipped = late;
+    GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %s, last result "
+        "carried over", frame_no, late ? "late (QoS)" : "interval");
+    post_result (self, buf, meta, frame_no, mode);
+    return GST_FLOW_OK;
+  }
+  if (late) {
+    GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT " late, no result yet",
+        frame_no);
+    return GST_FLOW_OK;
+  }
+
+  if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ))
+    goto map_failed;
+  fill_image (self, &frame, &img);
+  t0 = g_get_monotonic_time ();
+  if (!ocl_net_run_image (self->net, &img, NULL, 1, &self->pp, self->output,
+          &error)) {
+    gst_video_frame_unmap (&frame);
+    goto run_failed;
+  }
+  us = g_get_monotonic_time () - t0;
+  gst_video_frame_unmap (&frame);
+  update_latency (self, us);
+
+  softmax (self, self->output);
+  meta = gst_buffer_add_classification_meta (buf, self->model_name, -1);
+  meta->source_pts = pts;
+  meta->inference_time = us;
+  fill_results (self, meta, self->output, top_k, threshold);
+  GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %u results in %"
+      G_GUINT64_FORMAT " us", frame_no, meta->results->len, us);
+
+  /* Keep a copy for the frames that skip inference. */
+  gst_clear_buffer (&self->last_holder);
+  self->last_holder = gst_buffer_new ();
+  self->last = copy_meta (self->last_holder, meta);
+
+  post_result (self, buf, meta, frame_no, mode);
+  return GST_FLOW_OK;
+
+  /* ERRORS */
+map_failed:
+  {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not map the video "
+            "frame for reading."), (NULL));
+    return GST_FLOW_ERROR;
+  }
+run_failed:
+  {
+    GST_ELEMENT_ERROR (self, LIBRARY, FAILED, ("Inference failed: %s",
+            error->message), (NULL));
+    g_error_free (error);
+    return GST_FLOW_ERROR;
+  }
+}
+
+/* ---- class --------------------------------------------------------------- */
+
+static void
+gst_resnet_classify_finalize (GObject * object)
+{
+  GstResnetClassify *self = GST_RESNET_CLASSIFY (object);
+
+  release_resources (self);
+  g_free (self->model_path);
+  g_free (self->labels_path);
+  g_free (self->device);
+  g_free (self->roi_type);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_resnet_classify_class_init (GstResnetClassifyClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+  const GParamFlags rw_ready = rw | GST_PARAM_MUTABLE_READY;
+  const GParamFlags rw_playing = rw | GST_PARAM_MUTABLE_PLAYING;
+
+  gobject_class->set_property = gst_resnet_classify_set_property;
+  gobject_class->get_property = gst_resnet_classify_get_property;
+  gobject_class->finalize = gst_resnet_classify_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_MODEL,
+      g_param_spec_string ("model", "Model",
+          "ONNX model file (a ResNet exported by torch.onnx.export); its "
+          "metadata_props may carry labels, mean, std, channel_order, "
+          "resize_mode and input_size defaults", NULL, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_LABELS,
+      g_param_spec_string ("labels", "Labels",
+          "Text file with one label per line, as many as the model has "
+          "classes (default: the model's 'labels' metadata, else class "
+          "numbers)", NULL, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_DEVICE,
+      g_param_spec_string ("device", "OpenCL device",
+          "auto (first GPU, else accelerator, else CPU), gpu, cpu, "
+          "accelerator, P:D (platform:device index) or part of the device "
+          "name; default: $OCLRESNET_DEVICE, else auto", NULL, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_TOP_K,
+      g_param_spec_uint ("top-k", "Top k",
+          "Number of most likely classes reported per frame", 1, 1000,
+          DEFAULT_TOP_K, rw_playing));
+  g_object_class_install_property (gobject_class, PROP_THRESHOLD,
+      g_param_spec_double ("threshold", "Threshold",
+          "Classes with a lower confidence are not reported (a frame with "
+          "none left reports no class, class-id -1)", 0.0, 1.0,
+          DEFAULT_THRESHOLD, rw_playing));
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_INTERVAL,
+      g_param_spec_uint ("inference-interval", "Inference interval",
+          "Classify every Nth frame; frames in between carry the last "
+          "result, marked as not fresh", 1, G_MAXINT, DEFAULT_INTERVAL,
+          rw_playing));
+  g_object_class_install_property (gobject_class, PROP_RESIZE_MODE,
+      g_param_spec_enum ("resize-mode", "Resize mode",
+          "How a frame (or region) is fitted to the model's input size "
+          "(default: the model's metadata, else stretch)",
+          GST_TYPE_RESNET_RESIZE_MODE, RESIZE_STRETCH, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_MEAN,
+      gst_param_spec_array ("mean", "Mean",
+          "Per-channel mean subtracted from pixel values scaled to [0, 1], "
+          "in the tensor's channel order, e.g. \"<0.485, 0.456, 0.406>\" "
+          "(default: the model's metadata, else ImageNet's)",
+          g_param_spec_double ("value", "Value", "One channel's mean",
+              -G_MAXDOUBLE, G_MAXDOUBLE, 0.0, rw), rw_ready));
+  g_object_class_install_property (gobject_class, PROP_STD,
+      gst_param_spec_array ("std", "Standard deviation",
+          "Per-channel divisor applied after the mean: y = (x - mean) / std, "
+          "e.g. \"<0.229, 0.224, 0.225>\" (default: the model's metadata, "
+          "else ImageNet's)",
+          g_param_spec_double ("value", "Value", "One channel's std",
+              -G_MAXDOUBLE, G_MAXDOUBLE, 1.0, rw), rw_ready));
+  g_object_class_install_property (gobject_class, PROP_CHANNEL_ORDER,
+      g_param_spec_enum ("channel-order", "Channel order",
+          "Colour order of the model's input tensor (default: the model's "
+          "metadata, else rgb)", GST_TYPE_RESNET_CHANNEL_ORDER, ORDER_RGB,
+          rw_ready));
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_REGION,
+      g_param_spec_enum ("inference-region", "Inference region",
+          "Classify the whole frame, or each GstVideoRegionOfInterestMeta "
+          "(batched; each gets a 'classification' parameter and a "
+          "GstClassificationMeta with its roi-id)", GST_TYPE_RESNET_REGION,
+          REGION_FULL_FRAME, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_ROI_TYPE,
+      g_param_spec_string ("roi-type", "ROI type",
+          "With inference-region=roi-list, classify only regions of this "
+          "type (NULL: all)", NULL, rw_playing));
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_enum ("post-messages", "Post messages",
+          "Post an element message named 'resnetclassify' on the bus "
+          "(running-time, stream-time, frame, label, class-id, confidence, "
+          "labels, confidences, fresh, inference-time, roi-id)",
+          GST_TYPE_RESNET_MESSAGES, MESSAGES_NONE, rw_playing));
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_TIME,
+      g_param_spec_uint64 ("inference-time", "Inference time",
+          "Duration of the last inference in microseconds (preprocessing "
+          "included)", 0, G_MAXUINT64, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "ResNet classifier (OpenCL)", "Filter/Analyzer/Video",
+      "Classifies video frames or regions of interest with a ResNet ONNX "
+      "model on OpenCL and attaches GstClassificationMeta",
+      "oclresnet developers");
+
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_resnet_classify_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_resnet_classify_stop);
+  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_resnet_classify_set_caps);
+  trans_class->transform_ip =
+      GST_DEBUG_FUNCPTR (gst_resnet_classify_transform_ip);
+  trans_class->submit_input_buffer =
+      GST_DEBUG_FUNCPTR (gst_resnet_classify_submit_input_buffer);
+  trans_class->src_event = GST_DEBUG_FUNCPTR (gst_resnet_classify_src_event);
+  trans_class->query = GST_DEBUG_FUNCPTR (gst_resnet_classify_query);
+  trans_class->passthrough_on_same_caps = FALSE;
+  trans_class->transform_ip_on_passthrough = FALSE;
+
+  gst_type_mark_as_plugin_api (GST_TYPE_RESNET_RESIZE_MODE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_RESNET_CHANNEL_ORDER, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_RESNET_REGION, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_RESNET_MESSAGES, 0);
+}
+
+static void
+gst_resnet_classify_init (GstResnetClassify * self)
+{
+  self->top_k = DEFAULT_TOP_K;
+  self->threshold = DEFAULT_THRESHOLD;
+  self->interval = DEFAULT_INTERVAL;
+  self->resize_mode = RESIZE_STRETCH;
+  memcpy (self->mean, imagenet_mean, sizeof (self->mean));
+  memcpy (self->std, imagenet_std, sizeof (self->std));
+  self->order = ORDER_RGB;
+  self->region = REGION_FULL_FRAME;
+  self->messages = MESSAGES_NONE;
+  self->earliest_time = GST_CLOCK_TIME_NONE;
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
+  gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), TRUE);
+}

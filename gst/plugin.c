@@ -1,0 +1,13 @@
+/* The oclresnet plugin: registration only. */
+#include <gst/gst.h>
+#include "gstresnetclassify.h"
+
+static gboolean
+plugin_init (GstPlugin * plugin)
+{
+  return GST_ELEMENT_REGISTER (resnetclassify, plugin);
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, oclresnet,
+    "ResNet image classification on OpenCL", plugin_init, PACKAGE_VERSION,
+    "LGPL", "oclresnet", "oclresnet")
