@@ -1006,7 +1006,10 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
       return GST_FLOW_OK;
     if (!gst_buffer_get_meta (buf, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))
       return GST_FLOW_OK;
-    if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ))
+    /* NO_REF: metadata is added while mapped, and a ref would make the
+     * buffer read-only. */
+    if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ |
+            GST_VIDEO_FRAME_MAP_FLAG_NO_REF))
       goto map_failed;
     ret = classify_rois (self, buf, &frame, top_k, threshold, roi_type, mode,
         frame_no);
