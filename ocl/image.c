@@ -102,8 +102,10 @@ ref_yuv (const OclImage * img, double y, double u, double v, double rgb[3])
     rgb[c] = CLAMP (rgb[c], 0.0, 255.0);
 }
 
+/* The sample at (x, y) in the frame's own colour space: R, G, B for RGB
+ * formats, Y, U, V (chroma of the 2x2 cell) for YUV ones. */
 static void
-ref_pixel (const OclImage * img, int x, int y, double rgb[3])
+ref_sample (const OclImage * img, int x, int y, double v[3])
 {
   const guint8 *row = img->data[0] + (gsize) y * img->stride[0];
   static const int order[6][3] = {
@@ -113,22 +115,24 @@ ref_pixel (const OclImage * img, int x, int y, double rgb[3])
 
   switch (img->format) {
     case OCL_PIXEL_I420:
-      ref_yuv (img, row[x],
-          img->data[1][(gsize) (y / 2) * img->stride[1] + x / 2],
-          img->data[2][(gsize) (y / 2) * img->stride[2] + x / 2], rgb);
+      v[0] = row[x];
+      v[1] = img->data[1][(gsize) (y / 2) * img->stride[1] + x / 2];
+      v[2] = img->data[2][(gsize) (y / 2) * img->stride[2] + x / 2];
       return;
     case OCL_PIXEL_NV12:{
       const guint8 *uv = img->data[1] + (gsize) (y / 2) * img->stride[1] +
           (x / 2) * 2;
-      ref_yuv (img, row[x], uv[0], uv[1], rgb);
+      v[0] = row[x];
+      v[1] = uv[0];
+      v[2] = uv[1];
       return;
     }
     case OCL_PIXEL_GRAY8:
-      rgb[0] = rgb[1] = rgb[2] = row[x];
+      v[0] = v[1] = v[2] = row[x];
       return;
     default:
       for (int c = 0; c < 3; c++)
-        rgb[c] = row[x * bpp[img->format] + order[img->format][c]];
+        v[c] = row[x * bpp[img->format] + order[img->format][c]];
   }
 }
 
@@ -160,6 +164,23 @@ ref_weight (int i, int o, int d, int s)
   return MAX (0.0, 1.0 - fabs (i - ((o + 0.5) * f - 0.5)));
 }
 
+/* Area mean of one channel (bytes @step apart) over [ax, bx) x [ay, by),
+ * each sample weighted by its overlap: the definition, in double. */
+static double
+ref_area_mean (const guint8 * p, int stride, int step, double ax, double bx,
+    double ay, double by)
+{
+  double acc = 0.0;
+
+  for (int j = (int) floor (ay); j < (int) ceil (by); j++)
+    for (int i = (int) floor (ax); i < (int) ceil (bx); i++) {
+      double w = (MIN (i + 1.0, bx) - MAX ((double) i, ax)) *
+          (MIN (j + 1.0, by) - MAX ((double) j, ay));
+      acc += w * p[(gsize) j * stride + (gsize) i * step];
+    }
+  return acc / ((bx - ax) * (by - ay));
+}
+
 void
 ocl_preprocess_reference (const OclImage * img, const OclRect * rect,
     const OclPreprocess * pp, int H, int W, float *out)
@@ -185,16 +206,34 @@ ocl_preprocess_reference (const OclImage * img, const OclRect * rect,
           double w = wy * ref_weight (i, ox - geo[4], geo[6], geo[2]), rgb[3];
           if (w <= 0.0)
             continue;
-          ref_pixel (img, geo[0] + CLAMP (i, 0, geo[2] - 1),
+          ref_sample (img, geo[0] + CLAMP (i, 0, geo[2] - 1),
               geo[1] + CLAMP (j, 0, geo[3] - 1), rgb);
           for (int c = 0; c < 3; c++)
             acc[c] += w * rgb[c];
           wsum += w;
         }
       }
+      for (int c = 0; c < 3; c++)
+        acc[c] /= wsum;
+      if ((img->format == OCL_PIXEL_I420 || img->format == OCL_PIXEL_NV12)
+          && geo[2] > geo[6] && geo[3] > geo[7]) {
+        /* Both axes shrink: chroma over the footprint on its own grid. */
+        double fx = (double) geo[2] / geo[6], fy = (double) geo[3] / geo[7];
+        double lx = geo[0] + (ox - geo[4]) * fx, ly = geo[1] + (oy - geo[5]) * fy;
+        gboolean nv = img->format == OCL_PIXEL_NV12;
+        acc[1] = ref_area_mean (img->data[1], img->stride[1], nv ? 2 : 1,
+            lx / 2, (lx + fx) / 2, ly / 2, (ly + fy) / 2);
+        acc[2] = ref_area_mean (nv ? img->data[1] + 1 : img->data[2],
+            img->stride[nv ? 1 : 2], nv ? 2 : 1, lx / 2, (lx + fx) / 2,
+            ly / 2, (ly + fy) / 2);
+      }
+      if (img->format == OCL_PIXEL_I420 || img->format == OCL_PIXEL_NV12) {
+        double yuv[3] = { acc[0], acc[1], acc[2] };
+        ref_yuv (img, yuv[0], yuv[1], yuv[2], acc);
+      }
       for (int c = 0; c < 3; c++) {
         int src = pp->bgr ? 2 - c : c;
-        double v = acc[src] / (wsum * 255.0);
+        double v = acc[src] / 255.0;
         out[((gsize) c * H + oy) * W + ox] = (v - pp->mean[c]) / pp->std[c];
       }
     }

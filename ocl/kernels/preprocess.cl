@@ -18,7 +18,11 @@
  *
  * Along each axis a shrinking region is area-averaged (each source pixel
  * weighted by its overlap with the output pixel's footprint, no aliasing);
- * a growing one is sampled bilinearly at the output pixel's centre. */
+ * a growing one is sampled bilinearly at the output pixel's centre.  YUV
+ * frames are averaged as Y, U, V and converted to RGB once per output
+ * pixel: when both axes shrink, chroma is area-averaged over the same
+ * footprint on its half-resolution grid; otherwise each luma sample takes
+ * the chroma of its 2x2 cell. */
 
 #define FMT_RGB 0
 #define FMT_BGR 1
@@ -49,44 +53,6 @@ yuv_to_rgb (float y, float u, float v, float4 yuv)
   return clamp ((float3) (r, g, b), 0.0f, 255.0f);
 }
 
-inline float3
-fetch (__global const uchar * p0, __global const uchar * p1,
-    __global const uchar * p2, int format, int s0, int s1, int s2, int x,
-    int y, float4 yuv)
-{
-  __global const uchar *q;
-  switch (format) {
-    case FMT_RGB:
-      q = p0 + y * s0 + x * 3;
-      return (float3) (q[0], q[1], q[2]);
-    case FMT_BGR:
-      q = p0 + y * s0 + x * 3;
-      return (float3) (q[2], q[1], q[0]);
-    case FMT_RGBX:
-      q = p0 + y * s0 + x * 4;
-      return (float3) (q[0], q[1], q[2]);
-    case FMT_BGRX:
-      q = p0 + y * s0 + x * 4;
-      return (float3) (q[2], q[1], q[0]);
-    case FMT_XRGB:
-      q = p0 + y * s0 + x * 4;
-      return (float3) (q[1], q[2], q[3]);
-    case FMT_XBGR:
-      q = p0 + y * s0 + x * 4;
-      return (float3) (q[3], q[2], q[1]);
-    case FMT_I420:
-      return yuv_to_rgb (p0[y * s0 + x], p1[(y / 2) * s1 + x / 2],
-          p2[(y / 2) * s2 + x / 2], yuv);
-    case FMT_NV12:
-      q = p1 + (y / 2) * s1 + (x / 2) * 2;
-      return yuv_to_rgb (p0[y * s0 + x], q[0], q[1], yuv);
-    default:{
-      float g = p0[y * s0 + x];
-      return (float3) (g, g, g);
-    }
-  }
-}
-
 /* First tap, tap count and the sampling position along one axis for output
  * coordinate o of a destination of size d drawn from a source of size s. */
 inline void
@@ -115,6 +81,92 @@ tap_weight (int i, float a, float b)
   return fmax (0.0f, 1.0f - fabs ((float) i - a));
 }
 
+/* Weighted sum over the footprint of one output pixel.  Samples are
+ * averaged in the frame's own colour space (YUV is converted once, after
+ * averaging: the conversion is affine), which keeps the per-tap work to a
+ * few loads and multiply-adds.  LOAD(x, y) yields the float3 sample. */
+#define ACCUMULATE(LOAD) \
+  for (int j = fy; j < fy + ny; j++) { \
+    float wy = tap_weight (j, ay, by); \
+    int y = sy + clamp (j, 0, sh - 1); \
+    if (wy <= 0.0f) \
+      continue; \
+    for (int i = fx; i < fx + nx; i++) { \
+      float w = wy * tap_weight (i, ax, bx); \
+      int x = sx + clamp (i, 0, sw - 1); \
+      if (w <= 0.0f) \
+        continue; \
+      acc += w * (LOAD); \
+      wsum += w; \
+    } \
+  }
+
+/* Area average when both axes shrink (the common case): per row, the two
+ * edge samples get their partial weights and the interior ones weight 1,
+ * summed in integers.  LOAD(x, y) yields an int3 sample. */
+#define AREA_SUM(LOAD) \
+  { \
+    const int i0 = fx, i1 = fx + nx - 1; \
+    const float w0 = tap_weight (i0, ax, bx), w1 = tap_weight (i1, ax, bx); \
+    for (int j = fy; j < fy + ny; j++) { \
+      const float wy = tap_weight (j, ay, by); \
+      const int y = sy + j; \
+      int3 mid = (int3) (0); \
+      float3 rs; \
+      int x = sx + i0; \
+      if (wy <= 0.0f) \
+        continue; \
+      rs = w0 * convert_float3 (LOAD); \
+      for (x = sx + i0 + 1; x < sx + i1; x++) \
+        mid += LOAD; \
+      x = sx + i1; \
+      rs += w1 * convert_float3 (LOAD) + convert_float3 (mid); \
+      acc += wy * rs; \
+      wsum += wy * (w0 + w1 + (i1 - i0 - 1)); \
+    } \
+  }
+
+/* Area average of one channel over the footprint [ax, bx) x [ay, by) in
+ * the plane's own pixel coordinates (samples @step bytes apart). */
+inline float
+area_mean (__global const uchar * p, int stride, int step, float ax,
+    float bx, float ay, float by)
+{
+  const int i0 = (int) floor (ax), i1 = (int) ceil (bx) - 1;
+  const int j0 = (int) floor (ay), j1 = (int) ceil (by) - 1;
+  const float w0 = fmin ((float) (i0 + 1), bx) - ax;
+  const float w1 = bx - fmax ((float) i1, ax);
+  float acc = 0.0f;
+
+  for (int j = j0; j <= j1; j++) {
+    __global const uchar *row = p + j * stride;
+    const float wy = fmin ((float) (j + 1), by) - fmax ((float) j, ay);
+    float rs;
+    if (i1 == i0) {
+      rs = (bx - ax) * row[i0 * step];
+    } else {
+      int mid = 0;
+      for (int i = i0 + 1; i < i1; i++)
+        mid += row[i * step];
+      rs = w0 * row[i0 * step] + w1 * row[i1 * step] + (float) mid;
+    }
+    acc += wy * rs;
+  }
+  return acc / ((bx - ax) * (by - ay));
+}
+
+inline float3
+load3 (__global const uchar * q)
+{
+  return (float3) (q[0], q[1], q[2]);
+}
+
+inline int3
+load3i (__global const uchar * q)
+{
+  return (int3) (q[0], q[1], q[2]);
+}
+
 __kernel void
 preprocess_image (__global const uchar * p0, __global const uchar * p1,
     __global const uchar * p2, __global const int *geo,
@@ -137,21 +189,71 @@ preprocess_image (__global const uchar * p0, __global const uchar * p1,
     float3 acc = (float3) (0.0f);
     axis_taps (ox - dx, dw, sw, &fx, &nx, &ax, &bx);
     axis_taps (oy - dy, dh, sh, &fy, &ny, &ay, &by);
-    for (int j = fy; j < fy + ny; j++) {
-      float wy = tap_weight (j, ay, by);
-      int y = sy + clamp (j, 0, sh - 1);
-      if (wy <= 0.0f)
-        continue;
-      for (int i = fx; i < fx + nx; i++) {
-        float w = wy * tap_weight (i, ax, bx);
-        int x = sx + clamp (i, 0, sw - 1);
-        if (w <= 0.0f)
-          continue;
-        acc += w * fetch (p0, p1, p2, format, s0, s1, s2, x, y, yuv);
-        wsum += w;
+    if (bx >= 0.0f && by >= 0.0f && nx >= 2) {
+      /* Both axes shrink: footprints lie inside the region, no clamping. */
+      switch (format) {
+        case FMT_RGB:
+        case FMT_BGR:
+          AREA_SUM (load3i (p0 + y * s0 + x * 3));
+          break;
+        case FMT_RGBX:
+        case FMT_BGRX:
+          AREA_SUM (load3i (p0 + y * s0 + x * 4));
+          break;
+        case FMT_XRGB:
+        case FMT_XBGR:
+          AREA_SUM (load3i (p0 + y * s0 + x * 4 + 1));
+          break;
+        case FMT_I420:
+        case FMT_NV12:{
+          /* Luma over its footprint, chroma over the same footprint on
+           * the half-resolution chroma grid. */
+          const float lx = sx + ax, rx = sx + bx, ly = sy + ay, ry = sy + by;
+          const int nv = format == FMT_NV12;
+          acc.s0 = area_mean (p0, s0, 1, lx, rx, ly, ry);
+          acc.s1 = area_mean (p1, s1, nv ? 2 : 1, lx * 0.5f, rx * 0.5f,
+              ly * 0.5f, ry * 0.5f);
+          acc.s2 = area_mean (nv ? p1 + 1 : p2, nv ? s1 : s2, nv ? 2 : 1,
+              lx * 0.5f, rx * 0.5f, ly * 0.5f, ry * 0.5f);
+          wsum = 1.0f;
+          break;
+        }
+        default:
+          AREA_SUM (((int3) (p0[y * s0 + x])));
+          break;
       }
+    } else switch (format) {
+      case FMT_RGB:
+      case FMT_BGR:
+        ACCUMULATE (load3 (p0 + y * s0 + x * 3));
+        break;
+      case FMT_RGBX:
+      case FMT_BGRX:
+        ACCUMULATE (load3 (p0 + y * s0 + x * 4));
+        break;
+      case FMT_XRGB:
+      case FMT_XBGR:
+        ACCUMULATE (load3 (p0 + y * s0 + x * 4 + 1));
+        break;
+      case FMT_I420:
+        ACCUMULATE (((float3) (p0[y * s0 + x], p1[(y / 2) * s1 + x / 2],
+                    p2[(y / 2) * s2 + x / 2])));
+        break;
+      case FMT_NV12:
+        ACCUMULATE (((float3) (p0[y * s0 + x],
+                    p1[(y / 2) * s1 + (x / 2) * 2],
+                    p1[(y / 2) * s1 + (x / 2) * 2 + 1])));
+        break;
+      default:
+        ACCUMULATE (((float3) (p0[y * s0 + x])));
+        break;
     }
-    v = acc / (wsum * 255.0f);
+    acc /= wsum;
+    if (format == FMT_I420 || format == FMT_NV12)
+      acc = yuv_to_rgb (acc.s0, acc.s1, acc.s2, yuv);
+    else if (format == FMT_BGR || format == FMT_BGRX || format == FMT_XBGR)
+      acc = acc.s210;
+    v = acc / 255.0f;
     if (bgr)
       v = v.s210;
     v = (v - mean.s012) * istd.s012;
