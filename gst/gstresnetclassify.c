@@ -19,7 +19,7 @@
 #include <string.h>
 #include <gst/video/video.h>
 #include "gstresnetclassify.h"
-#include "classification/classification-meta.h"
+#include <gst/classification/classification-meta.h>
 #include "oclresnet.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_resnet_classify_debug);

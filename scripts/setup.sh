@@ -10,6 +10,8 @@ PACKAGES="build-essential pkg-config meson ninja-build
   libprotobuf-c-dev protobuf-c-compiler libonnx-dev
   libglib2.0-dev libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+  libcairo2-dev libpango1.0-dev
   python3-torch python3-torchvision python3-onnx python3-numpy
   valgrind"
 

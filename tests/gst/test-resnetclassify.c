@@ -6,7 +6,7 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
-#include "classification/classification-meta.h"
+#include <gst/classification/classification-meta.h>
 #include "oclresnet.h"
 
 static const gchar *model_path, *labels_path;
