@@ -443,6 +443,24 @@ model_input_size (const OclModel * model, gint64 * h, gint64 * w)
     *h = *w = 224;
 }
 
+#define DEFAULT_MODEL_FILE "resnet20-cifar10.onnx"
+
+/* The default model: the CIFAR-10 ResNet-20 installed with the plugin, or
+ * the one in the build tree.  Returns: (transfer full) (nullable). */
+static gchar *
+default_model (void)
+{
+  const gchar *dirs[] = { OCLRESNET_MODEL_DIR, OCLRESNET_BUILD_MODEL_DIR };
+
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++) {
+    gchar *p = g_build_filename (dirs[i], DEFAULT_MODEL_FILE, NULL);
+    if (g_file_test (p, G_FILE_TEST_IS_REGULAR))
+      return p;
+    g_free (p);
+  }
+  return NULL;
+}
+
 static void
 release_resources (GstResnetClassify * self)
 {
@@ -479,6 +497,11 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   device = g_strdup (self->device);
   GST_OBJECT_UNLOCK (self);
 
+  if (model_path == NULL) {
+    model_path = default_model ();
+    if (model_path)
+      GST_INFO_OBJECT (self, "no model set, using the default %s", model_path);
+  }
   if (model_path == NULL || *model_path == '\0')
     goto no_model;
   self->model = ocl_model_load (model_path, &error);
@@ -566,7 +589,10 @@ gst_resnet_classify_start (GstBaseTransform * trans)
 no_model:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("No model set: set the 'model' property to an ONNX file."), (NULL));
+        ("No model set: set the 'model' property to an ONNX file (the "
+            "default " DEFAULT_MODEL_FILE " is not installed)."),
+        ("looked in %s and %s", OCLRESNET_MODEL_DIR,
+            OCLRESNET_BUILD_MODEL_DIR));
     return FALSE;
   }
 bad_model:
@@ -1110,7 +1136,8 @@ gst_resnet_classify_class_init (GstResnetClassifyClass * klass)
       g_param_spec_string ("model", "Model",
           "ONNX model file (a ResNet exported by torch.onnx.export); its "
           "metadata_props may carry labels, mean, std, channel_order, "
-          "resize_mode and input_size defaults", NULL, rw_ready));
+          "resize_mode and input_size defaults (default: the CIFAR-10 "
+          "ResNet-20 installed with the plugin)", NULL, rw_ready));
   g_object_class_install_property (gobject_class, PROP_LABELS,
       g_param_spec_string ("labels", "Labels",
           "Text file with one label per line, as many as the model has "
