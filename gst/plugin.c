@@ -1,11 +1,15 @@
 /* The oclresnet plugin: registration only. */
 #include <gst/gst.h>
 #include "gstresnetclassify.h"
+#include "gstclassificationoverlay.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
-  return GST_ELEMENT_REGISTER (resnetclassify, plugin);
+  gboolean ok = GST_ELEMENT_REGISTER (resnetclassify, plugin);
+
+  ok &= GST_ELEMENT_REGISTER (classificationoverlay, plugin);
+  return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, oclresnet,

@@ -1,0 +1,301 @@
+/* classificationoverlay
+ *
+ * Text and boxes are rendered with Pango/Cairo into small premultiplied
+ * ARGB surfaces and blended with GstVideoOverlayComposition, which writes
+ * any of the raw formats resnetclassify takes, so no videoconvert is
+ * needed in between.  Frames without classification metadata pass
+ * untouched (not even mapped).
+ *
+ *   ... ! resnetclassify ! classificationoverlay ! autovideosink
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <string.h>
+#include <pango/pangocairo.h>
+#include <gst/video/video.h>
+#include "gstclassificationoverlay.h"
+#include <gst/classification/classification-meta.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_classification_overlay_debug);
+#define GST_CAT_DEFAULT gst_classification_overlay_debug
+
+enum {
+  PROP_0,
+  PROP_FONT_DESC,
+  PROP_MAX_RESULTS,
+};
+
+#define DEFAULT_FONT "Sans Bold 12"
+#define DEFAULT_MAX_RESULTS 5
+
+struct _GstClassificationOverlay {
+  GstVideoFilter parent;
+
+  gchar *font_desc;             /* under the object lock */
+  guint max_results;
+};
+
+#define VIDEO_FORMATS "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, " \
+    "ABGR, I420, NV12, GRAY8 }"
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
+
+#define gst_classification_overlay_parent_class parent_class
+G_DEFINE_TYPE (GstClassificationOverlay, gst_classification_overlay,
+    GST_TYPE_VIDEO_FILTER);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (classificationoverlay,
+    "classificationoverlay", GST_RANK_NONE, GST_TYPE_CLASSIFICATION_OVERLAY,
+    GST_DEBUG_CATEGORY_INIT (gst_classification_overlay_debug,
+        "classificationoverlay", 0, "Classification overlay"));
+
+/* Renders @text (and, with @box_w > 0, a box outline of that size below
+ * it) into a new overlay rectangle at (@x, @y), clipped to the frame. */
+static GstVideoOverlayRectangle *
+render (const gchar * font, const gchar * text, gint x, gint y, gint box_w,
+    gint box_h, gint frame_w, gint frame_h)
+{
+  cairo_surface_t *probe = cairo_image_surface_create (CAIRO_FORMAT_ARGB32,
+      1, 1);
+  cairo_t *cr = cairo_create (probe);
+  PangoLayout *layout = pango_cairo_create_layout (cr);
+  PangoFontDescription *fd = pango_font_description_from_string (font);
+  PangoRectangle ink, logical;
+  gint pad = 4, tw, th, w, h;
+  GstVideoOverlayRectangle *rect = NULL;
+
+  pango_layout_set_font_description (layout, fd);
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_pixel_extents (layout, &ink, &logical);
+  tw = logical.width + 2 * pad;
+  th = logical.height + 2 * pad;
+  w = MAX (tw, box_w);
+  h = box_w > 0 ? MAX (th, box_h) : th;
+  x = CLAMP (x, 0, MAX (frame_w - 1, 0));
+  y = CLAMP (y, 0, MAX (frame_h - 1, 0));
+  w = MIN (w, frame_w - x);
+  h = MIN (h, frame_h - y);
+  if (w > 0 && h > 0) {
+    cairo_surface_t *s = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, w,
+        h);
+    cairo_t *c = cairo_create (s);
+    GstBuffer *buf;
+    gsize size = (gsize) cairo_image_surface_get_stride (s) * h;
+
+    if (box_w > 0) {
+      cairo_set_source_rgba (c, 1.0, 0.85, 0.1, 1.0);
+      cairo_set_line_width (c, 2.0);
+      cairo_rectangle (c, 1, 1, MIN (box_w, w) - 2, MIN (box_h, h) - 2);
+      cairo_stroke (c);
+    }
+    cairo_set_source_rgba (c, 0.0, 0.0, 0.0, 0.6);
+    cairo_rectangle (c, 0, 0, MIN (tw, w), MIN (th, h));
+    cairo_fill (c);
+    cairo_set_source_rgba (c, 1.0, 1.0, 1.0, 1.0);
+    cairo_move_to (c, pad, pad);
+    pango_cairo_update_layout (c, layout);
+    pango_cairo_show_layout (c, layout);
+    cairo_surface_flush (s);
+
+    buf = gst_buffer_new_memdup (cairo_image_surface_get_data (s), size);
+    gst_buffer_add_video_meta_full (buf, GST_VIDEO_FRAME_FLAG_NONE,
+        GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB, w, h, 1,
+        (gsize[GST_VIDEO_MAX_PLANES]) { 0 },
+        (gint[GST_VIDEO_MAX_PLANES]) { cairo_image_surface_get_stride (s) });
+    rect = gst_video_overlay_rectangle_new_raw (buf, x, y, w, h,
+        GST_VIDEO_OVERLAY_FORMAT_FLAG_PREMULTIPLIED_ALPHA);
+    gst_buffer_unref (buf);
+    cairo_destroy (c);
+    cairo_surface_destroy (s);
+  }
+  pango_font_description_free (fd);
+  g_object_unref (layout);
+  cairo_destroy (cr);
+  cairo_surface_destroy (probe);
+  return rect;
+}
+
+/* "label 87.5%\nlabel 3.1%..." for the first @max results. */
+static gchar *
+results_text (GstClassificationMeta * meta, guint max)
+{
+  GString *s = g_string_new (NULL);
+  guint n = MIN (gst_classification_meta_get_n_results (meta), max);
+
+  for (guint i = 0; i < n; i++) {
+    GQuark label;
+    gfloat conf;
+    gst_classification_meta_get_result (meta, i, NULL, &label, &conf);
+    g_string_append_printf (s, "%s%s %.1f%%", i ? "\n" : "",
+        g_quark_to_string (label), 100.0 * conf);
+  }
+  if (n == 0)
+    g_string_append (s, "(no class)");
+  if (!gst_classification_meta_is_fresh (meta))
+    g_string_append (s, gst_classification_meta_is_qos_skipped (meta) ?
+        "\n(skipped: late)" : "\n(last result)");
+  return g_string_free (s, FALSE);
+}
+
+static GstFlowReturn
+gst_classification_overlay_transform_frame_ip (GstVideoFilter * filter,
+    GstVideoFrame * frame)
+{
+  GstClassificationOverlay *self = GST_CLASSIFICATION_OVERLAY (filter);
+  GstBuffer *buf = frame->buffer;
+  GstVideoOverlayComposition *comp = NULL;
+  GstClassificationMeta *meta;
+  gpointer state = NULL;
+  g_autofree gchar *font = NULL;
+  gint fw = GST_VIDEO_FRAME_WIDTH (frame), fh = GST_VIDEO_FRAME_HEIGHT (frame);
+  guint max;
+
+  GST_OBJECT_LOCK (self);
+  font = g_strdup (self->font_desc);
+  max = self->max_results;
+  GST_OBJECT_UNLOCK (self);
+
+  while ((meta = gst_buffer_iterate_classification_meta (buf, &state))) {
+    g_autofree gchar *text = NULL;
+    GstVideoOverlayRectangle *rect;
+    gint roi = gst_classification_meta_get_roi_id (meta);
+
+    if (roi < 0) {
+      text = results_text (meta, max);
+      rect = render (font, text, 8, 8, 0, 0, fw, fh);
+    } else {
+      GstVideoRegionOfInterestMeta *r =
+          gst_buffer_get_video_region_of_interest_meta_id (buf, roi);
+      if (r == NULL)
+        continue;
+      text = results_text (meta, 1);
+      rect = render (font, text, r->x, r->y, r->w, r->h, fw, fh);
+    }
+    if (rect == NULL)
+      continue;
+    if (comp == NULL)
+      comp = gst_video_overlay_composition_new (rect);
+    else
+      gst_video_overlay_composition_add_rectangle (comp, rect);
+    gst_video_overlay_rectangle_unref (rect);
+  }
+  if (comp) {
+    gst_video_overlay_composition_blend (comp, frame);
+    gst_video_overlay_composition_unref (comp);
+  }
+  return GST_FLOW_OK;
+}
+
+/* Frames without classification metadata are not mapped at all. */
+static GstFlowReturn
+gst_classification_overlay_transform_ip (GstBaseTransform * trans,
+    GstBuffer * buf)
+{
+  gpointer state = NULL;
+
+  if (gst_buffer_iterate_classification_meta (buf, &state) == NULL)
+    return GST_FLOW_OK;
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->transform_ip (trans, buf);
+}
+
+static void
+gst_classification_overlay_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstClassificationOverlay *self = GST_CLASSIFICATION_OVERLAY (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_FONT_DESC:
+      g_free (self->font_desc);
+      self->font_desc = g_value_dup_string (value);
+      if (self->font_desc == NULL)
+        self->font_desc = g_strdup (DEFAULT_FONT);
+      break;
+    case PROP_MAX_RESULTS:
+      self->max_results = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_classification_overlay_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstClassificationOverlay *self = GST_CLASSIFICATION_OVERLAY (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_FONT_DESC:
+      g_value_set_string (value, self->font_desc);
+      break;
+    case PROP_MAX_RESULTS:
+      g_value_set_uint (value, self->max_results);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_classification_overlay_finalize (GObject * object)
+{
+  g_free (GST_CLASSIFICATION_OVERLAY (object)->font_desc);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_classification_overlay_class_init (GstClassificationOverlayClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  GstVideoFilterClass *filter_class = GST_VIDEO_FILTER_CLASS (klass);
+
+  gobject_class->set_property = gst_classification_overlay_set_property;
+  gobject_class->get_property = gst_classification_overlay_get_property;
+  gobject_class->finalize = gst_classification_overlay_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_FONT_DESC,
+      g_param_spec_string ("font-desc", "Font description",
+          "Pango font description of the labels, e.g. \"Sans Bold 12\"",
+          DEFAULT_FONT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_MAX_RESULTS,
+      g_param_spec_uint ("max-results", "Maximum results",
+          "Most results listed for the whole frame (regions show their top "
+          "class)", 1, 100, DEFAULT_MAX_RESULTS, G_PARAM_READWRITE |
+          G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Classification overlay", "Filter/Editor/Video",
+      "Draws the labels and confidences of GstClassificationMeta (and each "
+      "classified region's label beside its box) onto the video",
+      "oclresnet developers");
+
+  trans_class->transform_ip =
+      GST_DEBUG_FUNCPTR (gst_classification_overlay_transform_ip);
+  filter_class->transform_frame_ip =
+      GST_DEBUG_FUNCPTR (gst_classification_overlay_transform_frame_ip);
+}
+
+static void
+gst_classification_overlay_init (GstClassificationOverlay * self)
+{
+  self->font_desc = g_strdup (DEFAULT_FONT);
+  self->max_results = DEFAULT_MAX_RESULTS;
+}
