@@ -883,18 +883,16 @@ post_result (GstResnetClassify * self, GstBuffer * buf,
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
+/* A copy of @from on @to, through the meta's own copy transform. */
 static GstClassificationMeta *
-copy_meta (GstBuffer * to, const GstClassificationMeta * from)
+copy_meta (GstBuffer * to, GstClassificationMeta * from)
 {
-  GstClassificationMeta *m = gst_buffer_add_classification_meta (to,
-      gst_classification_meta_get_model (from), from->roi_id);
+  GstMetaTransformCopy copy = { FALSE, 0, (gsize) - 1 };
 
-  m->fresh = from->fresh;
-  m->qos_skipped = from->qos_skipped;
-  m->source_pts = from->source_pts;
-  m->inference_time = from->inference_time;
-  g_array_append_vals (m->results, from->results->data, from->results->len);
-  return m;
+  if (!from->meta.info->transform_func (to, (GstMeta *) from, NULL,
+          _gst_meta_transform_copy, &copy))
+    return NULL;
+  return gst_buffer_get_classification_meta_for_roi (to, from->roi_id);
 }
 
 static void
@@ -1043,8 +1041,7 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     return ret;
   }
 
-  if (skip && self->last) {
-    meta = copy_meta (buf, self->last);
+  if (skip && self->last && (meta = copy_meta (buf, self->last))) {
     meta->fresh = FALSE;
     meta->qos_skipped = late;
     GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %s, last result "
