@@ -333,10 +333,12 @@ add_pool (OclNet * net, const OclNode * n, GError ** error)
   const OclValue *x = OCL_VALUE (net->g, n->in[0]);
   const OclValue *y = OCL_VALUE (net->g, n->out);
   gboolean avg = n->op == OCL_OP_AVGPOOL;
+  /* Max pooling reads 4 channels at a time where the layout allows. */
+  int vec = !avg && x->c % 4 == 0 ? 4 : 1;
   Args a;
 
-  if (!step_begin (net, &a, "misc", "", avg ? "avgpool_nhwc" : "maxpool_nhwc",
-          error))
+  if (!step_begin (net, &a, "misc", "", avg ? "avgpool_nhwc" : vec == 4 ?
+          "maxpool_nhwc4" : "maxpool_nhwc", error))
     return FALSE;
   arg_mem (&a, net->value_mem[n->in[0]]);
   arg_mem (&a, net->value_mem[n->out]);
@@ -359,8 +361,8 @@ add_pool (OclNet * net, const OclNode * n, GError ** error)
     arg_int (&a, n->relu);
   return step_end (net, &a, n, g_strdup_printf ("%s %dx%d/%d %dx%dx%d",
           avg ? "avgpool" : "maxpool", n->kh, n->kw, n->sh, y->c, y->h, y->w),
-      (double) y->n * y->c * y->h * y->w * n->kh * n->kw, 3, y->c, y->w,
-      (size_t) y->n * y->h, error);
+      (double) y->n * y->c * y->h * y->w * n->kh * n->kw, 3, y->c / vec,
+      y->w, (size_t) y->n * y->h, error);
 }
 
 static gboolean

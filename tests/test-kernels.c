@@ -304,12 +304,14 @@ test_affine_add (void)
   check (&b, y);
 }
 
+/* 17 channels: one per work-item; 24: four per work-item. */
 static void
 test_maxpool (void)
 {
-  for (int ceil = 0; ceil < 2; ceil++) {
+  for (int v = 0; v < 4; v++) {
+    int ceil = v % 2;
     Builder b;
-    builder_init (&b, 11 + ceil, 2, 17, 13, 12);
+    builder_init (&b, 11 + v, 2, v < 2 ? 17 : 24, 13, 12);
     check (&b, pool (&b, OCL_OP_MAXPOOL, b.g->input, 3, 2, 1, ceil, FALSE));
   }
 }

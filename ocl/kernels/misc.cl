@@ -85,6 +85,25 @@ maxpool_nhwc (__global const float *in, __global float *out, int C, int IH,
   out[((size_t) nh * OW + ox) * C + c] = relu ? fmax (m, 0.0f) : m;
 }
 
+/* maxpool_nhwc on 4 channels per work-item (C % 4 == 0).
+ * NDRange (C/4, OW, N*OH). */
+__kernel void
+maxpool_nhwc4 (__global const float *in, __global float *out, int C, int IH,
+    int IW, int OH, int OW, int KH, int KW, int SH, int SW, int PT, int PL,
+    int relu)
+{
+  int c4 = get_global_id (0), ox = get_global_id (1), nh = get_global_id (2);
+  int n = nh / OH, oy = nh % OH;
+  int y0 = oy * SH - PT, x0 = ox * SW - PL;
+  float4 m = (float4) (-INFINITY);
+  for (int y = max (y0, 0); y < min (y0 + KH, IH); y++)
+    for (int x = max (x0, 0); x < min (x0 + KW, IW); x++)
+      m = fmax (m, vload4 (c4, in + (((size_t) n * IH + y) * IW + x) * C));
+  if (relu)
+    m = fmax (m, (float4) (0.0f));
+  vstore4 (m, c4, out + ((size_t) nh * OW + ox) * C);
+}
+
 /* NDRange (C, OW, N*OH).  With count_include_pad the divisor counts the
  * padded area (clipped to the padded input, as ceil_mode windows may
  * overhang), else only the real pixels. */
