@@ -221,6 +221,18 @@ absorb (OclGraph * g, int from, int to)
   src->out = -1;
 }
 
+/* Drops the node producing value @v (its consumer has taken it over). */
+static void
+remove_producer (OclGraph * g, int v)
+{
+  int pi = OCL_VALUE (g, v)->producer;
+  OclNode *p = OCL_NODE (g, pi);
+
+  node_clear (p);
+  memset (p, 0, sizeof (*p));
+  p->dead = TRUE;
+}
+
 static gboolean
 is_conv_without_epilogue (OclNode * p)
 {
@@ -233,21 +245,18 @@ fuse_pad_conv (OclGraph * g, int i, const int *uses)
 {
   OclNode *n = OCL_NODE (g, i);
   OclNode *p = producer (g, n->in[0]);
-  int pi;
+  int v = n->in[0];
 
   if (n->op != OCL_OP_CONV || !p || p->op != OCL_OP_PAD || uses[p->out] != 1
       || p->pad_value != 0.0f || p->pads[0] || p->pads[1] || p->pads[4]
       || p->pads[5])
     return FALSE;
-  pi = OCL_VALUE (g, n->in[0])->producer;
   n->pt += p->pads[2];
   n->pl += p->pads[3];
   n->pb += p->pads[6];
   n->pr += p->pads[7];
   n->in[0] = p->in[0];
-  node_clear (p);
-  memset (p, 0, sizeof (*p));
-  OCL_NODE (g, pi)->dead = TRUE;
+  remove_producer (g, v);
   return TRUE;
 }
 
@@ -295,12 +304,7 @@ fuse_flatten_fc (OclGraph * g, int i, const int *uses)
   n->kh = x->h;
   n->kw = x->w;
   n->in[0] = p->in[0];
-  {
-    int pi = OCL_VALUE (g, p->out)->producer;
-    node_clear (p);
-    memset (p, 0, sizeof (*p));
-    OCL_NODE (g, pi)->dead = TRUE;
-  }
+  remove_producer (g, p->out);
   return TRUE;
 }
 
@@ -311,20 +315,17 @@ fuse_slices (OclGraph * g, int i, const int *uses)
 {
   OclNode *n = OCL_NODE (g, i);
   OclNode *p = producer (g, n->in[0]);
-  int pi;
+  int v = n->in[0];
 
   if (n->op != OCL_OP_SLICE || !p || p->op != OCL_OP_SLICE
       || uses[p->out] != 1)
     return FALSE;
-  pi = OCL_VALUE (g, n->in[0])->producer;
   for (int d = 0; d < 4; d++) {
     n->starts[d] = p->starts[d] + n->starts[d] * p->steps[d];
     n->steps[d] *= p->steps[d];
   }
   n->in[0] = p->in[0];
-  node_clear (p);
-  memset (p, 0, sizeof (*p));
-  OCL_NODE (g, pi)->dead = TRUE;
+  remove_producer (g, v);
   return TRUE;
 }
 
