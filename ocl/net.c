@@ -858,13 +858,19 @@ ocl_net_run_image (OclNet * net, const OclImage * img, const OclRect * rects,
   size_t gws[3];
   Args a = { 0 };
 
-  if (n < 1 || n > net->batch || in->c != 3 || img->width <= 0
-      || img->height <= 0) {
-    g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT, n > net->batch ?
-        "%d regions given; the net was compiled for at most %d" :
-        in->c != 3 ? "the model takes %d channels, not 3 (an image)" :
-        "bad image (%d regions, %dx%d)", n > net->batch ? n : in->c,
-        net->batch, img->height);
+  if (in->c != 3) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
+        "the model takes %d input channels, not 3 (an image)", in->c);
+    return FALSE;
+  }
+  if (n < 1 || n > net->batch) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
+        "%d regions given; the net takes 1 to %d", n, net->batch);
+    return FALSE;
+  }
+  if (img->width <= 0 || img->height <= 0) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
+        "bad image size %dx%d", img->width, img->height);
     return FALSE;
   }
   for (int i = 0; i < n; i++)
