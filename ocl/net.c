@@ -47,6 +47,9 @@ struct _OclNet {
   cl_mem planes[3];             /* staging for devices without shared memory */
   gsize plane_size[3];
   gboolean unified_memory;
+
+  cl_mem zero;                  /* zeros that padded Winograd tiles read */
+  gsize zero_size;
 };
 
 static int
@@ -176,6 +179,79 @@ choose_px (int ow)
   return best;
 }
 
+/* Winograd F(2x2, 3x3) pays for 3x3 stride-1 convolutions whose input
+ * channels fill 16-lane vectors.  It is chosen on CPU devices, where the
+ * kernel's private arrays live in cache; OCLRESNET_WINOGRAD=0 or 1 overrides
+ * the choice (tests force both paths on every device). */
+static gboolean
+use_winograd (OclNet * net, const OclNode * n)
+{
+  const char *force = g_getenv ("OCLRESNET_WINOGRAD");
+
+  if (n->kh != 3 || n->kw != 3 || n->sh != 1 || n->sw != 1 || n->ic % 16 != 0)
+    return FALSE;
+  if (force && *force)
+    return strcmp (force, "0") != 0;
+  return (net->ctx->type & CL_DEVICE_TYPE_CPU) != 0;
+}
+
+/* A zero-filled buffer of at least @floats floats. */
+static cl_mem
+zero_buffer (OclNet * net, gsize floats, GError ** error)
+{
+  if (net->zero_size < floats) {
+    g_autofree float *z = g_new0 (float, floats);
+    net->zero = create_buffer (net, floats * sizeof (float), z, error);
+    net->zero_size = net->zero ? floats : 0;
+  }
+  return net->zero;
+}
+
+/* Weights [oc][ic][3][3] -> U = G g G^T as [blk][16][ic][ocb], computed in
+ * double precision. */
+static float *
+pack_winograd (const OclNode * n, int ocb, int nblk)
+{
+  static const double G[4][3] = {
+    {1.0, 0.0, 0.0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0.0, 0.0, 1.0}
+  };
+  float *u = g_new0 (float, (gsize) nblk * 16 * n->ic * ocb);
+
+  for (int oc = 0; oc < n->oc; oc++)
+    for (int ic = 0; ic < n->ic; ic++) {
+      const float *g = n->weight + ((gsize) oc * n->ic + ic) * 9;
+      double gg[4][3];
+      for (int i = 0; i < 4; i++)
+        for (int l = 0; l < 3; l++)
+          gg[i][l] = G[i][0] * g[l] + G[i][1] * g[3 + l] + G[i][2] * g[6 + l];
+      for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+          u[(((gsize) (oc / ocb) * 16 + i * 4 + j) * n->ic + ic) * ocb +
+              oc % ocb] = gg[i][0] * G[j][0] + gg[i][1] * G[j][1] +
+              gg[i][2] * G[j][2];
+    }
+  return u;
+}
+
+/* Weights [oc][ic][kh][kw] -> [blk][kh][kw][ic][ocb]. */
+static float *
+pack_direct (const OclNode * n, int ocb, int nblk)
+{
+  gsize ksz = (gsize) n->kh * n->kw * n->ic;
+  float *wt = g_new0 (float, (gsize) nblk * ksz * ocb);
+
+  for (int oc = 0; oc < n->oc; oc++) {
+    int blk = oc / ocb, j = oc % ocb;
+    for (int ic = 0; ic < n->ic; ic++)
+      for (int kh = 0; kh < n->kh; kh++)
+        for (int kw = 0; kw < n->kw; kw++)
+          wt[(((gsize) blk * n->kh + kh) * n->kw + kw) * n->ic * ocb
+              + (gsize) ic * ocb + j] =
+              n->weight[(((gsize) oc * n->ic + ic) * n->kh + kh) * n->kw + kw];
+  }
+  return wt;
+}
+
 static gboolean
 add_conv (OclNet * net, const OclNode * n, GError ** error)
 {
@@ -183,14 +259,17 @@ add_conv (OclNet * net, const OclNode * n, GError ** error)
   const OclValue *x = OCL_VALUE (g, n->in[0]);
   const OclValue *y = OCL_VALUE (g, n->out);
   const OclValue *r = n->residual >= 0 ? OCL_VALUE (g, n->residual) : NULL;
+  gboolean wino = use_winograd (net, n);
+  /* Direct: PX pixels of a row; Winograd: PX 2x2 tiles of a tile row. */
+  int cols = wino ? (y->w + 1) / 2 : y->w;
   int nb = n->oc >= 32 ? 2 : 1;
-  int px = choose_px (y->w);
+  int px = choose_px (cols);
   int ocb, nblk;
-  gsize ksz = (gsize) n->kh * n->kw * n->ic;
+  gsize ksz = (gsize) n->kh * n->kw * n->ic, wsize;
   float *wt, *bias;
   g_autofree char *opts = NULL;
   const char *force = g_getenv ("OCLRESNET_CONV_TILE");
-  cl_mem wm, bm;
+  cl_mem wm, bm, zm = NULL;
   Args a;
   char *desc;
 
@@ -201,35 +280,31 @@ add_conv (OclNet * net, const OclNode * n, GError ** error)
   nb = CLAMP (nb, 1, 2);
   ocb = 16 * nb;
   nblk = (n->oc + ocb - 1) / ocb;
-  wt = g_new0 (float, (gsize) nblk * ksz * ocb);
+  wsize = (gsize) nblk * (wino ? 16 * (gsize) n->ic : ksz) * ocb;
+  wt = wino ? pack_winograd (n, ocb, nblk) : pack_direct (n, ocb, nblk);
   bias = g_new0 (float, (gsize) nblk * ocb);
-  opts = g_strdup_printf ("-DPX=%d -DNB=%d", px, nb);
+  if (n->bias)
+    memcpy (bias, n->bias, n->oc * sizeof (float));
+  opts = wino ? g_strdup_printf ("-DWT=%d -DNB=%d", px, nb) :
+      g_strdup_printf ("-DPX=%d -DNB=%d", px, nb);
 
-  /* [oc][ic][kh][kw] -> [blk][kh][kw][ic][ocb] */
-  for (int oc = 0; oc < n->oc; oc++) {
-    int blk = oc / ocb, j = oc % ocb;
-    for (int ic = 0; ic < n->ic; ic++)
-      for (int kh = 0; kh < n->kh; kh++)
-        for (int kw = 0; kw < n->kw; kw++)
-          wt[(((gsize) blk * n->kh + kh) * n->kw + kw) * n->ic * ocb
-              + (gsize) ic * ocb + j] =
-              n->weight[(((gsize) oc * n->ic + ic) * n->kh + kh) * n->kw + kw];
-    if (n->bias)
-      bias[oc] = n->bias[oc];
-  }
-  wm = create_buffer (net, (gsize) nblk * ksz * ocb * sizeof (float), wt,
-      error);
+  wm = create_buffer (net, wsize * sizeof (float), wt, error);
   bm = wm ? create_buffer (net, (gsize) nblk * ocb * sizeof (float), bias,
       error) : NULL;
   g_free (wt);
   g_free (bias);
   if (bm == NULL)
     return FALSE;
-  net->weight_bytes += ((gsize) nblk * ksz * ocb + nblk * ocb) * sizeof (float);
+  net->weight_bytes += (wsize + nblk * ocb) * sizeof (float);
+  if (wino && !(zm = zero_buffer (net, n->ic, error)))
+    return FALSE;
 
-  if (!step_begin (net, &a, "conv", opts, "conv2d_nhwc", error))
+  if (!step_begin (net, &a, "conv", opts, wino ? "conv3x3_winograd_nhwc" :
+          "conv2d_nhwc", error))
     return FALSE;
   arg_mem (&a, net->value_mem[n->in[0]]);
+  if (wino)
+    arg_mem (&a, zm);
   arg_mem (&a, wm);
   arg_mem (&a, bm);
   arg_mem (&a, r ? net->value_mem[n->residual] : bm);
@@ -240,10 +315,12 @@ add_conv (OclNet * net, const OclNode * n, GError ** error)
   arg_int (&a, n->oc);
   arg_int (&a, y->h);
   arg_int (&a, y->w);
-  arg_int (&a, n->kh);
-  arg_int (&a, n->kw);
-  arg_int (&a, n->sh);
-  arg_int (&a, n->sw);
+  if (!wino) {
+    arg_int (&a, n->kh);
+    arg_int (&a, n->kw);
+    arg_int (&a, n->sh);
+    arg_int (&a, n->sw);
+  }
   arg_int (&a, n->pt);
   arg_int (&a, n->pl);
   arg_int (&a, (n->relu ? 1 : 0) | (r ? 2 : 0));
@@ -252,14 +329,16 @@ add_conv (OclNet * net, const OclNode * n, GError ** error)
   arg_int (&a, r ? r->w : 0);
   arg_int (&a, n->res_stride);
   arg_int (&a, n->res_coff);
-  desc = g_strdup_printf ("%s %dx%d/%d %d->%d %dx%d%s%s%s [PX=%d NB=%d]",
+  desc = g_strdup_printf ("%s %dx%d/%d %d->%d %dx%d%s%s%s [%s=%d NB=%d]",
       strcmp (n->onnx_op, "Conv") == 0 ? "conv" : "fc", n->kh, n->kw, n->sh,
       n->ic, n->oc, y->h, y->w, n->bias ? " +bias" : "",
       !r ? "" : n->res_stride > 1 || n->res_coff ? " +res(option A)" :
-      " +res", n->relu ? " +relu" : "", px, nb);
+      " +res", n->relu ? " +relu" : "", wino ? "winograd WT" : "PX", px, nb);
+  /* FLOP counts are the direct algorithm's, so that GFLOP/s compare. */
   if (!step_end (net, &a, n, desc,
           2.0 * y->n * y->h * y->w * n->oc * (double) ksz, 3,
-          (y->w + px - 1) / px, y->h, (size_t) y->n * nblk, error))
+          (cols + px - 1) / px, wino ? (y->h + 1) / 2 : y->h,
+          (size_t) y->n * nblk, error))
     return FALSE;
   /* On CPU devices each work-item is already a register-blocked tile:
    * one-item work-groups let PoCL spread even small layers over every

@@ -10,6 +10,9 @@
 #define TOL 1e-5
 
 static OclContext *ctx;
+/* When set, check_fused() asserts that some layer's name contains it: the
+ * path a test forces must be the one that ran. */
+static const char *expect_layer;
 
 typedef struct {
   OclGraph *g;
@@ -189,6 +192,15 @@ check_fused (Builder * b, int out, guint launches)
   g_assert_cmpfloat (max_ref, >, 0.0);
   if (launches)
     g_assert_cmpuint (ocl_net_get_n_layers (net), ==, launches);
+  if (expect_layer) {
+    gboolean found = FALSE;
+    for (guint i = 0; i < ocl_net_get_n_layers (net); i++) {
+      OclLayerInfo info;
+      ocl_net_get_layer (net, i, &info);
+      found |= strstr (info.name, expect_layer) != NULL;
+    }
+    g_assert_true (found);
+  }
   ocl_net_free (net);
   g_rand_free (b->rand);
   g_free (x);
@@ -220,6 +232,7 @@ test_conv_shapes (void)
   };
   const char *tiles[] = { NULL, "1x1", "3x1", "5x2", "7x2", "8x1", "8x2" };
 
+  g_setenv ("OCLRESNET_WINOGRAD", "0", TRUE);
   for (guint t = 0; t < G_N_ELEMENTS (tiles); t++) {
     if (tiles[t])
       g_setenv ("OCLRESNET_CONV_TILE", tiles[t], TRUE);
@@ -237,6 +250,82 @@ test_conv_shapes (void)
     }
   }
   g_unsetenv ("OCLRESNET_CONV_TILE");
+  g_unsetenv ("OCLRESNET_WINOGRAD");
+}
+
+/* Winograd F(2x2, 3x3), forced on: 16..48 input channels, output channels
+ * that leave partial 16- and 32-lane blocks, odd and tiny sizes whose last
+ * 2x2 tiles are cut, padding 0..2 (asymmetric through a fused Pad), batch
+ * 2, every tile width, and the fused epilogue with identity and option-A
+ * shortcuts.  Its error is a little larger than the direct algorithm's
+ * (transforms add and subtract up to 16 terms) and stays inside TOL. */
+static void
+test_conv_winograd (void)
+{
+  static const struct {
+    int n, ic, h, w, oc, p;
+  } cases[] = {
+    {1, 16, 7, 7, 16, 1},
+    {2, 32, 9, 13, 37, 1},
+    {1, 48, 5, 11, 64, 0},
+    {1, 16, 1, 1, 20, 1},
+    {1, 32, 12, 3, 33, 2},
+    {2, 16, 15, 6, 16, 1},
+  };
+  const char *tiles[] = { NULL, "1x1", "2x2", "3x1", "5x2", "8x2" };
+
+  g_setenv ("OCLRESNET_WINOGRAD", "1", TRUE);
+  expect_layer = "winograd";
+  for (guint t = 0; t < G_N_ELEMENTS (tiles); t++) {
+    if (tiles[t])
+      g_setenv ("OCLRESNET_CONV_TILE", tiles[t], TRUE);
+    else
+      g_unsetenv ("OCLRESNET_CONV_TILE");
+    for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
+      Builder b;
+      builder_init (&b, 200 + c, cases[c].n, cases[c].ic, cases[c].h,
+          cases[c].w);
+      g_test_message ("tile %s case %u", tiles[t] ? tiles[t] : "auto", c);
+      check (&b, conv (&b, b.g->input, cases[c].oc, 3, 1, cases[c].p,
+              c % 2 == 0));
+    }
+  }
+  g_unsetenv ("OCLRESNET_CONV_TILE");
+
+  {
+    /* Asymmetric padding from a fused Pad node. */
+    Builder b;
+    int y;
+    builder_init (&b, 210, 1, 32, 9, 10);
+    y = pad (&b, b.g->input, 0, 0, 2, 0, 0, 1, 0.0f);
+    check_fused (&b, conv (&b, y, 24, 3, 1, 0, TRUE), 2);
+  }
+  {
+    /* conv -> BN -> + identity -> ReLU in the epilogue. */
+    Builder b;
+    int y;
+    builder_init (&b, 211, 2, 32, 11, 9);
+    y = conv (&b, b.g->input, 32, 3, 1, 1, FALSE);
+    y = affine (&b, y);
+    y = add (&b, y, b.g->input);
+    check_fused (&b, simple (&b, OCL_OP_RELU, y), 2);
+  }
+  {
+    /* Option-A shortcut: strided, channel-offset view of the block input. */
+    Builder b;
+    int x, y, s;
+    builder_init (&b, 212, 2, 16, 14, 13);
+    x = conv (&b, b.g->input, 16, 3, 1, 1, TRUE);
+    y = conv (&b, x, 32, 3, 2, 1, TRUE);
+    y = conv (&b, y, 32, 3, 1, 1, TRUE);
+    s = slice (&b, x, 2, 0, 2);
+    s = slice (&b, s, 3, 0, 2);
+    s = pad (&b, s, 8, 8, 0, 0, 0, 0, 0.0f);
+    y = add (&b, y, s);
+    check_fused (&b, simple (&b, OCL_OP_RELU, y), 4);
+  }
+  expect_layer = NULL;
+  g_unsetenv ("OCLRESNET_WINOGRAD");
 }
 
 /* conv -> BN -> (+ identity) -> ReLU: fused epilogue. */
@@ -408,6 +497,7 @@ main (int argc, char **argv)
   ctx = ocl_context_new (NULL, &error);
   g_assert_no_error (error);
   g_test_add_func ("/kernels/conv/shapes-and-tiles", test_conv_shapes);
+  g_test_add_func ("/kernels/conv/winograd", test_conv_winograd);
   g_test_add_func ("/kernels/conv/bn-residual-relu",
       test_conv_bn_residual_relu);
   g_test_add_func ("/kernels/conv/option-a", test_conv_option_a);

@@ -64,6 +64,7 @@ store_block (__global float *o, float16 v, int oc0, int OC)
   }
 }
 
+#ifndef WT
 __kernel void
 conv2d_nhwc (__global const float *restrict in,
     __global const float *restrict wt,
@@ -166,3 +167,144 @@ conv2d_nhwc (__global const float *restrict in,
     }
   }
 }
+
+#endif /* !WT */
+
+#ifdef WT
+/* Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (Lavin and Gray,
+ * "Fast Algorithms for Convolutional Neural Networks", 2015), with the input
+ * transform, the products and the output transform in one kernel, so that
+ * nothing but the result goes back to memory.
+ *
+ * A work-item computes WT horizontally adjacent 2x2 output tiles (2 rows,
+ * 2 WT columns) for OCB output channels.  It takes the 16 transform points
+ * in turn; for each point it forms that point of the transformed input
+ * V = B^T d B for all WT tiles, 16 input channels at a time (channels are
+ * contiguous in NHWC, so each term is one vector load), parks it in private
+ * memory and multiplies it into WT x NB float16 accumulators against the
+ * transformed weights, exactly like the direct kernel's register tile.
+ * That is 16 multiply-adds per tile and input channel instead of 36.  The
+ * 16 sums per tile then go through Y = A^T M A and the usual epilogue.
+ *
+ * Extra compile-time option: WT tiles per work-item (1..8).
+ * NDRange: (ceil(ceil(OW / 2) / WT), ceil(OH / 2), N * ceil(OC / OCB)).
+ *
+ * Arguments as conv2d_nhwc, except:
+ *   zero  at least IC zero floats: what pixels outside the input read
+ *   wt    U = G g G^T as [ceil(OC / OCB)][16][IC][OCB], IC % 16 == 0
+ */
+__kernel void
+conv3x3_winograd_nhwc (__global const float *restrict in,
+    __global const float *restrict zero,
+    __global const float *restrict wt,
+    __global const float *restrict bias,
+    __global const float *restrict res,
+    __global float *restrict out,
+    int IC, int IH, int IW, int OC, int OH, int OW, int PT, int PL,
+    int flags, int RC, int RH, int RW, int RS, int RCO)
+{
+  const int ox0 = get_global_id (0) * WT * 2;
+  const int oy0 = get_global_id (1) * 2;
+  const int nblk = (OC + OCB - 1) / OCB;
+  const int n = get_global_id (2) / nblk;
+  const int blk = get_global_id (2) % nblk;
+  __global const float *src[4][2 * WT + 2];
+  float16 m[16][WT][NB];
+  float16 vt[WT];
+  const float *v = (const float *) vt;
+
+  if (ox0 >= OW || oy0 >= OH)
+    return;
+
+  /* The 4 x (2 WT + 2) input pixels, zero padding included. */
+  for (int a = 0; a < 4; a++) {
+    const int iy = oy0 - PT + a;
+    for (int c = 0; c < 2 * WT + 2; c++) {
+      const int ix = ox0 - PL + c;
+      src[a][c] = iy >= 0 && iy < IH && ix >= 0 && ix < IW ?
+          in + ((size_t) (n * IH + iy) * IW + ix) * IC : zero;
+    }
+  }
+
+  for (int pt = 0; pt < 16; pt++) {
+    /* Rows of B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]: point (i, j)
+     * is (d[a0] + sa d[a1]) along y combined by (b0, b1, sb) along x. */
+    const int i = pt >> 2, j = pt & 3;
+    const int a0 = i == 0 ? 0 : i == 2 ? 2 : 1;
+    const int a1 = i == 0 ? 2 : i == 1 ? 2 : i == 2 ? 1 : 3;
+    const int b0 = j == 0 ? 0 : j == 2 ? 2 : 1;
+    const int b1 = j == 0 ? 2 : j == 1 ? 2 : j == 2 ? 1 : 3;
+    const float16 sa = (float16) (i == 1 ? 1.0f : -1.0f);
+    const float16 sb = (float16) (j == 1 ? 1.0f : -1.0f);
+    __global const float *w = wt + (size_t) (blk * 16 + pt) * IC * OCB;
+    float16 acc[WT][NB];
+
+    for (int t = 0; t < WT; t++)
+      for (int b = 0; b < NB; b++)
+        acc[t][b] = (float16) 0.0f;
+
+    for (int ic0 = 0; ic0 < IC; ic0 += 16) {
+      for (int t = 0; t < WT; t++) {
+        float16 r0 = fma (sb, vload16 (0, src[a0][2 * t + b1] + ic0),
+            vload16 (0, src[a0][2 * t + b0] + ic0));
+        float16 r1 = fma (sb, vload16 (0, src[a1][2 * t + b1] + ic0),
+            vload16 (0, src[a1][2 * t + b0] + ic0));
+        vt[t] = fma (sa, r1, r0);
+      }
+#pragma unroll
+      for (int ic = 0; ic < 16; ic++) {
+        float16 w0 = vload16 (0, w);
+#if NB > 1
+        float16 w1 = vload16 (1, w);
+#endif
+        w += OCB;
+#pragma unroll
+        for (int t = 0; t < WT; t++) {
+          float16 x = (float16) v[t * 16 + ic];
+          acc[t][0] = fma (x, w0, acc[t][0]);
+#if NB > 1
+          acc[t][1] = fma (x, w1, acc[t][1]);
+#endif
+        }
+      }
+    }
+    for (int t = 0; t < WT; t++)
+      for (int b = 0; b < NB; b++)
+        m[pt][t][b] = acc[t][b];
+  }
+
+  /* Y = A^T M A with A^T = [1 1 1 0; 0 1 -1 -1], then bias, residual,
+   * ReLU. */
+  for (int t = 0; t < WT; t++) {
+    const int ox = ox0 + 2 * t;
+    if (ox >= OW)
+      break;
+    for (int b = 0; b < NB; b++) {
+      const int oc0 = blk * OCB + b * VW;
+      const float16 bv = vload16 (0, bias + oc0);
+      float16 s0[4], s1[4], y[2][2];
+      if (oc0 >= OC)
+        break;
+      for (int c = 0; c < 4; c++) {
+        s0[c] = m[c][t][b] + m[4 + c][t][b] + m[8 + c][t][b];
+        s1[c] = m[4 + c][t][b] - m[8 + c][t][b] - m[12 + c][t][b];
+      }
+      y[0][0] = s0[0] + s0[1] + s0[2] + bv;
+      y[0][1] = s0[1] - s0[2] - s0[3] + bv;
+      y[1][0] = s1[0] + s1[1] + s1[2] + bv;
+      y[1][1] = s1[1] - s1[2] - s1[3] + bv;
+      for (int dy = 0; dy < 2 && oy0 + dy < OH; dy++)
+        for (int dx = 0; dx < 2 && ox + dx < OW; dx++) {
+          float16 r = y[dy][dx];
+          if (flags & FLAG_RESIDUAL)
+            r += residual_block (res, n, oy0 + dy, ox + dx, oc0, RC, RH, RW,
+                RS, RCO);
+          if (flags & FLAG_RELU)
+            r = fmax (r, (float16) 0.0f);
+          store_block (out + ((size_t) (n * OH + oy0 + dy) * OW + ox + dx) *
+              OC, r, oc0, OC);
+        }
+    }
+  }
+}
+#endif
