@@ -282,6 +282,9 @@ ocl_context_new (const char *spec, GError ** error)
   ctx->platform = e.platform;
   ctx->device = e.device;
   ctx->type = e.type;
+  if (clGetDeviceInfo (e.device, CL_DEVICE_MAX_COMPUTE_UNITS,
+          sizeof (ctx->compute_units), &ctx->compute_units, NULL) != CL_SUCCESS)
+    ctx->compute_units = 1;
   ctx->context = clCreateContext (props, 1, &e.device, NULL, NULL, &err);
   if (ctx->context == NULL) {
     ocl_set_cl_error (error, err, "clCreateContext");

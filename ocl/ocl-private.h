@@ -15,6 +15,7 @@ struct _OclContext {
   cl_device_id device;
   cl_context context;
   cl_device_type type;
+  cl_uint compute_units;
   char *name;                   /* device name (platform name) */
   char *cache_tag;              /* device, driver and platform versions: binary cache key */
   GMutex lock;                  /* guards programs */

@@ -229,8 +229,13 @@ test_conv_shapes (void)
     {1, 16, 8, 8, 16, 3, 1, 1},
     {1, 5, 6, 31, 64, 3, 1, 0},
     {1, 3, 1, 1, 9, 1, 1, 0},
+    {2, 9, 7, 6, 83, 3, 1, 1},
   };
-  const char *tiles[] = { NULL, "1x1", "3x1", "5x2", "7x2", "8x1", "8x2" };
+  /* PXxNB[xBPI]: several output-channel blocks per work-item, with a
+   * partial last group (83 channels: 6 blocks of 16, 3 of 32). */
+  const char *tiles[] = { NULL, "1x1", "3x1", "5x2", "7x2", "8x1", "8x2",
+    "4x1x4", "2x2x2", "8x2x8"
+  };
 
   g_setenv ("OCLRESNET_WINOGRAD", "0", TRUE);
   for (guint t = 0; t < G_N_ELEMENTS (tiles); t++) {

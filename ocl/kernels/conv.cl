@@ -73,97 +73,102 @@ conv2d_nhwc (__global const float *restrict in,
     __global float *restrict out,
     int IC, int IH, int IW, int OC, int OH, int OW,
     int KH, int KW, int SH, int SW, int PT, int PL,
-    int flags, int RC, int RH, int RW, int RS, int RCO)
+    int flags, int RC, int RH, int RW, int RS, int RCO, int BPI)
 {
   const int ox0 = get_global_id (0) * PX;
   const int oy = get_global_id (1);
   const int nblk = (OC + OCB - 1) / OCB;
-  const int n = get_global_id (2) / nblk;
-  const int blk = get_global_id (2) % nblk;
-  float16 acc[NB][PX];
+  const int groups = (nblk + BPI - 1) / BPI;
+  const int n = get_global_id (2) / groups;
+  const int blk0 = get_global_id (2) % groups * BPI;
+  const int blk1 = min (blk0 + BPI, nblk);
 
   if (ox0 >= OW || oy >= OH)
     return;
 
-  for (int b = 0; b < NB; b++) {
-    float16 bv = vload16 (0, bias + blk * OCB + b * VW);
-    for (int p = 0; p < PX; p++)
-      acc[b][p] = bv;
-  }
+  for (int blk = blk0; blk < blk1; blk++) {
+    float16 acc[NB][PX];
 
-  for (int kh = 0; kh < KH; kh++) {
-    const int iy = oy * SH - PT + kh;
-    if (iy < 0 || iy >= IH)
-      continue;
-    __global const float *row = in + (size_t) (n * IH + iy) * IW * IC;
-    for (int kw = 0; kw < KW; kw++) {
-      const int ix0 = ox0 * SW - PL + kw;
-      __global const float *w = wt + ((size_t) (blk * KH + kh) * KW + kw) * IC * OCB;
+    for (int b = 0; b < NB; b++) {
+      float16 bv = vload16 (0, bias + blk * OCB + b * VW);
+      for (int p = 0; p < PX; p++)
+        acc[b][p] = bv;
+    }
 
-      if (ix0 >= 0 && ix0 + (PX - 1) * SW < IW) {
-        /* Interior: every pixel of the tile reads inside the row. */
-        __global const float *ip = row + (size_t) ix0 * IC;
-        const int step = SW * IC;
-        for (int ic = 0; ic < IC; ic++) {
-          float16 w0 = vload16 (0, w);
-#if NB > 1
-          float16 w1 = vload16 (1, w);
-#endif
-          w += OCB;
-#pragma unroll
-          for (int p = 0; p < PX; p++) {
-            float16 a = (float16) ip[p * step + ic];
-            acc[0][p] = fma (a, w0, acc[0][p]);
-#if NB > 1
-            acc[1][p] = fma (a, w1, acc[1][p]);
-#endif
+    for (int kh = 0; kh < KH; kh++) {
+      const int iy = oy * SH - PT + kh;
+      if (iy < 0 || iy >= IH)
+        continue;
+      __global const float *row = in + (size_t) (n * IH + iy) * IW * IC;
+      for (int kw = 0; kw < KW; kw++) {
+        const int ix0 = ox0 * SW - PL + kw;
+        __global const float *w = wt + ((size_t) (blk * KH + kh) * KW + kw) * IC * OCB;
+
+        if (ix0 >= 0 && ix0 + (PX - 1) * SW < IW) {
+          /* Interior: every pixel of the tile reads inside the row. */
+          __global const float *ip = row + (size_t) ix0 * IC;
+          const int step = SW * IC;
+          for (int ic = 0; ic < IC; ic++) {
+            float16 w0 = vload16 (0, w);
+  #if NB > 1
+            float16 w1 = vload16 (1, w);
+  #endif
+            w += OCB;
+  #pragma unroll
+            for (int p = 0; p < PX; p++) {
+              float16 a = (float16) ip[p * step + ic];
+              acc[0][p] = fma (a, w0, acc[0][p]);
+  #if NB > 1
+              acc[1][p] = fma (a, w1, acc[1][p]);
+  #endif
+            }
           }
-        }
-      } else {
-        /* Border: pixels outside the row read a clamped address and are
-         * multiplied by 0 (zero padding). */
-        int off[PX];
-        float m[PX];
-        for (int p = 0; p < PX; p++) {
-          int ix = ix0 + p * SW;
-          int ok = ix >= 0 && ix < IW;
-          off[p] = ok ? ix * IC : 0;
-          m[p] = ok ? 1.0f : 0.0f;
-        }
-        for (int ic = 0; ic < IC; ic++) {
-          float16 w0 = vload16 (0, w);
-#if NB > 1
-          float16 w1 = vload16 (1, w);
-#endif
-          w += OCB;
-#pragma unroll
+        } else {
+          /* Border: pixels outside the row read a clamped address and are
+           * multiplied by 0 (zero padding). */
+          int off[PX];
+          float m[PX];
           for (int p = 0; p < PX; p++) {
-            float16 a = (float16) (row[off[p] + ic] * m[p]);
-            acc[0][p] = fma (a, w0, acc[0][p]);
-#if NB > 1
-            acc[1][p] = fma (a, w1, acc[1][p]);
-#endif
+            int ix = ix0 + p * SW;
+            int ok = ix >= 0 && ix < IW;
+            off[p] = ok ? ix * IC : 0;
+            m[p] = ok ? 1.0f : 0.0f;
+          }
+          for (int ic = 0; ic < IC; ic++) {
+            float16 w0 = vload16 (0, w);
+  #if NB > 1
+            float16 w1 = vload16 (1, w);
+  #endif
+            w += OCB;
+  #pragma unroll
+            for (int p = 0; p < PX; p++) {
+              float16 a = (float16) (row[off[p] + ic] * m[p]);
+              acc[0][p] = fma (a, w0, acc[0][p]);
+  #if NB > 1
+              acc[1][p] = fma (a, w1, acc[1][p]);
+  #endif
+            }
           }
         }
       }
     }
-  }
 
-  for (int p = 0; p < PX; p++) {
-    const int ox = ox0 + p;
-    if (ox >= OW)
-      break;
-    __global float *o = out + ((size_t) (n * OH + oy) * OW + ox) * OC;
-    for (int b = 0; b < NB; b++) {
-      const int oc0 = blk * OCB + b * VW;
-      float16 v = acc[b][p];
-      if (oc0 >= OC)
+    for (int p = 0; p < PX; p++) {
+      const int ox = ox0 + p;
+      if (ox >= OW)
         break;
-      if (flags & FLAG_RESIDUAL)
-        v += residual_block (res, n, oy, ox, oc0, RC, RH, RW, RS, RCO);
-      if (flags & FLAG_RELU)
-        v = fmax (v, (float16) 0.0f);
-      store_block (o, v, oc0, OC);
+      __global float *o = out + ((size_t) (n * OH + oy) * OW + ox) * OC;
+      for (int b = 0; b < NB; b++) {
+        const int oc0 = blk * OCB + b * VW;
+        float16 v = acc[b][p];
+        if (oc0 >= OC)
+          break;
+        if (flags & FLAG_RESIDUAL)
+          v += residual_block (res, n, oy, ox, oc0, RC, RH, RW, RS, RCO);
+        if (flags & FLAG_RELU)
+          v = fmax (v, (float16) 0.0f);
+        store_block (o, v, oc0, OC);
+      }
     }
   }
 }
@@ -176,18 +181,19 @@ conv2d_nhwc (__global const float *restrict in,
  * transform, the products and the output transform in one kernel, so that
  * nothing but the result goes back to memory.
  *
- * A work-item computes WT horizontally adjacent 2x2 output tiles (2 rows,
- * 2 WT columns) for OCB output channels.  It takes the 16 transform points
- * in turn; for each point it forms that point of the transformed input
- * V = B^T d B for all WT tiles, 16 input channels at a time (channels are
- * contiguous in NHWC, so each term is one vector load), parks it in private
- * memory and multiplies it into WT x NB float16 accumulators against the
- * transformed weights, exactly like the direct kernel's register tile.
- * That is 16 multiply-adds per tile and input channel instead of 36.  The
- * 16 sums per tile then go through Y = A^T M A and the usual epilogue.
+ * The output is cut into 2x2 tiles, numbered row by row over the image.  A
+ * work-item computes WT consecutive tiles (possibly spanning tile rows) for
+ * OCB output channels.  It takes the 16 transform points in turn; for each
+ * point it forms that point of the transformed input V = B^T d B for all WT
+ * tiles, 16 input channels at a time (channels are contiguous in NHWC, so
+ * each term is one vector load), parks it in private memory and multiplies
+ * it into WT x NB float16 accumulators against the transformed weights,
+ * exactly like the direct kernel's register tile.  That is 16 multiply-adds
+ * per tile and input channel instead of 36.  The 16 sums per tile then go
+ * through Y = A^T M A and the usual epilogue.
  *
  * Extra compile-time option: WT tiles per work-item (1..8).
- * NDRange: (ceil(ceil(OW / 2) / WT), ceil(OH / 2), N * ceil(OC / OCB)).
+ * NDRange: (ceil(ceil(OH / 2) * ceil(OW / 2) / WT), 1, N * ceil(OC / OCB)).
  *
  * Arguments as conv2d_nhwc, except:
  *   zero  at least IC zero floats: what pixels outside the input read
@@ -203,26 +209,31 @@ conv3x3_winograd_nhwc (__global const float *restrict in,
     int IC, int IH, int IW, int OC, int OH, int OW, int PT, int PL,
     int flags, int RC, int RH, int RW, int RS, int RCO)
 {
-  const int ox0 = get_global_id (0) * WT * 2;
-  const int oy0 = get_global_id (1) * 2;
+  const int TW = (OW + 1) / 2;
+  const int tiles = (OH + 1) / 2 * TW;
+  const int k0 = get_global_id (0) * WT;
   const int nblk = (OC + OCB - 1) / OCB;
   const int n = get_global_id (2) / nblk;
   const int blk = get_global_id (2) % nblk;
-  __global const float *src[4][2 * WT + 2];
+  __global const float *src[WT][4][4];
   float16 m[16][WT][NB];
   float16 vt[WT];
   const float *v = (const float *) vt;
 
-  if (ox0 >= OW || oy0 >= OH)
+  if (k0 >= tiles)
     return;
 
-  /* The 4 x (2 WT + 2) input pixels, zero padding included. */
-  for (int a = 0; a < 4; a++) {
-    const int iy = oy0 - PT + a;
-    for (int c = 0; c < 2 * WT + 2; c++) {
-      const int ix = ox0 - PL + c;
-      src[a][c] = iy >= 0 && iy < IH && ix >= 0 && ix < IW ?
-          in + ((size_t) (n * IH + iy) * IW + ix) * IC : zero;
+  /* Each tile's 4x4 input pixels, zero padding (and tiles past the last)
+   * reading the zero buffer. */
+  for (int t = 0; t < WT; t++) {
+    const int oy0 = (k0 + t) / TW * 2, ox0 = (k0 + t) % TW * 2;
+    for (int a = 0; a < 4; a++) {
+      const int iy = oy0 - PT + a;
+      for (int c = 0; c < 4; c++) {
+        const int ix = ox0 - PL + c;
+        src[t][a][c] = k0 + t < tiles && iy >= 0 && iy < IH && ix >= 0 &&
+            ix < IW ? in + ((size_t) (n * IH + iy) * IW + ix) * IC : zero;
+      }
     }
   }
 
@@ -245,10 +256,10 @@ conv3x3_winograd_nhwc (__global const float *restrict in,
 
     for (int ic0 = 0; ic0 < IC; ic0 += 16) {
       for (int t = 0; t < WT; t++) {
-        float16 r0 = fma (sb, vload16 (0, src[a0][2 * t + b1] + ic0),
-            vload16 (0, src[a0][2 * t + b0] + ic0));
-        float16 r1 = fma (sb, vload16 (0, src[a1][2 * t + b1] + ic0),
-            vload16 (0, src[a1][2 * t + b0] + ic0));
+        float16 r0 = fma (sb, vload16 (0, src[t][a0][b1] + ic0),
+            vload16 (0, src[t][a0][b0] + ic0));
+        float16 r1 = fma (sb, vload16 (0, src[t][a1][b1] + ic0),
+            vload16 (0, src[t][a1][b0] + ic0));
         vt[t] = fma (sa, r1, r0);
       }
 #pragma unroll
@@ -275,10 +286,8 @@ conv3x3_winograd_nhwc (__global const float *restrict in,
 
   /* Y = A^T M A with A^T = [1 1 1 0; 0 1 -1 -1], then bias, residual,
    * ReLU. */
-  for (int t = 0; t < WT; t++) {
-    const int ox = ox0 + 2 * t;
-    if (ox >= OW)
-      break;
+  for (int t = 0; t < WT && k0 + t < tiles; t++) {
+    const int oy0 = (k0 + t) / TW * 2, ox0 = (k0 + t) % TW * 2;
     for (int b = 0; b < NB; b++) {
       const int oc0 = blk * OCB + b * VW;
       const float16 bv = vload16 (0, bias + oc0);
@@ -294,15 +303,15 @@ conv3x3_winograd_nhwc (__global const float *restrict in,
       y[1][0] = s1[0] + s1[1] + s1[2] + bv;
       y[1][1] = s1[1] - s1[2] - s1[3] + bv;
       for (int dy = 0; dy < 2 && oy0 + dy < OH; dy++)
-        for (int dx = 0; dx < 2 && ox + dx < OW; dx++) {
+        for (int dx = 0; dx < 2 && ox0 + dx < OW; dx++) {
           float16 r = y[dy][dx];
           if (flags & FLAG_RESIDUAL)
-            r += residual_block (res, n, oy0 + dy, ox + dx, oc0, RC, RH, RW,
-                RS, RCO);
+            r += residual_block (res, n, oy0 + dy, ox0 + dx, oc0, RC, RH,
+                RW, RS, RCO);
           if (flags & FLAG_RELU)
             r = fmax (r, (float16) 0.0f);
-          store_block (out + ((size_t) (n * OH + oy0 + dy) * OW + ox + dx) *
-              OC, r, oc0, OC);
+          store_block (out + ((size_t) (n * OH + oy0 + dy) * OW + ox0 +
+                  dx) * OC, r, oc0, OC);
         }
     }
   }
