@@ -107,15 +107,30 @@ cmd_devices (void)
   return 0;
 }
 
+/* Milliseconds open_net() spent reading the model, opening the device and
+ * compiling the net (packing weights, building or loading kernels). */
+static double parse_ms, device_ms, compile_ms;
+
+static double
+ms_since (gint64 * t)
+{
+  gint64 now = g_get_monotonic_time ();
+  double ms = (now - *t) / 1000.0;
+  *t = now;
+  return ms;
+}
+
 static OclNet *
 open_net (const char *path, const gint64 * shape_in, OclModel ** model_out,
     OclContext ** ctx_out, GError ** error)
 {
+  gint64 t = g_get_monotonic_time ();
   OclModel *model = ocl_model_load (path, error);
   OclContext *ctx = NULL;
   OclNet *net = NULL;
   gint64 shape[4];
 
+  parse_ms = ms_since (&t);
   if (model == NULL)
     return NULL;
   if (shape_in)
@@ -123,9 +138,11 @@ open_net (const char *path, const gint64 * shape_in, OclModel ** model_out,
   else if (!pick_shape (model, shape, error))
     goto out;
   ctx = ocl_context_new (opt_device, error);
+  device_ms = ms_since (&t);
   if (ctx == NULL)
     goto out;
   net = ocl_net_new (ctx, model, shape, error);
+  compile_ms = ms_since (&t);
 out:
   if (net == NULL) {
     ocl_context_unref (ctx);
@@ -273,15 +290,11 @@ cmd_bench (const char *path)
   GRand *rand;
   int iters = MAX (opt_iterations, 1), profile_runs = 0;
 
-  model = ocl_model_load (path, &error);
-  if (model == NULL || !pick_shape (model, shape, &error)) {
-    ocl_model_free (model);
-    return fail (error);
-  }
-  net = open_net (path, shape, &model, &ctx, &error);
+  net = open_net (path, NULL, &model, &ctx, &error);
   if (net == NULL)
     return fail (error);
   load_ms = (g_get_monotonic_time () - t0) / 1000.0;
+  ocl_net_get_input_shape (net, shape);
 
   in = g_new (float, ocl_net_get_input_size (net));
   out = g_new (float, ocl_net_get_output_size (net));
@@ -328,9 +341,10 @@ cmd_bench (const char *path)
         "\"device\": ", shape[0], shape[1], shape[2], shape[3]);
     json_string (s, ocl_context_get_device_name (ctx));
     g_string_append_printf (s, ", \"iterations\": %d, \"min_ms\": %.4f, "
-        "\"median_ms\": %.4f, \"load_ms\": %.2f, \"first_run_ms\": %.3f, "
-        "\"gflop\": %.4f", iters, min_ms, med_ms, load_ms, first_ms,
-        2e-9 * ocl_net_get_macs (net));
+        "\"median_ms\": %.4f, \"load_ms\": %.2f, \"parse_ms\": %.2f, "
+        "\"device_ms\": %.2f, \"compile_ms\": %.2f, \"first_run_ms\": %.3f, "
+        "\"gflop\": %.4f", iters, min_ms, med_ms, load_ms, parse_ms,
+        device_ms, compile_ms, first_ms, 2e-9 * ocl_net_get_macs (net));
     if (opt_profile) {
       g_string_append (s, ", \"layers\": [");
       for (guint l = 0; l < n_layers; l++) {
@@ -355,7 +369,9 @@ cmd_bench (const char *path)
         G_GINT64_FORMAT "x%" G_GINT64_FORMAT "\ndevice:  %s\n", path,
         shape[0], shape[1], shape[2], shape[3],
         ocl_context_get_device_name (ctx));
-    printf ("load+compile %.1f ms, first run %.2f ms\n", load_ms, first_ms);
+    printf ("load+compile %.1f ms (model %.1f, device %.1f, net %.1f), "
+        "first run %.2f ms\n", load_ms, parse_ms, device_ms, compile_ms,
+        first_ms);
     printf ("%d iterations: min %.3f ms, median %.3f ms (%.1f GFLOP/s at the "
         "median)\n", iters, min_ms, med_ms,
         2e-6 * ocl_net_get_macs (net) / med_ms);
