@@ -84,6 +84,53 @@ create_buffer (OclNet * net, gsize bytes, const void *data, GError ** error)
   return m;
 }
 
+/* A new buffer of @bytes and host memory to fill it through: on
+ * devices that share host memory the buffer itself, mapped (weights are
+ * packed in place, without a second copy of them); elsewhere a staging
+ * copy.  buffer_upload() hands the contents to the device. */
+static float *
+buffer_stage (OclNet * net, gsize bytes, cl_mem * mem, GError ** error)
+{
+  cl_int err;
+  void *p;
+
+  if (!net->unified_memory) {
+    *mem = create_buffer (net, bytes, NULL, error);
+    return *mem ? g_malloc (MAX (bytes, 16)) : NULL;
+  }
+  *mem = clCreateBuffer (net->ctx->context, CL_MEM_READ_WRITE |
+      CL_MEM_ALLOC_HOST_PTR, MAX (bytes, 16), NULL, &err);
+  if (*mem == NULL) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "allocating %"
+        G_GSIZE_FORMAT " bytes of device memory failed: %s", bytes,
+        ocl_cl_error_string (err));
+    return NULL;
+  }
+  g_ptr_array_add (net->mems, *mem);
+  net->device_bytes += MAX (bytes, 16);
+  p = clEnqueueMapBuffer (net->queue, *mem, CL_TRUE, CL_MAP_WRITE, 0,
+      MAX (bytes, 16), 0, NULL, NULL, &err);
+  if (p == NULL) {
+    ocl_set_cl_error (error, err, "clEnqueueMapBuffer");
+    return NULL;
+  }
+  return p;
+}
+
+static gboolean
+buffer_upload (OclNet * net, cl_mem mem, float *host, gsize bytes,
+    GError ** error)
+{
+  cl_int err = net->unified_memory ?
+      clEnqueueUnmapMemObject (net->queue, mem, host, 0, NULL, NULL) :
+      clEnqueueWriteBuffer (net->queue, mem, CL_TRUE, 0, bytes, host, 0, NULL,
+      NULL);
+
+  if (!net->unified_memory)
+    g_free (host);
+  return err == CL_SUCCESS || ocl_set_cl_error (error, err, "uploading weights");
+}
+
 /* ---- steps --------------------------------------------------------------- */
 
 typedef struct {
@@ -213,13 +260,12 @@ zero_buffer (OclNet * net, gsize floats, GError ** error)
 
 /* Weights [oc][ic][3][3] -> U = G g G^T as [blk][16][ic][ocb], computed in
  * double precision. */
-static float *
-pack_winograd (const OclNode * n, int ocb, int nblk)
+static void
+pack_winograd (const OclNode * n, int ocb, float *u)
 {
   static const double G[4][3] = {
     {1.0, 0.0, 0.0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0.0, 0.0, 1.0}
   };
-  float *u = g_new0 (float, (gsize) nblk * 16 * n->ic * ocb);
 
   for (int oc = 0; oc < n->oc; oc++)
     for (int ic = 0; ic < n->ic; ic++) {
@@ -234,15 +280,12 @@ pack_winograd (const OclNode * n, int ocb, int nblk)
               oc % ocb] = gg[i][0] * G[j][0] + gg[i][1] * G[j][1] +
               gg[i][2] * G[j][2];
     }
-  return u;
 }
 
 /* Weights [oc][ic][kh][kw] -> [blk][kh][kw][ic][ocb]. */
-static float *
-pack_direct (const OclNode * n, int ocb, int nblk)
+static void
+pack_direct (const OclNode * n, int ocb, float *wt)
 {
-  gsize ksz = (gsize) n->kh * n->kw * n->ic;
-  float *wt = g_new0 (float, (gsize) nblk * ksz * ocb);
 
   for (int oc = 0; oc < n->oc; oc++) {
     int blk = oc / ocb, j = oc % ocb;
@@ -253,7 +296,6 @@ pack_direct (const OclNode * n, int ocb, int nblk)
               + (gsize) ic * ocb + j] =
               n->weight[(((gsize) oc * n->ic + ic) * n->kh + kh) * n->kw + kw];
   }
-  return wt;
 }
 
 static gboolean
@@ -308,17 +350,26 @@ add_conv (OclNet * net, const OclNode * n, GError ** error)
     bpi = MIN (force_bpi, nblk);
   g_snprintf (bpi_desc, sizeof (bpi_desc), " x%d", bpi);
   wsize = (gsize) nblk * (wino ? 16 * (gsize) n->ic : ksz) * ocb;
-  wt = wino ? pack_winograd (n, ocb, nblk) : pack_direct (n, ocb, nblk);
-  bias = g_new0 (float, (gsize) nblk * ocb);
-  if (n->bias)
-    memcpy (bias, n->bias, n->oc * sizeof (float));
   opts = wino ? g_strdup_printf ("-DWT=%d -DNB=%d", px, nb) :
       g_strdup_printf ("-DPX=%d -DNB=%d", px, nb);
 
-  wm = create_buffer (net, wsize * sizeof (float), wt, error);
-  bm = wm ? create_buffer (net, (gsize) nblk * ocb * sizeof (float), bias,
-      error) : NULL;
-  g_free (wt);
+  wt = buffer_stage (net, wsize * sizeof (float), &wm, error);
+  if (wt == NULL)
+    return FALSE;
+  /* The packers write every weight; only the last block's lanes past OC
+   * stay zero. */
+  if (n->oc % ocb)
+    memset (wt + wsize / nblk * (nblk - 1), 0, wsize / nblk * sizeof (float));
+  if (wino)
+    pack_winograd (n, ocb, wt);
+  else
+    pack_direct (n, ocb, wt);
+  if (!buffer_upload (net, wm, wt, wsize * sizeof (float), error))
+    return FALSE;
+  bias = g_new0 (float, (gsize) nblk * ocb);
+  if (n->bias)
+    memcpy (bias, n->bias, n->oc * sizeof (float));
+  bm = create_buffer (net, (gsize) nblk * ocb * sizeof (float), bias, error);
   g_free (bias);
   if (bm == NULL)
     return FALSE;
@@ -703,6 +754,12 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
     ocl_set_cl_error (error, err, "clCreateCommandQueue");
     goto fail;
   }
+  {
+    cl_bool unified = CL_FALSE;
+    clGetDeviceInfo (ctx->device, CL_DEVICE_HOST_UNIFIED_MEMORY,
+        sizeof (unified), &unified, NULL);
+    net->unified_memory = unified;
+  }
 
   out = OCL_VALUE (g, g->output);
   net->in_size = (gsize) in->n * in->c * in->h * in->w;
@@ -743,7 +800,6 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
    * frame. */
   if (in->c == 3) {
     cl_program prog = ocl_context_get_program (ctx, "preprocess", "", error);
-    cl_bool unified = CL_FALSE;
     if (prog == NULL)
       goto fail;
     net->preprocess = clCreateKernel (prog, "preprocess_image", &err);
@@ -756,9 +812,6 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
     if (net->geo == NULL)
       goto fail;
     net->geo_host = g_new0 (int, 8 * net->batch);
-    clGetDeviceInfo (ctx->device, CL_DEVICE_HOST_UNIFIED_MEMORY,
-        sizeof (unified), &unified, NULL);
-    net->unified_memory = unified;
   }
   /* Weights are in device buffers now; the graph keeps shapes only. */
   return net;
