@@ -6,10 +6,13 @@
  * usage: classify-video VIDEO MODEL OUT.mp4 SNAPSHOT.png [LABEL,...]
  *
  * The snapshot is the frame classified most confidently as one of the
- * LABELs (any label when none are given). */
+ * LABELs (any label when none are given).  It is chosen on the frames
+ * themselves, by their GstClassificationMeta, so the picture and the label
+ * drawn on it always belong together. */
 #include <stdio.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
+#include <gst/classification/classification-meta.h>
 
 typedef struct {
   GHashTable *counts;           /* label -> frames this second */
@@ -17,10 +20,11 @@ typedef struct {
   guint frames, total;
   gint64 second;
   gboolean snapped;
-  gdouble snap_conf;
   gchar **prefer;
-  GstElement *snap;
   const char *snap_path;
+  GMutex lock;                  /* guards best, best_conf (streaming thread) */
+  GstSample *best;              /* a copy of the best frame so far */
+  gfloat best_conf;
 } Summary;
 
 static void
@@ -47,18 +51,50 @@ print_second (Summary * s)
   s->conf_sum = 0;
 }
 
+/* Buffer probe after the overlay: keeps a copy of the drawn frame whose top
+ * result is the most confident preferred label so far. */
+static GstPadProbeReturn
+on_frame (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Summary *s = data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstClassificationMeta *meta = gst_buffer_get_classification_meta (buf);
+  GQuark label = 0;
+  gfloat conf = 0.0f;
+
+  if (meta && gst_classification_meta_is_fresh (meta)
+      && gst_classification_meta_get_result (meta, 0, NULL, &label, &conf)
+      && (s->prefer == NULL || g_strv_contains ((const gchar * const *)
+              s->prefer, g_quark_to_string (label)))) {
+    g_mutex_lock (&s->lock);
+    if (conf > s->best_conf) {
+      /* A deep copy: the frame itself goes on to the encoder, and holding
+       * it would starve the decoder's buffer pool. */
+      GstBuffer *copy = gst_buffer_copy_deep (buf);
+      GstCaps *caps = gst_pad_get_current_caps (pad);
+      if (s->best)
+        gst_sample_unref (s->best);
+      s->best = gst_sample_new (copy, caps, NULL, NULL);
+      gst_buffer_unref (copy);
+      if (caps)
+        gst_caps_unref (caps);
+      s->best_conf = conf;
+    }
+    g_mutex_unlock (&s->lock);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 static void
 save_snapshot (Summary * s)
 {
-  GstSample *sample = NULL, *png;
   GstCaps *caps = gst_caps_new_empty_simple ("image/png");
   GError *error = NULL;
+  GstSample *png;
 
-  g_signal_emit_by_name (s->snap, "try-pull-sample", (GstClockTime) 0,
-      &sample);
-  if (sample == NULL)
+  if (s->best == NULL)
     goto out;
-  png = gst_video_convert_sample (sample, caps, GST_SECOND, &error);
+  png = gst_video_convert_sample (s->best, caps, 5 * GST_SECOND, &error);
   if (png) {
     GstMapInfo map;
     GstBuffer *b = gst_sample_get_buffer (png);
@@ -72,7 +108,6 @@ save_snapshot (Summary * s)
     fprintf (stderr, "classify-video: snapshot: %s\n", error->message);
     g_error_free (error);
   }
-  gst_sample_unref (sample);
 out:
   gst_caps_unref (caps);
 }
@@ -96,12 +131,6 @@ on_result (Summary * s, const GstStructure * st)
   s->conf_sum += conf;
   s->frames++;
   s->total++;
-  if (conf > s->snap_conf && (s->prefer == NULL
-          || g_strv_contains ((const gchar * const *) s->prefer,
-              label ? label : ""))) {
-    s->snap_conf = conf;
-    save_snapshot (s);
-  }
 }
 
 int
@@ -122,11 +151,9 @@ main (int argc, char **argv)
   }
   desc = g_strdup_printf ("filesrc location=\"%s\" ! qtdemux ! h264parse ! "
       "avdec_h264 ! resnetclassify model=\"%s\" post-messages=every top-k=3 ! "
-      "classificationoverlay ! tee name=t "
-      "t. ! queue ! videoconvert ! x264enc speed-preset=veryfast ! mp4mux ! "
-      "filesink location=\"%s\" "
-      "t. ! queue leaky=downstream max-size-buffers=2 ! appsink name=snap "
-      "sync=false max-buffers=1 drop=true wait-on-eos=false", argv[1], argv[2], argv[3]);
+      "classificationoverlay name=overlay ! queue ! videoconvert ! "
+      "x264enc speed-preset=veryfast ! mp4mux ! filesink location=\"%s\"",
+      argv[1], argv[2], argv[3]);
   pipe = gst_parse_launch (desc, &error);
   g_free (desc);
   if (pipe == NULL) {
@@ -135,8 +162,15 @@ main (int argc, char **argv)
   }
   s.counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   s.second = -1;
-  s.snap = gst_bin_get_by_name (GST_BIN (pipe), "snap");
   s.snap_path = argv[4];
+  g_mutex_init (&s.lock);
+  {
+    GstElement *overlay = gst_bin_get_by_name (GST_BIN (pipe), "overlay");
+    GstPad *src = gst_element_get_static_pad (overlay, "src");
+    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, on_frame, &s, NULL);
+    gst_object_unref (src);
+    gst_object_unref (overlay);
+  }
   s.prefer = argc == 6 ? g_strsplit (argv[5], ",", -1) : NULL;
   printf ("classifying %s with %s (top label per second of video):\n",
       argv[1], argv[2]);
@@ -163,15 +197,17 @@ main (int argc, char **argv)
     break;
   }
   print_second (&s);
-  if (!s.snapped && rc == 0)
-    save_snapshot (&s);
   gst_element_set_state (pipe, GST_STATE_NULL);
+  if (rc == 0)
+    save_snapshot (&s);
   if (rc == 0)
     printf ("\n%u frames classified.\nannotated video: %s\nsnapshot:        "
         "%s\n", s.total, argv[3], s.snapped ? argv[4] : "(none saved)");
   gst_object_unref (bus);
-  gst_object_unref (s.snap);
   gst_object_unref (pipe);
+  if (s.best)
+    gst_sample_unref (s.best);
+  g_mutex_clear (&s.lock);
   g_hash_table_unref (s.counts);
   g_strfreev (s.prefer);
   return rc;
