@@ -65,11 +65,13 @@ mem_release (gpointer m)
   clReleaseMemObject (m);
 }
 
+/* A buffer the net owns; @flags are added to CL_MEM_READ_WRITE. */
 static cl_mem
-create_buffer (OclNet * net, gsize bytes, const void *data, GError ** error)
+create_buffer_flags (OclNet * net, cl_mem_flags flags, gsize bytes,
+    const void *data, GError ** error)
 {
   cl_int err;
-  cl_mem m = clCreateBuffer (net->ctx->context, CL_MEM_READ_WRITE |
+  cl_mem m = clCreateBuffer (net->ctx->context, CL_MEM_READ_WRITE | flags |
       (data ? CL_MEM_COPY_HOST_PTR : 0), MAX (bytes, 16), (void *) data,
       &err);
 
@@ -84,6 +86,12 @@ create_buffer (OclNet * net, gsize bytes, const void *data, GError ** error)
   return m;
 }
 
+static cl_mem
+create_buffer (OclNet * net, gsize bytes, const void *data, GError ** error)
+{
+  return create_buffer_flags (net, 0, bytes, data, error);
+}
+
 /* A new buffer of @bytes and host memory to fill it through: on
  * devices that share host memory the buffer itself, mapped (weights are
  * packed in place, without a second copy of them); elsewhere a staging
@@ -94,26 +102,16 @@ buffer_stage (OclNet * net, gsize bytes, cl_mem * mem, GError ** error)
   cl_int err;
   void *p;
 
-  if (!net->unified_memory) {
-    *mem = create_buffer (net, bytes, NULL, error);
-    return *mem ? g_malloc (MAX (bytes, 16)) : NULL;
-  }
-  *mem = clCreateBuffer (net->ctx->context, CL_MEM_READ_WRITE |
-      CL_MEM_ALLOC_HOST_PTR, MAX (bytes, 16), NULL, &err);
-  if (*mem == NULL) {
-    g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "allocating %"
-        G_GSIZE_FORMAT " bytes of device memory failed: %s", bytes,
-        ocl_cl_error_string (err));
+  *mem = create_buffer_flags (net, net->unified_memory ?
+      CL_MEM_ALLOC_HOST_PTR : 0, bytes, NULL, error);
+  if (*mem == NULL)
     return NULL;
-  }
-  g_ptr_array_add (net->mems, *mem);
-  net->device_bytes += MAX (bytes, 16);
+  if (!net->unified_memory)
+    return g_malloc (MAX (bytes, 16));
   p = clEnqueueMapBuffer (net->queue, *mem, CL_TRUE, CL_MAP_WRITE, 0,
       MAX (bytes, 16), 0, NULL, NULL, &err);
-  if (p == NULL) {
+  if (p == NULL)
     ocl_set_cl_error (error, err, "clEnqueueMapBuffer");
-    return NULL;
-  }
   return p;
 }
 
@@ -286,7 +284,6 @@ pack_winograd (const OclNode * n, int ocb, float *u)
 static void
 pack_direct (const OclNode * n, int ocb, float *wt)
 {
-
   for (int oc = 0; oc < n->oc; oc++) {
     int blk = oc / ocb, j = oc % ocb;
     for (int ic = 0; ic < n->ic; ic++)
