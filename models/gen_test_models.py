@@ -213,7 +213,8 @@ def randomize_bn(model, gen):
             last_bn.weight.data.mul_(0.3)
 
 
-def export(outdir, name, make, shape, opset, seed, dynamic=True, reference=True):
+def export(outdir, name, make, shape, opset, seed, dynamic=True, reference=True,
+           keep_bn=False):
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     model = make()
@@ -225,6 +226,11 @@ def export(outdir, name, make, shape, opset, seed, dynamic=True, reference=True)
     kwargs = {}
     if dynamic:
         kwargs["dynamic_axes"] = {"input": {0: "batch"}, "output": {0: "batch"}}
+    if keep_bn:
+        # In EVAL mode the exporter folds BN into the conv before it; PRESERVE
+        # (with the model in eval mode) writes BatchNormalization nodes, as
+        # other exporters do, so that our own folding is what gets tested.
+        kwargs["training"] = torch.onnx.TrainingMode.PRESERVE
     torch.onnx.export(model, x, path, opset_version=opset, input_names=["input"],
                       output_names=["output"], do_constant_folding=True, **kwargs)
     if reference:
@@ -239,13 +245,15 @@ def tv(name, **kw):
     return getattr(torchvision.models, name)(weights=None, **kw)
 
 
-# name -> (model factory, input shape, opset, seed, quick)
+# name -> (model factory, input shape, opset, seed, quick[, export options])
 FIXTURES = {
     "cifar_resnet20_optA": (lambda: CifarResNet(3, "A"), (1, 3, 32, 32), 11, 1, True),
     "cifar_resnet20_optA_b2": (lambda: CifarResNet(3, "A"), (2, 3, 32, 32), 13, 2, True),
     "cifar_resnet14_optB": (lambda: CifarResNet(2, "B"), (1, 3, 32, 32), 9, 3, True),
     "cifar_resnet8_optB_odd": (lambda: CifarResNet(1, "B", classes=7, widths=(12, 24, 40)),
                                (1, 3, 40, 40), 17, 4, True),
+    "cifar_resnet8_unfused_bn": (lambda: CifarResNet(1, "B", classes=7, widths=(12, 24, 40)),
+                                 (1, 3, 28, 28), 13, 14, True, {"keep_bn": True}),
     "preact_resnet": (lambda: PreActResNet(), (2, 3, 36, 28), 13, 5, True),
     "seed_resnet18": (lambda: SeedResNet18(), (1, 3, 128, 128), 11, 6, True),
     "resnet18": (lambda: tv("resnet18"), (1, 3, 224, 224), 13, 7, True),
@@ -276,10 +284,10 @@ def main():
         stamp_out = None
     os.makedirs(outdir, exist_ok=True)
     torch.set_num_threads(max(1, os.cpu_count() or 1))
-    for name, (make, shape, opset, seed, in_quick) in FIXTURES.items():
+    for name, (make, shape, opset, seed, in_quick, *options) in FIXTURES.items():
         if quick and not in_quick:
             continue
-        export(outdir, name, make, shape, opset, seed)
+        export(outdir, name, make, shape, opset, seed, **(options[0] if options else {}))
     for name, (make, shape) in BROKEN.items():
         export(outdir, name, make, shape, 13, 99, reference=False)
     names = "\n".join(n for n, v in FIXTURES.items() if not quick or v[4]) + "\n"

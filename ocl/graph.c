@@ -18,11 +18,31 @@ ocl_graph_new (void)
   return g;
 }
 
+/* Replaces a borrowed weight by a copy that fusion may scale. */
+void
+ocl_node_own_weight (OclNode * n)
+{
+  if (n->weight_borrowed) {
+    n->weight = g_memdup2 (n->weight,
+        (gsize) n->oc * n->ic * n->kh * n->kw * sizeof (float));
+    n->weight_borrowed = FALSE;
+  }
+}
+
+void
+ocl_node_drop_weight (OclNode * n)
+{
+  if (!n->weight_borrowed)
+    g_free (n->weight);
+  n->weight = NULL;
+  n->weight_borrowed = FALSE;
+}
+
 static void
 node_clear (OclNode * n)
 {
   g_free (n->name);
-  g_free (n->weight);
+  ocl_node_drop_weight (n);
   g_free (n->bias);
   g_free (n->scale);
   g_free (n->shift);
@@ -273,6 +293,7 @@ fuse_affine_into_conv (OclGraph * g, int i, const int *uses)
       || uses[p->out] != 1)
     return FALSE;
   per_oc = (gsize) p->ic * p->kh * p->kw;
+  ocl_node_own_weight (p);
   if (p->bias == NULL)
     p->bias = g_new0 (float, p->oc);
   for (int oc = 0; oc < p->oc; oc++) {

@@ -296,7 +296,7 @@ pack_direct (const OclNode * n, int ocb, float *wt)
 }
 
 static gboolean
-add_conv (OclNet * net, const OclNode * n, GError ** error)
+add_conv (OclNet * net, OclNode * n, GError ** error)
 {
   OclGraph *g = net->g;
   const OclValue *x = OCL_VALUE (g, n->in[0]);
@@ -361,6 +361,8 @@ add_conv (OclNet * net, const OclNode * n, GError ** error)
     pack_winograd (n, ocb, wt);
   else
     pack_direct (n, ocb, wt);
+  /* Packed: the host copy (or the model's, borrowed) is not read again. */
+  ocl_node_drop_weight (n);
   if (!buffer_upload (net, wm, wt, wsize * sizeof (float), error))
     return FALSE;
   bias = g_new0 (float, (gsize) nblk * ocb);
@@ -595,7 +597,7 @@ add_simple (OclNet * net, const OclNode * n, GError ** error)
 }
 
 static gboolean
-add_node_step (OclNet * net, const OclNode * n, GError ** error)
+add_node_step (OclNet * net, OclNode * n, GError ** error)
 {
   switch (n->op) {
     case OCL_OP_CONV:

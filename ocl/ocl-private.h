@@ -47,11 +47,13 @@ typedef struct {
   gsize n;                      /* number of elements */
   float *f;                     /* exactly one of f and i is set */
   gint64 *i;
+  gboolean borrowed;            /* f points into the model's memory: read-only */
 } OclConst;
 
 OclConst *ocl_const_new (OclDType dtype, int rank, const gint64 * dims);
 void ocl_const_free (OclConst * c);
 OclConst *ocl_const_copy (const OclConst * c);
+void ocl_const_borrow (OclConst * c, const float *data);
 double ocl_const_get (const OclConst * c, gsize idx);
 gint64 ocl_const_get_int (const OclConst * c, gsize idx);
 void ocl_const_set (OclConst * c, gsize idx, double v);
@@ -95,9 +97,13 @@ typedef struct {
   int kh, kw, sh, sw, pt, pl, pb, pr;
   gboolean ceil_mode, count_include_pad;
 
-  /* convolution: weight [oc][ic][kh][kw], bias [oc] (nullable) */
+  /* convolution: weight [oc][ic][kh][kw], bias [oc] (nullable).  The
+   * weight may be borrowed from the model (weight_borrowed: read-only,
+   * valid while the model is); ocl_node_own_weight() makes it writable,
+   * and the net drops it once it is packed into a device buffer. */
   int oc, ic;
   float *weight;
+  gboolean weight_borrowed;
   float *bias;
 
   /* affine: y = x * scale[c] + shift[c] */
@@ -125,6 +131,8 @@ typedef struct {
 
 OclGraph *ocl_graph_new (void);
 void ocl_graph_free (OclGraph * g);
+void ocl_node_own_weight (OclNode * n);
+void ocl_node_drop_weight (OclNode * n);
 int ocl_graph_add_value (OclGraph * g, const char *name, int rank, int n,
     int c, int h, int w);
 /* Returns the index of a new node (zeroed, residual = -1). */

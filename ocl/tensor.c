@@ -26,7 +26,8 @@ ocl_const_free (OclConst * c)
 {
   if (c == NULL)
     return;
-  g_free (c->f);
+  if (!c->borrowed)
+    g_free (c->f);
   g_free (c->i);
   g_free (c);
 }
@@ -41,6 +42,18 @@ ocl_const_copy (const OclConst * c)
   else
     memcpy (d->i, c->i, c->n * sizeof (gint64));
   return d;
+}
+
+/* Points float constant @c at @data (c->n floats) instead of a copy: the
+ * model's own initializer bytes, which outlive the import.  @c becomes
+ * read-only. */
+void
+ocl_const_borrow (OclConst * c, const float *data)
+{
+  g_assert (c->f != NULL && !c->borrowed);
+  g_free (c->f);
+  c->f = (float *) data;
+  c->borrowed = TRUE;
 }
 
 double
@@ -60,6 +73,7 @@ ocl_const_get_int (const OclConst * c, gsize idx)
 void
 ocl_const_set (OclConst * c, gsize idx, double v)
 {
+  g_assert (!c->borrowed);
   if (c->f)
     c->f[idx] = (float) v;
   else if (v >= 9.2e18)

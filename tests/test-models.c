@@ -21,30 +21,23 @@ fixture (const char *name, const char *suffix)
   return g_build_filename (fixture_dir, file, NULL);
 }
 
-/* Runs fixture @name; returns the normalised error, checks top-1. */
+/* Runs @net on fixture @name's input; returns the normalised error against
+ * PyTorch's output, checks top-1. */
 static double
-run_fixture (OclContext * c, const char *name)
+check_net (OclNet * net, const char *name)
 {
-  g_autofree char *onnx = fixture (name, ".onnx");
   g_autofree char *in_path = fixture (name, ".input.npy");
   g_autofree char *out_path = fixture (name, ".output.npy");
   GError *error = NULL;
   gint64 in_shape[8], ref_shape[8], out_dims[4];
   int in_nd, ref_nd, out_nd;
   float *in, *ref, *got;
-  OclModel *model;
-  OclNet *net;
   double max_ref = 0.0, max_diff = 0.0;
   gsize n;
 
   in = ocl_npy_load (in_path, &in_nd, in_shape, &error);
   g_assert_no_error (error);
   ref = ocl_npy_load (out_path, &ref_nd, ref_shape, &error);
-  g_assert_no_error (error);
-  model = ocl_model_load (onnx, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (in_nd, ==, 4);
-  net = ocl_net_new (c, model, in_shape, &error);
   g_assert_no_error (error);
   ocl_net_get_output_shape (net, &out_nd, out_dims);
   g_assert_cmpint (out_nd, ==, ref_nd);
@@ -75,18 +68,75 @@ run_fixture (OclContext * c, const char *name)
   g_test_message ("%s: max|ref| %.4g, max|diff| %.3g", name, max_ref,
       max_diff);
   g_assert_cmpfloat (max_ref, >, 0.0);
-  ocl_net_free (net);
-  ocl_model_free (model);
   g_free (in);
   g_free (ref);
   g_free (got);
   return max_diff / MAX (1.0, max_ref);
 }
 
+/* Compiles fixture @name for its input's shape. */
+static OclNet *
+fixture_net (OclContext * c, OclModel * model, const char *name)
+{
+  g_autofree char *in_path = fixture (name, ".input.npy");
+  GError *error = NULL;
+  gint64 in_shape[8];
+  int in_nd;
+  float *in = ocl_npy_load (in_path, &in_nd, in_shape, &error);
+  OclNet *net;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (in_nd, ==, 4);
+  net = ocl_net_new (c, model, in_shape, &error);
+  g_assert_no_error (error);
+  g_free (in);
+  return net;
+}
+
+/* Runs fixture @name; returns the normalised error, checks top-1. */
+static double
+run_fixture (OclContext * c, const char *name)
+{
+  g_autofree char *onnx = fixture (name, ".onnx");
+  GError *error = NULL;
+  OclModel *model = ocl_model_load (onnx, &error);
+  OclNet *net;
+  double err;
+
+  g_assert_no_error (error);
+  net = fixture_net (c, model, name);
+  err = check_net (net, name);
+  ocl_net_free (net);
+  ocl_model_free (model);
+  return err;
+}
+
 static void
 test_fixture (gconstpointer data)
 {
   g_assert_cmpfloat (run_fixture (ctx, data), <=, 1e-4);
+}
+
+/* Nets borrow the model's weights only while they are built: batch norm
+ * folded into a borrowed weight must not change the model (the second net
+ * would scale twice), and a net must run after its model is freed. */
+static void
+test_model_reuse (void)
+{
+  const char *name = "cifar_resnet8_unfused_bn";        /* BN nodes to fold */
+  g_autofree char *onnx = fixture (name, ".onnx");
+  GError *error = NULL;
+  OclModel *model = ocl_model_load (onnx, &error);
+  OclNet *a, *b;
+
+  g_assert_no_error (error);
+  a = fixture_net (ctx, model, name);
+  b = fixture_net (ctx, model, name);
+  ocl_model_free (model);
+  g_assert_cmpfloat (check_net (a, name), <=, 1e-4);
+  g_assert_cmpfloat (check_net (b, name), <=, 1e-4);
+  ocl_net_free (a);
+  ocl_net_free (b);
 }
 
 /* ---- errors -------------------------------------------------------------- */
@@ -295,6 +345,7 @@ main (int argc, char **argv)
     g_autofree char *test = g_strdup_printf ("/models/pytorch/%s", *n);
     g_test_add_data_func (test, *n, test_fixture);
   }
+  g_test_add_func ("/models/model-reuse", test_model_reuse);
   g_test_add_func ("/models/error/missing-file", test_missing_file);
   g_test_add_func ("/models/error/truncated-file", test_truncated_file);
   g_test_add_func ("/models/error/random-bytes", test_random_bytes);
