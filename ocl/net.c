@@ -362,6 +362,133 @@ pack_weights (const OclNode * n, int ocb, int nblk, gboolean wino, gsize floats,
     g_thread_join (th[t]);
 }
 
+/* Packs @n's weights for blocks of @ocb output channels (Winograd's U or
+ * the direct layout) and its bias, padded to whole blocks, into new device
+ * buffers @wm and @bm. */
+static gboolean
+upload_conv_weights (OclNet * net, OclNode * n, int ocb, gboolean wino,
+    cl_mem * wm, cl_mem * bm, GError ** error)
+{
+  int nblk = (n->oc + ocb - 1) / ocb;
+  gsize wsize = (gsize) nblk * (wino ? 16 : n->kh * n->kw) * n->ic * ocb;
+  float *wt = buffer_stage (net, wsize * sizeof (float), wm, error), *bias;
+
+  if (wt == NULL)
+    return FALSE;
+  /* The packers write every weight; only the last block's lanes past OC
+   * stay zero. */
+  if (n->oc % ocb)
+    memset (wt + wsize / nblk * (nblk - 1), 0, wsize / nblk * sizeof (float));
+  pack_weights (n, ocb, nblk, wino, wsize, wt);
+  /* Packed: the host copy (or the model's, borrowed) is not read again. */
+  ocl_node_drop_weight (n);
+  if (!buffer_upload (net, *wm, wt, wsize * sizeof (float), error))
+    return FALSE;
+  bias = g_new0 (float, (gsize) nblk * ocb);
+  if (n->bias)
+    memcpy (bias, n->bias, n->oc * sizeof (float));
+  *bm = create_buffer (net, (gsize) nblk * ocb * sizeof (float), bias, error);
+  g_free (bias);
+  if (*bm == NULL)
+    return FALSE;
+  net->weight_bytes += (wsize + nblk * ocb) * sizeof (float);
+  return TRUE;
+}
+
+/* The local-memory tiled kernel (conv2d_tiled_nhwc) is what GPUs run: the
+ * register-tiled kernels above leave their scattered loads to the caches a
+ * CPU has.  Returns its work-group side (LX = LY: 16, or 8 where a device
+ * takes fewer than 256 work-items per group), 0 for the CPU kernels.
+ * OCLRESNET_CONV_TILED=0, 1 (the device's side), 8 or 16 overrides the
+ * choice: tests force it on PoCL. */
+static int
+tiled_side (OclNet * net)
+{
+  const char *force = g_getenv ("OCLRESNET_CONV_TILED");
+  size_t max_wg = 0;
+  int side;
+
+  if (force && *force && strcmp (force, "0") == 0)
+    return 0;
+  if (force && *force && (strcmp (force, "8") == 0 || strcmp (force, "16") == 0))
+    return atoi (force);
+  if (!(force && *force) && (net->ctx->type & CL_DEVICE_TYPE_CPU))
+    return 0;
+  clGetDeviceInfo (net->ctx->device, CL_DEVICE_MAX_WORK_GROUP_SIZE,
+      sizeof (max_wg), &max_wg, NULL);
+  side = max_wg >= 256 ? 16 : max_wg >= 64 ? 8 : 0;
+  return side;
+}
+
+static gboolean
+add_conv_tiled (OclNet * net, OclNode * n, int side, GError ** error)
+{
+  OclGraph *g = net->g;
+  const OclValue *x = OCL_VALUE (g, n->in[0]);
+  const OclValue *y = OCL_VALUE (g, n->out);
+  const OclValue *r = n->residual >= 0 ? OCL_VALUE (g, n->residual) : NULL;
+  const int tn = 4 * side, tm = 4 * side;
+  const int m = y->n * y->h * y->w, nblk = (n->oc + tn - 1) / tn;
+  double flops = 2.0 * m * n->oc * (double) n->kh * n->kw * n->ic;
+  g_autofree char *opts = g_strdup_printf ("-DTILED -DLX=%d -DLY=%d", side,
+      side);
+  size_t wg = 0;
+  cl_mem wm, bm;
+  OclStep *s;
+  Args a;
+
+  if (!upload_conv_weights (net, n, tn, FALSE, &wm, &bm, error))
+    return FALSE;
+  if (!step_begin (net, &a, "conv", opts, "conv2d_tiled_nhwc", error))
+    return FALSE;
+  /* A device may take fewer work-items for this kernel than for others. */
+  clGetKernelWorkGroupInfo (a.k, net->ctx->device, CL_KERNEL_WORK_GROUP_SIZE,
+      sizeof (wg), &wg, NULL);
+  if (wg < (size_t) side * side) {
+    clReleaseKernel (a.k);
+    g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "the device runs at "
+        "most %u work-items of the tiled convolution kernel, it needs %d "
+        "(set OCLRESNET_CONV_TILED=8 or 0)", (guint) wg, side * side);
+    return FALSE;
+  }
+  arg_mem (&a, net->value_mem[n->in[0]]);
+  arg_mem (&a, wm);
+  arg_mem (&a, bm);
+  arg_mem (&a, r ? net->value_mem[n->residual] : bm);
+  arg_mem (&a, net->value_mem[n->out]);
+  arg_int (&a, n->ic);
+  arg_int (&a, x->h);
+  arg_int (&a, x->w);
+  arg_int (&a, n->oc);
+  arg_int (&a, y->h);
+  arg_int (&a, y->w);
+  arg_int (&a, n->kh);
+  arg_int (&a, n->kw);
+  arg_int (&a, n->sh);
+  arg_int (&a, n->sw);
+  arg_int (&a, n->pt);
+  arg_int (&a, n->pl);
+  arg_int (&a, (n->relu ? 1 : 0) | (r ? 2 : 0));
+  arg_int (&a, r ? r->c : 0);
+  arg_int (&a, r ? r->h : 0);
+  arg_int (&a, r ? r->w : 0);
+  arg_int (&a, n->res_stride);
+  arg_int (&a, n->res_coff);
+  arg_int (&a, m);
+  if (!step_end (net, &a, n, g_strdup_printf ("%s %dx%d/%d %d->%d %dx%d%s%s%s "
+              "[tiled %dx%d]", strcmp (n->onnx_op, "Conv") == 0 ? "conv" :
+              "fc", n->kh, n->kw, n->sh, n->ic, n->oc, y->h, y->w,
+              n->bias ? " +bias" : "", !r ? "" : n->res_stride > 1
+              || n->res_coff ? " +res(option A)" : " +res",
+              n->relu ? " +relu" : "", tm, tn), flops, 2,
+          (size_t) nblk * side, (size_t) (m + tm - 1) / tm * side, 1, error))
+    return FALSE;
+  s = &g_array_index (net->steps, OclStep, net->steps->len - 1);
+  s->lws[0] = s->lws[1] = side;
+  s->lws[2] = 1;
+  return TRUE;
+}
+
 static gboolean
 add_conv (OclNet * net, OclNode * n, GError ** error)
 {
@@ -369,7 +496,8 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
   const OclValue *x = OCL_VALUE (g, n->in[0]);
   const OclValue *y = OCL_VALUE (g, n->out);
   const OclValue *r = n->residual >= 0 ? OCL_VALUE (g, n->residual) : NULL;
-  gboolean wino = use_winograd (net, n);
+  int side = tiled_side (net);
+  gboolean wino = !side && use_winograd (net, n);
   /* Direct: PX pixels of a row; Winograd: PX of the image's 2x2 tiles. */
   int cols = wino ? (y->h + 1) / 2 * ((y->w + 1) / 2) : y->w;
   int nb = n->oc >= 32 ? 2 : 1;
@@ -383,8 +511,7 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
       (gsize) (macs / 262144)) : 0;
   int px = choose_px (cols, 8, (gsize) y->n * nblk * (wino ? 1 : y->h),
       min_items);
-  gsize ksz = (gsize) n->kh * n->kw * n->ic, wsize;
-  float *wt, *bias;
+  gsize ksz = (gsize) n->kh * n->kw * n->ic;
   g_autofree char *opts = NULL;
   const char *force = g_getenv ("OCLRESNET_CONV_TILE");
   cl_mem wm, bm, zm = NULL;
@@ -393,6 +520,8 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
   int force_bpi = 0;
   char bpi_desc[16];
 
+  if (side)
+    return add_conv_tiled (net, n, side, error);
   /* Test hook: OCLRESNET_CONV_TILE=PXxNB[xBPI] forces the register tile
    * (and the blocks per work-item of direct convolutions). */
   if (force && sscanf (force, "%dx%dx%d", &px, &nb, &force_bpi) < 2)
@@ -413,30 +542,11 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
   if (!wino && force && force_bpi > 0)
     bpi = MIN (force_bpi, nblk);
   g_snprintf (bpi_desc, sizeof (bpi_desc), " x%d", bpi);
-  wsize = (gsize) nblk * (wino ? 16 * (gsize) n->ic : ksz) * ocb;
   opts = wino ? g_strdup_printf ("-DWT=%d -DNB=%d", px, nb) :
       g_strdup_printf ("-DPX=%d -DNB=%d", px, nb);
 
-  wt = buffer_stage (net, wsize * sizeof (float), &wm, error);
-  if (wt == NULL)
+  if (!upload_conv_weights (net, n, ocb, wino, &wm, &bm, error))
     return FALSE;
-  /* The packers write every weight; only the last block's lanes past OC
-   * stay zero. */
-  if (n->oc % ocb)
-    memset (wt + wsize / nblk * (nblk - 1), 0, wsize / nblk * sizeof (float));
-  pack_weights (n, ocb, nblk, wino, wsize, wt);
-  /* Packed: the host copy (or the model's, borrowed) is not read again. */
-  ocl_node_drop_weight (n);
-  if (!buffer_upload (net, wm, wt, wsize * sizeof (float), error))
-    return FALSE;
-  bias = g_new0 (float, (gsize) nblk * ocb);
-  if (n->bias)
-    memcpy (bias, n->bias, n->oc * sizeof (float));
-  bm = create_buffer (net, (gsize) nblk * ocb * sizeof (float), bias, error);
-  g_free (bias);
-  if (bm == NULL)
-    return FALSE;
-  net->weight_bytes += (wsize + nblk * ocb) * sizeof (float);
   if (wino && !(zm = zero_buffer (net, n->ic, error)))
     return FALSE;
 

@@ -242,19 +242,20 @@ check_conv_cases (const ConvCase * cases, guint n_cases,
   g_unsetenv ("OCLRESNET_CONV_TILE");
 }
 
+static const ConvCase shape_cases[] = {
+  {2, 3, 19, 23, 5, 7, 2, 3},
+  {1, 13, 11, 17, 37, 3, 1, 1},
+  {1, 24, 9, 15, 20, 1, 2, 0},
+  {2, 7, 10, 9, 33, 3, 2, 1},
+  {1, 16, 8, 8, 16, 3, 1, 1},
+  {1, 5, 6, 31, 64, 3, 1, 0},
+  {1, 3, 1, 1, 9, 1, 1, 0},
+  {2, 9, 7, 6, 83, 3, 1, 1},
+};
+
 static void
 test_conv_shapes (void)
 {
-  static const ConvCase cases[] = {
-    {2, 3, 19, 23, 5, 7, 2, 3},
-    {1, 13, 11, 17, 37, 3, 1, 1},
-    {1, 24, 9, 15, 20, 1, 2, 0},
-    {2, 7, 10, 9, 33, 3, 2, 1},
-    {1, 16, 8, 8, 16, 3, 1, 1},
-    {1, 5, 6, 31, 64, 3, 1, 0},
-    {1, 3, 1, 1, 9, 1, 1, 0},
-    {2, 9, 7, 6, 83, 3, 1, 1},
-  };
   /* PXxNB[xBPI]: several output-channel blocks per work-item, with a
    * partial last group (83 channels: 6 blocks of 16, 3 of 32). */
   static const char *const tiles[] = { NULL, "1x1", "3x1", "5x2", "7x2",
@@ -262,8 +263,8 @@ test_conv_shapes (void)
   };
 
   g_setenv ("OCLRESNET_WINOGRAD", "0", TRUE);
-  check_conv_cases (cases, G_N_ELEMENTS (cases), tiles, G_N_ELEMENTS (tiles),
-      100);
+  check_conv_cases (shape_cases, G_N_ELEMENTS (shape_cases), tiles,
+      G_N_ELEMENTS (tiles), 100);
   g_unsetenv ("OCLRESNET_WINOGRAD");
 }
 
@@ -377,6 +378,37 @@ test_conv_projection (void)
   x = add (&b, sc, y);
   x = simple (&b, OCL_OP_RELU, x);
   check_fused (&b, x, 4);
+}
+
+/* The GPU kernel with local-memory tiles, forced on, with 8x8 and 16x16
+ * work-groups: the shapes above (K from 3 to 245, partial K steps, pixel
+ * tiles and 32- and 64-channel blocks, several of each, batch 2), every
+ * fused epilogue and an asymmetric fused Pad. */
+static void
+test_conv_tiled (void)
+{
+  static const char *const sides[] = { "8", "16" };
+  static const char *const auto_tile[] = { NULL };
+
+  expect_layer = "tiled";
+  for (guint i = 0; i < G_N_ELEMENTS (sides); i++) {
+    g_setenv ("OCLRESNET_CONV_TILED", sides[i], TRUE);
+    g_test_message ("work-group %sx%s", sides[i], sides[i]);
+    check_conv_cases (shape_cases, G_N_ELEMENTS (shape_cases), auto_tile, 1,
+        300);
+    test_conv_bn_residual_relu ();
+    test_conv_option_a ();
+    test_conv_projection ();
+    {
+      Builder b;
+      int y;
+      builder_init (&b, 310, 2, 20, 9, 10);
+      y = pad (&b, b.g->input, 0, 0, 2, 0, 0, 1, 0.0f);
+      check_fused (&b, conv (&b, y, 70, 3, 1, 0, TRUE), 2);
+    }
+  }
+  expect_layer = NULL;
+  g_unsetenv ("OCLRESNET_CONV_TILED");
 }
 
 /* Standalone BN + ReLU (pre-activation), standalone Add of non-conv values. */
@@ -499,6 +531,7 @@ main (int argc, char **argv)
   g_assert_no_error (error);
   g_test_add_func ("/kernels/conv/shapes-and-tiles", test_conv_shapes);
   g_test_add_func ("/kernels/conv/winograd", test_conv_winograd);
+  g_test_add_func ("/kernels/conv/tiled", test_conv_tiled);
   g_test_add_func ("/kernels/conv/bn-residual-relu",
       test_conv_bn_residual_relu);
   g_test_add_func ("/kernels/conv/option-a", test_conv_option_a);

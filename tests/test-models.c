@@ -139,6 +139,17 @@ test_model_reuse (void)
   ocl_net_free (b);
 }
 
+/* The GPU convolution kernel, forced on (PoCL would not choose it): whole
+ * networks against PyTorch, batch 2 and odd sizes. */
+static void
+test_tiled (void)
+{
+  g_setenv ("OCLRESNET_CONV_TILED", "16", TRUE);
+  g_assert_cmpfloat (run_fixture (ctx, "cifar_resnet8_optB_odd"), <=, 1e-4);
+  g_assert_cmpfloat (run_fixture (ctx, "resnet18_b2_odd"), <=, 1e-4);
+  g_unsetenv ("OCLRESNET_CONV_TILED");
+}
+
 /* ---- errors -------------------------------------------------------------- */
 
 /* Loading @path (and compiling it for @shape, if given) fails with @code
@@ -346,6 +357,7 @@ main (int argc, char **argv)
     g_test_add_data_func (test, *n, test_fixture);
   }
   g_test_add_func ("/models/model-reuse", test_model_reuse);
+  g_test_add_func ("/models/tiled", test_tiled);
   g_test_add_func ("/models/error/missing-file", test_missing_file);
   g_test_add_func ("/models/error/truncated-file", test_truncated_file);
   g_test_add_func ("/models/error/random-bytes", test_random_bytes);

@@ -64,7 +64,7 @@ store_block (__global float *o, float16 v, int oc0, int OC)
   }
 }
 
-#ifndef WT
+#if !defined (WT) && !defined (TILED)
 __kernel void
 conv2d_nhwc (__global const float *restrict in,
     __global const float *restrict wt,
@@ -173,7 +173,7 @@ conv2d_nhwc (__global const float *restrict in,
   }
 }
 
-#endif /* !WT */
+#endif /* !WT && !TILED */
 
 #ifdef WT
 /* Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (Lavin and Gray,
@@ -313,6 +313,125 @@ conv3x3_winograd_nhwc (__global const float *restrict in,
           store_block (out + ((size_t) (n * OH + oy0 + dy) * OW + ox0 +
                   dx) * OC, r, oc0, OC);
         }
+    }
+  }
+}
+#endif
+
+#ifdef TILED
+/* Implicit-GEMM convolution with local-memory tiles, for GPUs: the output
+ * is the product of the M x K matrix of input windows (M = N*OH*OW pixels,
+ * K = KH*KW*IC, ordered kh, kw, ic like the packed weights) by the K x OC
+ * weights.  A work-group of LX x LY work-items computes a tile of
+ * TM = 4 LY pixels by TN = 4 LX output channels; for every TK = 16 steps of
+ * K it stages both operands in local memory with coalesced loads (adjacent
+ * work-items read adjacent input channels and adjacent weights), then each
+ * work-item accumulates its 4 x 4 outputs from there.  Work-item (tx, ty)
+ * owns pixels ty + i LY and channels tx + j LX, so that reads from local
+ * memory are broadcasts or consecutive and the stores of a row of
+ * work-items are consecutive channels.
+ *
+ * Compile-time options: LX, LY (the work-group size).
+ * NDRange: (ceil(OC / TN) * LX, ceil(M / TM) * LY), local (LX, LY).
+ *
+ * Arguments as conv2d_nhwc, except:
+ *   wt  [ceil(OC / TN)][KH][KW][IC][TN], zero-padded past OC
+ *   M   N * OH * OW
+ */
+#define RM 4
+#define RN 4
+#define TK 16
+#define TM (RM * LY)
+#define TN (RN * LX)
+#define NT (LX * LY)
+/* Input elements each work-item stages per step; NT is a multiple of TK,
+ * so a work-item always loads the same k of a step. */
+#define AL (TM * TK / NT)
+
+__kernel __attribute__ ((reqd_work_group_size (LX, LY, 1)))
+void
+conv2d_tiled_nhwc (__global const float *restrict in,
+    __global const float *restrict wt,
+    __global const float *restrict bias,
+    __global const float *restrict res,
+    __global float *restrict out,
+    int IC, int IH, int IW, int OC, int OH, int OW,
+    int KH, int KW, int SH, int SW, int PT, int PL,
+    int flags, int RC, int RH, int RW, int RS, int RCO, int M)
+{
+  __local float As[TK][TM + 1];
+  __local float Bs[TK][TN];
+  const int tx = get_local_id (0), ty = get_local_id (1);
+  const int tid = ty * LX + tx;
+  const int blk = get_group_id (0);
+  const int m0 = get_group_id (1) * TM;
+  const int K = KH * KW * IC, HW = OH * OW;
+  const int kk_a = tid % TK;
+  __global const float *w = wt + (size_t) blk * K * TN;
+  int row[AL], iy0[AL], ix0[AL];
+  float acc[RM][RN];
+
+  /* The pixels this work-item stages: image row offset and window origin
+   * (a window origin far outside the image for rows past M). */
+  for (int i = 0; i < AL; i++) {
+    const int m = m0 + tid / TK + i * (NT / TK);
+    const int n = m / HW, r = m - n * HW, oy = r / OW, ox = r - oy * OW;
+    row[i] = n * IH;
+    iy0[i] = m < M ? oy * SH - PT : -(1 << 24);
+    ix0[i] = ox * SW - PL;
+  }
+  for (int i = 0; i < RM; i++)
+    for (int j = 0; j < RN; j++)
+      acc[i][j] = 0.0f;
+
+  for (int k0 = 0; k0 < K; k0 += TK) {
+    {
+      const int k = k0 + kk_a;
+      const int s = k / IC, ic = k - s * IC, kh = s / KW, kw = s - kh * KW;
+      for (int i = 0; i < AL; i++) {
+        const int iy = iy0[i] + kh, ix = ix0[i] + kw;
+        As[kk_a][tid / TK + i * (NT / TK)] = k < K && iy >= 0 && iy < IH &&
+            ix >= 0 && ix < IW ?
+            in[((size_t) (row[i] + iy) * IW + ix) * IC + ic] : 0.0f;
+      }
+    }
+    for (int e = tid; e < TK * TN; e += NT) {
+      const int kk = e / TN, c = e - kk * TN;
+      Bs[kk][c] = k0 + kk < K ? w[(size_t) (k0 + kk) * TN + c] : 0.0f;
+    }
+    barrier (CLK_LOCAL_MEM_FENCE);
+    for (int kk = 0; kk < TK; kk++) {
+      float a[RM], b[RN];
+      for (int i = 0; i < RM; i++)
+        a[i] = As[kk][ty + i * LY];
+      for (int j = 0; j < RN; j++)
+        b[j] = Bs[kk][tx + j * LX];
+      for (int i = 0; i < RM; i++)
+        for (int j = 0; j < RN; j++)
+          acc[i][j] = fma (a[i], b[j], acc[i][j]);
+    }
+    barrier (CLK_LOCAL_MEM_FENCE);
+  }
+
+  for (int i = 0; i < RM; i++) {
+    const int m = m0 + ty + i * LY;
+    const int n = m / HW, r = m - n * HW, oy = r / OW, ox = r - oy * OW;
+    if (m >= M)
+      break;
+    for (int j = 0; j < RN; j++) {
+      const int oc = blk * TN + tx + j * LX;
+      float v;
+      if (oc >= OC)
+        break;
+      v = acc[i][j] + bias[oc];
+      if (flags & FLAG_RESIDUAL) {
+        const int c = oc - RCO;
+        if (c >= 0 && c < RC)
+          v += res[((size_t) (n * RH + oy * RS) * RW + ox * RS) * RC + c];
+      }
+      if (flags & FLAG_RELU)
+        v = fmax (v, 0.0f);
+      out[(size_t) m * OC + oc] = v;
     }
   }
 }
