@@ -18,24 +18,24 @@ ocl_graph_new (void)
   return g;
 }
 
-/* Replaces a borrowed weight by a copy that fusion may scale. */
-void
+/* The weight, writable: a borrowed one is replaced by a copy that fusion
+ * may scale. */
+float *
 ocl_node_own_weight (OclNode * n)
 {
-  if (n->weight_borrowed) {
-    n->weight = g_memdup2 (n->weight,
+  if (n->weight == NULL && n->weight_raw != NULL) {
+    n->weight = g_memdup2 (n->weight_raw,
         (gsize) n->oc * n->ic * n->kh * n->kw * sizeof (float));
-    n->weight_borrowed = FALSE;
+    n->weight_raw = NULL;
   }
+  return n->weight;
 }
 
 void
 ocl_node_drop_weight (OclNode * n)
 {
-  if (!n->weight_borrowed)
-    g_free (n->weight);
-  n->weight = NULL;
-  n->weight_borrowed = FALSE;
+  g_clear_pointer (&n->weight, g_free);
+  n->weight_raw = NULL;
 }
 
 static void
@@ -288,19 +288,20 @@ fuse_affine_into_conv (OclGraph * g, int i, const int *uses)
   OclNode *n = OCL_NODE (g, i);
   OclNode *p = producer (g, n->in[0]);
   gsize per_oc;
+  float *w;
 
   if (n->op != OCL_OP_AFFINE || n->relu || !is_conv_without_epilogue (p)
       || uses[p->out] != 1)
     return FALSE;
   per_oc = (gsize) p->ic * p->kh * p->kw;
-  ocl_node_own_weight (p);
+  w = ocl_node_own_weight (p);
   if (p->bias == NULL)
     p->bias = g_new0 (float, p->oc);
   for (int oc = 0; oc < p->oc; oc++) {
     float s = n->scale ? n->scale[oc] : 1.0f;
     float t = n->shift ? n->shift[oc] : 0.0f;
     for (gsize k = 0; k < per_oc; k++)
-      p->weight[oc * per_oc + k] *= s;
+      w[oc * per_oc + k] *= s;
     p->bias[oc] = p->bias[oc] * s + t;
   }
   absorb (g, OCL_VALUE (g, n->in[0])->producer, i);

@@ -280,14 +280,17 @@ static void
 pack_winograd (const OclNode * n, int ocb, int blk0, int blk1, float *u)
 {
   const int ic_n = n->ic, step = MAX (1, PACK_K / 9);
+  const guint8 *src = ocl_node_weight_bytes (n);
 
   for (int oc0 = blk0 * ocb; oc0 < MIN (blk1 * ocb, n->oc); oc0 += ocb)
     for (int ic0 = 0; ic0 < ic_n; ic0 += step)
       for (int oc = oc0; oc < MIN (oc0 + ocb, n->oc); oc++)
         for (int ic = ic0; ic < MIN (ic0 + step, ic_n); ic++) {
-          const float *g = n->weight + ((gsize) oc * ic_n + ic) * 9;
+          float g[9];
           float *o = u + (gsize) oc0 * 16 * ic_n + (gsize) ic * ocb + oc - oc0;
           double col[3][4], t[4];
+          memcpy (g, src + ((gsize) oc * ic_n + ic) * 9 * sizeof (float),
+              sizeof (g));
           /* G g: each column of g; then (G g) G^T: each row of that. */
           for (int l = 0; l < 3; l++)
             winograd_g (g[l], g[3 + l], g[6 + l], col[l]);
@@ -304,15 +307,16 @@ static void
 pack_direct (const OclNode * n, int ocb, int blk0, int blk1, float *wt)
 {
   const int ic_n = n->ic, khw = n->kh * n->kw, step = MAX (1, PACK_K / khw);
+  const guint8 *src = ocl_node_weight_bytes (n);
 
   for (int oc0 = blk0 * ocb; oc0 < MIN (blk1 * ocb, n->oc); oc0 += ocb)
     for (int ic0 = 0; ic0 < ic_n; ic0 += step)
       for (int oc = oc0; oc < MIN (oc0 + ocb, n->oc); oc++) {
-        const float *src = n->weight + ((gsize) oc * ic_n + ic0) * khw;
+        gsize i = ((gsize) oc * ic_n + ic0) * khw;
         float *o = wt + (gsize) oc0 * khw * ic_n + oc - oc0;
         for (int ic = ic0; ic < MIN (ic0 + step, ic_n); ic++)
           for (int k = 0; k < khw; k++)
-            o[((gsize) k * ic_n + ic) * ocb] = *src++;
+            o[((gsize) k * ic_n + ic) * ocb] = ocl_load_float (src, i++);
       }
 }
 

@@ -2,6 +2,7 @@
  * ONNX importer produces and the compiler consumes, and the plan. */
 #pragma once
 
+#include <string.h>
 #include <CL/cl.h>
 #include "oclresnet.h"
 
@@ -45,15 +46,19 @@ typedef struct {
   int rank;
   gint64 dims[OCL_MAX_RANK];
   gsize n;                      /* number of elements */
-  float *f;                     /* exactly one of f and i is set */
+  /* Float data is f, or raw: the model's own little-endian bytes (any
+   * alignment, read-only, valid while the model is) until
+   * ocl_const_floats() makes an aligned copy in f.  Integer data is i. */
+  float *f;
+  const guint8 *raw;
   gint64 *i;
-  gboolean borrowed;            /* f points into the model's memory: read-only */
 } OclConst;
 
 OclConst *ocl_const_new (OclDType dtype, int rank, const gint64 * dims);
 void ocl_const_free (OclConst * c);
 OclConst *ocl_const_copy (const OclConst * c);
-void ocl_const_borrow (OclConst * c, const float *data);
+void ocl_const_borrow (OclConst * c, const guint8 * raw);
+const float *ocl_const_floats (OclConst * c);
 double ocl_const_get (const OclConst * c, gsize idx);
 gint64 ocl_const_get_int (const OclConst * c, gsize idx);
 void ocl_const_set (OclConst * c, gsize idx, double v);
@@ -98,12 +103,14 @@ typedef struct {
   gboolean ceil_mode, count_include_pad;
 
   /* convolution: weight [oc][ic][kh][kw], bias [oc] (nullable).  The
-   * weight may be borrowed from the model (weight_borrowed: read-only,
-   * valid while the model is); ocl_node_own_weight() makes it writable,
-   * and the net drops it once it is packed into a device buffer. */
+   * weight is either owned (weight) or borrowed from the model (weight_raw:
+   * little-endian floats at any alignment, read-only, valid while the
+   * model is); read it through ocl_node_weight_bytes(),
+   * ocl_node_own_weight() makes it writable, and the net drops it once it
+   * is packed into a device buffer. */
   int oc, ic;
   float *weight;
-  gboolean weight_borrowed;
+  const guint8 *weight_raw;
   float *bias;
 
   /* affine: y = x * scale[c] + shift[c] */
@@ -131,8 +138,23 @@ typedef struct {
 
 OclGraph *ocl_graph_new (void);
 void ocl_graph_free (OclGraph * g);
-void ocl_node_own_weight (OclNode * n);
+float *ocl_node_own_weight (OclNode * n);
 void ocl_node_drop_weight (OclNode * n);
+
+static inline const guint8 *
+ocl_node_weight_bytes (const OclNode * n)
+{
+  return n->weight ? (const guint8 *) n->weight : n->weight_raw;
+}
+
+/* Float @i of little-endian float bytes @p at any alignment. */
+static inline float
+ocl_load_float (const guint8 * p, gsize i)
+{
+  float v;
+  memcpy (&v, p + i * sizeof (float), sizeof (float));
+  return v;
+}
 int ocl_graph_add_value (OclGraph * g, const char *name, int rank, int n,
     int c, int h, int w);
 /* Returns the index of a new node (zeroed, residual = -1). */

@@ -50,7 +50,10 @@ const char *ocl_context_get_device_name (OclContext * ctx);
  * the one "auto" picks marked with '*'; NULL with @error set when there is none. */
 char *ocl_devices_describe (GError ** error);
 
-/* Returns: (transfer full) the parsed model, or NULL. Free with ocl_model_free(). */
+/* Large weights are not copied: the file stays mapped while the model lives
+ * and must not be truncated or rewritten in place meanwhile (replacing it
+ * by a rename is fine).
+ * Returns: (transfer full) the parsed model, or NULL. Free with ocl_model_free(). */
 OclModel *ocl_model_load (const char *path, GError ** error);
 void ocl_model_free (OclModel * model);
 /* The declared input shape (NCHW); dimensions the file leaves symbolic are -1. */
@@ -61,7 +64,8 @@ const char *ocl_model_get_metadata (const OclModel * model, const char *key);
 const char *ocl_model_get_path (const OclModel * model);
 
 /* Compiles @model for input @shape (NCHW; batch and spatial size may differ
- * from the declared ones when the graph allows it).
+ * from the declared ones when the graph allows it).  The net does not
+ * refer to @model afterwards: the model may be freed first.
  * Returns: (transfer full) the net, or NULL. Free with ocl_net_free(). */
 OclNet *ocl_net_new (OclContext * ctx, const OclModel * model,
     const gint64 shape[4], GError ** error);

@@ -26,8 +26,7 @@ ocl_const_free (OclConst * c)
 {
   if (c == NULL)
     return;
-  if (!c->borrowed)
-    g_free (c->f);
+  g_free (c->f);
   g_free (c->i);
   g_free (c);
 }
@@ -37,35 +36,49 @@ ocl_const_copy (const OclConst * c)
 {
   OclConst *d = ocl_const_new (c->dtype, c->rank, c->dims);
 
-  if (c->f)
+  if (c->raw)
+    ocl_const_borrow (d, c->raw);       /* read-only: share it */
+  else if (c->dtype == OCL_DT_FLOAT)
     memcpy (d->f, c->f, c->n * sizeof (float));
   else
     memcpy (d->i, c->i, c->n * sizeof (gint64));
   return d;
 }
 
-/* Points float constant @c at @data (c->n floats) instead of a copy: the
- * model's own initializer bytes, which outlive the import.  @c becomes
- * read-only. */
+/* Points float constant @c at @raw (c->n little-endian floats, any
+ * alignment) instead of a copy: the model's own initializer bytes, which
+ * outlive the import.  @c becomes read-only. */
 void
-ocl_const_borrow (OclConst * c, const float *data)
+ocl_const_borrow (OclConst * c, const guint8 * raw)
 {
-  g_assert (c->f != NULL && !c->borrowed);
-  g_free (c->f);
-  c->f = (float *) data;
-  c->borrowed = TRUE;
+  g_assert (c->dtype == OCL_DT_FLOAT && c->raw == NULL);
+  g_clear_pointer (&c->f, g_free);
+  c->raw = raw;
+}
+
+/* @c's floats, aligned: a copy of borrowed ones made on first use. */
+const float *
+ocl_const_floats (OclConst * c)
+{
+  if (c->f == NULL && c->raw != NULL)
+    c->f = g_memdup2 (c->raw, MAX (c->n, 1) * sizeof (float));
+  return c->f;
 }
 
 double
 ocl_const_get (const OclConst * c, gsize idx)
 {
-  return c->f ? (double) c->f[idx] : (double) c->i[idx];
+  if (c->f)
+    return c->f[idx];
+  if (c->raw)
+    return ocl_load_float (c->raw, idx);
+  return (double) c->i[idx];
 }
 
 gint64
 ocl_const_get_int (const OclConst * c, gsize idx)
 {
-  return c->i ? c->i[idx] : (gint64) c->f[idx];
+  return c->i ? c->i[idx] : (gint64) ocl_const_get (c, idx);
 }
 
 /* Integers saturate: exporters write INT64_MAX for "to the end", which a
@@ -73,7 +86,7 @@ ocl_const_get_int (const OclConst * c, gsize idx)
 void
 ocl_const_set (OclConst * c, gsize idx, double v)
 {
-  g_assert (!c->borrowed);
+  g_assert (c->raw == NULL);
   if (c->f)
     c->f[idx] = (float) v;
   else if (v >= 9.2e18)

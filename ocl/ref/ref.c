@@ -50,8 +50,9 @@ ref_node (const OclGraph * g, const OclNode * nd, float **data)
                     if (iy < 0 || iy >= X->h || ix < 0 || ix >= X->w)
                       continue;
                     v += (double) AT (x, X->c, X->h, X->w, n, ic, iy, ix) *
-                        nd->weight[(((gsize) c * nd->ic + ic) * nd->kh + kh)
-                        * nd->kw + kw];
+                        ocl_load_float (ocl_node_weight_bytes (nd),
+                        (((gsize) c * nd->ic + ic) * nd->kh + kh) * nd->kw +
+                        kw);
                   }
               v += residual_at (g, nd, data, n, c, oy, ox);
               break;
