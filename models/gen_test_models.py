@@ -272,6 +272,47 @@ BROKEN = {
 }
 
 
+def _field(number, payload):
+    """A length-delimited protobuf field."""
+    key, n = bytearray(), len(payload)
+    for v in (number << 3 | 2, n):
+        while True:
+            key.append((v & 0x7F) | (0x80 if v > 0x7F else 0))
+            v >>= 7
+            if not v:
+                break
+    return bytes(key) + payload
+
+
+def write_raw_data_twice(outdir, src, dst):
+    """Copy of fixture SRC whose largest initializer carries raw_data twice,
+    zeros first and its weights last (protobuf keeps the last): valid, but
+    not what exporters write, so the importer must fall back from reading
+    weights in place, and must not take the first."""
+    import onnx
+    m = onnx.load(os.path.join(outdir, src + ".onnx"))
+    inits = list(m.graph.initializer)
+    big = max(range(len(inits)), key=lambda i: len(inits[i].raw_data))
+    del m.graph.initializer[:]
+    graph = m.graph.SerializeToString()
+    for i, t in enumerate(inits):
+        if i == big:
+            raw = t.raw_data
+            t.ClearField("raw_data")
+            b = t.SerializeToString() + _field(9, bytes(len(raw))) + _field(9, raw)
+        else:
+            b = t.SerializeToString()
+        graph += _field(5, b)
+    m.ClearField("graph")
+    with open(os.path.join(outdir, dst + ".onnx"), "wb") as f:
+        f.write(m.SerializeToString() + _field(7, graph))
+    for suffix in (".input.npy", ".output.npy"):
+        with open(os.path.join(outdir, src + suffix), "rb") as f, \
+                open(os.path.join(outdir, dst + suffix), "wb") as g:
+            g.write(f.read())
+    print("wrote", dst, "(raw_data twice)", flush=True)
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -290,7 +331,9 @@ def main():
         export(outdir, name, make, shape, opset, seed, **(options[0] if options else {}))
     for name, (make, shape) in BROKEN.items():
         export(outdir, name, make, shape, 13, 99, reference=False)
-    names = "\n".join(n for n, v in FIXTURES.items() if not quick or v[4]) + "\n"
+    write_raw_data_twice(outdir, "cifar_resnet8_optB_odd", "raw_data_twice")
+    names = "\n".join([n for n, v in FIXTURES.items() if not quick or v[4]]
+                      + ["raw_data_twice"]) + "\n"
     for path in filter(None, (stamp, stamp_out)):
         with open(path, "w") as f:
             f.write(names)
