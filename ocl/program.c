@@ -155,8 +155,18 @@ ocl_context_get_program (OclContext * ctx, const char *file,
       prog = load_cached (ctx, path, full);
     if (prog == NULL) {
       prog = build_from_source (ctx, file, source, full, error);
-      if (prog != NULL && use_cache)
+      if (prog != NULL && use_cache) {
+        /* Run the binary later starts will load, not the source build:
+         * drivers key what they generate at the first launch (PoCL: a
+         * work-group function per kernel) by the program, so the second
+         * start would redo it (ResNet-50 on PoCL: 2 s). */
+        cl_program bin;
         store_cached (ctx, prog, path);
+        if ((bin = load_cached (ctx, path, full)) != NULL) {
+          clReleaseProgram (prog);
+          prog = bin;
+        }
+      }
     }
     if (prog != NULL)
       g_hash_table_insert (ctx->programs, g_steal_pointer (&key), prog);
