@@ -399,6 +399,62 @@ upload_conv_weights (OclNet * net, OclNode * n, int ocb, gboolean wino,
   return TRUE;
 }
 
+/* The arguments every convolution kernel takes, in their order: input,
+ * @zero (Winograd only, else NULL), weights, bias, residual, output, the
+ * shapes, the window (unless @window is FALSE: Winograd's is fixed),
+ * padding, epilogue flags and the residual view.  Kernel-specific ones
+ * follow. */
+static void
+conv_args (Args * a, OclNet * net, const OclNode * n, cl_mem zero, cl_mem wm,
+    cl_mem bm, gboolean window)
+{
+  const OclValue *x = OCL_VALUE (net->g, n->in[0]);
+  const OclValue *y = OCL_VALUE (net->g, n->out);
+  const OclValue *r = n->residual >= 0 ? OCL_VALUE (net->g, n->residual) :
+      NULL;
+
+  arg_mem (a, net->value_mem[n->in[0]]);
+  if (zero)
+    arg_mem (a, zero);
+  arg_mem (a, wm);
+  arg_mem (a, bm);
+  arg_mem (a, r ? net->value_mem[n->residual] : bm);
+  arg_mem (a, net->value_mem[n->out]);
+  arg_int (a, n->ic);
+  arg_int (a, x->h);
+  arg_int (a, x->w);
+  arg_int (a, n->oc);
+  arg_int (a, y->h);
+  arg_int (a, y->w);
+  if (window) {
+    arg_int (a, n->kh);
+    arg_int (a, n->kw);
+    arg_int (a, n->sh);
+    arg_int (a, n->sw);
+  }
+  arg_int (a, n->pt);
+  arg_int (a, n->pl);
+  arg_int (a, (n->relu ? 1 : 0) | (r ? 2 : 0));
+  arg_int (a, r ? r->c : 0);
+  arg_int (a, r ? r->h : 0);
+  arg_int (a, r ? r->w : 0);
+  arg_int (a, n->res_stride);
+  arg_int (a, n->res_coff);
+}
+
+/* "conv 3x3/1 64->64 56x56 +bias +res +relu [@variant]" */
+static char *
+conv_desc (const OclNet * net, const OclNode * n, const char *variant)
+{
+  const OclValue *y = OCL_VALUE (net->g, n->out);
+
+  return g_strdup_printf ("%s %dx%d/%d %d->%d %dx%d%s%s%s [%s]",
+      strcmp (n->onnx_op, "Conv") == 0 ? "conv" : "fc", n->kh, n->kw, n->sh,
+      n->ic, n->oc, y->h, y->w, n->bias ? " +bias" : "", n->residual < 0 ?
+      "" : n->res_stride > 1 || n->res_coff ? " +res(option A)" : " +res",
+      n->relu ? " +relu" : "", variant);
+}
+
 /* The local-memory tiled kernel (conv2d_tiled_nhwc) is what GPUs run: the
  * register-tiled kernels above leave their scattered loads to the caches a
  * CPU has.  Returns its work-group side (LX = LY: 16, or 8 where a device
@@ -427,10 +483,7 @@ tiled_side (OclNet * net)
 static gboolean
 add_conv_tiled (OclNet * net, OclNode * n, int side, GError ** error)
 {
-  OclGraph *g = net->g;
-  const OclValue *x = OCL_VALUE (g, n->in[0]);
-  const OclValue *y = OCL_VALUE (g, n->out);
-  const OclValue *r = n->residual >= 0 ? OCL_VALUE (g, n->residual) : NULL;
+  const OclValue *y = OCL_VALUE (net->g, n->out);
   const int tn = 4 * side, tm = 4 * side;
   const int m = y->n * y->h * y->w, nblk = (n->oc + tn - 1) / tn;
   double flops = 2.0 * m * n->oc * (double) n->kh * n->kw * n->ic;
@@ -439,6 +492,7 @@ add_conv_tiled (OclNet * net, OclNode * n, int side, GError ** error)
   size_t wg = 0;
   cl_mem wm, bm;
   OclStep *s;
+  char variant[32];
   Args a;
 
   if (!upload_conv_weights (net, n, tn, FALSE, &wm, &bm, error))
@@ -455,36 +509,10 @@ add_conv_tiled (OclNet * net, OclNode * n, int side, GError ** error)
         "(set OCLRESNET_CONV_TILED=8 or 0)", (guint) wg, side * side);
     return FALSE;
   }
-  arg_mem (&a, net->value_mem[n->in[0]]);
-  arg_mem (&a, wm);
-  arg_mem (&a, bm);
-  arg_mem (&a, r ? net->value_mem[n->residual] : bm);
-  arg_mem (&a, net->value_mem[n->out]);
-  arg_int (&a, n->ic);
-  arg_int (&a, x->h);
-  arg_int (&a, x->w);
-  arg_int (&a, n->oc);
-  arg_int (&a, y->h);
-  arg_int (&a, y->w);
-  arg_int (&a, n->kh);
-  arg_int (&a, n->kw);
-  arg_int (&a, n->sh);
-  arg_int (&a, n->sw);
-  arg_int (&a, n->pt);
-  arg_int (&a, n->pl);
-  arg_int (&a, (n->relu ? 1 : 0) | (r ? 2 : 0));
-  arg_int (&a, r ? r->c : 0);
-  arg_int (&a, r ? r->h : 0);
-  arg_int (&a, r ? r->w : 0);
-  arg_int (&a, n->res_stride);
-  arg_int (&a, n->res_coff);
+  conv_args (&a, net, n, NULL, wm, bm, TRUE);
   arg_int (&a, m);
-  if (!step_end (net, &a, n, g_strdup_printf ("%s %dx%d/%d %d->%d %dx%d%s%s%s "
-              "[tiled %dx%d]", strcmp (n->onnx_op, "Conv") == 0 ? "conv" :
-              "fc", n->kh, n->kw, n->sh, n->ic, n->oc, y->h, y->w,
-              n->bias ? " +bias" : "", !r ? "" : n->res_stride > 1
-              || n->res_coff ? " +res(option A)" : " +res",
-              n->relu ? " +relu" : "", tm, tn), flops, 2,
+  g_snprintf (variant, sizeof (variant), "tiled %dx%d", tm, tn);
+  if (!step_end (net, &a, n, conv_desc (net, n, variant), flops, 2,
           (size_t) nblk * side, (size_t) (m + tm - 1) / tm * side, 1, error))
     return FALSE;
   s = &g_array_index (net->steps, OclStep, net->steps->len - 1);
@@ -496,10 +524,7 @@ add_conv_tiled (OclNet * net, OclNode * n, int side, GError ** error)
 static gboolean
 add_conv (OclNet * net, OclNode * n, GError ** error)
 {
-  OclGraph *g = net->g;
-  const OclValue *x = OCL_VALUE (g, n->in[0]);
-  const OclValue *y = OCL_VALUE (g, n->out);
-  const OclValue *r = n->residual >= 0 ? OCL_VALUE (g, n->residual) : NULL;
+  const OclValue *y = OCL_VALUE (net->g, n->out);
   int side = tiled_side (net);
   gboolean wino = !side && use_winograd (net, n);
   /* Direct: PX pixels of a row; Winograd: PX of the image's 2x2 tiles. */
@@ -520,9 +545,8 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
   const char *force = g_getenv ("OCLRESNET_CONV_TILE");
   cl_mem wm, bm, zm = NULL;
   Args a;
-  char *desc;
   int force_bpi = 0;
-  char bpi_desc[16];
+  char bpi_desc[16], variant[48];
 
   if (side)
     return add_conv_tiled (net, n, side, error);
@@ -542,6 +566,7 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
     bpi = 8;
     while (bpi > 1 && others * ((nblk + bpi - 1) / bpi) < min_items)
       bpi /= 2;
+    bpi = MIN (bpi, nblk);
   }
   if (!wino && force && force_bpi > 0)
     bpi = MIN (force_bpi, nblk);
@@ -557,43 +582,13 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
   if (!step_begin (net, &a, "conv", opts, wino ? "conv3x3_winograd_nhwc" :
           "conv2d_nhwc", error))
     return FALSE;
-  arg_mem (&a, net->value_mem[n->in[0]]);
-  if (wino)
-    arg_mem (&a, zm);
-  arg_mem (&a, wm);
-  arg_mem (&a, bm);
-  arg_mem (&a, r ? net->value_mem[n->residual] : bm);
-  arg_mem (&a, net->value_mem[n->out]);
-  arg_int (&a, n->ic);
-  arg_int (&a, x->h);
-  arg_int (&a, x->w);
-  arg_int (&a, n->oc);
-  arg_int (&a, y->h);
-  arg_int (&a, y->w);
-  if (!wino) {
-    arg_int (&a, n->kh);
-    arg_int (&a, n->kw);
-    arg_int (&a, n->sh);
-    arg_int (&a, n->sw);
-  }
-  arg_int (&a, n->pt);
-  arg_int (&a, n->pl);
-  arg_int (&a, (n->relu ? 1 : 0) | (r ? 2 : 0));
-  arg_int (&a, r ? r->c : 0);
-  arg_int (&a, r ? r->h : 0);
-  arg_int (&a, r ? r->w : 0);
-  arg_int (&a, n->res_stride);
-  arg_int (&a, n->res_coff);
+  conv_args (&a, net, n, zm, wm, bm, !wino);
   if (!wino)
     arg_int (&a, bpi);
-  desc = g_strdup_printf ("%s %dx%d/%d %d->%d %dx%d%s%s%s [%s=%d NB=%d%s]",
-      strcmp (n->onnx_op, "Conv") == 0 ? "conv" : "fc", n->kh, n->kw, n->sh,
-      n->ic, n->oc, y->h, y->w, n->bias ? " +bias" : "",
-      !r ? "" : n->res_stride > 1 || n->res_coff ? " +res(option A)" :
-      " +res", n->relu ? " +relu" : "", wino ? "winograd WT" : "PX", px, nb,
-      bpi > 1 ? bpi_desc : "");
+  g_snprintf (variant, sizeof (variant), "%s=%d NB=%d%s",
+      wino ? "winograd WT" : "PX", px, nb, bpi > 1 ? bpi_desc : "");
   /* FLOP counts are the direct algorithm's, so that GFLOP/s compare. */
-  if (!step_end (net, &a, n, desc,
+  if (!step_end (net, &a, n, conv_desc (net, n, variant),
           2.0 * y->n * y->h * y->w * n->oc * (double) ksz, 3,
           (cols + px - 1) / px, wino ? 1 : y->h,
           (size_t) y->n * ((nblk + bpi - 1) / bpi), error))
