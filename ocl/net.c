@@ -702,19 +702,21 @@ add_simple (OclNet * net, const OclNode * n, GError ** error)
 {
   const OclValue *x = OCL_VALUE (net->g, n->in[0]);
   const OclValue *y = OCL_VALUE (net->g, n->out);
+  int vec = x->c % 4 == 0 ? 4 : 1;
   Args a;
 
   switch (n->op) {
     case OCL_OP_GLOBALAVGPOOL:
-      if (!step_begin (net, &a, "misc", "", "global_avgpool_nhwc", error))
+      if (!step_begin (net, &a, "misc", "", vec == 4 ? "global_avgpool_nhwc4"
+              : "global_avgpool_nhwc", error))
         return FALSE;
       arg_mem (&a, net->value_mem[n->in[0]]);
       arg_mem (&a, net->value_mem[n->out]);
       arg_int (&a, x->c);
       arg_int (&a, x->h * x->w);
       return step_end (net, &a, n, g_strdup_printf ("global avgpool %dx%dx%d",
-              x->c, x->h, x->w), (double) x->n * x->c * x->h * x->w, 2, x->c,
-          x->n, 1, error);
+              x->c, x->h, x->w), (double) x->n * x->c * x->h * x->w, 2,
+          x->c / vec, x->n, 1, error);
     case OCL_OP_FLATTEN:
       if (!step_begin (net, &a, "misc", "", "flatten_nhwc", error))
         return FALSE;

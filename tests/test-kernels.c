@@ -452,14 +452,18 @@ test_avgpool (void)
 static void
 test_global_avgpool_fc (void)
 {
-  Builder b;
-  int y;
+  /* 29 channels: one per work-item; 32: four. */
+  static const int channels[] = { 29, 32 };
 
-  builder_init (&b, 30, 2, 29, 7, 9);
-  y = simple (&b, OCL_OP_GLOBALAVGPOOL, b.g->input);
-  y = simple (&b, OCL_OP_FLATTEN, y);
-  y = gemm (&b, y, 37);
-  check (&b, y);
+  for (guint i = 0; i < G_N_ELEMENTS (channels); i++) {
+    Builder b;
+    int y;
+    builder_init (&b, 30 + i, 2, channels[i], 7, 9);
+    y = simple (&b, OCL_OP_GLOBALAVGPOOL, b.g->input);
+    y = simple (&b, OCL_OP_FLATTEN, y);
+    y = gemm (&b, y, 37);
+    check (&b, y);
+  }
 }
 
 /* Flatten of a spatial map into an FC: fused into an HxW convolution. */

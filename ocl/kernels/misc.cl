@@ -142,6 +142,20 @@ global_avgpool_nhwc (__global const float *in, __global float *out, int C,
   out[(size_t) n * C + c] = s / HW;
 }
 
+/* global_avgpool_nhwc on 4 channels per work-item (C % 4 == 0).
+ * NDRange (C/4, N). */
+__kernel void
+global_avgpool_nhwc4 (__global const float *in, __global float *out, int C,
+    int HW)
+{
+  int c4 = get_global_id (0), n = get_global_id (1);
+  __global const float *p = in + (size_t) n * HW * C;
+  float4 s = (float4) (0.0f);
+  for (int i = 0; i < HW; i++)
+    s += vload4 (c4, p + (size_t) i * C);
+  vstore4 (s / HW, c4, out + (size_t) n * C);
+}
+
 /* NHWC [N][H][W][C] -> [N][C*H*W] in NCHW order (ONNX Flatten).
  * NDRange (C, W, N*H). */
 __kernel void
