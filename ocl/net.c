@@ -359,11 +359,15 @@ pack_weights (const OclNode * n, int ocb, int nblk, gboolean wino, gsize floats,
     jobs[t].blk1 = nblk * (t + 1) / threads;
     jobs[t].wino = wino;
     jobs[t].dst = dst;
-    th[t] = t > 0 ? g_thread_new ("pack", pack_job, &jobs[t]) : NULL;
+    th[t] = t > 0 ? g_thread_try_new ("pack", pack_job, &jobs[t], NULL) :
+        NULL;
+    if (t > 0 && th[t] == NULL)
+      pack_job (&jobs[t]);      /* no thread: pack it here */
   }
   pack_job (&jobs[0]);
   for (int t = 1; t < threads; t++)
-    g_thread_join (th[t]);
+    if (th[t])
+      g_thread_join (th[t]);
 }
 
 /* Packs @n's weights for blocks of @ocb output channels (Winograd's U or

@@ -678,7 +678,7 @@ tensor_to_const (Import * im, Onnx__TensorProto * t, const char *what)
       goto fail;
     }
     /* The model outlives its import: float data is used in place. */
-    if (dt == T_FLOAT)
+    if (dt == T_FLOAT && c->n > 0)
       ocl_const_borrow (c, t->raw_data.data);
     else
       const_fill_raw (c, t->raw_data.data, dt);

@@ -51,7 +51,7 @@ ocl_const_copy (const OclConst * c)
 void
 ocl_const_borrow (OclConst * c, const guint8 * raw)
 {
-  g_assert (c->dtype == OCL_DT_FLOAT && c->raw == NULL);
+  g_assert (c->dtype == OCL_DT_FLOAT && c->raw == NULL && c->n > 0);
   g_clear_pointer (&c->f, g_free);
   c->raw = raw;
 }
@@ -61,7 +61,7 @@ const float *
 ocl_const_floats (OclConst * c)
 {
   if (c->f == NULL && c->raw != NULL)
-    c->f = g_memdup2 (c->raw, MAX (c->n, 1) * sizeof (float));
+    c->f = g_memdup2 (c->raw, c->n * sizeof (float));
   return c->f;
 }
 
