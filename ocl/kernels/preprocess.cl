@@ -155,6 +155,36 @@ area_mean (__global const uchar * p, int stride, int step, float ax,
   return acc / ((bx - ax) * (by - ay));
 }
 
+/* area_mean of both channels of an interleaved pair plane (NV12's UV) in
+ * one pass: the pairs are contiguous, so the sums vectorise. */
+inline float2
+area_mean2 (__global const uchar * p, int stride, float ax, float bx,
+    float ay, float by)
+{
+  const int i0 = (int) floor (ax), i1 = (int) ceil (bx) - 1;
+  const int j0 = (int) floor (ay), j1 = (int) ceil (by) - 1;
+  const float w0 = fmin ((float) (i0 + 1), bx) - ax;
+  const float w1 = bx - fmax ((float) i1, ax);
+  float2 acc = (float2) (0.0f);
+
+  for (int j = j0; j <= j1; j++) {
+    __global const uchar *row = p + j * stride;
+    const float wy = fmin ((float) (j + 1), by) - fmax ((float) j, ay);
+    float2 rs;
+    if (i1 == i0) {
+      rs = (bx - ax) * convert_float2 (vload2 (i0, row));
+    } else {
+      int2 mid = (int2) (0);
+      for (int i = i0 + 1; i < i1; i++)
+        mid += convert_int2 (vload2 (i, row));
+      rs = w0 * convert_float2 (vload2 (i0, row)) +
+          w1 * convert_float2 (vload2 (i1, row)) + convert_float2 (mid);
+    }
+    acc += wy * rs;
+  }
+  return acc / ((bx - ax) * (by - ay));
+}
+
 inline float3
 load3 (__global const uchar * q)
 {
@@ -211,10 +241,15 @@ preprocess_image (__global const uchar * p0, __global const uchar * p1,
           const float lx = sx + ax, rx = sx + bx, ly = sy + ay, ry = sy + by;
           const int nv = format == FMT_NV12;
           acc.s0 = area_mean (p0, s0, 1, lx, rx, ly, ry);
-          acc.s1 = area_mean (p1, s1, nv ? 2 : 1, lx * 0.5f, rx * 0.5f,
-              ly * 0.5f, ry * 0.5f);
-          acc.s2 = area_mean (nv ? p1 + 1 : p2, nv ? s1 : s2, nv ? 2 : 1,
-              lx * 0.5f, rx * 0.5f, ly * 0.5f, ry * 0.5f);
+          if (nv) {
+            acc.s12 = area_mean2 (p1, s1, lx * 0.5f, rx * 0.5f, ly * 0.5f,
+                ry * 0.5f);
+          } else {
+            acc.s1 = area_mean (p1, s1, 1, lx * 0.5f, rx * 0.5f, ly * 0.5f,
+                ry * 0.5f);
+            acc.s2 = area_mean (p2, s2, 1, lx * 0.5f, rx * 0.5f, ly * 0.5f,
+                ry * 0.5f);
+          }
           wsum = 1.0f;
           break;
         }
