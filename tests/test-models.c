@@ -1,8 +1,10 @@
 /* End to end against PyTorch: every fixture that models/gen_test_models.py
  * wrote (random weights, random BN statistics) must agree with PyTorch's
  * output to max|diff| <= 1e-4 * max(1, max|ref|) with the same top-1 per
- * image.  Also: bad models fail with one clear error and no leak, and two
- * threads may run separate nets on one shared context.
+ * image, also on the GPU convolution kernel forced on.  Also: bad models
+ * fail with one clear error and no leak, two threads may run separate nets
+ * on one shared context, and nets built from one model neither change it
+ * nor need it once built.
  *
  * usage: test-models [--tap] FIXTURE_DIR */
 #include <math.h>
