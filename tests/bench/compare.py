@@ -9,7 +9,8 @@ torchvision for export and the PyTorch timings, and a built build/ocl/oclresnet.
 Each engine runs in its own process (peak RSS is per process); rounds
 alternate between engines so that machine noise hits all of them alike.
 Prints, per model, the median over rounds of each engine's median latency,
-the oclresnet/onnxruntime ratio and peak resident memory.
+the oclresnet/onnxruntime ratio (and its range over rounds: each round runs
+the engines back to back) and peak resident memory.
 """
 import argparse
 import json
@@ -141,20 +142,27 @@ def main():
                    first=median(first), rss_ours=rss["ours"], rss_ort=rss["ort"],
                    rss_torch=rss["torch"])
         row["ratio"] = row["ours"] / row["ort"]
+        # Each round runs both engines back to back: its own ratio shows how
+        # far machine noise moves the comparison.
+        by_round = [o / t for o, t in zip(res["ours"], res["ort"])]
+        row["ratio_lo"], row["ratio_hi"] = min(by_round), max(by_round)
         rows.append(row)
         print("%-15s %-12s ours %8.2f ms  onnxruntime %8.2f ms  pytorch %8.2f ms  "
-              "ours/ort %.2f  | load+first %7.1f ms | peak RSS MiB: ours %.0f ort %.0f torch %.0f"
+              "ours/ort %.2f (rounds %.2f-%.2f)  | load+first %7.1f ms | "
+              "peak RSS MiB: ours %.0f ort %.0f torch %.0f"
               % (name, row["shape"], row["ours"], row["ort"], row["torch"], row["ratio"],
-                 row["first"], row["rss_ours"], row["rss_ort"], row["rss_torch"]), flush=True)
+                 row["ratio_lo"], row["ratio_hi"], row["first"], row["rss_ours"],
+                 row["rss_ort"], row["rss_torch"]), flush=True)
 
     if args.markdown:
         print("\n| model | shape | oclresnet ms | onnxruntime ms | PyTorch ms | ours/ort "
-              "| load+first run ms | peak RSS MiB (ours / ort / torch) |")
-        print("|---|---|---|---|---|---|---|---|")
+              "| ours/ort by round | load+first run ms | peak RSS MiB (ours / ort / torch) |")
+        print("|---|---|---|---|---|---|---|---|---|")
         for r in rows:
-            print("| %s | %s | %.2f | %.2f | %.2f | %.2f | %.0f | %.0f / %.0f / %.0f |"
+            print("| %s | %s | %.2f | %.2f | %.2f | %.2f | %.2f–%.2f | %.0f | %.0f / %.0f / %.0f |"
                   % (r["name"], r["shape"], r["ours"], r["ort"], r["torch"], r["ratio"],
-                     r["first"], r["rss_ours"], r["rss_ort"], r["rss_torch"]))
+                     r["ratio_lo"], r["ratio_hi"], r["first"], r["rss_ours"], r["rss_ort"],
+                     r["rss_torch"]))
 
 
 if __name__ == "__main__":
