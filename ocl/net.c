@@ -470,18 +470,17 @@ tiled_side (OclNet * net)
 {
   const char *force = g_getenv ("OCLRESNET_CONV_TILED");
   size_t max_wg = 0;
-  int side;
 
-  if (force && *force && strcmp (force, "0") == 0)
+  if (force && *force) {
+    if (strcmp (force, "0") == 0 || strcmp (force, "8") == 0
+        || strcmp (force, "16") == 0)
+      return atoi (force);
+  } else if (net->ctx->type & CL_DEVICE_TYPE_CPU) {
     return 0;
-  if (force && *force && (strcmp (force, "8") == 0 || strcmp (force, "16") == 0))
-    return atoi (force);
-  if (!(force && *force) && (net->ctx->type & CL_DEVICE_TYPE_CPU))
-    return 0;
+  }
   clGetDeviceInfo (net->ctx->device, CL_DEVICE_MAX_WORK_GROUP_SIZE,
       sizeof (max_wg), &max_wg, NULL);
-  side = max_wg >= 256 ? 16 : max_wg >= 64 ? 8 : 0;
-  return side;
+  return max_wg >= 256 ? 16 : max_wg >= 64 ? 8 : 0;
 }
 
 static gboolean
@@ -529,8 +528,7 @@ static gboolean
 add_conv (OclNet * net, OclNode * n, GError ** error)
 {
   const OclValue *y = OCL_VALUE (net->g, n->out);
-  int side = tiled_side (net);
-  gboolean wino = !side && use_winograd (net, n);
+  gboolean wino = use_winograd (net, n);
   /* Direct: PX pixels of a row; Winograd: PX of the image's 2x2 tiles. */
   int cols = wino ? (y->h + 1) / 2 * ((y->w + 1) / 2) : y->w;
   int nb = n->oc >= 32 ? 2 : 1;
@@ -552,8 +550,6 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
   int force_bpi = 0;
   char bpi_desc[16], variant[48];
 
-  if (side)
-    return add_conv_tiled (net, n, side, error);
   /* Test hook: OCLRESNET_CONV_TILE=PXxNB[xBPI] forces the register tile
    * (and the blocks per work-item of direct convolutions). */
   if (force && sscanf (force, "%dx%dx%d", &px, &nb, &force_bpi) < 2)
@@ -779,8 +775,11 @@ static gboolean
 add_node_step (OclNet * net, OclNode * n, GError ** error)
 {
   switch (n->op) {
-    case OCL_OP_CONV:
-      return add_conv (net, n, error);
+    case OCL_OP_CONV:{
+      int side = tiled_side (net);
+      return side ? add_conv_tiled (net, n, side, error) :
+          add_conv (net, n, error);
+    }
     case OCL_OP_AFFINE:
     case OCL_OP_RELU:
       return add_affine (net, n, error);
