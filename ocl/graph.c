@@ -167,6 +167,8 @@ ocl_graph_infer_node (OclGraph * g, int idx, const char *out_name,
       break;
     }
     case OCL_OP_FLATTEN:
+      if ((gint64) x.c * x.h * x.w > G_MAXINT32)
+        SHAPE_ERROR ("%dx%dx%d is too large to flatten", x.c, x.h, x.w);
       o.rank = 2;
       o.c = x.c * x.h * x.w;
       o.h = o.w = 1;
@@ -189,6 +191,15 @@ ocl_graph_infer_node (OclGraph * g, int idx, const char *out_name,
             "tensor only");
       break;
   }
+  /* Every run-time tensor is allocated on the device: not empty, and not
+   * beyond the limit (products in 64 bits; each factor is below 2^31). */
+  if (o.n <= 0 || o.c <= 0 || o.h <= 0 || o.w <= 0
+      || (guint64) o.n * o.c > OCL_MAX_VALUE_ELEMENTS
+      || (guint64) o.n * o.c * o.h > OCL_MAX_VALUE_ELEMENTS
+      || (guint64) o.n * o.c * o.h * o.w > OCL_MAX_VALUE_ELEMENTS)
+    SHAPE_ERROR ("its output %dx%dx%dx%d is empty or larger than %"
+        G_GSIZE_FORMAT " elements", o.n, o.c, o.h, o.w,
+        OCL_MAX_VALUE_ELEMENTS);
   v = ocl_graph_add_value (g, out_name, o.rank, o.n, o.c, o.h, o.w);
   node = OCL_NODE (g, idx);
   node->out = v;

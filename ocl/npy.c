@@ -33,11 +33,8 @@ float *
 ocl_npy_load (const char *path, int *ndim, gint64 shape[8], GError ** error)
 {
   g_autofree char *data = NULL;
-  g_autofree char *header = NULL;
-  gsize len = 0, hlen, off, count = 1;
-  const char *v;
+  gsize len = 0;
   GError *err = NULL;
-  int major;
 
   if (!g_file_get_contents (path, &data, &len, &err)) {
     g_set_error (error, OCL_ERROR, OCL_ERROR_IO, "cannot read '%s': %s", path,
@@ -45,6 +42,18 @@ ocl_npy_load (const char *path, int *ndim, gint64 shape[8], GError ** error)
     g_error_free (err);
     return NULL;
   }
+  return ocl_npy_parse (data, len, path, ndim, shape, error);
+}
+
+float *
+ocl_npy_parse (const char *data, gsize len, const char *path, int *ndim,
+    gint64 shape[8], GError ** error)
+{
+  g_autofree char *header = NULL;
+  gsize hlen, off, count = 1;
+  const char *v;
+  int major;
+
   if (len < 10 || memcmp (data, "\x93NUMPY", 6) != 0) {
     npy_error (error, path, "no NUMPY magic");
     return NULL;
@@ -65,7 +74,7 @@ ocl_npy_load (const char *path, int *ndim, gint64 shape[8], GError ** error)
     npy_error (error, path, "unknown format version (1.0 to 3.0 are read)");
     return NULL;
   }
-  if (off + hlen > len) {
+  if (hlen > len - off) {
     npy_error (error, path, "truncated header");
     return NULL;
   }
@@ -103,14 +112,18 @@ ocl_npy_load (const char *path, int *ndim, gint64 shape[8], GError ** error)
     if (*v == ')')
       break;
     d = g_ascii_strtoll (v, &end, 10);
-    if (end == v || d < 0 || *ndim >= 8) {
-      npy_error (error, path, "bad shape in the header");
+    if (end == v || d < 0 || *ndim >= 8
+        || !g_size_checked_mul (&count, count, (gsize) d)
+        || count > G_MAXSIZE / sizeof (float)) {
+      npy_error (error, path, "bad shape in the header (negative, more "
+          "than 8 dimensions, or too large)");
       return NULL;
     }
     shape[(*ndim)++] = d;
-    count *= (gsize) d;
     v = end;
   }
+  /* The data must be exactly there: nothing is allocated by the header's
+   * word alone. */
   if (len - off != count * sizeof (float)) {
     g_autofree char *msg = g_strdup_printf ("%" G_GSIZE_FORMAT " bytes of "
         "data, the shape needs %" G_GSIZE_FORMAT, len - off,

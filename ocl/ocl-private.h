@@ -8,7 +8,28 @@
 
 G_BEGIN_DECLS
 
-/* ---- context.c ---------------------------------------------------------- */
+/* ---- device.c ----------------------------------------------------------- */
+
+/* Every decision that depends on the kind of device, and every OCLRESNET_*
+ * override, made once when the context is created: the planner reads
+ * this record and nothing else.  (Tests change its fields between nets to
+ * force each path; users set the environment variables.) */
+typedef struct {
+  gboolean cpu;                 /* register-tiled kernels, one-item work-groups */
+  gboolean unified_memory;      /* the device reads host memory in place */
+  cl_uint compute_units;
+  /* Winograd F(2x2, 3x3) for 3x3 stride-1 layers: -1 where it pays (CPU
+   * devices), 0 never, 1 wherever it applies (OCLRESNET_WINOGRAD). */
+  int winograd;
+  /* The local-memory tiled kernel's work-group side: 0 for the register-
+   * tiled kernels, else 8 or 16 (OCLRESNET_CONV_TILED=0/1/8/16). */
+  int tiled_side;
+  /* OCLRESNET_CONV_TILE=PXxNB[xBPI]: a forced register tile; 0 = choose. */
+  int force_px, force_nb, force_bpi;
+  /* The largest device buffer a net may allocate: the device's
+   * CL_DEVICE_MAX_MEM_ALLOC_SIZE, or OCLRESNET_MAX_ALLOC_MB if smaller. */
+  guint64 max_alloc;
+} OclTuning;
 
 struct _OclContext {
   gint refcount;
@@ -16,7 +37,7 @@ struct _OclContext {
   cl_device_id device;
   cl_context context;
   cl_device_type type;
-  cl_uint compute_units;
+  OclTuning tuning;
   char *name;                   /* device name (platform name) */
   char *cache_tag;              /* device, driver and platform versions: binary cache key */
   GMutex lock;                  /* guards programs */
@@ -39,7 +60,13 @@ cl_program ocl_context_get_program (OclContext * ctx, const char *file,
 
 typedef enum { OCL_DT_FLOAT, OCL_DT_INT64 } OclDType;
 
-#define OCL_MAX_RANK 8
+/* Limits on what a model file may ask for (README, "Limits").  A file
+ * beyond them fails to load with an error naming the node. */
+#define OCL_MAX_RANK 8          /* of any tensor */
+#define OCL_MAX_WINDOW 65536    /* kernel size, stride, padding, image side */
+#define OCL_MAX_CONST_ELEMENTS ((gsize) 1 << 28)        /* one constant */
+#define OCL_MAX_FOLD_BYTES ((gsize) 256 << 20)  /* all constants folded */
+#define OCL_MAX_VALUE_ELEMENTS ((gsize) 1 << 28)        /* one run-time tensor */
 
 typedef struct {
   OclDType dtype;
@@ -54,6 +81,12 @@ typedef struct {
   gint64 *i;
 } OclConst;
 
+/* The element count of a tensor of @rank dimensions @dims: FALSE when the
+ * rank exceeds OCL_MAX_RANK, a dimension is negative or the product
+ * exceeds OCL_MAX_CONST_ELEMENTS (checked, so it cannot wrap). */
+gboolean ocl_const_count (int rank, const gint64 * dims, gsize * n);
+/* Returns: (transfer full) (nullable) a zeroed constant; NULL, allocating
+ * nothing, when ocl_const_count() refuses the shape. */
 OclConst *ocl_const_new (OclDType dtype, int rank, const gint64 * dims);
 void ocl_const_free (OclConst * c);
 OclConst *ocl_const_copy (const OclConst * c);
@@ -62,6 +95,7 @@ const float *ocl_const_floats (OclConst * c);
 double ocl_const_get (const OclConst * c, gsize idx);
 gint64 ocl_const_get_int (const OclConst * c, gsize idx);
 void ocl_const_set (OclConst * c, gsize idx, double v);
+void ocl_const_set_int (OclConst * c, gsize idx, gint64 v);
 
 /* ---- the graph IR -------------------------------------------------------- */
 
@@ -179,19 +213,112 @@ int *ocl_graph_count_uses (const OclGraph * g);
 OclGraph *ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
     GError ** error);
 
-/* ---- net.c ---------------------------------------------------------------- */
+/* ---- plan.c --------------------------------------------------------------- */
 
 /* Compiles @g (taking ownership of it, even on failure). */
 OclNet *ocl_net_new_from_graph (OclContext * ctx, OclGraph * g,
     GError ** error);
+
+/* ---- npy.c ---------------------------------------------------------------- */
+
+/* ocl_npy_load() on @len bytes in memory; @path names them in errors. */
+float *ocl_npy_parse (const char *data, gsize len, const char *path,
+    int *ndim, gint64 shape[8], GError ** error);
+
+/* ---- the net: plan.c builds it, run.c runs it, pack.c lays out weights --- */
+
+typedef struct {
+  cl_kernel kernel;
+  cl_uint dim;
+  size_t gws[3];
+  size_t lws[3];                /* all 0: let the driver choose */
+  char *desc;
+  char *node;
+  double flops;
+  double ms;
+} OclStep;
+
+/* A compiled net: its launches (steps), the buffers, and what a run of an
+ * image needs. */
+struct _OclNet {
+  OclContext *ctx;
+  int batch;
+  cl_command_queue queue;
+  OclGraph *g;
+  GArray *steps;                /* OclStep */
+  GPtrArray *mems;              /* every cl_mem we own */
+  cl_mem input_nchw;
+  cl_mem *value_mem;            /* per value index (aliases resolved) */
+  gsize in_size, out_size;
+  int out_rank;
+  gint64 out_dims[4];
+  gboolean profiling;
+  guint64 n_params, macs, device_bytes, weight_bytes;
+  float *host_out;              /* NHWC staging for 4-D outputs */
+
+  /* ocl_net_run_image () */
+  cl_kernel preprocess;
+  cl_mem geo;                   /* 8 ints per batch entry */
+  int *geo_host;
+  cl_mem planes[3];             /* staging for devices without shared memory */
+  gsize plane_size[3];
+  gboolean unified_memory;
+
+  cl_mem zero;                  /* zeros that padded Winograd tiles read */
+  gsize zero_size;
+};
+
+/* Kernel arguments set in order with a sticky error (Arm Compute Library
+ * style): the first failure is kept, the rest are skipped. */
+typedef struct {
+  OclNet *net;
+  cl_kernel k;
+  cl_uint arg;
+  cl_int err;
+} OclArgs;
+
+static inline void
+ocl_arg_mem (OclArgs * a, cl_mem m)
+{
+  if (a->err == CL_SUCCESS)
+    a->err = clSetKernelArg (a->k, a->arg, sizeof (cl_mem), &m);
+  a->arg++;
+}
+
+static inline void
+ocl_arg_int (OclArgs * a, int v)
+{
+  cl_int x = v;
+  if (a->err == CL_SUCCESS)
+    a->err = clSetKernelArg (a->k, a->arg, sizeof (x), &x);
+  a->arg++;
+}
+
+static inline void
+ocl_arg_float (OclArgs * a, float v)
+{
+  if (a->err == CL_SUCCESS)
+    a->err = clSetKernelArg (a->k, a->arg, sizeof (v), &v);
+  a->arg++;
+}
+
+/* Packs @n's weights for @nblk blocks of @ocb output channels into @dst
+ * (@floats floats): Winograd's U = G g G^T as [blk][16][ic][ocb] when @wino,
+ * else [blk][kh][kw][ic][ocb].  Spread over the host's cores. */
+void ocl_pack_weights (const OclNode * n, int ocb, int nblk, gboolean wino,
+    gsize floats, float *dst);
 
 /* ---- image.c ------------------------------------------------------------ */
 
 /* Source and destination rectangles for one region (see preprocess.cl);
  * FALSE when the region is empty after clipping to the image. */
 gboolean ocl_image_geometry (const OclImage * img, const OclRect * rect,
-    OclResizeMode mode, int height, int width, int geo[8]);
+    OclResizeMode mode, int height, int width, int *geo);
 void ocl_yuv_coefficients (OclYuvMatrix m, float *kr, float *kb);
+int ocl_image_plane_count (OclPixelFormat f);
+/* FALSE with @error when @img's format, size, strides or plane sizes do not
+ * describe readable memory: nothing past a plane's size is ever read. */
+gboolean ocl_image_check (const OclImage * img, GError ** error);
 
 /* ---- ref/ref.c: plain C reference of every node (NCHW, float) ------------ */
 

@@ -4,6 +4,7 @@
  * reference on the unfused graph and the device on the compiled (fused)
  * one, and bounds the error normalised by max(1, max|ref|).  Fixed seeds. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include "ocl-private.h"
 
@@ -226,11 +227,13 @@ static void
 check_conv_cases (const ConvCase * cases, guint n_cases,
     const char *const *tiles, guint n_tiles, guint32 seed)
 {
+  OclTuning *tuning = &ctx->tuning;
+
   for (guint t = 0; t < n_tiles; t++) {
+    tuning->force_px = tuning->force_nb = tuning->force_bpi = 0;
     if (tiles[t])
-      g_setenv ("OCLRESNET_CONV_TILE", tiles[t], TRUE);
-    else
-      g_unsetenv ("OCLRESNET_CONV_TILE");
+      g_assert_cmpint (sscanf (tiles[t], "%dx%dx%d", &tuning->force_px,
+              &tuning->force_nb, &tuning->force_bpi), >=, 2);
     for (guint c = 0; c < n_cases; c++) {
       const ConvCase *k = &cases[c];
       Builder b;
@@ -239,7 +242,7 @@ check_conv_cases (const ConvCase * cases, guint n_cases,
       check (&b, conv (&b, b.g->input, k->oc, k->k, k->s, k->p, c % 2 == 0));
     }
   }
-  g_unsetenv ("OCLRESNET_CONV_TILE");
+  tuning->force_px = tuning->force_nb = tuning->force_bpi = 0;
 }
 
 static const ConvCase shape_cases[] = {
@@ -262,10 +265,10 @@ test_conv_shapes (void)
     "8x1", "8x2", "4x1x4", "2x2x2", "8x2x8"
   };
 
-  g_setenv ("OCLRESNET_WINOGRAD", "0", TRUE);
+  ctx->tuning.winograd = 0;
   check_conv_cases (shape_cases, G_N_ELEMENTS (shape_cases), tiles,
       G_N_ELEMENTS (tiles), 100);
-  g_unsetenv ("OCLRESNET_WINOGRAD");
+  ctx->tuning.winograd = -1;
 }
 
 /* Winograd F(2x2, 3x3), forced on: 16..48 input channels, output channels
@@ -289,7 +292,7 @@ test_conv_winograd (void)
     "8x2"
   };
 
-  g_setenv ("OCLRESNET_WINOGRAD", "1", TRUE);
+  ctx->tuning.winograd = 1;
   expect_layer = "winograd";
   check_conv_cases (cases, G_N_ELEMENTS (cases), tiles, G_N_ELEMENTS (tiles),
       200);
@@ -327,7 +330,7 @@ test_conv_winograd (void)
     check_fused (&b, simple (&b, OCL_OP_RELU, y), 4);
   }
   expect_layer = NULL;
-  g_unsetenv ("OCLRESNET_WINOGRAD");
+  ctx->tuning.winograd = -1;
 }
 
 /* conv -> BN -> (+ identity) -> ReLU: fused epilogue. */
@@ -387,13 +390,14 @@ test_conv_projection (void)
 static void
 test_conv_tiled (void)
 {
-  static const char *const sides[] = { "8", "16" };
+  static const int sides[] = { 8, 16 };
+  int saved = ctx->tuning.tiled_side;
   static const char *const auto_tile[] = { NULL };
 
   expect_layer = "tiled";
   for (guint i = 0; i < G_N_ELEMENTS (sides); i++) {
-    g_setenv ("OCLRESNET_CONV_TILED", sides[i], TRUE);
-    g_test_message ("work-group %sx%s", sides[i], sides[i]);
+    ctx->tuning.tiled_side = sides[i];
+    g_test_message ("work-group %dx%d", sides[i], sides[i]);
     check_conv_cases (shape_cases, G_N_ELEMENTS (shape_cases), auto_tile, 1,
         300);
     test_conv_bn_residual_relu ();
@@ -408,7 +412,7 @@ test_conv_tiled (void)
     }
   }
   expect_layer = NULL;
-  g_unsetenv ("OCLRESNET_CONV_TILED");
+  ctx->tuning.tiled_side = saved;
 }
 
 /* Standalone BN + ReLU (pre-activation), standalone Add of non-conv values. */

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
-#include "oclresnet.h"
+#include "ocl-private.h"
 
 static const char *fixture_dir;
 static OclContext *ctx;
@@ -146,10 +146,12 @@ test_model_reuse (void)
 static void
 test_tiled (void)
 {
-  g_setenv ("OCLRESNET_CONV_TILED", "16", TRUE);
+  int saved = ctx->tuning.tiled_side;
+
+  ctx->tuning.tiled_side = 16;
   g_assert_cmpfloat (run_fixture (ctx, "cifar_resnet8_optB_odd"), <=, 1e-4);
   g_assert_cmpfloat (run_fixture (ctx, "resnet18_b2_odd"), <=, 1e-4);
-  g_unsetenv ("OCLRESNET_CONV_TILED");
+  ctx->tuning.tiled_side = saved;
 }
 
 /* ---- errors -------------------------------------------------------------- */

@@ -28,8 +28,7 @@
 #define VW 16
 #define OCB (VW * NB)
 
-#define FLAG_RELU 1
-#define FLAG_RESIDUAL 2
+#include "ocl-abi.h"
 
 inline float16
 residual_block (__global const float *res, int n, int oy, int ox, int oc0,
@@ -163,9 +162,9 @@ conv2d_nhwc (__global const float *restrict in,
         float16 v = acc[b][p];
         if (oc0 >= OC)
           break;
-        if (flags & FLAG_RESIDUAL)
+        if (flags & OCL_ABI_FLAG_RESIDUAL)
           v += residual_block (res, n, oy, ox, oc0, RC, RH, RW, RS, RCO);
-        if (flags & FLAG_RELU)
+        if (flags & OCL_ABI_FLAG_RELU)
           v = fmax (v, (float16) 0.0f);
         store_block (o, v, oc0, OC);
       }
@@ -305,10 +304,10 @@ conv3x3_winograd_nhwc (__global const float *restrict in,
       for (int dy = 0; dy < 2 && oy0 + dy < OH; dy++)
         for (int dx = 0; dx < 2 && ox0 + dx < OW; dx++) {
           float16 r = y[dy][dx];
-          if (flags & FLAG_RESIDUAL)
+          if (flags & OCL_ABI_FLAG_RESIDUAL)
             r += residual_block (res, n, oy0 + dy, ox0 + dx, oc0, RC, RH,
                 RW, RS, RCO);
-          if (flags & FLAG_RELU)
+          if (flags & OCL_ABI_FLAG_RELU)
             r = fmax (r, (float16) 0.0f);
           store_block (out + ((size_t) (n * OH + oy0 + dy) * OW + ox0 +
                   dx) * OC, r, oc0, OC);
@@ -424,12 +423,12 @@ conv2d_tiled_nhwc (__global const float *restrict in,
       if (oc >= OC)
         break;
       v = acc[i][j] + bias[oc];
-      if (flags & FLAG_RESIDUAL) {
+      if (flags & OCL_ABI_FLAG_RESIDUAL) {
         const int c = oc - RCO;
         if (c >= 0 && c < RC)
           v += res[((size_t) (n * RH + oy * RS) * RW + ox * RS) * RC + c];
       }
-      if (flags & FLAG_RELU)
+      if (flags & OCL_ABI_FLAG_RELU)
         v = fmax (v, 0.0f);
       out[(size_t) m * OC + oc] = v;
     }

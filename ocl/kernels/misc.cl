@@ -1,3 +1,5 @@
+#include "ocl-abi.h"
+
 /* Element-wise, pooling, layout and softmax kernels on NHWC activations.
  * One work-item per output element (channel fastest, so neighbouring
  * work-items touch neighbouring floats) unless stated otherwise. */
@@ -14,7 +16,7 @@ nchw_to_nhwc (__global const float *in, __global float *out, int C, int H,
 
 /* y = x * scale[c] + shift[c], optionally ReLU.  scale/shift may be a
  * 1-element dummy when flags say absent.  NDRange (total elements).
- * flags: bit 0 ReLU, bit 1 has scale, bit 2 has shift. */
+ * flags: OCL_ABI_AFFINE_RELU, _SCALE (has scale), _SHIFT (has shift). */
 __kernel void
 affine_nhwc (__global const float *in, __global const float *scale,
     __global const float *shift, __global float *out, int C, int flags)
@@ -22,11 +24,11 @@ affine_nhwc (__global const float *in, __global const float *scale,
   size_t i = get_global_id (0);
   int c = i % C;
   float v = in[i];
-  if (flags & 2)
+  if (flags & OCL_ABI_AFFINE_SCALE)
     v *= scale[c];
-  if (flags & 4)
+  if (flags & OCL_ABI_AFFINE_SHIFT)
     v += shift[c];
-  if (flags & 1)
+  if (flags & OCL_ABI_AFFINE_RELU)
     v = fmax (v, 0.0f);
   out[i] = v;
 }

@@ -5,7 +5,7 @@
  *
  * Arguments:
  *   p0, p1, p2   planes of the frame (unused planes: any buffer)
- *   geo          per batch entry 8 ints: source rect sx, sy, sw, sh (pixels,
+ *   geo          per batch entry OCL_ABI_GEO_N ints: source rect sx, sy, sw, sh (pixels,
  *                inside the frame) and destination rect dx, dy, dw, dh
  *                (inside the W x H tensor; outside it the tensor gets 0,
  *                i.e. the mean colour)
@@ -24,15 +24,7 @@
  * footprint on its half-resolution grid; otherwise each luma sample takes
  * the chroma of its 2x2 cell. */
 
-#define FMT_RGB 0
-#define FMT_BGR 1
-#define FMT_RGBX 2
-#define FMT_BGRX 3
-#define FMT_XRGB 4
-#define FMT_XBGR 5
-#define FMT_I420 6
-#define FMT_NV12 7
-#define FMT_GRAY8 8
+#include "ocl-abi.h"
 
 inline float3
 yuv_to_rgb (float y, float u, float v, float4 yuv)
@@ -205,9 +197,11 @@ preprocess_image (__global const uchar * p0, __global const uchar * p1,
 {
   const int ox = get_global_id (0), oy = get_global_id (1);
   const int n = get_global_id (2);
-  __global const int *g = geo + n * 8;
-  const int sx = g[0], sy = g[1], sw = g[2], sh = g[3];
-  const int dx = g[4], dy = g[5], dw = g[6], dh = g[7];
+  __global const int *g = geo + n * OCL_ABI_GEO_N;
+  const int sx = g[OCL_ABI_GEO_SX], sy = g[OCL_ABI_GEO_SY];
+  const int sw = g[OCL_ABI_GEO_SW], sh = g[OCL_ABI_GEO_SH];
+  const int dx = g[OCL_ABI_GEO_DX], dy = g[OCL_ABI_GEO_DY];
+  const int dw = g[OCL_ABI_GEO_DW], dh = g[OCL_ABI_GEO_DH];
   __global float *o = out + (((size_t) n * H + oy) * W + ox) * 3;
   float3 v = (float3) (0.0f);   /* outside the destination: the mean colour */
 
@@ -222,24 +216,24 @@ preprocess_image (__global const uchar * p0, __global const uchar * p1,
     if (bx >= 0.0f && by >= 0.0f && nx >= 2) {
       /* Both axes shrink: footprints lie inside the region, no clamping. */
       switch (format) {
-        case FMT_RGB:
-        case FMT_BGR:
+        case OCL_ABI_FMT_RGB:
+        case OCL_ABI_FMT_BGR:
           AREA_SUM (load3i (p0 + y * s0 + x * 3));
           break;
-        case FMT_RGBX:
-        case FMT_BGRX:
+        case OCL_ABI_FMT_RGBX:
+        case OCL_ABI_FMT_BGRX:
           AREA_SUM (load3i (p0 + y * s0 + x * 4));
           break;
-        case FMT_XRGB:
-        case FMT_XBGR:
+        case OCL_ABI_FMT_XRGB:
+        case OCL_ABI_FMT_XBGR:
           AREA_SUM (load3i (p0 + y * s0 + x * 4 + 1));
           break;
-        case FMT_I420:
-        case FMT_NV12:{
+        case OCL_ABI_FMT_I420:
+        case OCL_ABI_FMT_NV12:{
           /* Luma over its footprint, chroma over the same footprint on
            * the half-resolution chroma grid. */
           const float lx = sx + ax, rx = sx + bx, ly = sy + ay, ry = sy + by;
-          const int nv = format == FMT_NV12;
+          const int nv = format == OCL_ABI_FMT_NV12;
           acc.s0 = area_mean (p0, s0, 1, lx, rx, ly, ry);
           if (nv) {
             acc.s12 = area_mean2 (p1, s1, lx * 0.5f, rx * 0.5f, ly * 0.5f,
@@ -258,23 +252,23 @@ preprocess_image (__global const uchar * p0, __global const uchar * p1,
           break;
       }
     } else switch (format) {
-      case FMT_RGB:
-      case FMT_BGR:
+      case OCL_ABI_FMT_RGB:
+      case OCL_ABI_FMT_BGR:
         ACCUMULATE (load3 (p0 + y * s0 + x * 3));
         break;
-      case FMT_RGBX:
-      case FMT_BGRX:
+      case OCL_ABI_FMT_RGBX:
+      case OCL_ABI_FMT_BGRX:
         ACCUMULATE (load3 (p0 + y * s0 + x * 4));
         break;
-      case FMT_XRGB:
-      case FMT_XBGR:
+      case OCL_ABI_FMT_XRGB:
+      case OCL_ABI_FMT_XBGR:
         ACCUMULATE (load3 (p0 + y * s0 + x * 4 + 1));
         break;
-      case FMT_I420:
+      case OCL_ABI_FMT_I420:
         ACCUMULATE (((float3) (p0[y * s0 + x], p1[(y / 2) * s1 + x / 2],
                     p2[(y / 2) * s2 + x / 2])));
         break;
-      case FMT_NV12:
+      case OCL_ABI_FMT_NV12:
         ACCUMULATE (((float3) (p0[y * s0 + x],
                     p1[(y / 2) * s1 + (x / 2) * 2],
                     p1[(y / 2) * s1 + (x / 2) * 2 + 1])));
@@ -284,9 +278,9 @@ preprocess_image (__global const uchar * p0, __global const uchar * p1,
         break;
     }
     acc /= wsum;
-    if (format == FMT_I420 || format == FMT_NV12)
+    if (format == OCL_ABI_FMT_I420 || format == OCL_ABI_FMT_NV12)
       acc = yuv_to_rgb (acc.s0, acc.s1, acc.s2, yuv);
-    else if (format == FMT_BGR || format == FMT_BGRX || format == FMT_XBGR)
+    else if (format == OCL_ABI_FMT_BGR || format == OCL_ABI_FMT_BGRX || format == OCL_ABI_FMT_XBGR)
       acc = acc.s210;
     v = acc / 255.0f;
     if (bgr)

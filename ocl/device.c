@@ -1,4 +1,5 @@
-/* Device discovery and selection, and the shared OpenCL context. */
+/* Device discovery and selection, the shared OpenCL context, and the
+ * context's tuning record: every device-dependent policy in one place. */
 #include <stdio.h>
 #include <string.h>
 #include "ocl-private.h"
@@ -246,6 +247,60 @@ ocl_devices_describe (GError ** error)
   return g_string_free (s, FALSE);
 }
 
+static int
+env_int (const char *name, int def)
+{
+  const char *v = g_getenv (name);
+  gint64 x;
+
+  if (v == NULL || v[0] == '\0'
+      || !g_ascii_string_to_signed (v, 10, 0, G_MAXINT, &x, NULL))
+    return def;
+  return (int) x;
+}
+
+static void
+tuning_init (OclTuning * t, cl_device_id dev, cl_device_type type)
+{
+  const char *tile = g_getenv ("OCLRESNET_CONV_TILE");
+  size_t max_wg = 0;
+  cl_bool unified = CL_FALSE;
+  cl_ulong max_alloc = 0;
+  int side, mb;
+
+  t->cpu = (type & CL_DEVICE_TYPE_CPU) != 0;
+  if (clGetDeviceInfo (dev, CL_DEVICE_MAX_COMPUTE_UNITS,
+          sizeof (t->compute_units), &t->compute_units, NULL) != CL_SUCCESS)
+    t->compute_units = 1;
+  clGetDeviceInfo (dev, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof (unified),
+      &unified, NULL);
+  t->unified_memory = unified;
+
+  t->winograd = env_int ("OCLRESNET_WINOGRAD", -1);
+  if (t->winograd > 1)
+    t->winograd = 1;
+
+  /* GPUs run the tiled kernel: 16x16 work-groups, or 8x8 where a device
+   * takes fewer than 256 work-items per group. */
+  clGetDeviceInfo (dev, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof (max_wg),
+      &max_wg, NULL);
+  side = env_int ("OCLRESNET_CONV_TILED", t->cpu ? 0 : 1);
+  if (side == 1)
+    side = max_wg >= 256 ? 16 : max_wg >= 64 ? 8 : 0;
+  t->tiled_side = side == 0 || side == 8 || side == 16 ? side : 0;
+
+  if (tile == NULL || sscanf (tile, "%dx%dx%d", &t->force_px, &t->force_nb,
+          &t->force_bpi) < 2)
+    t->force_px = t->force_nb = t->force_bpi = 0;
+
+  clGetDeviceInfo (dev, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof (max_alloc),
+      &max_alloc, NULL);
+  t->max_alloc = max_alloc ? max_alloc : G_MAXUINT64;
+  mb = env_int ("OCLRESNET_MAX_ALLOC_MB", 0);
+  if (mb > 0)
+    t->max_alloc = MIN (t->max_alloc, (guint64) mb << 20);
+}
+
 static void
 program_release (gpointer p)
 {
@@ -282,9 +337,7 @@ ocl_context_new (const char *spec, GError ** error)
   ctx->platform = e.platform;
   ctx->device = e.device;
   ctx->type = e.type;
-  if (clGetDeviceInfo (e.device, CL_DEVICE_MAX_COMPUTE_UNITS,
-          sizeof (ctx->compute_units), &ctx->compute_units, NULL) != CL_SUCCESS)
-    ctx->compute_units = 1;
+  tuning_init (&ctx->tuning, e.device, e.type);
   ctx->context = clCreateContext (props, 1, &e.device, NULL, NULL, &err);
   if (ctx->context == NULL) {
     ocl_set_cl_error (error, err, "clCreateContext");

@@ -1,10 +1,11 @@
-/* Compiling the fused graph into a plan of kernel launches, and running it.
+/* Compiling the fused graph into a plan of kernel launches.
  *
  * Every value lives on the device channels-last.  Buffers are allocated
  * once: values whose lifetimes do not overlap share a buffer (greedy, best
  * fit, sized to the largest tenant).  Kernel arguments are set once at
- * compile time; a run writes the input, enqueues every step and waits once,
- * on the read of the output.
+ * compile time; a run (run.c) writes the input, enqueues every step and
+ * waits once, on the read of the output.  Which kernel and tile each layer
+ * gets is decided here, from the context's tuning record (device.c).
  *
  * Kernel convention: the last NDRange dimension of every step is the batch
  * times a per-image extent, so a run over the first n <= N images of the
@@ -12,45 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ocl-private.h"
-
-typedef struct {
-  cl_kernel kernel;
-  cl_uint dim;
-  size_t gws[3];
-  size_t lws[3];                /* all 0: let the driver choose */
-  char *desc;
-  char *node;
-  double flops;
-  double ms;
-} OclStep;
-
-struct _OclNet {
-  OclContext *ctx;
-  int batch;
-  cl_command_queue queue;
-  OclGraph *g;
-  GArray *steps;                /* OclStep */
-  GPtrArray *mems;              /* every cl_mem we own */
-  cl_mem input_nchw;
-  cl_mem *value_mem;            /* per value index (aliases resolved) */
-  gsize in_size, out_size;
-  int out_rank;
-  gint64 out_dims[4];
-  gboolean profiling;
-  guint64 n_params, macs, device_bytes, weight_bytes;
-  float *host_out;              /* NHWC staging for 4-D outputs */
-
-  /* ocl_net_run_image () */
-  cl_kernel preprocess;
-  cl_mem geo;                   /* 8 ints per batch entry */
-  int *geo_host;
-  cl_mem planes[3];             /* staging for devices without shared memory */
-  gsize plane_size[3];
-  gboolean unified_memory;
-
-  cl_mem zero;                  /* zeros that padded Winograd tiles read */
-  gsize zero_size;
-};
+#include "kernels/ocl-abi.h"
 
 static int
 root_of (const OclGraph * g, int v)
@@ -71,10 +34,16 @@ create_buffer_flags (OclNet * net, cl_mem_flags flags, gsize bytes,
     const void *data, GError ** error)
 {
   cl_int err;
-  cl_mem m = clCreateBuffer (net->ctx->context, CL_MEM_READ_WRITE | flags |
-      (data ? CL_MEM_COPY_HOST_PTR : 0), MAX (bytes, 16), (void *) data,
-      &err);
+  cl_mem m;
 
+  if (bytes > net->ctx->tuning.max_alloc) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "a buffer of %"
+        G_GSIZE_FORMAT " bytes is larger than the device allows (%"
+        G_GUINT64_FORMAT ")", bytes, net->ctx->tuning.max_alloc);
+    return NULL;
+  }
+  m = clCreateBuffer (net->ctx->context, CL_MEM_READ_WRITE | flags |
+      (data ? CL_MEM_COPY_HOST_PTR : 0), MAX (bytes, 16), (void *) data, &err);
   if (m == NULL) {
     g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "allocating %"
         G_GSIZE_FORMAT " bytes of device memory failed: %s", bytes,
@@ -131,40 +100,8 @@ buffer_upload (OclNet * net, cl_mem mem, float *host, gsize bytes,
 
 /* ---- steps --------------------------------------------------------------- */
 
-typedef struct {
-  OclNet *net;
-  cl_kernel k;
-  cl_uint arg;
-  cl_int err;
-} Args;
-
-static void
-arg_mem (Args * a, cl_mem m)
-{
-  if (a->err == CL_SUCCESS)
-    a->err = clSetKernelArg (a->k, a->arg, sizeof (cl_mem), &m);
-  a->arg++;
-}
-
-static void
-arg_int (Args * a, int v)
-{
-  cl_int x = v;
-  if (a->err == CL_SUCCESS)
-    a->err = clSetKernelArg (a->k, a->arg, sizeof (x), &x);
-  a->arg++;
-}
-
-static void
-arg_float (Args * a, float v)
-{
-  if (a->err == CL_SUCCESS)
-    a->err = clSetKernelArg (a->k, a->arg, sizeof (v), &v);
-  a->arg++;
-}
-
 static gboolean
-step_begin (OclNet * net, Args * a, const char *file, const char *options,
+step_begin (OclNet * net, OclArgs * a, const char *file, const char *options,
     const char *kernel, GError ** error)
 {
   cl_program prog = ocl_context_get_program (net->ctx, file, options, error);
@@ -183,7 +120,7 @@ step_begin (OclNet * net, Args * a, const char *file, const char *options,
 
 /* Appends the step; takes @desc. */
 static gboolean
-step_end (OclNet * net, Args * a, const OclNode * node, char *desc,
+step_end (OclNet * net, OclArgs * a, const OclNode * node, char *desc,
     double flops, cl_uint dim, size_t g0, size_t g1, size_t g2,
     GError ** error)
 {
@@ -230,18 +167,16 @@ choose_px (int cols, int max, gsize per_group, gsize min_items)
 
 /* Winograd F(2x2, 3x3) pays for 3x3 stride-1 convolutions whose input
  * channels fill 16-lane vectors.  It is chosen on CPU devices, where the
- * kernel's private arrays live in cache; OCLRESNET_WINOGRAD=0 or 1 overrides
- * the choice (tests force both paths on every device). */
+ * kernel's private arrays live in cache; the tuning record may force it
+ * on or off (tests force both paths on every device). */
 static gboolean
 use_winograd (OclNet * net, const OclNode * n)
 {
-  const char *force = g_getenv ("OCLRESNET_WINOGRAD");
+  int w = net->ctx->tuning.winograd;
 
   if (n->kh != 3 || n->kw != 3 || n->sh != 1 || n->sw != 1 || n->ic % 16 != 0)
     return FALSE;
-  if (force && *force)
-    return strcmp (force, "0") != 0;
-  return (net->ctx->type & CL_DEVICE_TYPE_CPU) != 0;
+  return w >= 0 ? w : net->ctx->tuning.cpu;
 }
 
 /* A zero-filled buffer of at least @floats floats. */
@@ -254,120 +189,6 @@ zero_buffer (OclNet * net, gsize floats, GError ** error)
     net->zero_size = net->zero ? floats : 0;
   }
   return net->zero;
-}
-
-/* The packers below go over the weights of one output-channel block in
- * steps of about PACK_K source floats per row, so that the rows they read
- * are streamed and the lanes they write stay in cache: ResNet-50 packs
- * 98 MB at start-up: its direct layers took 80 ms with steps of 16 input
- * channels (64 bytes per row in 1x1 layers, whose rows are 8 KB apart),
- * 60 ms with these. */
-#define PACK_K 512
-
-/* (a, b, c) -> G (a, b, c) with G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1]. */
-static inline void
-winograd_g (double a, double b, double c, double *o)
-{
-  o[0] = a;
-  o[1] = 0.5 * (a + b + c);
-  o[2] = 0.5 * (a - b + c);
-  o[3] = c;
-}
-
-/* Weights [oc][ic][3][3] -> U = G g G^T as [blk][16][ic][ocb], computed in
- * double precision; output-channel blocks [blk0, blk1) only. */
-static void
-pack_winograd (const OclNode * n, int ocb, int blk0, int blk1, float *u)
-{
-  const int ic_n = n->ic, step = MAX (1, PACK_K / 9);
-  const guint8 *src = ocl_node_weight_bytes (n);
-
-  for (int oc0 = blk0 * ocb; oc0 < MIN (blk1 * ocb, n->oc); oc0 += ocb)
-    for (int ic0 = 0; ic0 < ic_n; ic0 += step)
-      for (int oc = oc0; oc < MIN (oc0 + ocb, n->oc); oc++)
-        for (int ic = ic0; ic < MIN (ic0 + step, ic_n); ic++) {
-          float g[9];
-          float *o = u + (gsize) oc0 * 16 * ic_n + (gsize) ic * ocb + oc - oc0;
-          double col[3][4], t[4];
-          memcpy (g, src + ((gsize) oc * ic_n + ic) * 9 * sizeof (float),
-              sizeof (g));
-          /* G g: each column of g; then (G g) G^T: each row of that. */
-          for (int l = 0; l < 3; l++)
-            winograd_g (g[l], g[3 + l], g[6 + l], col[l]);
-          for (int i = 0; i < 4; i++) {
-            winograd_g (col[0][i], col[1][i], col[2][i], t);
-            for (int j = 0; j < 4; j++)
-              o[(gsize) (i * 4 + j) * ic_n * ocb] = t[j];
-          }
-        }
-}
-
-/* Weights [oc][ic][kh][kw] -> [blk][kh][kw][ic][ocb], blocks [blk0, blk1). */
-static void
-pack_direct (const OclNode * n, int ocb, int blk0, int blk1, float *wt)
-{
-  const int ic_n = n->ic, khw = n->kh * n->kw, step = MAX (1, PACK_K / khw);
-  const guint8 *src = ocl_node_weight_bytes (n);
-
-  for (int oc0 = blk0 * ocb; oc0 < MIN (blk1 * ocb, n->oc); oc0 += ocb)
-    for (int ic0 = 0; ic0 < ic_n; ic0 += step)
-      for (int oc = oc0; oc < MIN (oc0 + ocb, n->oc); oc++) {
-        gsize i = ((gsize) oc * ic_n + ic0) * khw;
-        float *o = wt + (gsize) oc0 * khw * ic_n + oc - oc0;
-        for (int ic = ic0; ic < MIN (ic0 + step, ic_n); ic++)
-          for (int k = 0; k < khw; k++)
-            o[((gsize) k * ic_n + ic) * ocb] = ocl_load_float (src, i++);
-      }
-}
-
-typedef struct {
-  const OclNode *n;
-  int ocb, blk0, blk1;
-  gboolean wino;
-  float *dst;
-} PackJob;
-
-static gpointer
-pack_job (gpointer data)
-{
-  PackJob *j = data;
-
-  if (j->wino)
-    pack_winograd (j->n, j->ocb, j->blk0, j->blk1, j->dst);
-  else
-    pack_direct (j->n, j->ocb, j->blk0, j->blk1, j->dst);
-  return NULL;
-}
-
-/* Packs @n's weights into @dst, the blocks shared out between the host's
- * cores (up to 8, none with less than 256 K floats): faulting in the fresh
- * pages costs as much as the packing itself, and both scale.  ResNet-50
- * on 2 cores: net compile 130 -> 96 ms. */
-static void
-pack_weights (const OclNode * n, int ocb, int nblk, gboolean wino, gsize floats,
-    float *dst)
-{
-  int threads = MIN ((gsize) MIN (g_get_num_processors (), 8),
-      MIN ((gsize) nblk, floats / (1 << 18) + 1));
-  GThread *th[8];
-  PackJob jobs[8];
-
-  for (int t = 0; t < threads; t++) {
-    jobs[t].n = n;
-    jobs[t].ocb = ocb;
-    jobs[t].blk0 = nblk * t / threads;
-    jobs[t].blk1 = nblk * (t + 1) / threads;
-    jobs[t].wino = wino;
-    jobs[t].dst = dst;
-    th[t] = t > 0 ? g_thread_try_new ("pack", pack_job, &jobs[t], NULL) :
-        NULL;
-    if (t > 0 && th[t] == NULL)
-      pack_job (&jobs[t]);      /* no thread: pack it here */
-  }
-  pack_job (&jobs[0]);
-  for (int t = 1; t < threads; t++)
-    if (th[t])
-      g_thread_join (th[t]);
 }
 
 /* Packs @n's weights for blocks of @ocb output channels (Winograd's U or
@@ -387,7 +208,7 @@ upload_conv_weights (OclNet * net, OclNode * n, int ocb, gboolean wino,
    * stay zero. */
   if (n->oc % ocb)
     memset (wt + wsize / nblk * (nblk - 1), 0, wsize / nblk * sizeof (float));
-  pack_weights (n, ocb, nblk, wino, wsize, wt);
+  ocl_pack_weights (n, ocb, nblk, wino, wsize, wt);
   /* Packed: the host copy (or the model's, borrowed) is not read again. */
   ocl_node_drop_weight (n);
   if (!buffer_upload (net, *wm, wt, wsize * sizeof (float), error))
@@ -409,7 +230,7 @@ upload_conv_weights (OclNet * net, OclNode * n, int ocb, gboolean wino,
  * padding, epilogue flags and the residual view.  Kernel-specific ones
  * follow. */
 static void
-conv_args (Args * a, OclNet * net, const OclNode * n, cl_mem zero, cl_mem wm,
+conv_args (OclArgs * a, OclNet * net, const OclNode * n, cl_mem zero, cl_mem wm,
     cl_mem bm, gboolean window)
 {
   const OclValue *x = OCL_VALUE (net->g, n->in[0]);
@@ -417,33 +238,34 @@ conv_args (Args * a, OclNet * net, const OclNode * n, cl_mem zero, cl_mem wm,
   const OclValue *r = n->residual >= 0 ? OCL_VALUE (net->g, n->residual) :
       NULL;
 
-  arg_mem (a, net->value_mem[n->in[0]]);
+  ocl_arg_mem (a, net->value_mem[n->in[0]]);
   if (zero)
-    arg_mem (a, zero);
-  arg_mem (a, wm);
-  arg_mem (a, bm);
-  arg_mem (a, r ? net->value_mem[n->residual] : bm);
-  arg_mem (a, net->value_mem[n->out]);
-  arg_int (a, n->ic);
-  arg_int (a, x->h);
-  arg_int (a, x->w);
-  arg_int (a, n->oc);
-  arg_int (a, y->h);
-  arg_int (a, y->w);
+    ocl_arg_mem (a, zero);
+  ocl_arg_mem (a, wm);
+  ocl_arg_mem (a, bm);
+  ocl_arg_mem (a, r ? net->value_mem[n->residual] : bm);
+  ocl_arg_mem (a, net->value_mem[n->out]);
+  ocl_arg_int (a, n->ic);
+  ocl_arg_int (a, x->h);
+  ocl_arg_int (a, x->w);
+  ocl_arg_int (a, n->oc);
+  ocl_arg_int (a, y->h);
+  ocl_arg_int (a, y->w);
   if (window) {
-    arg_int (a, n->kh);
-    arg_int (a, n->kw);
-    arg_int (a, n->sh);
-    arg_int (a, n->sw);
+    ocl_arg_int (a, n->kh);
+    ocl_arg_int (a, n->kw);
+    ocl_arg_int (a, n->sh);
+    ocl_arg_int (a, n->sw);
   }
-  arg_int (a, n->pt);
-  arg_int (a, n->pl);
-  arg_int (a, (n->relu ? 1 : 0) | (r ? 2 : 0));
-  arg_int (a, r ? r->c : 0);
-  arg_int (a, r ? r->h : 0);
-  arg_int (a, r ? r->w : 0);
-  arg_int (a, n->res_stride);
-  arg_int (a, n->res_coff);
+  ocl_arg_int (a, n->pt);
+  ocl_arg_int (a, n->pl);
+  ocl_arg_int (a, (n->relu ? OCL_ABI_FLAG_RELU : 0) |
+      (r ? OCL_ABI_FLAG_RESIDUAL : 0));
+  ocl_arg_int (a, r ? r->c : 0);
+  ocl_arg_int (a, r ? r->h : 0);
+  ocl_arg_int (a, r ? r->w : 0);
+  ocl_arg_int (a, n->res_stride);
+  ocl_arg_int (a, n->res_coff);
 }
 
 /* "conv 3x3/1 64->64 56x56 +bias +res +relu [@variant]" */
@@ -461,27 +283,8 @@ conv_desc (const OclNet * net, const OclNode * n, const char *variant)
 
 /* The local-memory tiled kernel (conv2d_tiled_nhwc) is what GPUs run: the
  * register-tiled kernels above leave their scattered loads to the caches a
- * CPU has.  Returns its work-group side (LX = LY: 16, or 8 where a device
- * takes fewer than 256 work-items per group), 0 for the CPU kernels.
- * OCLRESNET_CONV_TILED=0, 1 (the device's side), 8 or 16 overrides the
- * choice: tests force it on PoCL. */
-static int
-tiled_side (OclNet * net)
-{
-  const char *force = g_getenv ("OCLRESNET_CONV_TILED");
-  size_t max_wg = 0;
-
-  if (force && *force) {
-    if (strcmp (force, "0") == 0 || strcmp (force, "8") == 0
-        || strcmp (force, "16") == 0)
-      return atoi (force);
-  } else if (net->ctx->type & CL_DEVICE_TYPE_CPU) {
-    return 0;
-  }
-  clGetDeviceInfo (net->ctx->device, CL_DEVICE_MAX_WORK_GROUP_SIZE,
-      sizeof (max_wg), &max_wg, NULL);
-  return max_wg >= 256 ? 16 : max_wg >= 64 ? 8 : 0;
-}
+ * CPU has.  Its work-group side is the tuning record's tiled_side (0: the
+ * CPU kernels). */
 
 static gboolean
 add_conv_tiled (OclNet * net, OclNode * n, int side, GError ** error)
@@ -496,7 +299,7 @@ add_conv_tiled (OclNet * net, OclNode * n, int side, GError ** error)
   cl_mem wm, bm;
   OclStep *s;
   char variant[32];
-  Args a;
+  OclArgs a;
 
   if (!upload_conv_weights (net, n, tn, FALSE, &wm, &bm, error))
     return FALSE;
@@ -513,7 +316,7 @@ add_conv_tiled (OclNet * net, OclNode * n, int side, GError ** error)
     return FALSE;
   }
   conv_args (&a, net, n, NULL, wm, bm, TRUE);
-  arg_int (&a, m);
+  ocl_arg_int (&a, m);
   g_snprintf (variant, sizeof (variant), "tiled %dx%d", tm, tn);
   if (!step_end (net, &a, n, conv_desc (net, n, variant), flops, 2,
           (size_t) nblk * side, (size_t) (m + tm - 1) / tm * side, 1, error))
@@ -533,27 +336,27 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
   int cols = wino ? (y->h + 1) / 2 * ((y->w + 1) / 2) : y->w;
   int nb = n->oc >= 32 ? 2 : 1;
   int ocb = 16 * nb, nblk = (n->oc + ocb - 1) / ocb, bpi = 1;
-  gboolean cpu = (net->ctx->type & CL_DEVICE_TYPE_CPU) != 0;
+  const OclTuning *t = &net->ctx->tuning;
+  gboolean cpu = t->cpu;
   double macs = (double) y->n * y->h * y->w * n->oc * n->ic * n->kh * n->kw;
   /* CPU devices: enough one-item work-groups to balance the cores, but
    * none smaller than ~256 K multiply-adds, below which PoCL's cost per
    * work-group shows (small CIFAR layers want few, big work-items). */
-  gsize min_items = cpu ? MIN (32 * (gsize) net->ctx->compute_units,
+  gsize min_items = cpu ? MIN (32 * (gsize) t->compute_units,
       (gsize) (macs / 262144)) : 0;
   int px = choose_px (cols, 8, (gsize) y->n * nblk * (wino ? 1 : y->h),
       min_items);
   gsize ksz = (gsize) n->kh * n->kw * n->ic;
   g_autofree char *opts = NULL;
-  const char *force = g_getenv ("OCLRESNET_CONV_TILE");
   cl_mem wm, bm, zm = NULL;
-  Args a;
-  int force_bpi = 0;
+  OclArgs a;
   char bpi_desc[16], variant[48];
 
-  /* Test hook: OCLRESNET_CONV_TILE=PXxNB[xBPI] forces the register tile
-   * (and the blocks per work-item of direct convolutions). */
-  if (force && sscanf (force, "%dx%dx%d", &px, &nb, &force_bpi) < 2)
-    force = NULL;
+  /* Test hook: a forced register tile (and blocks per work-item). */
+  if (t->force_px) {
+    px = t->force_px;
+    nb = t->force_nb;
+  }
   px = CLAMP (px, 1, 8);
   nb = CLAMP (nb, 1, 2);
   ocb = 16 * nb;
@@ -568,8 +371,8 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
       bpi /= 2;
     bpi = MIN (bpi, nblk);
   }
-  if (!wino && force && force_bpi > 0)
-    bpi = MIN (force_bpi, nblk);
+  if (!wino && t->force_px && t->force_bpi > 0)
+    bpi = MIN (t->force_bpi, nblk);
   g_snprintf (bpi_desc, sizeof (bpi_desc), " x%d", bpi);
   opts = wino ? g_strdup_printf ("-DWT=%d -DNB=%d", px, nb) :
       g_strdup_printf ("-DPX=%d -DNB=%d", px, nb);
@@ -584,7 +387,7 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
     return FALSE;
   conv_args (&a, net, n, zm, wm, bm, !wino);
   if (!wino)
-    arg_int (&a, bpi);
+    ocl_arg_int (&a, bpi);
   g_snprintf (variant, sizeof (variant), "%s=%d NB=%d%s",
       wino ? "winograd WT" : "PX", px, nb, bpi > 1 ? bpi_desc : "");
   /* FLOP counts are the direct algorithm's, so that GFLOP/s compare. */
@@ -608,7 +411,7 @@ add_affine (OclNet * net, const OclNode * n, GError ** error)
 {
   const OclValue *y = OCL_VALUE (net->g, n->out);
   cl_mem sm = NULL, tm = NULL;
-  Args a;
+  OclArgs a;
 
   if (n->op == OCL_OP_AFFINE) {
     if (n->scale && !(sm = create_buffer (net, n->oc * sizeof (float),
@@ -620,13 +423,13 @@ add_affine (OclNet * net, const OclNode * n, GError ** error)
   }
   if (!step_begin (net, &a, "misc", "", "affine_nhwc", error))
     return FALSE;
-  arg_mem (&a, net->value_mem[n->in[0]]);
-  arg_mem (&a, sm ? sm : net->value_mem[n->in[0]]);
-  arg_mem (&a, tm ? tm : net->value_mem[n->in[0]]);
-  arg_mem (&a, net->value_mem[n->out]);
-  arg_int (&a, y->c);
-  arg_int (&a, (n->relu || n->op == OCL_OP_RELU ? 1 : 0) | (sm ? 2 : 0) |
-      (tm ? 4 : 0));
+  ocl_arg_mem (&a, net->value_mem[n->in[0]]);
+  ocl_arg_mem (&a, sm ? sm : net->value_mem[n->in[0]]);
+  ocl_arg_mem (&a, tm ? tm : net->value_mem[n->in[0]]);
+  ocl_arg_mem (&a, net->value_mem[n->out]);
+  ocl_arg_int (&a, y->c);
+  ocl_arg_int (&a, (n->relu || n->op == OCL_OP_RELU ? OCL_ABI_AFFINE_RELU : 0)
+      | (sm ? OCL_ABI_AFFINE_SCALE : 0) | (tm ? OCL_ABI_AFFINE_SHIFT : 0));
   return step_end (net, &a, n, g_strdup_printf ("%s %dx%dx%d%s",
           n->op == OCL_OP_RELU ? "relu" : "affine (batchnorm)", y->c, y->h,
           y->w, n->relu ? " +relu" : ""), 2.0 * y->n * y->c * y->h * y->w, 1,
@@ -638,22 +441,22 @@ add_add (OclNet * net, const OclNode * n, GError ** error)
 {
   const OclValue *y = OCL_VALUE (net->g, n->out);
   const OclValue *r = OCL_VALUE (net->g, n->residual);
-  Args a;
+  OclArgs a;
 
   if (!step_begin (net, &a, "misc", "", "add_nhwc", error))
     return FALSE;
-  arg_mem (&a, net->value_mem[n->in[0]]);
-  arg_mem (&a, net->value_mem[n->residual]);
-  arg_mem (&a, net->value_mem[n->out]);
-  arg_int (&a, y->c);
-  arg_int (&a, y->h);
-  arg_int (&a, y->w);
-  arg_int (&a, r->c);
-  arg_int (&a, r->h);
-  arg_int (&a, r->w);
-  arg_int (&a, n->res_stride);
-  arg_int (&a, n->res_coff);
-  arg_int (&a, n->relu);
+  ocl_arg_mem (&a, net->value_mem[n->in[0]]);
+  ocl_arg_mem (&a, net->value_mem[n->residual]);
+  ocl_arg_mem (&a, net->value_mem[n->out]);
+  ocl_arg_int (&a, y->c);
+  ocl_arg_int (&a, y->h);
+  ocl_arg_int (&a, y->w);
+  ocl_arg_int (&a, r->c);
+  ocl_arg_int (&a, r->h);
+  ocl_arg_int (&a, r->w);
+  ocl_arg_int (&a, n->res_stride);
+  ocl_arg_int (&a, n->res_coff);
+  ocl_arg_int (&a, n->relu);
   return step_end (net, &a, n, g_strdup_printf ("add %dx%dx%d%s", y->c, y->h,
           y->w, n->relu ? " +relu" : ""), (double) y->n * y->c * y->h * y->w,
       3, y->c, y->w, (size_t) y->n * y->h, error);
@@ -667,30 +470,30 @@ add_pool (OclNet * net, const OclNode * n, GError ** error)
   gboolean avg = n->op == OCL_OP_AVGPOOL;
   /* Max pooling reads 4 channels at a time where the layout allows. */
   int vec = !avg && x->c % 4 == 0 ? 4 : 1;
-  Args a;
+  OclArgs a;
 
   if (!step_begin (net, &a, "misc", "", avg ? "avgpool_nhwc" : vec == 4 ?
           "maxpool_nhwc4" : "maxpool_nhwc", error))
     return FALSE;
-  arg_mem (&a, net->value_mem[n->in[0]]);
-  arg_mem (&a, net->value_mem[n->out]);
-  arg_int (&a, x->c);
-  arg_int (&a, x->h);
-  arg_int (&a, x->w);
-  arg_int (&a, y->h);
-  arg_int (&a, y->w);
-  arg_int (&a, n->kh);
-  arg_int (&a, n->kw);
-  arg_int (&a, n->sh);
-  arg_int (&a, n->sw);
-  arg_int (&a, n->pt);
-  arg_int (&a, n->pl);
+  ocl_arg_mem (&a, net->value_mem[n->in[0]]);
+  ocl_arg_mem (&a, net->value_mem[n->out]);
+  ocl_arg_int (&a, x->c);
+  ocl_arg_int (&a, x->h);
+  ocl_arg_int (&a, x->w);
+  ocl_arg_int (&a, y->h);
+  ocl_arg_int (&a, y->w);
+  ocl_arg_int (&a, n->kh);
+  ocl_arg_int (&a, n->kw);
+  ocl_arg_int (&a, n->sh);
+  ocl_arg_int (&a, n->sw);
+  ocl_arg_int (&a, n->pt);
+  ocl_arg_int (&a, n->pl);
   if (avg) {
-    arg_int (&a, n->pb);
-    arg_int (&a, n->pr);
-    arg_int (&a, n->count_include_pad);
+    ocl_arg_int (&a, n->pb);
+    ocl_arg_int (&a, n->pr);
+    ocl_arg_int (&a, n->count_include_pad);
   } else
-    arg_int (&a, n->relu);
+    ocl_arg_int (&a, n->relu);
   return step_end (net, &a, n, g_strdup_printf ("%s %dx%d/%d %dx%dx%d",
           avg ? "avgpool" : "maxpool", n->kh, n->kw, n->sh, y->c, y->h, y->w),
       (double) y->n * y->c * y->h * y->w * n->kh * n->kw, 3, y->c / vec,
@@ -703,36 +506,36 @@ add_simple (OclNet * net, const OclNode * n, GError ** error)
   const OclValue *x = OCL_VALUE (net->g, n->in[0]);
   const OclValue *y = OCL_VALUE (net->g, n->out);
   int vec = x->c % 4 == 0 ? 4 : 1;
-  Args a;
+  OclArgs a;
 
   switch (n->op) {
     case OCL_OP_GLOBALAVGPOOL:
       if (!step_begin (net, &a, "misc", "", vec == 4 ? "global_avgpool_nhwc4"
               : "global_avgpool_nhwc", error))
         return FALSE;
-      arg_mem (&a, net->value_mem[n->in[0]]);
-      arg_mem (&a, net->value_mem[n->out]);
-      arg_int (&a, x->c);
-      arg_int (&a, x->h * x->w);
+      ocl_arg_mem (&a, net->value_mem[n->in[0]]);
+      ocl_arg_mem (&a, net->value_mem[n->out]);
+      ocl_arg_int (&a, x->c);
+      ocl_arg_int (&a, x->h * x->w);
       return step_end (net, &a, n, g_strdup_printf ("global avgpool %dx%dx%d",
               x->c, x->h, x->w), (double) x->n * x->c * x->h * x->w, 2,
           x->c / vec, x->n, 1, error);
     case OCL_OP_FLATTEN:
       if (!step_begin (net, &a, "misc", "", "flatten_nhwc", error))
         return FALSE;
-      arg_mem (&a, net->value_mem[n->in[0]]);
-      arg_mem (&a, net->value_mem[n->out]);
-      arg_int (&a, x->c);
-      arg_int (&a, x->h);
-      arg_int (&a, x->w);
+      ocl_arg_mem (&a, net->value_mem[n->in[0]]);
+      ocl_arg_mem (&a, net->value_mem[n->out]);
+      ocl_arg_int (&a, x->c);
+      ocl_arg_int (&a, x->h);
+      ocl_arg_int (&a, x->w);
       return step_end (net, &a, n, g_strdup_printf ("flatten %dx%dx%d", x->c,
               x->h, x->w), 0, 3, x->c, x->w, (size_t) x->n * x->h, error);
     case OCL_OP_SOFTMAX:
       if (!step_begin (net, &a, "misc", "", "softmax_rows", error))
         return FALSE;
-      arg_mem (&a, net->value_mem[n->in[0]]);
-      arg_mem (&a, net->value_mem[n->out]);
-      arg_int (&a, x->c);
+      ocl_arg_mem (&a, net->value_mem[n->in[0]]);
+      ocl_arg_mem (&a, net->value_mem[n->out]);
+      ocl_arg_int (&a, x->c);
       return step_end (net, &a, n, g_strdup_printf ("softmax %d", x->c),
           3.0 * x->n * x->c, 1, x->n, 1, 1, error);
     case OCL_OP_PAD:
@@ -740,34 +543,36 @@ add_simple (OclNet * net, const OclNode * n, GError ** error)
       gboolean pad = n->op == OCL_OP_PAD;
       if (!step_begin (net, &a, "misc", "", "copy_view_nhwc", error))
         return FALSE;
-      arg_mem (&a, net->value_mem[n->in[0]]);
-      arg_mem (&a, net->value_mem[n->out]);
-      arg_int (&a, y->c);
-      arg_int (&a, y->h);
-      arg_int (&a, y->w);
-      arg_int (&a, x->c);
-      arg_int (&a, x->h);
-      arg_int (&a, x->w);
-      arg_int (&a, pad ? n->pads[1] : 0);
-      arg_int (&a, pad ? n->pads[2] : 0);
-      arg_int (&a, pad ? n->pads[3] : 0);
-      arg_int (&a, pad ? 0 : n->starts[1]);
-      arg_int (&a, pad ? 0 : n->starts[2]);
-      arg_int (&a, pad ? 0 : n->starts[3]);
-      arg_int (&a, pad ? 1 : n->steps[1]);
-      arg_int (&a, pad ? 1 : n->steps[2]);
-      arg_int (&a, pad ? 1 : n->steps[3]);
-      arg_int (&a, pad ? x->c : y->c);
-      arg_int (&a, pad ? x->h : y->h);
-      arg_int (&a, pad ? x->w : y->w);
-      arg_float (&a, pad ? n->pad_value : 0.0f);
+      ocl_arg_mem (&a, net->value_mem[n->in[0]]);
+      ocl_arg_mem (&a, net->value_mem[n->out]);
+      ocl_arg_int (&a, y->c);
+      ocl_arg_int (&a, y->h);
+      ocl_arg_int (&a, y->w);
+      ocl_arg_int (&a, x->c);
+      ocl_arg_int (&a, x->h);
+      ocl_arg_int (&a, x->w);
+      ocl_arg_int (&a, pad ? n->pads[1] : 0);
+      ocl_arg_int (&a, pad ? n->pads[2] : 0);
+      ocl_arg_int (&a, pad ? n->pads[3] : 0);
+      ocl_arg_int (&a, pad ? 0 : n->starts[1]);
+      ocl_arg_int (&a, pad ? 0 : n->starts[2]);
+      ocl_arg_int (&a, pad ? 0 : n->starts[3]);
+      ocl_arg_int (&a, pad ? 1 : n->steps[1]);
+      ocl_arg_int (&a, pad ? 1 : n->steps[2]);
+      ocl_arg_int (&a, pad ? 1 : n->steps[3]);
+      ocl_arg_int (&a, pad ? x->c : y->c);
+      ocl_arg_int (&a, pad ? x->h : y->h);
+      ocl_arg_int (&a, pad ? x->w : y->w);
+      ocl_arg_float (&a, pad ? n->pad_value : 0.0f);
       return step_end (net, &a, n, g_strdup_printf ("%s %dx%dx%d -> %dx%dx%d",
               pad ? "pad" : "slice", x->c, x->h, x->w, y->c, y->h, y->w), 0,
           3, y->c, y->w, (size_t) y->n * y->h, error);
     }
     default:
-      g_assert_not_reached ();
+      break;
   }
+  g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED, "node '%s': no "
+      "kernel for its operator", n->name);
   return FALSE;
 }
 
@@ -776,7 +581,7 @@ add_node_step (OclNet * net, OclNode * n, GError ** error)
 {
   switch (n->op) {
     case OCL_OP_CONV:{
-      int side = tiled_side (net);
+      int side = net->ctx->tuning.tiled_side;
       return side ? add_conv_tiled (net, n, side, error) :
           add_conv (net, n, error);
     }
@@ -931,12 +736,7 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
     ocl_set_cl_error (error, err, "clCreateCommandQueue");
     goto fail;
   }
-  {
-    cl_bool unified = CL_FALSE;
-    clGetDeviceInfo (ctx->device, CL_DEVICE_HOST_UNIFIED_MEMORY,
-        sizeof (unified), &unified, NULL);
-    net->unified_memory = unified;
-  }
+  net->unified_memory = ctx->tuning.unified_memory;
 
   out = OCL_VALUE (g, g->output);
   net->in_size = (gsize) in->n * in->c * in->h * in->w;
@@ -956,14 +756,14 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
   if (net->input_nchw == NULL)
     goto fail;
   {
-    Args a;
+    OclArgs a;
     if (!step_begin (net, &a, "misc", "", "nchw_to_nhwc", error))
       goto fail;
-    arg_mem (&a, net->input_nchw);
-    arg_mem (&a, net->value_mem[g->input]);
-    arg_int (&a, in->c);
-    arg_int (&a, in->h);
-    arg_int (&a, in->w);
+    ocl_arg_mem (&a, net->input_nchw);
+    ocl_arg_mem (&a, net->value_mem[g->input]);
+    ocl_arg_int (&a, in->c);
+    ocl_arg_int (&a, in->h);
+    ocl_arg_int (&a, in->w);
     if (!step_end (net, &a, NULL, g_strdup_printf ("input NCHW->NHWC "
                 "%dx%dx%dx%d", in->n, in->c, in->h, in->w), 0, 3, in->c,
             in->w, (size_t) in->n * in->h, error))
@@ -984,11 +784,11 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
       ocl_set_cl_error (error, err, "preprocess_image");
       goto fail;
     }
-    net->geo = create_buffer (net, sizeof (int) * 8 * net->batch, NULL,
+    net->geo = create_buffer (net, sizeof (int) * OCL_ABI_GEO_N * net->batch, NULL,
         error);
     if (net->geo == NULL)
       goto fail;
-    net->geo_host = g_new0 (int, 8 * net->batch);
+    net->geo_host = g_new0 (int, OCL_ABI_GEO_N * net->batch);
   }
   /* Weights are in device buffers now; the graph keeps shapes only. */
   return net;
@@ -1026,323 +826,4 @@ ocl_net_free (OclNet * net)
   ocl_graph_free (net->g);
   ocl_context_unref (net->ctx);
   g_free (net);
-}
-
-void
-ocl_net_get_output_shape (const OclNet * net, int *ndim, gint64 dims[4])
-{
-  *ndim = net->out_rank;
-  memcpy (dims, net->out_dims, sizeof (net->out_dims));
-}
-
-gsize
-ocl_net_get_input_size (const OclNet * net)
-{
-  return net->in_size;
-}
-
-gsize
-ocl_net_get_output_size (const OclNet * net)
-{
-  return net->out_size;
-}
-
-void
-ocl_net_set_profiling (OclNet * net, gboolean enable)
-{
-  net->profiling = enable;
-}
-
-/* Enqueues steps [first, end) for @n images, then the blocking read of
- * the output, and collects profiling; the one wait of a run. */
-static gboolean
-enqueue_plan (OclNet * net, guint first, int n, float *output,
-    GError ** error)
-{
-  OclGraph *g = net->g;
-  guint n_steps = net->steps->len;
-  cl_event *ev = net->profiling ? g_new0 (cl_event, n_steps) : NULL;
-  gsize out_floats = net->out_size / net->batch * n;
-  float *dst = net->host_out ? net->host_out : output;
-  cl_int err;
-  gboolean ok = FALSE;
-
-  for (guint i = first; i < n_steps; i++) {
-    OclStep *s = &g_array_index (net->steps, OclStep, i);
-    size_t gws[3] = { s->gws[0], s->gws[1], s->gws[2] };
-    gws[s->dim - 1] = gws[s->dim - 1] / net->batch * n;
-    err = clEnqueueNDRangeKernel (net->queue, s->kernel, s->dim, NULL, gws,
-        s->lws[0] ? s->lws : NULL, 0, NULL, ev ? &ev[i] : NULL);
-    if (err != CL_SUCCESS) {
-      g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "launching %s failed: "
-          "%s", s->desc, ocl_cl_error_string (err));
-      goto out;
-    }
-  }
-  err = clEnqueueReadBuffer (net->queue, net->value_mem[g->output], CL_TRUE,
-      0, out_floats * sizeof (float), dst, 0, NULL, NULL);
-  if (err != CL_SUCCESS) {
-    ocl_set_cl_error (error, err, "reading the output");
-    goto out;
-  }
-  if (net->host_out) {
-    /* NHWC -> NCHW */
-    gint64 C = net->out_dims[1], H = net->out_dims[2], W = net->out_dims[3];
-    for (gint64 b = 0; b < n; b++)
-      for (gint64 y = 0; y < H; y++)
-        for (gint64 x = 0; x < W; x++)
-          for (gint64 c = 0; c < C; c++)
-            output[((b * C + c) * H + y) * W + x] =
-                dst[((b * H + y) * W + x) * C + c];
-  }
-  if (ev) {
-    for (guint i = first; i < n_steps; i++) {
-      cl_ulong t0 = 0, t1 = 0;
-      clGetEventProfilingInfo (ev[i], CL_PROFILING_COMMAND_START,
-          sizeof (t0), &t0, NULL);
-      clGetEventProfilingInfo (ev[i], CL_PROFILING_COMMAND_END, sizeof (t1),
-          &t1, NULL);
-      g_array_index (net->steps, OclStep, i).ms = (t1 - t0) * 1e-6;
-    }
-  }
-  ok = TRUE;
-
-out:
-  if (!ok)
-    clFinish (net->queue);
-  if (ev) {
-    for (guint i = 0; i < n_steps; i++)
-      if (ev[i])
-        clReleaseEvent (ev[i]);
-    g_free (ev);
-  }
-  return ok;
-}
-
-gboolean
-ocl_net_run (OclNet * net, const float *input, float *output, GError ** error)
-{
-  cl_int err = clEnqueueWriteBuffer (net->queue, net->input_nchw, CL_FALSE, 0,
-      net->in_size * sizeof (float), input, 0, NULL, NULL);
-
-  if (err != CL_SUCCESS)
-    return ocl_set_cl_error (error, err, "writing the input");
-  return enqueue_plan (net, 0, net->batch, output, error);
-}
-
-static int
-plane_count (OclPixelFormat f)
-{
-  return f == OCL_PIXEL_I420 ? 3 : f == OCL_PIXEL_NV12 ? 2 : 1;
-}
-
-/* Device buffers for the frame's planes: the host memory itself where the
- * device shares it (created per frame, no copy), else one write into a
- * buffer kept between frames.  @tmp receives the per-frame buffers. */
-static gboolean
-frame_planes (OclNet * net, const OclImage * img, cl_mem mem[3],
-    cl_mem tmp[3], GError ** error)
-{
-  int np = plane_count (img->format);
-  cl_int err;
-
-  for (int p = 0; p < 3; p++)
-    mem[p] = tmp[p] = NULL;
-  for (int p = 0; p < np; p++) {
-    gsize size = img->size[p];
-    if (img->data[p] == NULL || size == 0) {
-      g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
-          "image plane %d is missing", p);
-      return FALSE;
-    }
-    if (net->unified_memory) {
-      tmp[p] = clCreateBuffer (net->ctx->context, CL_MEM_READ_ONLY |
-          CL_MEM_USE_HOST_PTR, size, (void *) img->data[p], &err);
-      if (tmp[p] == NULL)
-        return ocl_set_cl_error (error, err, "wrapping the frame");
-      mem[p] = tmp[p];
-      continue;
-    }
-    if (net->plane_size[p] < size) {
-      if (net->planes[p])
-        clReleaseMemObject (net->planes[p]);
-      net->planes[p] = clCreateBuffer (net->ctx->context, CL_MEM_READ_ONLY,
-          size, NULL, &err);
-      net->plane_size[p] = net->planes[p] ? size : 0;
-      if (net->planes[p] == NULL)
-        return ocl_set_cl_error (error, err, "allocating the frame buffer");
-    }
-    err = clEnqueueWriteBuffer (net->queue, net->planes[p], CL_FALSE, 0, size,
-        img->data[p], 0, NULL, NULL);
-    if (err != CL_SUCCESS)
-      return ocl_set_cl_error (error, err, "uploading the frame");
-    mem[p] = net->planes[p];
-  }
-  for (int p = np; p < 3; p++)
-    mem[p] = mem[0];
-  return TRUE;
-}
-
-gboolean
-ocl_net_run_image (OclNet * net, const OclImage * img, const OclRect * rects,
-    int n_rects, const OclPreprocess * pp, float *output, GError ** error)
-{
-  OclValue *in = OCL_VALUE (net->g, net->g->input);
-  cl_mem mem[3], tmp[3];
-  int n = rects ? n_rects : 1;
-  cl_float4 mean, istd, yuv;
-  float kr, kb;
-  cl_int err = CL_SUCCESS;
-  gboolean ok = FALSE;
-  size_t gws[3];
-  Args a = { 0 };
-
-  if (in->c != 3) {
-    g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
-        "the model takes %d input channels, not 3 (an image)", in->c);
-    return FALSE;
-  }
-  if (n < 1 || n > net->batch) {
-    g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
-        "%d regions given; the net takes 1 to %d", n, net->batch);
-    return FALSE;
-  }
-  if (img->width <= 0 || img->height <= 0) {
-    g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
-        "bad image size %dx%d", img->width, img->height);
-    return FALSE;
-  }
-  for (int i = 0; i < n; i++)
-    if (!ocl_image_geometry (img, rects ? &rects[i] : NULL, pp->resize, in->h,
-            in->w, net->geo_host + 8 * i)) {
-      g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
-          "region %d (%d,%d %dx%d) is empty inside the %dx%d image", i,
-          rects[i].x, rects[i].y, rects[i].width, rects[i].height,
-          img->width, img->height);
-      return FALSE;
-    }
-  if (!frame_planes (net, img, mem, tmp, error))
-    goto out;
-  err = clEnqueueWriteBuffer (net->queue, net->geo, CL_FALSE, 0,
-      sizeof (int) * 8 * n, net->geo_host, 0, NULL, NULL);
-  if (err != CL_SUCCESS) {
-    ocl_set_cl_error (error, err, "writing the regions");
-    goto out;
-  }
-  ocl_yuv_coefficients (img->matrix, &kr, &kb);
-  for (int c = 0; c < 4; c++) {
-    mean.s[c] = c < 3 ? pp->mean[c] : 0.0f;
-    istd.s[c] = c < 3 && pp->std[c] != 0.0f ? 1.0f / pp->std[c] : 1.0f;
-  }
-  yuv.s[0] = kr;
-  yuv.s[1] = kb;
-  yuv.s[2] = img->full_range ? 1.0f : 0.0f;
-  yuv.s[3] = 0.0f;
-
-  a.k = net->preprocess;
-  arg_mem (&a, mem[0]);
-  arg_mem (&a, mem[1]);
-  arg_mem (&a, mem[2]);
-  arg_mem (&a, net->geo);
-  arg_mem (&a, net->value_mem[net->g->input]);
-  arg_int (&a, img->format);
-  arg_int (&a, img->stride[0]);
-  arg_int (&a, img->stride[1]);
-  arg_int (&a, img->stride[2]);
-  arg_int (&a, in->h);
-  arg_int (&a, in->w);
-  if (a.err == CL_SUCCESS)
-    a.err = clSetKernelArg (a.k, a.arg++, sizeof (mean), &mean);
-  if (a.err == CL_SUCCESS)
-    a.err = clSetKernelArg (a.k, a.arg++, sizeof (istd), &istd);
-  arg_int (&a, pp->bgr ? 1 : 0);
-  if (a.err == CL_SUCCESS)
-    a.err = clSetKernelArg (a.k, a.arg++, sizeof (yuv), &yuv);
-  if (a.err != CL_SUCCESS) {
-    ocl_set_cl_error (error, a.err, "clSetKernelArg (preprocess)");
-    goto out;
-  }
-  gws[0] = in->w;
-  gws[1] = in->h;
-  gws[2] = n;
-  err = clEnqueueNDRangeKernel (net->queue, net->preprocess, 3, NULL, gws,
-      NULL, 0, NULL, NULL);
-  if (err != CL_SUCCESS) {
-    ocl_set_cl_error (error, err, "launching the preprocessing");
-    goto out;
-  }
-  /* Step 0 converts an NCHW host tensor; the image path wrote NHWC. */
-  ok = enqueue_plan (net, 1, n, output, error);
-
-out:
-  if (!ok)
-    clFinish (net->queue);
-  for (int p = 0; p < 3; p++)
-    if (tmp[p])
-      clReleaseMemObject (tmp[p]);
-  return ok;
-}
-
-int
-ocl_net_get_batch (const OclNet * net)
-{
-  return net->batch;
-}
-
-void
-ocl_net_get_input_shape (const OclNet * net, gint64 shape[4])
-{
-  const OclValue *in = &g_array_index (net->g->values, OclValue,
-      net->g->input);
-  shape[0] = in->n;
-  shape[1] = in->c;
-  shape[2] = in->h;
-  shape[3] = in->w;
-}
-
-gboolean
-ocl_net_output_is_probability (const OclNet * net)
-{
-  const OclGraph *g = net->g;
-  const OclValue *out = &g_array_index (g->values, OclValue, g->output);
-  int p = out->alias >= 0 ?
-      g_array_index (g->values, OclValue, out->alias).producer : out->producer;
-  return p >= 0 && g_array_index (g->nodes, OclNode, p).op == OCL_OP_SOFTMAX;
-}
-
-guint
-ocl_net_get_n_layers (const OclNet * net)
-{
-  return net->steps->len;
-}
-
-void
-ocl_net_get_layer (const OclNet * net, guint i, OclLayerInfo * info)
-{
-  const OclStep *s = &g_array_index (net->steps, OclStep, i);
-
-  info->name = s->desc;
-  info->node = s->node;
-  info->flops = s->flops;
-  info->ms = s->ms;
-}
-
-guint64
-ocl_net_get_n_params (const OclNet * net)
-{
-  return net->n_params;
-}
-
-guint64
-ocl_net_get_macs (const OclNet * net)
-{
-  return net->macs;
-}
-
-guint64
-ocl_net_get_device_bytes (const OclNet * net, guint64 * weight_bytes)
-{
-  if (weight_bytes)
-    *weight_bytes = net->weight_bytes;
-  return net->device_bytes;
 }

@@ -1,0 +1,134 @@
+/* The ONNX importer's internals, shared by its four rooms:
+ *  - onnx-model.c: the mapped file, the wire-level borrowing of large
+ *    raw_data, the checks every graph-level name and count must pass;
+ *  - onnx-import.c: the walk over the nodes, attributes, initializers;
+ *  - onnx-fold.c: constant folding, one small function per operator;
+ *  - onnx-ops.c: runtime operators, one small function per operator.
+ *
+ * Every number that comes from the file is checked before it is used as a
+ * count, an index or a size: ranks against OCL_MAX_RANK, dimensions
+ * against their limits (ocl-private.h), products with checked arithmetic.
+ * A violation is one GError naming the node, its operator and the fault. */
+#pragma once
+
+#include "ocl-private.h"
+#include "onnx.pb-c.h"
+
+G_BEGIN_DECLS
+
+#define OCL_ONNX_MIN_OPSET 9
+#define OCL_ONNX_MAX_OPSET 17
+
+/* Large raw_data of initializer i, left in the mapped file (NULL: none). */
+typedef struct {
+  const guint8 *data;
+  gsize len;
+} OclRawRef;
+
+struct _OclModel {
+  char *path;
+  char *dir;
+  Onnx__ModelProto *proto;
+  GMappedFile *file;            /* while raws point into it */
+  GArray *raws;                 /* OclRawRef per initializer, or NULL */
+  gint64 opset;
+  const char *input_name;
+  gint64 input_shape[4];
+};
+
+gboolean ocl_onnx_is_onnx_domain (const char *domain);
+
+/* ---- import state -------------------------------------------------------- */
+
+typedef struct {
+  OclConst *c;                  /* constant, or NULL */
+  int value;                    /* runtime value index when c == NULL */
+} OclEntry;
+
+typedef struct {
+  const OclModel *model;
+  OclGraph *g;
+  GHashTable *names;            /* name -> OclEntry* */
+  Onnx__NodeProto *node;        /* the node being imported */
+  char *node_name;
+  gsize folded_bytes;           /* constants computed so far, all nodes */
+  GError **error;
+} OclImport;
+
+/* One operator's import: @x is the run-time operand (a value index),
+ * @in[k] input k's constant (NULL when it is a run-time value or absent),
+ * @vin[k] its run-time value (-1 when not one); both hold @n_in entries.
+ * Returns FALSE with im->error set. */
+typedef struct {
+  const char *op;
+  /* The run-time operand may come second (Add (k, x)), and two run-time
+   * operands are allowed (Add (x, y)); otherwise input 0 is the only one. */
+  gboolean commutes;
+  gboolean (*import) (OclImport * im, int x, OclConst ** in, const int *vin,
+      int n_in);
+} OclOpImporter;
+
+/* Folding: returns the output constant, or NULL with im->error set. */
+typedef struct {
+  const char *op;
+  int min_inputs;               /* inputs [0, min_inputs) are never NULL */
+  OclConst *(*fold) (OclImport * im, OclConst ** in, int n_in);
+} OclOpFolder;
+
+/* Returns: (transfer none) the table entry for @op, or NULL. */
+const OclOpFolder *ocl_onnx_find_folder (const char *op);
+const OclOpImporter *ocl_onnx_find_importer (const char *op);
+/* Checks which inputs are run-time values, then calls @op's import. */
+gboolean ocl_onnx_import_op (OclImport * im, const OclOpImporter * op,
+    OclConst ** in, const int *vin, int n_in);
+/* "Conv, BatchNormalization, ...": the runtime operators, for messages. */
+char *ocl_onnx_describe_importers (void);
+
+gboolean ocl_import_error (OclImport * im, OclError code, const char *fmt,
+    ...) G_GNUC_PRINTF (3, 4);
+#define OCL_UNSUPPORTED(im, ...) \
+  ocl_import_error ((im), OCL_ERROR_UNSUPPORTED, __VA_ARGS__)
+#define OCL_MALFORMED(im, ...) \
+  ocl_import_error ((im), OCL_ERROR_PARSE, __VA_ARGS__)
+
+void ocl_import_define_const (OclImport * im, const char *name, OclConst * c);
+void ocl_import_define_value (OclImport * im, const char *name, int v);
+
+/* A new constant computed by the node being imported, charged against
+ * OCL_MAX_FOLD_BYTES for the whole import; NULL with im->error set when
+ * its shape is out of range or the budget is spent. */
+OclConst *ocl_import_const_new (OclImport * im, OclDType dtype, int rank,
+    const gint64 * dims);
+OclConst *ocl_import_const_copy (OclImport * im, const OclConst * c);
+/* Converts a TensorProto, checking its shape against its data before
+ * anything is allocated. */
+OclConst *ocl_import_tensor (OclImport * im, Onnx__TensorProto * t,
+    const char *what);
+
+/* ---- attributes ---------------------------------------------------------- */
+
+Onnx__AttributeProto *ocl_attr_find (Onnx__NodeProto * n, const char *name);
+gint64 ocl_attr_int (Onnx__NodeProto * n, const char *name, gint64 def);
+float ocl_attr_float (Onnx__NodeProto * n, const char *name, float def);
+/* Copies the ints of attribute @name into @out (at most @max); returns the
+ * full count, or -1 if absent.  Callers compare the count to @max. */
+int ocl_attr_ints (Onnx__NodeProto * n, const char *name, gint64 * out,
+    int max);
+char *ocl_attr_string (Onnx__NodeProto * n, const char *name,
+    const char *def);
+/* The int list of constant @c in @out (at most @max); the full count, or -1
+ * when @c is NULL. */
+int ocl_const_ints (const OclConst * c, gint64 * out, int max);
+/* ONNX Slice on one axis of size @dim (clamping as the operator defines,
+ * for positive and negative steps), overflow-free for any int64 input:
+ * the first index, the step and the number of elements taken. */
+void ocl_slice_range (gint64 dim, gint64 s, gint64 e, gint64 step,
+    gint64 * start, gint64 * step_out, gint64 * size);
+/* Resolves an ONNX Reshape target @shape against the input's dimensions
+ * (0 copies, -1 infers) into @out (OCL_MAX_RANK entries). */
+gboolean ocl_import_resolve_reshape (OclImport * im, const OclConst * shape,
+    int in_rank, const gint64 * in_dims, gsize total, gint64 * out);
+/* @axis made non-negative for @rank, or -1 when outside [-rank, rank). */
+int ocl_norm_axis (gint64 axis, int rank);
+
+G_END_DECLS

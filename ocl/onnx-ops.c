@@ -1,0 +1,623 @@
+/* Runtime operators: each ONNX node that computes on the image becomes a
+ * node of the graph IR.  One function per operator, found through the
+ * table at the bottom, which also writes the "supported operators" list
+ * of the error message.  Attributes and constant operands are checked
+ * here; shapes are checked by ocl_graph_infer_node(). */
+#include <math.h>
+#include <string.h>
+#include "onnx-import.h"
+
+static OclValue *
+val (OclImport * im, int v)
+{
+  return OCL_VALUE (im->g, v);
+}
+
+static int
+new_node (OclImport * im, OclOpType op, int x)
+{
+  int i = ocl_graph_add_node (im->g, op, im->node_name, im->node->op_type);
+  OclNode *n = OCL_NODE (im->g, i);
+  n->in[0] = x;
+  n->n_in = 1;
+  return i;
+}
+
+static gboolean
+finish_node (OclImport * im, int i)
+{
+  if (!ocl_graph_infer_node (im->g, i, im->node->output[0], im->error))
+    return FALSE;
+  ocl_import_define_value (im, im->node->output[0], OCL_NODE (im->g,
+          i)->out);
+  return TRUE;
+}
+
+/* Reads kernel_shape/strides/pads/dilations/auto_pad of Conv and pools;
+ * every entry within [1, OCL_MAX_WINDOW] (pads [0, OCL_MAX_WINDOW]). */
+static gboolean
+read_window (OclImport * im, OclNode * n, const OclValue * x, gint64 kh,
+    gint64 kw)
+{
+  Onnx__NodeProto *node = im->node;
+  gint64 v[4], sh, sw, p[4] = { 0, 0, 0, 0 };
+  g_autofree char *auto_pad = ocl_attr_string (node, "auto_pad", "NOTSET");
+  int k;
+
+  k = ocl_attr_ints (node, "kernel_shape", v, 4);
+  if (k >= 0 && k != 2)
+    return OCL_UNSUPPORTED (im, "%d-D windows are not supported; 2-D only",
+        k);
+  if (k == 2) {
+    kh = v[0];
+    kw = v[1];
+  }
+  if (kh <= 0 || kw <= 0)
+    return OCL_UNSUPPORTED (im, "kernel_shape is missing or not positive");
+  k = ocl_attr_ints (node, "dilations", v, 4);
+  if (k > 0 && (v[0] != 1 || (k > 1 && v[1] != 1)))
+    return OCL_UNSUPPORTED (im, "dilation %" G_GINT64_FORMAT "x%"
+        G_GINT64_FORMAT " is not supported (only 1)", v[0],
+        k > 1 ? v[1] : v[0]);
+  k = ocl_attr_ints (node, "strides", v, 4);
+  sh = k >= 1 ? v[0] : 1;
+  sw = k >= 2 ? v[1] : sh;
+  k = ocl_attr_ints (node, "pads", p, 4);
+  if (k != -1 && k != 0 && k != 4)
+    return OCL_UNSUPPORTED (im, "pads must have 4 entries");
+  if (kh > OCL_MAX_WINDOW || kw > OCL_MAX_WINDOW || sh <= 0 || sw <= 0
+      || sh > OCL_MAX_WINDOW || sw > OCL_MAX_WINDOW)
+    return OCL_UNSUPPORTED (im, "kernel %" G_GINT64_FORMAT "x%"
+        G_GINT64_FORMAT " or stride %" G_GINT64_FORMAT "x%" G_GINT64_FORMAT
+        " is out of range (1 to %d)", kh, kw, sh, sw, OCL_MAX_WINDOW);
+  for (int j = 0; j < 4; j++)
+    if (p[j] < 0 || p[j] > OCL_MAX_WINDOW)
+      return OCL_UNSUPPORTED (im, "pad %" G_GINT64_FORMAT " is out of range "
+          "(0 to %d)", p[j], OCL_MAX_WINDOW);
+  n->kh = kh;
+  n->kw = kw;
+  n->sh = sh;
+  n->sw = sw;
+  n->pt = p[0];
+  n->pl = p[1];
+  n->pb = p[2];
+  n->pr = p[3];
+  if (g_str_has_prefix (auto_pad, "SAME")) {
+    int oh = (x->h + n->sh - 1) / n->sh, ow = (x->w + n->sw - 1) / n->sw;
+    int ph = MAX (0, (oh - 1) * n->sh + n->kh - x->h);
+    int pw = MAX (0, (ow - 1) * n->sw + n->kw - x->w);
+    gboolean upper = strcmp (auto_pad, "SAME_UPPER") == 0;
+    n->pt = upper ? ph / 2 : ph - ph / 2;
+    n->pb = ph - n->pt;
+    n->pl = upper ? pw / 2 : pw - pw / 2;
+    n->pr = pw - n->pl;
+  } else if (strcmp (auto_pad, "VALID") == 0)
+    n->pt = n->pl = n->pb = n->pr = 0;
+  else if (strcmp (auto_pad, "NOTSET") != 0)
+    return OCL_UNSUPPORTED (im, "auto_pad '%s' is not supported", auto_pad);
+  return TRUE;
+}
+
+static gboolean
+need_const (OclImport * im, OclConst * c, const char *what)
+{
+  if (c == NULL)
+    return OCL_UNSUPPORTED (im, "its %s must be a constant (an "
+        "initializer); tensors computed at run time are not supported there",
+        what);
+  if (c->dtype != OCL_DT_FLOAT)
+    return OCL_UNSUPPORTED (im, "its %s must be a float tensor", what);
+  return TRUE;
+}
+
+/* A weight the model owns is borrowed, not copied: ResNet-50's is 98 MB. */
+static void
+set_weight (OclNode * n, const OclConst * w)
+{
+  n->weight_raw = w->raw;
+  n->weight = w->raw ? NULL : g_memdup2 (w->f, w->n * sizeof (float));
+}
+
+static gboolean
+import_conv (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+{
+  gint64 group = ocl_attr_int (im->node, "group", 1);
+  OclConst *w = n_in > 1 ? in[1] : NULL, *b = n_in > 2 ? in[2] : NULL;
+  OclNode *n;
+  int i;
+
+  if (!need_const (im, w, "weight"))
+    return FALSE;
+  if (group != 1)
+    return OCL_UNSUPPORTED (im, "group=%" G_GINT64_FORMAT " (grouped or "
+        "depthwise convolution) is not supported", group);
+  if (w->rank != 4 || w->n == 0)
+    return OCL_UNSUPPORTED (im, "the weight has rank %d or no elements; 2-D "
+        "convolution with a 4-D weight is supported", w->rank);
+  if (b && (b->dtype != OCL_DT_FLOAT || b->n != (gsize) w->dims[0]))
+    return OCL_UNSUPPORTED (im, "the bias does not have %d entries",
+        (int) w->dims[0]);
+  i = new_node (im, OCL_OP_CONV, x);
+  n = OCL_NODE (im->g, i);
+  if (!read_window (im, n, val (im, x), w->dims[2], w->dims[3]))
+    return FALSE;
+  if (n->kh != w->dims[2] || n->kw != w->dims[3])
+    return OCL_UNSUPPORTED (im, "kernel_shape disagrees with the weight");
+  n->oc = w->dims[0];
+  n->ic = w->dims[1];
+  set_weight (n, w);
+  n->bias = b ? g_memdup2 (ocl_const_floats (b), b->n * sizeof (float)) :
+      NULL;
+  return finish_node (im, i);
+}
+
+/* Extracts per-channel values of a constant that broadcasts against a value
+ * with @c channels in NCHW (or N x K): a scalar, [C], [1,C], [C,1,1] or
+ * [1,C,1,1].  Returns a new array of @c floats, or NULL. */
+static float *
+per_channel (OclConst * k, int rank, int c)
+{
+  const float *f;
+  int chan_dim;
+  float *out;
+
+  if (k == NULL || k->dtype != OCL_DT_FLOAT || k->n == 0)
+    return NULL;
+  f = ocl_const_floats (k);
+  if (k->n == 1) {
+    out = g_new (float, c);
+    for (int i = 0; i < c; i++)
+      out[i] = f[0];
+    return out;
+  }
+  if (k->n != (gsize) c)
+    return NULL;
+  /* The channel axis is 1 in NCHW (and N x K); from the right it is
+   * rank-2 (rank 4: third from last; rank 2: last). */
+  chan_dim = k->rank - (rank - 1);
+  if (chan_dim < 0 || k->dims[chan_dim] != c)
+    return NULL;
+  return g_memdup2 (f, c * sizeof (float));
+}
+
+/* x + k, x - k, x * k, x / k for a per-channel constant k. */
+static gboolean
+import_affine_const (OclImport * im, int x, OclConst * k)
+{
+  const char *op = im->node->op_type;
+  OclValue *v = val (im, x);
+  float *p = per_channel (k, v->rank, v->c);
+  OclNode *n;
+  int i;
+
+  if (p == NULL)
+    return OCL_UNSUPPORTED (im, "a constant operand of shape other than "
+        "per-channel is not supported");
+  i = new_node (im, OCL_OP_AFFINE, x);
+  n = OCL_NODE (im->g, i);
+  n->oc = v->c;
+  if (op[0] == 'A')
+    n->shift = p;
+  else if (op[0] == 'S') {
+    for (int c = 0; c < v->c; c++)
+      p[c] = -p[c];
+    n->shift = p;
+  } else if (op[0] == 'M')
+    n->scale = p;
+  else {
+    for (int c = 0; c < v->c; c++)
+      p[c] = 1.0f / p[c];
+    n->scale = p;
+  }
+  return finish_node (im, i);
+}
+
+static gboolean
+import_arith (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+{
+  int i;
+
+  if (n_in != 2)
+    return OCL_UNSUPPORTED (im, "it needs 2 inputs");
+  if (vin[0] < 0)               /* Add (k, x): commutative */
+    return import_affine_const (im, x, in[0]);
+  if (vin[1] < 0)
+    return import_affine_const (im, x, in[1]);
+  if (im->node->op_type[0] != 'A')
+    return OCL_UNSUPPORTED (im, "%s of two run-time tensors is not "
+        "supported", im->node->op_type);
+  i = new_node (im, OCL_OP_ADD, x);
+  OCL_NODE (im->g, i)->in[1] = vin[1];
+  OCL_NODE (im->g, i)->n_in = 2;
+  return finish_node (im, i);
+}
+
+static gboolean
+import_batchnorm (OclImport * im, int x, OclConst ** in, const int *vin,
+    int n_in)
+{
+  float eps = ocl_attr_float (im->node, "epsilon", 1e-5f);
+  int c = val (im, x)->c;
+  OclNode *n;
+  int i;
+
+  if (ocl_attr_int (im->node, "training_mode", 0))
+    return OCL_UNSUPPORTED (im, "training_mode=1 is not supported");
+  if (n_in < 5)
+    return OCL_UNSUPPORTED (im, "it needs 5 inputs");
+  for (int k = 1; k < 5; k++) {
+    if (!need_const (im, in[k], "scale, bias, mean and variance"))
+      return FALSE;
+    if (in[k]->n != (gsize) c)
+      return ocl_import_error (im, OCL_ERROR_SHAPE, "parameters have %"
+          G_GSIZE_FORMAT " entries, the input has %d channels", in[k]->n, c);
+  }
+  i = new_node (im, OCL_OP_AFFINE, x);
+  n = OCL_NODE (im->g, i);
+  n->oc = c;
+  n->scale = g_new (float, c);
+  n->shift = g_new (float, c);
+  for (int k = 0; k < c; k++) {
+    double s = ocl_const_get (in[1], k) / sqrt (ocl_const_get (in[4], k) +
+        eps);
+    n->scale[k] = s;
+    n->shift[k] = ocl_const_get (in[2], k) - ocl_const_get (in[3], k) * s;
+  }
+  return finish_node (im, i);
+}
+
+static gboolean
+import_relu (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+{
+  return finish_node (im, new_node (im, OCL_OP_RELU, x));
+}
+
+static gboolean
+import_pool (OclImport * im, int x, OclOpType op)
+{
+  OclNode *n;
+  int i;
+
+  if (im->node->n_output > 1 && im->node->output[1][0])
+    return OCL_UNSUPPORTED (im, "the indices output is not supported");
+  if (ocl_attr_int (im->node, "storage_order", 0) != 0)
+    return OCL_UNSUPPORTED (im, "storage_order=1 is not supported");
+  i = new_node (im, op, x);
+  n = OCL_NODE (im->g, i);
+  if (!read_window (im, n, val (im, x), -1, -1))
+    return FALSE;
+  n->ceil_mode = ocl_attr_int (im->node, "ceil_mode", 0) != 0;
+  n->count_include_pad = ocl_attr_int (im->node, "count_include_pad", 0) != 0;
+  return finish_node (im, i);
+}
+
+static gboolean
+import_maxpool (OclImport * im, int x, OclConst ** in, const int *vin,
+    int n_in)
+{
+  return import_pool (im, x, OCL_OP_MAXPOOL);
+}
+
+static gboolean
+import_avgpool (OclImport * im, int x, OclConst ** in, const int *vin,
+    int n_in)
+{
+  return import_pool (im, x, OCL_OP_AVGPOOL);
+}
+
+static gboolean
+import_global_avgpool (OclImport * im, int x, OclConst ** in, const int *vin,
+    int n_in)
+{
+  return finish_node (im, new_node (im, OCL_OP_GLOBALAVGPOOL, x));
+}
+
+/* Gemm and MatMul: a 1x1 convolution of an N x K input. */
+static gboolean
+import_gemm (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+{
+  gboolean matmul = im->node->op_type[0] == 'M';
+  gboolean trans_b = matmul ? FALSE : ocl_attr_int (im->node, "transB", 0);
+  float alpha = matmul ? 1.0f : ocl_attr_float (im->node, "alpha", 1.0f);
+  float beta = matmul ? 1.0f : ocl_attr_float (im->node, "beta", 1.0f);
+  OclConst *b = n_in > 1 ? in[1] : NULL, *c = n_in > 2 ? in[2] : NULL;
+  OclValue *v = val (im, x);
+  int K, M, i;
+  OclNode *n;
+
+  if (v->rank != 2)
+    return OCL_UNSUPPORTED (im, "its input must be 2-D (N x K), it is %d-D",
+        v->rank);
+  if (!matmul && ocl_attr_int (im->node, "transA", 0))
+    return OCL_UNSUPPORTED (im, "transA=1 is not supported");
+  if (!need_const (im, b, "weight"))
+    return FALSE;
+  if (b->rank != 2 || b->n == 0)
+    return OCL_UNSUPPORTED (im, "its weight must be 2-D and not empty");
+  K = trans_b ? b->dims[1] : b->dims[0];
+  M = trans_b ? b->dims[0] : b->dims[1];
+  i = new_node (im, OCL_OP_CONV, x);
+  n = OCL_NODE (im->g, i);
+  n->kh = n->kw = 1;
+  n->ic = K;
+  n->oc = M;
+  if (trans_b && alpha == 1.0f) {
+    set_weight (n, b);
+  } else {
+    const float *f = ocl_const_floats (b);
+    n->weight = g_new (float, b->n);
+    for (int m = 0; m < M; m++)
+      for (int k = 0; k < K; k++)
+        n->weight[(gsize) m * K + k] = alpha *
+            (trans_b ? f[(gsize) m * K + k] : f[(gsize) k * M + m]);
+  }
+  if (c) {
+    if (!need_const (im, c, "bias"))
+      return FALSE;
+    n->bias = per_channel (c, 2, M);
+    if (n->bias == NULL)
+      return OCL_UNSUPPORTED (im, "its bias does not broadcast to %d "
+          "outputs", M);
+    for (int m = 0; m < M; m++)
+      n->bias[m] *= beta;
+  }
+  return finish_node (im, i);
+}
+
+static gboolean
+import_pad (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+{
+  g_autofree char *mode = ocl_attr_string (im->node, "mode", "constant");
+  gint64 pads[8];
+  float value = 0.0f;
+  int k;
+  OclNode *n;
+  int i;
+
+  if (strcmp (mode, "constant") != 0)
+    return OCL_UNSUPPORTED (im, "mode '%s' is not supported (only "
+        "constant)", mode);
+  if (im->model->opset >= 11) {
+    if (n_in < 2 || in[1] == NULL)
+      return OCL_UNSUPPORTED (im, "its pads must be constant");
+    k = ocl_const_ints (in[1], pads, 8);
+    if (n_in >= 3 && in[2] && in[2]->n)
+      value = ocl_const_get (in[2], 0);
+    if (n_in >= 4 && in[3])
+      return OCL_UNSUPPORTED (im, "the axes input is not supported");
+  } else {
+    k = ocl_attr_ints (im->node, "pads", pads, 8);
+    value = ocl_attr_float (im->node, "value", 0.0f);
+  }
+  if (k != 8 || val (im, x)->rank != 4)
+    return OCL_UNSUPPORTED (im, "padding of a 4-D tensor with 8 pads is "
+        "supported");
+  for (int j = 0; j < 8; j++)
+    if (pads[j] < 0 || pads[j] > OCL_MAX_WINDOW)
+      return OCL_UNSUPPORTED (im, "pad %" G_GINT64_FORMAT " is not "
+          "supported (0 to %d; cropping is not)", pads[j], OCL_MAX_WINDOW);
+  if (pads[0] || pads[4])
+    return OCL_UNSUPPORTED (im, "padding the batch dimension is not "
+        "supported");
+  if (!pads[1] && !pads[2] && !pads[3] && !pads[5] && !pads[6] && !pads[7]) {
+    /* torch emits zero Pads before some pools: nothing to do. */
+    ocl_import_define_value (im, im->node->output[0], x);
+    return TRUE;
+  }
+  i = new_node (im, OCL_OP_PAD, x);
+  n = OCL_NODE (im->g, i);
+  for (int j = 0; j < 8; j++)
+    n->pads[j] = pads[j];
+  n->pad_value = value;
+  return finish_node (im, i);
+}
+
+static gboolean
+import_slice (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+{
+  OclValue *v = val (im, x);
+  gint64 st[8], en[8], ax[8], sp[8];
+  gint64 dims[4] = { v->n, v->c, v->h, v->w };
+  int n, ne, na = -1, ns = -1, i;
+  OclNode *node;
+
+  if (im->model->opset >= 10) {
+    if (n_in < 3 || in[1] == NULL || in[2] == NULL)
+      return OCL_UNSUPPORTED (im, "its starts and ends must be constant");
+    n = ocl_const_ints (in[1], st, 8);
+    ne = ocl_const_ints (in[2], en, 8);
+    if (n_in >= 4 && in[3])
+      na = ocl_const_ints (in[3], ax, 8);
+    if (n_in >= 5 && in[4])
+      ns = ocl_const_ints (in[4], sp, 8);
+  } else {
+    n = ocl_attr_ints (im->node, "starts", st, 8);
+    ne = ocl_attr_ints (im->node, "ends", en, 8);
+    na = ocl_attr_ints (im->node, "axes", ax, 8);
+  }
+  if (v->rank != 4 || n < 0 || n != ne || n > 4 || (na >= 0 && na != n)
+      || (ns >= 0 && ns != n))
+    return OCL_UNSUPPORTED (im, "inconsistent starts/ends/axes/steps");
+  i = new_node (im, OCL_OP_SLICE, x);
+  node = OCL_NODE (im->g, i);
+  for (int d = 0; d < 4; d++) {
+    node->starts[d] = 0;
+    node->steps[d] = 1;
+    node->sizes[d] = dims[d];
+  }
+  for (int k = 0; k < n; k++) {
+    int d = ocl_norm_axis (na >= 0 ? ax[k] : k, 4);
+    gint64 step = ns >= 0 ? sp[k] : 1, start, size;
+    if (d < 0)
+      return OCL_UNSUPPORTED (im, "axis out of range");
+    if (step <= 0)
+      return OCL_UNSUPPORTED (im, "step %" G_GINT64_FORMAT " is not "
+          "supported (positive steps only)", step);
+    /* A step past the end takes one element, as the dimension does. */
+    ocl_slice_range (dims[d], st[k], en[k], MIN (step, MAX (dims[d], 1)),
+        &start, &step, &size);
+    node->starts[d] = start;
+    node->steps[d] = step;
+    node->sizes[d] = size;
+  }
+  if (node->starts[0] != 0 || node->steps[0] != 1 || node->sizes[0] != v->n)
+    return OCL_UNSUPPORTED (im, "slicing the batch dimension is not "
+        "supported");
+  return finish_node (im, i);
+}
+
+/* Flatten/Reshape/Squeeze of a runtime value: an alias when only the rank
+ * changes, a FLATTEN node when a spatial map is flattened to N x (C*H*W). */
+static gboolean
+import_reshape_to (OclImport * im, int x, int rank, const gint64 * dims)
+{
+  OclValue *v = val (im, x);
+  gsize chw = (gsize) v->c * v->h * v->w;
+
+  if (rank == 2 && dims[0] == v->n && (gsize) dims[1] == chw) {
+    if (v->h * v->w == 1) {
+      /* Same bytes, rank 2: an alias of x's storage. */
+      int root = v->alias >= 0 ? v->alias : x;
+      int a = ocl_graph_add_value (im->g, im->node->output[0], 2, v->n, v->c,
+          1, 1);
+      OCL_VALUE (im->g, a)->alias = root;
+      ocl_import_define_value (im, im->node->output[0], a);
+      return TRUE;
+    }
+    return finish_node (im, new_node (im, OCL_OP_FLATTEN, x));
+  }
+  if (rank == v->rank && dims[0] == v->n && dims[1] == v->c
+      && (rank == 2 || (dims[2] == v->h && dims[3] == v->w))) {
+    ocl_import_define_value (im, im->node->output[0], x);
+    return TRUE;
+  }
+  return OCL_UNSUPPORTED (im, "reshaping %dx%dx%dx%d to this shape is not "
+      "supported (only flattening to N x K)", v->n, v->c, v->h, v->w);
+}
+
+static gboolean
+import_identity (OclImport * im, int x, OclConst ** in, const int *vin,
+    int n_in)
+{
+  ocl_import_define_value (im, im->node->output[0], x);
+  return TRUE;
+}
+
+static gboolean
+import_flatten (OclImport * im, int x, OclConst ** in, const int *vin,
+    int n_in)
+{
+  OclValue *v = val (im, x);
+  gint64 axis = ocl_attr_int (im->node, "axis", 1);
+  gint64 dims[2] = { v->n, (gint64) v->c * v->h * v->w };
+
+  if (ocl_norm_axis (axis, v->rank) != 1)
+    return OCL_UNSUPPORTED (im, "axis=%" G_GINT64_FORMAT " is not supported "
+        "(1 only)", axis);
+  return import_reshape_to (im, x, 2, dims);
+}
+
+static gboolean
+import_reshape (OclImport * im, int x, OclConst ** in, const int *vin,
+    int n_in)
+{
+  OclValue *v = val (im, x);
+  gint64 vd[4] = { v->n, v->c, v->h, v->w }, dims[OCL_MAX_RANK];
+
+  if (n_in < 2 || in[1] == NULL)
+    return OCL_UNSUPPORTED (im, "its target shape must be constant");
+  if (!ocl_import_resolve_reshape (im, in[1], v->rank, vd,
+          (gsize) v->n * v->c * v->h * v->w, dims))
+    return FALSE;
+  return import_reshape_to (im, x, in[1]->n, dims);
+}
+
+static gboolean
+import_squeeze (OclImport * im, int x, OclConst ** in, const int *vin,
+    int n_in)
+{
+  OclValue *v = val (im, x);
+  gint64 dims[2] = { v->n, v->c };
+
+  if (v->rank != 4 || v->h != 1 || v->w != 1)
+    return OCL_UNSUPPORTED (im, "squeezing a run-time tensor other than "
+        "N x C x 1 x 1 is not supported");
+  return import_reshape_to (im, x, 2, dims);
+}
+
+static gboolean
+import_softmax (OclImport * im, int x, OclConst ** in, const int *vin,
+    int n_in)
+{
+  OclValue *v = val (im, x);
+  gint64 axis = ocl_attr_int (im->node, "axis",
+      im->model->opset >= 13 ? -1 : 1);
+  int a = ocl_norm_axis (axis, v->rank);
+
+  if (!(a == 1 || (v->h * v->w == 1 && a == v->rank - 1)))
+    return OCL_UNSUPPORTED (im, "softmax over axis %" G_GINT64_FORMAT " of a "
+        "%d-D tensor is not supported", axis, v->rank);
+  return finish_node (im, new_node (im, OCL_OP_SOFTMAX, x));
+}
+
+static const OclOpImporter importers[] = {
+  {"Conv", FALSE, import_conv},
+  {"BatchNormalization", FALSE, import_batchnorm},
+  {"Relu", FALSE, import_relu},
+  {"MaxPool", FALSE, import_maxpool},
+  {"AveragePool", FALSE, import_avgpool},
+  {"GlobalAveragePool", FALSE, import_global_avgpool},
+  {"Add", TRUE, import_arith},
+  {"Sub", FALSE, import_arith},
+  {"Mul", FALSE, import_arith},
+  {"Div", FALSE, import_arith},
+  {"Flatten", FALSE, import_flatten},
+  {"Reshape", FALSE, import_reshape},
+  {"Squeeze", FALSE, import_squeeze},
+  {"Gemm", FALSE, import_gemm},
+  {"MatMul", FALSE, import_gemm},
+  {"Identity", FALSE, import_identity},
+  {"Dropout", FALSE, import_identity},
+  {"Pad", FALSE, import_pad},
+  {"Slice", FALSE, import_slice},
+  {"Softmax", FALSE, import_softmax},
+};
+
+gboolean
+ocl_onnx_import_op (OclImport * im, const OclOpImporter * op, OclConst ** in,
+    const int *vin, int n_in)
+{
+  int x = n_in > 0 ? vin[0] : -1;
+
+  if (x < 0 && op->commutes)
+    for (int k = 1; k < n_in; k++)
+      if (vin[k] >= 0)
+        x = vin[k];
+  if (x < 0)
+    return OCL_UNSUPPORTED (im, "its first input must be the image data, not "
+        "a constant");
+  for (int k = 1; k < n_in; k++)
+    if (vin[k] >= 0 && !op->commutes)
+      return OCL_UNSUPPORTED (im, "input %d must be a constant (an "
+          "initializer)", k);
+  return op->import (im, x, in, vin, n_in);
+}
+
+const OclOpImporter *
+ocl_onnx_find_importer (const char *op)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (importers); i++)
+    if (strcmp (importers[i].op, op) == 0)
+      return &importers[i];
+  return NULL;
+}
+
+char *
+ocl_onnx_describe_importers (void)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (importers); i++)
+    g_string_append_printf (s, "%s%s", i ? ", " : "", importers[i].op);
+  return g_string_free (s, FALSE);
+}

@@ -1,0 +1,311 @@
+/* Running a compiled net: the input upload (a tensor, or a frame that is
+ * converted, resized and normalised on the device), the enqueue of every
+ * step, and the one wait of a run. */
+#include <string.h>
+#include "ocl-private.h"
+#include "kernels/ocl-abi.h"
+
+void
+ocl_net_get_output_shape (const OclNet * net, int *ndim, gint64 dims[4])
+{
+  *ndim = net->out_rank;
+  memcpy (dims, net->out_dims, sizeof (net->out_dims));
+}
+
+gsize
+ocl_net_get_input_size (const OclNet * net)
+{
+  return net->in_size;
+}
+
+gsize
+ocl_net_get_output_size (const OclNet * net)
+{
+  return net->out_size;
+}
+
+void
+ocl_net_set_profiling (OclNet * net, gboolean enable)
+{
+  net->profiling = enable;
+}
+
+/* Enqueues steps [first, end) for @n images, then the blocking read of
+ * the output, and collects profiling; the one wait of a run. */
+static gboolean
+enqueue_plan (OclNet * net, guint first, int n, float *output,
+    GError ** error)
+{
+  OclGraph *g = net->g;
+  guint n_steps = net->steps->len;
+  cl_event *ev = net->profiling ? g_new0 (cl_event, n_steps) : NULL;
+  gsize out_floats = net->out_size / net->batch * n;
+  float *dst = net->host_out ? net->host_out : output;
+  cl_int err;
+  gboolean ok = FALSE;
+
+  for (guint i = first; i < n_steps; i++) {
+    OclStep *s = &g_array_index (net->steps, OclStep, i);
+    size_t gws[3] = { s->gws[0], s->gws[1], s->gws[2] };
+    gws[s->dim - 1] = gws[s->dim - 1] / net->batch * n;
+    err = clEnqueueNDRangeKernel (net->queue, s->kernel, s->dim, NULL, gws,
+        s->lws[0] ? s->lws : NULL, 0, NULL, ev ? &ev[i] : NULL);
+    if (err != CL_SUCCESS) {
+      g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "launching %s failed: "
+          "%s", s->desc, ocl_cl_error_string (err));
+      goto out;
+    }
+  }
+  err = clEnqueueReadBuffer (net->queue, net->value_mem[g->output], CL_TRUE,
+      0, out_floats * sizeof (float), dst, 0, NULL, NULL);
+  if (err != CL_SUCCESS) {
+    ocl_set_cl_error (error, err, "reading the output");
+    goto out;
+  }
+  if (net->host_out) {
+    /* NHWC -> NCHW */
+    gint64 C = net->out_dims[1], H = net->out_dims[2], W = net->out_dims[3];
+    for (gint64 b = 0; b < n; b++)
+      for (gint64 y = 0; y < H; y++)
+        for (gint64 x = 0; x < W; x++)
+          for (gint64 c = 0; c < C; c++)
+            output[((b * C + c) * H + y) * W + x] =
+                dst[((b * H + y) * W + x) * C + c];
+  }
+  if (ev) {
+    for (guint i = first; i < n_steps; i++) {
+      cl_ulong t0 = 0, t1 = 0;
+      clGetEventProfilingInfo (ev[i], CL_PROFILING_COMMAND_START,
+          sizeof (t0), &t0, NULL);
+      clGetEventProfilingInfo (ev[i], CL_PROFILING_COMMAND_END, sizeof (t1),
+          &t1, NULL);
+      g_array_index (net->steps, OclStep, i).ms = (t1 - t0) * 1e-6;
+    }
+  }
+  ok = TRUE;
+
+out:
+  if (!ok)
+    clFinish (net->queue);
+  if (ev) {
+    for (guint i = 0; i < n_steps; i++)
+      if (ev[i])
+        clReleaseEvent (ev[i]);
+    g_free (ev);
+  }
+  return ok;
+}
+
+gboolean
+ocl_net_run (OclNet * net, const float *input, float *output, GError ** error)
+{
+  cl_int err = clEnqueueWriteBuffer (net->queue, net->input_nchw, CL_FALSE, 0,
+      net->in_size * sizeof (float), input, 0, NULL, NULL);
+
+  if (err != CL_SUCCESS)
+    return ocl_set_cl_error (error, err, "writing the input");
+  return enqueue_plan (net, 0, net->batch, output, error);
+}
+
+/* Device buffers for the frame's planes: the host memory itself where the
+ * device shares it (created per frame, no copy), else one write into a
+ * buffer kept between frames.  @tmp receives the per-frame buffers. */
+static gboolean
+frame_planes (OclNet * net, const OclImage * img, cl_mem mem[3],
+    cl_mem tmp[3], GError ** error)
+{
+  int np = ocl_image_plane_count (img->format);
+  cl_int err;
+
+  for (int p = 0; p < 3; p++)
+    mem[p] = tmp[p] = NULL;
+  for (int p = 0; p < np; p++) {
+    gsize size = img->size[p];
+    if (net->unified_memory) {
+      tmp[p] = clCreateBuffer (net->ctx->context, CL_MEM_READ_ONLY |
+          CL_MEM_USE_HOST_PTR, size, (void *) img->data[p], &err);
+      if (tmp[p] == NULL)
+        return ocl_set_cl_error (error, err, "wrapping the frame");
+      mem[p] = tmp[p];
+      continue;
+    }
+    if (net->plane_size[p] < size) {
+      if (net->planes[p])
+        clReleaseMemObject (net->planes[p]);
+      net->planes[p] = clCreateBuffer (net->ctx->context, CL_MEM_READ_ONLY,
+          size, NULL, &err);
+      net->plane_size[p] = net->planes[p] ? size : 0;
+      if (net->planes[p] == NULL)
+        return ocl_set_cl_error (error, err, "allocating the frame buffer");
+    }
+    err = clEnqueueWriteBuffer (net->queue, net->planes[p], CL_FALSE, 0, size,
+        img->data[p], 0, NULL, NULL);
+    if (err != CL_SUCCESS)
+      return ocl_set_cl_error (error, err, "uploading the frame");
+    mem[p] = net->planes[p];
+  }
+  for (int p = np; p < 3; p++)
+    mem[p] = mem[0];
+  return TRUE;
+}
+
+gboolean
+ocl_net_run_image (OclNet * net, const OclImage * img, const OclRect * rects,
+    int n_rects, const OclPreprocess * pp, float *output, GError ** error)
+{
+  OclValue *in = OCL_VALUE (net->g, net->g->input);
+  cl_mem mem[3], tmp[3];
+  int n = rects ? n_rects : 1;
+  cl_float4 mean, istd, yuv;
+  float kr, kb;
+  cl_int err = CL_SUCCESS;
+  gboolean ok = FALSE;
+  size_t gws[3];
+  OclArgs a = { 0 };
+
+  if (in->c != 3) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
+        "the model takes %d input channels, not 3 (an image)", in->c);
+    return FALSE;
+  }
+  if (n < 1 || n > net->batch) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
+        "%d regions given; the net takes 1 to %d", n, net->batch);
+    return FALSE;
+  }
+  if (!ocl_image_check (img, error))
+    return FALSE;
+  for (int i = 0; i < n; i++)
+    if (!ocl_image_geometry (img, rects ? &rects[i] : NULL, pp->resize, in->h,
+            in->w, net->geo_host + OCL_ABI_GEO_N * i)) {
+      g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
+          "region %d (%d,%d %dx%d) is empty inside the %dx%d image", i,
+          rects[i].x, rects[i].y, rects[i].width, rects[i].height,
+          img->width, img->height);
+      return FALSE;
+    }
+  if (!frame_planes (net, img, mem, tmp, error))
+    goto out;
+  err = clEnqueueWriteBuffer (net->queue, net->geo, CL_FALSE, 0,
+      sizeof (int) * OCL_ABI_GEO_N * n, net->geo_host, 0, NULL, NULL);
+  if (err != CL_SUCCESS) {
+    ocl_set_cl_error (error, err, "writing the regions");
+    goto out;
+  }
+  ocl_yuv_coefficients (img->matrix, &kr, &kb);
+  for (int c = 0; c < 4; c++) {
+    mean.s[c] = c < 3 ? pp->mean[c] : 0.0f;
+    istd.s[c] = c < 3 && pp->std[c] != 0.0f ? 1.0f / pp->std[c] : 1.0f;
+  }
+  yuv.s[0] = kr;
+  yuv.s[1] = kb;
+  yuv.s[2] = img->full_range ? 1.0f : 0.0f;
+  yuv.s[3] = 0.0f;
+
+  a.k = net->preprocess;
+  ocl_arg_mem (&a, mem[0]);
+  ocl_arg_mem (&a, mem[1]);
+  ocl_arg_mem (&a, mem[2]);
+  ocl_arg_mem (&a, net->geo);
+  ocl_arg_mem (&a, net->value_mem[net->g->input]);
+  ocl_arg_int (&a, img->format);
+  ocl_arg_int (&a, img->stride[0]);
+  ocl_arg_int (&a, img->stride[1]);
+  ocl_arg_int (&a, img->stride[2]);
+  ocl_arg_int (&a, in->h);
+  ocl_arg_int (&a, in->w);
+  if (a.err == CL_SUCCESS)
+    a.err = clSetKernelArg (a.k, a.arg++, sizeof (mean), &mean);
+  if (a.err == CL_SUCCESS)
+    a.err = clSetKernelArg (a.k, a.arg++, sizeof (istd), &istd);
+  ocl_arg_int (&a, pp->bgr ? 1 : 0);
+  if (a.err == CL_SUCCESS)
+    a.err = clSetKernelArg (a.k, a.arg++, sizeof (yuv), &yuv);
+  if (a.err != CL_SUCCESS) {
+    ocl_set_cl_error (error, a.err, "clSetKernelArg (preprocess)");
+    goto out;
+  }
+  gws[0] = in->w;
+  gws[1] = in->h;
+  gws[2] = n;
+  err = clEnqueueNDRangeKernel (net->queue, net->preprocess, 3, NULL, gws,
+      NULL, 0, NULL, NULL);
+  if (err != CL_SUCCESS) {
+    ocl_set_cl_error (error, err, "launching the preprocessing");
+    goto out;
+  }
+  /* Step 0 converts an NCHW host tensor; the image path wrote NHWC. */
+  ok = enqueue_plan (net, 1, n, output, error);
+
+out:
+  if (!ok)
+    clFinish (net->queue);
+  for (int p = 0; p < 3; p++)
+    if (tmp[p])
+      clReleaseMemObject (tmp[p]);
+  return ok;
+}
+
+int
+ocl_net_get_batch (const OclNet * net)
+{
+  return net->batch;
+}
+
+void
+ocl_net_get_input_shape (const OclNet * net, gint64 shape[4])
+{
+  const OclValue *in = &g_array_index (net->g->values, OclValue,
+      net->g->input);
+  shape[0] = in->n;
+  shape[1] = in->c;
+  shape[2] = in->h;
+  shape[3] = in->w;
+}
+
+gboolean
+ocl_net_output_is_probability (const OclNet * net)
+{
+  const OclGraph *g = net->g;
+  const OclValue *out = &g_array_index (g->values, OclValue, g->output);
+  int p = out->alias >= 0 ?
+      g_array_index (g->values, OclValue, out->alias).producer : out->producer;
+  return p >= 0 && g_array_index (g->nodes, OclNode, p).op == OCL_OP_SOFTMAX;
+}
+
+guint
+ocl_net_get_n_layers (const OclNet * net)
+{
+  return net->steps->len;
+}
+
+void
+ocl_net_get_layer (const OclNet * net, guint i, OclLayerInfo * info)
+{
+  const OclStep *s = &g_array_index (net->steps, OclStep, i);
+
+  info->name = s->desc;
+  info->node = s->node;
+  info->flops = s->flops;
+  info->ms = s->ms;
+}
+
+guint64
+ocl_net_get_n_params (const OclNet * net)
+{
+  return net->n_params;
+}
+
+guint64
+ocl_net_get_macs (const OclNet * net)
+{
+  return net->macs;
+}
+
+guint64
+ocl_net_get_device_bytes (const OclNet * net, guint64 * weight_bytes)
+{
+  if (weight_bytes)
+    *weight_bytes = net->weight_bytes;
+  return net->device_bytes;
+}
