@@ -52,6 +52,21 @@ ocl_cl_error_string (cl_int err)
   }
 }
 
+void
+ocl_error_make_one_line (GError ** error)
+{
+  char *clean;
+
+  if (error == NULL || *error == NULL)
+    return;
+  clean = g_utf8_make_valid ((*error)->message, -1);
+  for (char *p = clean; *p; p++)
+    if ((guchar) * p < 0x20 || *p == 0x7f)
+      *p = '?';
+  g_free ((*error)->message);
+  (*error)->message = clean;
+}
+
 gboolean
 ocl_set_cl_error (GError ** error, cl_int err, const char *what)
 {

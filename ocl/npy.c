@@ -8,6 +8,7 @@ npy_error (GError ** error, const char *path, const char *what)
 {
   g_set_error (error, OCL_ERROR, OCL_ERROR_PARSE, "'%s' is not a usable .npy "
       "file: %s", path, what);
+  ocl_error_make_one_line (error);
   return FALSE;
 }
 

@@ -45,6 +45,10 @@ struct _OclContext {
 };
 
 const char *ocl_cl_error_string (cl_int err);
+/* Names and strings from a file end up in messages: this makes @error's
+ * message one line of valid UTF-8 (control characters become '?'), as the
+ * public functions promise. */
+void ocl_error_make_one_line (GError ** error);
 /* Sets @error from a failed OpenCL call and returns FALSE. */
 gboolean ocl_set_cl_error (GError ** error, cl_int err, const char *what);
 
@@ -319,10 +323,5 @@ int ocl_image_plane_count (OclPixelFormat f);
 /* FALSE with @error when @img's format, size, strides or plane sizes do not
  * describe readable memory: nothing past a plane's size is ever read. */
 gboolean ocl_image_check (const OclImage * img, GError ** error);
-
-/* ---- ref/ref.c: plain C reference of every node (NCHW, float) ------------ */
-
-/* Runs @g on @input (NCHW) and returns the output value's data (g_free). */
-float *ocl_ref_run_graph (const OclGraph * g, const float *input);
 
 G_END_DECLS

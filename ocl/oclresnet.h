@@ -165,11 +165,6 @@ gboolean ocl_net_run_image (OclNet * net, const OclImage * image,
     const OclRect * rects, int n_rects, const OclPreprocess * pp,
     float *output, GError ** error);
 
-/* The same preprocessing in plain C (the reference the kernel is tested
- * against), writing one NCHW float tensor of @height × @width into @out. */
-void ocl_preprocess_reference (const OclImage * image, const OclRect * rect,
-    const OclPreprocess * pp, int height, int width, float *out);
-
 /* .npy files (format 1.0-3.0, little-endian float32, C order).
  * Returns: (transfer full) the data (g_free); @shape gets up to 8 dims. */
 float *ocl_npy_load (const char *path, int *ndim, gint64 shape[8],

@@ -349,6 +349,7 @@ ocl_model_load (const char *path, GError ** error)
   return m;
 
 fail:
+  ocl_error_make_one_line (error);
   ocl_model_free (m);
   return NULL;
 }

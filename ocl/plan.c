@@ -707,10 +707,11 @@ ocl_net_new (OclContext * ctx, const OclModel * model, const gint64 shape[4],
     GError ** error)
 {
   OclGraph *g = ocl_model_build_graph (model, shape, error);
+  OclNet *net = g ? ocl_net_new_from_graph (ctx, g, error) : NULL;
 
-  if (g == NULL)
-    return NULL;
-  return ocl_net_new_from_graph (ctx, g, error);
+  if (net == NULL)
+    ocl_error_make_one_line (error);
+  return net;
 }
 
 OclNet *

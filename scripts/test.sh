@@ -1,7 +1,12 @@
 #!/bin/sh
 # Runs every test: kernel reference tests, end-to-end against PyTorch (the
-# fixtures are generated on first use), the command-line tool, and the leak
-# checks.  Run scripts/setup.sh first (the README's test command does).
+# fixtures are generated on first use), the command-line tool, the leak
+# checks, the fuzz regressions, then a one-minute libFuzzer run of each
+# fuzz target (OCLRESNET_FUZZ_SECONDS, 0 to skip).  Run scripts/setup.sh
+# first (the README's test command does).
 set -eu
 cd "$(dirname "$0")/.."
 meson test -C build --print-errorlogs --num-processes 1 "$@"
+if [ $# -eq 0 ] && [ "${OCLRESNET_FUZZ_SECONDS:-60}" != 0 ]; then
+  tests/fuzz/smoke.sh "${OCLRESNET_FUZZ_SECONDS:-60}"
+fi

@@ -6,7 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include "ocl-private.h"
+#include "ref/ref.h"
 
 #define TOL 1e-5
 

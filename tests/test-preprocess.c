@@ -4,7 +4,7 @@
  * batched regions.  Fixed seed. */
 #include <math.h>
 #include <string.h>
-#include "ocl-private.h"
+#include "ref/ref.h"
 
 static OclContext *ctx;
 

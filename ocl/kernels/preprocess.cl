@@ -53,7 +53,9 @@ axis_taps (int o, int d, int s, int *first, int *count, float *a, float *b)
   float f = (float) s / (float) d;
   if (f > 1.0f) {
     *a = o * f;                 /* footprint [a, b) */
-    *b = *a + f;
+    /* The last footprint ends at s exactly; rounding must not take it
+     * past the region (nor the plane's last byte). */
+    *b = fmin (*a + f, (float) s);
     *first = (int) floor (*a);
     *count = (int) ceil (*b) - *first;
   } else {

@@ -8,6 +8,7 @@
 #include <gst/video/video.h>
 #include <gst/classification/classification-meta.h>
 #include "oclresnet.h"
+#include "ref/ref.h"
 
 static const gchar *model_path, *labels_path;
 

@@ -4,7 +4,7 @@
  * kernels. */
 #include <math.h>
 #include <string.h>
-#include "ocl-private.h"
+#include "ref.h"
 
 #define AT(p, C, H, W, n, c, y, x) \
   (p)[(((gsize) (n) * (C) + (c)) * (H) + (y)) * (W) + (x)]

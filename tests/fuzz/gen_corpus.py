@@ -1,0 +1,208 @@
+#!/usr/bin/python3
+"""Writes the fuzzers' seed corpus: tiny valid inputs of every kind the
+targets read.
+
+usage: gen_corpus.py OUTDIR
+
+OUTDIR/model/: small ONNX models, one or more per operator family the
+importer knows (runtime ops, constant folding of shape sub-graphs, opset 9
+attribute forms, a raw_data weight large enough to be left in the file);
+OUTDIR/npy/: .npy files of versions 1.0 to 3.0; OUTDIR/preprocess/: byte
+strings for the preprocessing target.  Seeded: the same bytes every time.
+Needs python3-onnx and python3-numpy (Debian's /usr/bin/python3).
+"""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+RNG = np.random.default_rng(7)
+
+
+def w(*shape):
+    return RNG.standard_normal(shape).astype(np.float32) * 0.2
+
+
+def init(name, arr):
+    return numpy_helper.from_array(np.asarray(arr), name)
+
+
+def model(nodes, inits, opset=13, out="y", c=3, hw=32, name="g"):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, c, hw, hw])
+    y = helper.make_tensor_value_info(out, TensorProto.FLOAT, [1, 4])
+    g = helper.make_graph(nodes, name, [x], [y], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)],
+                          producer_name="gen_corpus")
+    m.metadata_props.add(key="labels", value="a,b,c,d")
+    return m
+
+
+def resnet_block():
+    n = [
+        helper.make_node("Conv", ["x", "w1"], ["c1"], pads=[1, 1, 1, 1]),
+        helper.make_node("BatchNormalization", ["c1", "s", "b", "m", "v"], ["b1"]),
+        helper.make_node("Relu", ["b1"], ["r1"]),
+        helper.make_node("Conv", ["r1", "w2", "bias"], ["c2"], pads=[1, 1, 1, 1]),
+        helper.make_node("Add", ["c2", "r1"], ["a"]),
+        helper.make_node("Relu", ["a"], ["r2"]),
+        helper.make_node("GlobalAveragePool", ["r2"], ["gap"]),
+        helper.make_node("Flatten", ["gap"], ["f"]),
+        helper.make_node("Gemm", ["f", "fc", "fcb"], ["y"], transB=1),
+    ]
+    i = [init("w1", w(16, 3, 3, 3)), init("s", w(16) + 1), init("b", w(16)),
+         init("m", w(16)), init("v", np.abs(w(16)) + 0.5),
+         init("w2", w(16, 16, 3, 3)), init("bias", w(16)),
+         init("fc", w(4, 16)), init("fcb", w(4))]
+    return model(n, i)
+
+
+def pools():
+    n = [
+        helper.make_node("Conv", ["x", "w"], ["c"], strides=[2, 2], pads=[3, 3, 3, 3]),
+        helper.make_node("MaxPool", ["c"], ["p"], kernel_shape=[3, 3], strides=[2, 2],
+                         pads=[1, 1, 1, 1]),
+        helper.make_node("AveragePool", ["p"], ["q"], kernel_shape=[2, 2], strides=[2, 2],
+                         ceil_mode=1, count_include_pad=0),
+        helper.make_node("Flatten", ["q"], ["f"]),
+        helper.make_node("MatMul", ["f", "fc"], ["y"]),
+    ]
+    return model(n, [init("w", w(8, 3, 7, 7)), init("fc", w(8 * 4 * 4, 4))])
+
+
+def shape_subgraph():
+    n = [
+        helper.make_node("Conv", ["x", "w"], ["c"], strides=[4, 4]),
+        helper.make_node("GlobalAveragePool", ["c"], ["g"]),
+        helper.make_node("Shape", ["g"], ["s"]),
+        helper.make_node("Constant", [], ["i0"], value=helper.make_tensor("i0", TensorProto.INT64, [], [0])),
+        helper.make_node("Gather", ["s", "i0"], ["n"], axis=0),
+        helper.make_node("Unsqueeze", ["n", "ax"], ["nu"]),
+        helper.make_node("Constant", [], ["m1"], value_ints=[-1]),
+        helper.make_node("Concat", ["nu", "m1"], ["shape"], axis=0),
+        helper.make_node("Reshape", ["g", "shape"], ["r"]),
+        helper.make_node("Gemm", ["r", "fc", "fcb"], ["y"], alpha=0.5, beta=2.0),
+    ]
+    return model(n, [init("w", w(8, 3, 4, 4)), init("ax", np.array([0], np.int64)),
+                     init("fc", w(8, 4)), init("fcb", w(1, 4))])
+
+
+def folding():
+    n = [
+        helper.make_node("Constant", [], ["shp"], value_ints=[8]),
+        helper.make_node("ConstantOfShape", ["shp"], ["ones"],
+                         value=helper.make_tensor("v", TensorProto.FLOAT, [1], [1.0])),
+        helper.make_node("Cast", ["shp"], ["shpf"], to=TensorProto.FLOAT),
+        helper.make_node("Div", ["ones", "shpf"], ["eighth"]),
+        helper.make_node("Mul", ["eighth", "k"], ["scale"]),
+        helper.make_node("Sub", ["scale", "k"], ["shift"]),
+        helper.make_node("Unsqueeze", ["scale", "ax12"], ["scale4"]),
+        helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("Mul", ["c", "scale4"], ["m"]),
+        helper.make_node("Unsqueeze", ["shift", "ax12"], ["shift4"]),
+        helper.make_node("Add", ["shift4", "m"], ["a"]),
+        helper.make_node("Transpose", ["t"], ["tt"], perm=[1, 0]),
+        helper.make_node("Identity", ["tt"], ["tt2"]),
+        helper.make_node("Slice", ["tt2", "st", "en", "axs", "sp"], ["ts"]),
+        helper.make_node("Reshape", ["ts", "flat"], ["fcw"]),
+        helper.make_node("GlobalAveragePool", ["a"], ["g"]),
+        helper.make_node("Squeeze", ["g", "ax23"], ["sq"]),
+        helper.make_node("Gemm", ["sq", "fcw", "fcb"], ["y"]),
+    ]
+    i = [init("k", w(8) + 1.0), init("ax12", np.array([1, 2], np.int64)),
+         init("w", w(8, 3, 3, 3)), init("t", w(4, 16)),
+         init("st", np.array([0], np.int64)), init("en", np.array([8], np.int64)),
+         init("axs", np.array([0], np.int64)), init("sp", np.array([1], np.int64)),
+         init("flat", np.array([8, 4], np.int64)),
+         init("ax23", np.array([2, 3], np.int64)), init("fcb", w(4))]
+    return model(n, i)
+
+
+def option_a():
+    """CIFAR option-A shortcut: strided Slice and a channel Pad (opset 13)."""
+    n = [
+        helper.make_node("Conv", ["x", "w1"], ["c1"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"]),
+        helper.make_node("Conv", ["r1", "w2"], ["c2"], strides=[2, 2], pads=[1, 1, 1, 1]),
+        helper.make_node("Slice", ["r1", "s0", "e0", "a0", "p0"], ["sl"]),
+        helper.make_node("Pad", ["sl", "pads", "zero"], ["pd"]),
+        helper.make_node("Add", ["c2", "pd"], ["a"]),
+        helper.make_node("Relu", ["a"], ["r"]),
+        helper.make_node("GlobalAveragePool", ["r"], ["g"]),
+        helper.make_node("Flatten", ["g"], ["f"]),
+        helper.make_node("Gemm", ["f", "fc", "fcb"], ["l"], transB=1),
+        helper.make_node("Softmax", ["l"], ["y"], axis=1),
+    ]
+    i = [init("w1", w(8, 3, 3, 3)), init("w2", w(16, 8, 3, 3)),
+         init("s0", np.array([0, 0], np.int64)), init("e0", np.array([2**62, 2**62], np.int64)),
+         init("a0", np.array([2, 3], np.int64)), init("p0", np.array([2, 2], np.int64)),
+         init("pads", np.array([0, 4, 0, 0, 0, 4, 0, 0], np.int64)),
+         init("zero", np.array(0.0, np.float32)), init("fc", w(4, 16)),
+         init("fcb", w(4))]
+    return model(n, i)
+
+
+def opset9():
+    """Attribute forms: Pad and Slice of opset 9, Dropout, auto_pad."""
+    n = [
+        helper.make_node("Pad", ["x"], ["p"], pads=[0, 0, 1, 1, 0, 0, 1, 1], value=0.0),
+        helper.make_node("Conv", ["p", "w"], ["c"], auto_pad="SAME_UPPER", strides=[2, 2]),
+        helper.make_node("Slice", ["c"], ["s"], starts=[0, 1], ends=[8, 15], axes=[1, 2]),
+        helper.make_node("Dropout", ["s"], ["d"]),
+        helper.make_node("Sub", ["d", "k"], ["e"]),
+        helper.make_node("Div", ["e", "k"], ["f"]),
+        helper.make_node("GlobalAveragePool", ["f"], ["g"]),
+        helper.make_node("Flatten", ["g"], ["h"]),
+        helper.make_node("Gemm", ["h", "fc", "fcb"], ["y"], transB=1),
+    ]
+    i = [init("w", w(8, 3, 3, 3)), init("k", (w(1, 8, 1, 1) + 2.0)), init("fc", w(4, 8)),
+         init("fcb", w(4))]
+    return model(n, i, opset=9)
+
+
+def big_weight():
+    """A weight over 4 KB: its raw_data stays in the mapped file."""
+    n = [
+        helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"]),
+        helper.make_node("GlobalAveragePool", ["r"], ["g"]),
+        helper.make_node("Reshape", ["g", "shape"], ["f"]),
+        helper.make_node("Gemm", ["f", "fc", "fcb"], ["y"], transB=1),
+    ]
+    i = [init("w", w(48, 3, 3, 3)), init("shape", np.array([1, -1], np.int64)),
+         init("fc", w(4, 48)), init("fcb", w(4))]
+    return model(n, i, c=3, hw=16)
+
+
+def npy_bytes(arr, version):
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }" % (
+        repr(tuple(arr.shape)),)
+    pre = 10 if version == 1 else 12
+    header += " " * ((64 - (pre + len(header) + 1) % 64) % 64) + "\n"
+    out = b"\x93NUMPY" + bytes([version, 0])
+    out += len(header).to_bytes(2 if version == 1 else 4, "little")
+    return out + header.encode("latin1") + arr.astype("<f4").tobytes()
+
+
+def main():
+    out = sys.argv[1]
+    for sub in ("model", "npy", "preprocess"):
+        os.makedirs(os.path.join(out, sub), exist_ok=True)
+    for fn in (resnet_block, pools, shape_subgraph, folding, option_a, opset9,
+               big_weight):
+        m = fn()
+        onnx.checker.check_model(m)
+        onnx.save(m, os.path.join(out, "model", fn.__name__ + ".onnx"))
+    arrays = [np.zeros((0,), np.float32), w(3), w(1, 3, 4, 5), w(2, 2, 2, 2, 2)]
+    for k, a in enumerate(arrays):
+        for v in (1, 2, 3):
+            with open(os.path.join(out, "npy", "a%d-v%d.npy" % (k, v)), "wb") as f:
+                f.write(npy_bytes(a, v))
+    for k in range(16):
+        with open(os.path.join(out, "preprocess", "seed%02d" % k), "wb") as f:
+            f.write(RNG.integers(0, 256, 24 + 8 * k, dtype=np.uint8).tobytes())
+
+
+if __name__ == "__main__":
+    main()
