@@ -1,13 +1,20 @@
 #!/bin/sh
-# The public meta API as an application meets it: install into a staging
-# directory, build examples/print-top1.c with nothing but the installed
-# header and `pkg-config oclresnet-1.0`, and run it on the installed plugin.
-# usage: test-install.sh BUILD_DIR SOURCE_DIR MODEL LABELS
+# The public APIs as an application meets them: install into a staging
+# directory, then
+#  - build examples/print-top1.c with nothing but the installed header and
+#    `pkg-config oclresnet-1.0`, and run it on the installed plugin;
+#  - build examples/classify-npy.c (the README's executor example) with
+#    `pkg-config oclresnet-executor-1.0`, run it on a fixture, and compare
+#    its top class with PyTorch's; check that the library exports exactly
+#    the functions of oclresnet.h.
+# usage: test-install.sh BUILD_DIR SOURCE_DIR MODEL LABELS FIXTURE_PREFIX PYTHON
 set -eu
 BUILD=$1
 SRC=$2
 MODEL=$3
 LABELS=$4
+FIXTURE=$5
+PYTHON=$6
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 
@@ -28,4 +35,24 @@ LD_LIBRARY_PATH="$LIBDIR" GST_PLUGIN_PATH="$PLUGIN" \
   >"$STAGE/out.txt"
 cat "$STAGE/out.txt"
 test "$(grep -c '(class [0-9])' "$STAGE/out.txt")" -eq 3
-echo "1 passed, 0 failed"
+
+# The executor, without GStreamer.
+PC=$(find "$STAGE" -name oclresnet-executor-1.0.pc | head -n 1)
+sed "s|^prefix=.*|prefix=$STAGE$PREFIX|" "$PC" >"$STAGE/pc/oclresnet-executor-1.0.pc"
+# shellcheck disable=SC2046
+cc -Wall -Werror -o "$STAGE/classify-npy" "$SRC/examples/classify-npy.c" \
+  $(pkg-config --cflags --libs oclresnet-executor-1.0)
+LD_LIBRARY_PATH="$LIBDIR" "$STAGE/classify-npy" "$FIXTURE.onnx" \
+  "$FIXTURE.input.npy" >"$STAGE/npy.txt"
+cat "$STAGE/npy.txt"
+EXPECTED=$("$PYTHON" -c 'import numpy, sys; o = numpy.load(sys.argv[1]); print(" ".join(str(int(k)) for k in o.reshape(o.shape[0], -1).argmax(1)))' "$FIXTURE.output.npy")
+GOT=$(sed -n 's/^image [0-9]*: class \([0-9]*\).*/\1/p' "$STAGE/npy.txt" | tr '\n' ' ' | sed 's/ $//')
+test "$GOT" = "$EXPECTED" || { echo "classify-npy: classes '$GOT', PyTorch '$EXPECTED'"; exit 1; }
+EXPORTED=$(nm -D --defined-only "$LIBDIR/liboclresnet-executor-1.0.so" | awk '$2 == "T" { sub(/@.*/, "", $3); print $3 }' | sort)
+DECLARED=$(grep -o '^[A-Za-z].*[ *]ocl_[a-z0-9_]* (' "$SRC/ocl/oclresnet.h" | grep -o 'ocl_[a-z0-9_]*' | sort -u)
+test "$EXPORTED" = "$DECLARED" || {
+  echo "exported functions:" $EXPORTED
+  echo "declared in oclresnet.h:" $DECLARED
+  exit 1
+}
+echo "2 passed, 0 failed"
