@@ -157,6 +157,7 @@ struct _GstResnetClassify {
   gboolean resize_mode_set;
   gdouble mean[3], std[3];
   gboolean mean_set, std_set;
+  guint mean_count, std_count;  /* values given; 3 is right */
   GstResnetChannelOrder order;
   gboolean order_set;
   GstResnetRegion region;
@@ -184,6 +185,8 @@ struct _GstResnetClassify {
   GstBuffer *last_holder;       /* owns it */
   gint last_class;
   GstClockTime earliest_time;   /* QoS, under the object lock */
+  gdouble proportion;           /* QoS, under the object lock */
+  guint64 inferences, qos_skipped;      /* QoS message statistics */
   guint64 latency_reported;     /* µs, inference time in the last latency answer */
 };
 
@@ -208,15 +211,14 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (resnetclassify, "resnetclassify",
 
 /* ---- properties ---------------------------------------------------------- */
 
+/* Stores a mean or std array; its length is checked in start(), where a
+ * wrong one is an element error naming the property. */
 static void
-set_triple (const GValue * value, gdouble out[3], gboolean * set)
+set_triple (const GValue * value, gdouble out[3], gboolean * set,
+    guint * count)
 {
-  if (gst_value_array_get_size (value) != 3) {
-    g_warning ("resnetclassify: mean and std take three values, e.g. "
-        "\"<0.485, 0.456, 0.406>\"");
-    return;
-  }
-  for (guint i = 0; i < 3; i++) {
+  *count = gst_value_array_get_size (value);
+  for (guint i = 0; i < 3 && i < *count; i++) {
     const GValue *v = gst_value_array_get_value (value, i);
     out[i] = G_VALUE_HOLDS_DOUBLE (v) ? g_value_get_double (v) :
         G_VALUE_HOLDS_FLOAT (v) ? g_value_get_float (v) :
@@ -244,6 +246,17 @@ gst_resnet_classify_set_property (GObject * object, guint prop_id,
   GstResnetClassify *self = GST_RESNET_CLASSIFY (object);
 
   GST_OBJECT_LOCK (self);
+  if ((pspec->flags & GST_PARAM_MUTABLE_READY)
+      && (GST_STATE (self) > GST_STATE_READY
+          || GST_STATE_NEXT (self) > GST_STATE_READY)) {
+    GST_OBJECT_UNLOCK (self);
+    /* start() has read it already: taking it now would change nothing, or
+     * (inference-region) break the next frame. */
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        ("Property '%s' can only be changed in the NULL or READY state; the "
+            "new value is ignored.", pspec->name), (NULL));
+    return;
+  }
   switch (prop_id) {
     case PROP_MODEL:
       g_free (self->model_path);
@@ -271,10 +284,10 @@ gst_resnet_classify_set_property (GObject * object, guint prop_id,
       self->resize_mode_set = TRUE;
       break;
     case PROP_MEAN:
-      set_triple (value, self->mean, &self->mean_set);
+      set_triple (value, self->mean, &self->mean_set, &self->mean_count);
       break;
     case PROP_STD:
-      set_triple (value, self->std, &self->std_set);
+      set_triple (value, self->std, &self->std_set, &self->std_count);
       break;
     case PROP_CHANNEL_ORDER:
       self->order = g_value_get_enum (value);
@@ -445,14 +458,35 @@ model_input_size (const OclModel * model, gint64 * h, gint64 * w)
 
 #define DEFAULT_MODEL_FILE "resnet20-cifar10.onnx"
 
+/* Where the default model is looked for: the data folder it is installed
+ * to, then models/ beside the folder the plugin was loaded from (the build
+ * tree's layout: build/gst/ and build/models/).  No build-tree path is
+ * compiled in.  Returns: (transfer full) the folders, NULL-terminated. */
+static gchar **
+default_model_dirs (GstResnetClassify * self)
+{
+  GstElementFactory *factory = gst_element_get_factory (GST_ELEMENT (self));
+  GstPlugin *plugin = factory ?
+      gst_plugin_feature_get_plugin (GST_PLUGIN_FEATURE (factory)) : NULL;
+  const gchar *file = plugin ? gst_plugin_get_filename (plugin) : NULL;
+  gchar **dirs = g_new0 (gchar *, 3);
+
+  dirs[0] = g_strdup (OCLRESNET_MODEL_DIR);
+  if (file) {
+    g_autofree gchar *plugin_dir = g_path_get_dirname (file);
+    dirs[1] = g_build_filename (plugin_dir, "..", "models", NULL);
+  }
+  if (plugin)
+    gst_object_unref (plugin);
+  return dirs;
+}
+
 /* The default model: the CIFAR-10 ResNet-20 installed with the plugin, or
  * the one in the build tree.  Returns: (transfer full) (nullable). */
 static gchar *
-default_model (void)
+default_model (gchar ** dirs)
 {
-  const gchar *dirs[] = { OCLRESNET_MODEL_DIR, OCLRESNET_BUILD_MODEL_DIR };
-
-  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++) {
+  for (guint i = 0; dirs[i]; i++) {
     gchar *p = g_build_filename (dirs[i], DEFAULT_MODEL_FILE, NULL);
     if (g_file_test (p, G_FILE_TEST_IS_REGULAR))
       return p;
@@ -483,13 +517,15 @@ gst_resnet_classify_start (GstBaseTransform * trans)
 {
   GstResnetClassify *self = GST_RESNET_CLASSIFY (trans);
   g_autofree gchar *model_path = NULL, *labels_path = NULL, *device = NULL;
+  g_auto (GStrv) model_dirs = NULL;
   GError *error = NULL;
   gint64 shape[4], out_dims[4];
   gint64 t0 = g_get_monotonic_time ();
   gdouble mean[3], std[3];
   gboolean bgr;
   int out_nd;
-  const char *v;
+  const char *v, *bad_count = NULL;
+  guint n_values = 0;
 
   GST_OBJECT_LOCK (self);
   model_path = g_strdup (self->model_path);
@@ -498,7 +534,8 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   GST_OBJECT_UNLOCK (self);
 
   if (model_path == NULL) {
-    model_path = default_model ();
+    model_dirs = default_model_dirs (self);
+    model_path = default_model (model_dirs);
     if (model_path)
       GST_INFO_OBJECT (self, "no model set, using the default %s", model_path);
   }
@@ -543,6 +580,13 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   bgr = v && g_ascii_strcasecmp (v, "bgr") == 0;
   v = ocl_model_get_metadata (self->model, "resize_mode");
   GST_OBJECT_LOCK (self);
+  if ((self->mean_set && self->mean_count != 3)
+      || (self->std_set && self->std_count != 3)) {
+    bad_count = self->mean_set && self->mean_count != 3 ? "mean" : "std";
+    n_values = bad_count[0] == 'm' ? self->mean_count : self->std_count;
+    GST_OBJECT_UNLOCK (self);
+    goto bad_triple;
+  }
   if (self->mean_set)
     memcpy (mean, self->mean, sizeof (mean));
   else
@@ -572,10 +616,12 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   self->pp.bgr = bgr;
 
   self->frame = 0;
+  self->inferences = self->qos_skipped = 0;
   self->last_class = -2;
   self->latency_reported = 0;
   GST_OBJECT_LOCK (self);
   self->earliest_time = GST_CLOCK_TIME_NONE;
+  self->proportion = 1.0;
   GST_OBJECT_UNLOCK (self);
   GST_INFO_OBJECT (self, "model %s (%s): input %" G_GINT64_FORMAT "x%"
       G_GINT64_FORMAT ", %u classes, batch %" G_GINT64_FORMAT
@@ -591,8 +637,8 @@ no_model:
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
         ("No model set: set the 'model' property to an ONNX file (the "
             "default " DEFAULT_MODEL_FILE " is not installed)."),
-        ("looked in %s and %s", OCLRESNET_MODEL_DIR,
-            OCLRESNET_BUILD_MODEL_DIR));
+        ("looked in %s and %s", OCLRESNET_MODEL_DIR, model_dirs
+            && model_dirs[1] ? model_dirs[1] : "(no plugin folder)"));
     return FALSE;
   }
 bad_model:
@@ -631,6 +677,15 @@ bad_labels:
         ("Bad labels: %s", error->message), ("labels='%s'",
             labels_path ? labels_path : "(from the model)"));
     g_error_free (error);
+    release_resources (self);
+    return FALSE;
+  }
+bad_triple:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("The '%s' property takes 3 values, one per channel (e.g. "
+            "\"<0.485, 0.456, 0.406>\"); %u were given.", bad_count,
+            n_values), (NULL));
     release_resources (self);
     return FALSE;
   }
@@ -696,14 +751,17 @@ bad_caps:
 
 /* ---- QoS and latency ------------------------------------------------------- */
 
-/* Late frames are not dropped: only their inference is skipped (see
- * transform_ip), so this replaces the default, which drops them. */
+/* QoS: a late frame is not dropped, only its inference is skipped (see
+ * transform_ip).  QOS events therefore update our own earliest time and go
+ * upstream without reaching the base class's QoS, which would drop the
+ * buffer in submit_input_buffer; everything else that method does
+ * (reconfiguration, the not-negotiated guard, discont) it still does. */
 static GstFlowReturn
 gst_resnet_classify_submit_input_buffer (GstBaseTransform * trans,
     gboolean is_discont, GstBuffer * input)
 {
-  trans->queued_buf = input;
-  return GST_FLOW_OK;
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->submit_input_buffer (trans,
+      is_discont, input);
 }
 
 static gboolean
@@ -719,6 +777,7 @@ gst_resnet_classify_src_event (GstBaseTransform * trans, GstEvent * event)
 
     gst_event_parse_qos (event, &type, &proportion, &diff, &timestamp);
     GST_OBJECT_LOCK (self);
+    self->proportion = proportion;
     if (type == GST_QOS_TYPE_THROTTLE || !GST_CLOCK_TIME_IS_VALID (timestamp))
       self->earliest_time = GST_CLOCK_TIME_NONE;
     else if (diff > 0)
@@ -726,8 +785,34 @@ gst_resnet_classify_src_event (GstBaseTransform * trans, GstEvent * event)
     else
       self->earliest_time = timestamp + diff;
     GST_OBJECT_UNLOCK (self);
+    return gst_pad_push_event (trans->sinkpad, event);
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->src_event (trans, event);
+}
+
+/* The standard QoS message for a frame whose inference was skipped: the
+ * buffer itself goes on, so the stats count inferences, not buffers. */
+static void
+post_qos_skip (GstResnetClassify * self, GstBuffer * buf, GstClockTime rt,
+    GstClockTime earliest)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+  GstMessage *msg;
+  gdouble proportion;
+
+  GST_OBJECT_LOCK (self);
+  proportion = self->proportion;
+  GST_OBJECT_UNLOCK (self);
+  self->qos_skipped++;
+  msg = gst_message_new_qos (GST_OBJECT (self), FALSE, rt,
+      gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME, pts), pts,
+      GST_BUFFER_DURATION (buf));
+  gst_message_set_qos_values (msg, GST_CLOCK_DIFF (rt, earliest), proportion,
+      1000000);
+  gst_message_set_qos_stats (msg, GST_FORMAT_BUFFERS, self->inferences,
+      self->qos_skipped);
+  gst_element_post_message (GST_ELEMENT (self), msg);
 }
 
 static gboolean
@@ -760,23 +845,27 @@ gst_resnet_classify_query (GstBaseTransform * trans, GstPadDirection direction,
 
 /* ---- streaming --------------------------------------------------------------- */
 
-/* Fills @meta from @probs: the top-k classes at or above the threshold. */
+/* Fills @meta from @probs: the top-k classes at or above the threshold.
+ * Selection by (probability, then lower index) below the last pick, so no
+ * buffer is sized by the model's class count. */
 static void
 fill_results (GstResnetClassify * self, GstClassificationMeta * meta,
     const float *probs, guint top_k, gdouble threshold)
 {
   guint k = MIN (top_k, self->n_classes);
-  gboolean *taken = g_newa (gboolean, self->n_classes);
+  gint last = -1;
 
-  memset (taken, 0, sizeof (gboolean) * self->n_classes);
   for (guint r = 0; r < k; r++) {
     gint best = -1;
-    for (guint c = 0; c < self->n_classes; c++)
-      if (!taken[c] && (best < 0 || probs[c] > probs[best]))
+    for (guint c = 0; c < self->n_classes; c++) {
+      gboolean below_last = last < 0 || probs[c] < probs[last]
+          || (probs[c] == probs[last] && (gint) c > last);
+      if (below_last && (best < 0 || probs[c] > probs[best]))
         best = c;
+    }
     if (best < 0 || probs[best] < threshold)
       break;
-    taken[best] = TRUE;
+    last = best;
     gst_classification_meta_add_result (meta, best, self->labels[best],
         probs[best]);
   }
@@ -935,15 +1024,22 @@ classify_rois (GstResnetClassify * self, GstBuffer * buf, GstVideoFrame * f,
     more = m != NULL;
     if (m) {
       GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
-      OclRect r = { roi->x, roi->y, roi->w, roi->h };
+      /* Region metas come from upstream: clip in 64 bits, skip what is
+       * left empty (never an error: the stream goes on). */
+      guint64 x1 = MIN ((guint64) roi->x + roi->w, (guint64) img.width);
+      guint64 y1 = MIN ((guint64) roi->y + roi->h, (guint64) img.height);
+      OclRect r;
       if (roi_type && *roi_type
           && g_strcmp0 (g_quark_to_string (roi->roi_type), roi_type) != 0)
         continue;
-      if (r.x >= img.width || r.y >= img.height || r.width == 0
-          || r.height == 0) {
+      if (roi->x >= x1 || roi->y >= y1) {
         GST_LOG_OBJECT (self, "region %d lies outside the frame", roi->id);
         continue;
       }
+      r.x = roi->x;
+      r.y = roi->y;
+      r.width = x1 - roi->x;
+      r.height = y1 - roi->y;
       rois[n] = roi;
       rects[n++] = r;
       if (n < ROI_BATCH)
@@ -1024,6 +1120,10 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
       && GST_CLOCK_TIME_IS_VALID (earliest) && GST_CLOCK_TIME_IS_VALID (rt)
       && rt < earliest;
   skip = late || (interval > 1 && frame_no % interval != 0);
+  if (late)
+    post_qos_skip (self, buf, rt, earliest);
+  else if (!skip)
+    self->inferences++;
 
   if (region == REGION_ROI_LIST) {
     if (skip)
@@ -1244,6 +1344,7 @@ gst_resnet_classify_init (GstResnetClassify * self)
   self->region = REGION_FULL_FRAME;
   self->messages = MESSAGES_NONE;
   self->earliest_time = GST_CLOCK_TIME_NONE;
+  self->proportion = 1.0;
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
   gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), TRUE);

@@ -55,8 +55,9 @@ ocl_import_const_new (OclImport * im, OclDType dtype, int rank,
   gsize n, bytes;
 
   if (!ocl_const_count (rank, dims, &n)) {
-    OCL_UNSUPPORTED (im, "its result would have rank %d or more than %"
-        G_GSIZE_FORMAT " elements", rank, OCL_MAX_CONST_ELEMENTS);
+    OCL_UNSUPPORTED (im, "its result (rank %d) would have a negative "
+        "dimension, a rank above %d or more than %" G_GSIZE_FORMAT
+        " elements", rank, OCL_MAX_RANK, OCL_MAX_CONST_ELEMENTS);
     return NULL;
   }
   bytes = n * (dtype == OCL_DT_FLOAT ? sizeof (float) : sizeof (gint64));

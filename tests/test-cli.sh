@@ -4,11 +4,16 @@
 # input gives exit status != 0 with one line on stderr naming the problem
 # (no crash: a signal would show as status > 128).
 #
-# usage: test-cli.sh OCLRESNET FIXTURE_DIR PYTHON
+# Every model and .npy file in tests/fuzz/regressions/ goes through info and
+# run: the hand-made malformed models must fail with status 1 and one line;
+# inputs the fuzzer found (crash-*) must end in status 0 or 1, one line if 1.
+#
+# usage: test-cli.sh OCLRESNET FIXTURE_DIR PYTHON REGRESSION_DIR
 set -u
 TOOL=$1
 FIX=$2
 PY=$3
+REG=$4
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 pass=0
@@ -111,6 +116,35 @@ assert d["min_ms"] <= d["median_ms"] and len(d["layers"]) > 10
 PYEOF
 
 "$TOOL" devices | grep -q '^\*' && ok "devices marks the auto pick" || bad "devices marks the auto pick"
+
+# expect_clean NAME CMD...: status 0, or 1 with one stderr line; no signal.
+expect_clean() {
+  name=$1
+  shift
+  "$@" >"$TMP/out" 2>"$TMP/err"
+  rc=$?
+  lines=$(wc -l <"$TMP/err")
+  if [ "$rc" -eq 0 ] || { [ "$rc" -eq 1 ] && [ "$lines" -eq 1 ]; }; then
+    ok "$name: status $rc"
+  else
+    bad "$name: status $rc, $lines stderr lines: $(head -c 300 "$TMP/err")"
+  fi
+}
+
+for f in "$REG"/model/*; do
+  n=$(basename "$f")
+  case $n in
+    crash-*|leak-*|timeout-*|oom-*)
+      expect_clean "fuzzed model $n (info)" "$TOOL" info "$f"
+      expect_clean "fuzzed model $n (run)" "$TOOL" run "$f" --input "$M.input.npy" --output "$TMP/x.npy" ;;
+    *)
+      expect_fail "malformed model $n (info)" "" "$TOOL" info "$f"
+      expect_fail "malformed model $n (run)" "" "$TOOL" run "$f" --input "$M.input.npy" --output "$TMP/x.npy" ;;
+  esac
+done
+for f in "$REG"/npy/*; do
+  expect_clean "fuzzed .npy $(basename "$f")" "$TOOL" run "$M.onnx" --input "$f" --output "$TMP/x.npy"
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -614,14 +614,20 @@ GST_START_TEST (test_qos_skips_inference)
   const gchar *caps = "video/x-raw,format=RGB,width=40,height=30,"
       "framerate=30/1";
   GstHarness *h = harness_new (NULL);
+  GstBus *bus = gst_bus_new ();
   GstBuffer *out;
   GstClassificationMeta *meta;
+  GstMessage *qos;
+  GstFormat format;
+  guint64 processed, dropped;
 
+  gst_element_set_bus (rc_of (h), bus);
   gst_harness_set_src_caps_str (h, caps);
   out = gst_harness_push_and_pull (h, make_frame (h, caps, 1, 0));
   fail_unless (gst_classification_meta_is_fresh
       (gst_buffer_get_classification_meta (out)));
   gst_buffer_unref (out);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_QOS) == NULL);
 
   fail_unless (gst_harness_push_upstream_event (h,
           gst_event_new_qos (GST_QOS_TYPE_UNDERFLOW, 2.0, 5 * GST_SECOND,
@@ -634,6 +640,14 @@ GST_START_TEST (test_qos_skips_inference)
   fail_unless (gst_classification_meta_is_qos_skipped (meta));
   fail_unless_equals_uint64 (gst_classification_meta_get_source_pts (meta), 0);
   gst_buffer_unref (out);
+  /* The skip is reported as QoS, in inferences run and skipped. */
+  qos = gst_bus_pop_filtered (bus, GST_MESSAGE_QOS);
+  fail_unless (qos != NULL);
+  gst_message_parse_qos_stats (qos, &format, &processed, &dropped);
+  fail_unless_equals_int (format, GST_FORMAT_BUFFERS);
+  fail_unless_equals_uint64 (processed, 1);
+  fail_unless_equals_uint64 (dropped, 1);
+  gst_message_unref (qos);
 
   /* With qos=false the frame is classified anyway. */
   g_object_set (rc_of (h), "qos", FALSE, NULL);
@@ -641,6 +655,140 @@ GST_START_TEST (test_qos_skips_inference)
           3 * GST_SECOND / 30));
   fail_unless (gst_classification_meta_is_fresh
       (gst_buffer_get_classification_meta (out)));
+  gst_buffer_unref (out);
+  gst_element_set_bus (rc_of (h), NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Properties that take effect in start() are refused while PLAYING with a
+ * warning, and the stream goes on as configured (inference-region used
+ * to break the next frame). */
+GST_START_TEST (test_ready_only_refused_while_playing)
+{
+  const gchar *caps = "video/x-raw,format=RGB,width=40,height=30,"
+      "framerate=30/1";
+  GstHarness *h = harness_new (NULL);
+  GstBus *bus = gst_bus_new ();
+  GstBuffer *out;
+  GstMessage *w;
+  GError *err = NULL;
+  gint region;
+
+  gst_element_set_bus (rc_of (h), bus);
+  gst_harness_set_src_caps_str (h, caps);
+  gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (h, caps, 1, 0)));
+  gst_util_set_object_arg (G_OBJECT (rc_of (h)), "inference-region",
+      "roi-list");
+  w = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (w != NULL);
+  gst_message_parse_warning (w, &err, NULL);
+  fail_unless (strstr (err->message, "inference-region") != NULL, "%s",
+      err->message);
+  g_error_free (err);
+  gst_message_unref (w);
+  g_object_get (rc_of (h), "inference-region", &region, NULL);
+  fail_unless_equals_int (region, 0);
+  out = gst_harness_push_and_pull (h, make_frame (h, caps, 2, GST_SECOND));
+  fail_unless (gst_buffer_get_classification_meta (out) != NULL);
+  gst_buffer_unref (out);
+  /* top-k may change while playing: no warning. */
+  g_object_set (rc_of (h), "top-k", 2, NULL);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) == NULL);
+  gst_element_set_bus (rc_of (h), NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* mean and std need one value per channel: another count is one element
+ * error naming the property, not a silent default. */
+GST_START_TEST (test_mean_std_count)
+{
+  const struct {
+    const gchar *prop, *value;
+  } cases[] = {
+    {"mean", "<0.5, 0.5>"},
+    {"std", "<0.2, 0.2, 0.2, 0.2>"},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstElement *rc, *pipe = pipeline_with (&rc);
+    GstMessage *m;
+    GError *err = NULL;
+
+    gst_util_set_object_arg (G_OBJECT (rc), cases[i].prop, cases[i].value);
+    m = run_to_end (pipe);
+    fail_unless_equals_int (GST_MESSAGE_TYPE (m), GST_MESSAGE_ERROR);
+    gst_message_parse_error (m, &err, NULL);
+    fail_unless (strstr (err->message, cases[i].prop) != NULL
+        && strstr (err->message, "3 values") != NULL, "%s", err->message);
+    g_error_free (err);
+    gst_message_unref (m);
+    gst_object_unref (rc);
+    gst_object_unref (pipe);
+  }
+}
+
+GST_END_TEST;
+
+/* Every model of the fuzz regression set: one element error (or, for a
+ * fuzzed file that loads, a clean end), never a crash. */
+GST_START_TEST (test_malformed_models)
+{
+  const gchar *dir_path = g_getenv ("OCLRESNET_FUZZ_MODELS");
+  GDir *dir = g_dir_open (dir_path, 0, NULL);
+  const gchar *name;
+  guint n = 0;
+
+  fail_unless (dir != NULL, "OCLRESNET_FUZZ_MODELS: %s", dir_path);
+  while ((name = g_dir_read_name (dir))) {
+    g_autofree gchar *path = g_build_filename (dir_path, name, NULL);
+    GstElement *rc, *pipe = pipeline_with (&rc);
+    GstMessage *m;
+
+    g_object_set (rc, "model", path, "labels", NULL, NULL);
+    m = run_to_end (pipe);
+    if (!g_str_has_prefix (name, "crash-"))
+      fail_unless_equals_int (GST_MESSAGE_TYPE (m), GST_MESSAGE_ERROR);
+    gst_message_unref (m);
+    gst_object_unref (rc);
+    gst_object_unref (pipe);
+    n++;
+  }
+  g_dir_close (dir);
+  fail_unless (n >= 10);
+}
+
+GST_END_TEST;
+
+/* Region metas come from upstream: coordinates near G_MAXUINT are
+ * clipped or skipped, never an error. */
+GST_START_TEST (test_roi_extreme_coordinates)
+{
+  const gchar *caps = "video/x-raw,format=RGB,width=40,height=30,"
+      "framerate=30/1";
+  GstHarness *h = harness_new ("inference-region=roi-list");
+  GstBuffer *in, *out;
+  GstVideoRegionOfInterestMeta *a, *b, *c;
+
+  gst_harness_set_src_caps_str (h, caps);
+  in = make_frame (h, caps, 5, 0);
+  a = gst_buffer_add_video_region_of_interest_meta (in, "x", 10, 5,
+      G_MAXUINT, G_MAXUINT);    /* clipped to the frame */
+  b = gst_buffer_add_video_region_of_interest_meta (in, "x", G_MAXUINT - 3, 0,
+      10, 10);                  /* outside */
+  c = gst_buffer_add_video_region_of_interest_meta (in, "x", 0, 0, 0, 30);
+  a->id = 1;
+  b->id = 2;
+  c->id = 3;
+  out = gst_harness_push_and_pull (h, in);
+  fail_unless (gst_buffer_get_classification_meta_for_roi (out, 1) != NULL);
+  fail_unless (gst_buffer_get_classification_meta_for_roi (out, 2) == NULL);
+  fail_unless (gst_buffer_get_classification_meta_for_roi (out, 3) == NULL);
   gst_buffer_unref (out);
   gst_harness_teardown (h);
 }
@@ -729,6 +877,10 @@ resnetclassify_suite (void)
   tcase_add_test (tc, test_state_cycling);
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_qos_skips_inference);
+  tcase_add_test (tc, test_ready_only_refused_while_playing);
+  tcase_add_test (tc, test_mean_std_count);
+  tcase_add_test (tc, test_malformed_models);
+  tcase_add_test (tc, test_roi_extreme_coordinates);
   tcase_add_test (tc, test_latency);
   return s;
 }
