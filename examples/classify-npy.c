@@ -30,7 +30,8 @@ main (int argc, char **argv)
       && (ctx = ocl_context_new (NULL, &err))
       && (net = ocl_net_new (ctx, model, shape, &err))
       && (out = g_new (float, ocl_net_get_output_size (net)))
-      && ocl_net_run (net, in, out, &err)) {
+      && ocl_net_run (net, in, out, &err))
+  {
     gsize per = ocl_net_get_output_size (net) / shape[0];
     for (gint64 n = 0; n < shape[0]; n++) {
       gsize best = 0;

@@ -14,7 +14,8 @@
 #include <gst/video/video.h>
 #include <gst/classification/classification-meta.h>
 
-typedef struct {
+typedef struct
+{
   GHashTable *counts;           /* label -> frames this second */
   double conf_sum;
   guint frames, total;

@@ -21,7 +21,8 @@
 GST_DEBUG_CATEGORY_STATIC (gst_classification_overlay_debug);
 #define GST_CAT_DEFAULT gst_classification_overlay_debug
 
-enum {
+enum
+{
   PROP_0,
   PROP_FONT_DESC,
   PROP_MAX_RESULTS,
@@ -30,7 +31,8 @@ enum {
 #define DEFAULT_FONT "Sans Bold 12"
 #define DEFAULT_MAX_RESULTS 5
 
-struct _GstClassificationOverlay {
+struct _GstClassificationOverlay
+{
   GstVideoFilter parent;
 
   gchar *font_desc;             /* under the object lock */
@@ -106,8 +108,11 @@ render (const gchar * font, const gchar * text, gint x, gint y, gint box_w,
     buf = gst_buffer_new_memdup (cairo_image_surface_get_data (s), size);
     gst_buffer_add_video_meta_full (buf, GST_VIDEO_FRAME_FLAG_NONE,
         GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB, w, h, 1,
-        (gsize[GST_VIDEO_MAX_PLANES]) { 0 },
-        (gint[GST_VIDEO_MAX_PLANES]) { cairo_image_surface_get_stride (s) });
+        (gsize[GST_VIDEO_MAX_PLANES]) {
+        0}
+        , (gint[GST_VIDEO_MAX_PLANES]) {
+        cairo_image_surface_get_stride (s)}
+    );
     rect = gst_video_overlay_rectangle_new_raw (buf, x, y, w, h,
         GST_VIDEO_OVERLAY_FORMAT_FLAG_PREMULTIPLIED_ALPHA);
     gst_buffer_unref (buf);

@@ -28,23 +28,27 @@ GST_DEBUG_CATEGORY_STATIC (gst_resnet_classify_debug);
 /* Regions classified in one batched run (more are run in chunks). */
 #define ROI_BATCH 8
 
-typedef enum {
+typedef enum
+{
   RESIZE_STRETCH = OCL_RESIZE_STRETCH,
   RESIZE_CENTER_CROP = OCL_RESIZE_CENTER_CROP,
   RESIZE_LETTERBOX = OCL_RESIZE_LETTERBOX,
 } GstResnetResizeMode;
 
-typedef enum {
+typedef enum
+{
   ORDER_RGB,
   ORDER_BGR,
 } GstResnetChannelOrder;
 
-typedef enum {
+typedef enum
+{
   REGION_FULL_FRAME,
   REGION_ROI_LIST,
 } GstResnetRegion;
 
-typedef enum {
+typedef enum
+{
   MESSAGES_NONE,
   MESSAGES_ON_CHANGE,
   MESSAGES_EVERY,
@@ -119,7 +123,8 @@ messages_get_type (void)
   return type;
 }
 
-enum {
+enum
+{
   PROP_0,
   PROP_MODEL,
   PROP_LABELS,
@@ -143,7 +148,8 @@ enum {
 static const double imagenet_mean[3] = { 0.485, 0.456, 0.406 };
 static const double imagenet_std[3] = { 0.229, 0.224, 0.225 };
 
-struct _GstResnetClassify {
+struct _GstResnetClassify
+{
   GstBaseTransform parent;
 
   /* properties, under the object lock */
@@ -202,8 +208,7 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (VIDEO_FORMATS)));
 
 #define gst_resnet_classify_parent_class parent_class
-G_DEFINE_TYPE (GstResnetClassify, gst_resnet_classify,
-    GST_TYPE_BASE_TRANSFORM);
+G_DEFINE_TYPE (GstResnetClassify, gst_resnet_classify, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (resnetclassify, "resnetclassify",
     GST_RANK_NONE, GST_TYPE_RESNET_CLASSIFY,
     GST_DEBUG_CATEGORY_INIT (gst_resnet_classify_debug, "resnetclassify", 0,
@@ -214,8 +219,7 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (resnetclassify, "resnetclassify",
 /* Stores a mean or std array; its length is checked in start(), where a
  * wrong one is an element error naming the property. */
 static void
-set_triple (const GValue * value, gdouble out[3], gboolean * set,
-    guint * count)
+set_triple (const GValue * value, gdouble out[3], gboolean * set, guint * count)
 {
   *count = gst_value_array_get_size (value);
   for (guint i = 0; i < 3 && i < *count; i++) {
@@ -715,7 +719,8 @@ gst_resnet_classify_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     GstCaps * outcaps)
 {
   GstResnetClassify *self = GST_RESNET_CLASSIFY (trans);
-  static const struct {
+  static const struct
+  {
     GstVideoFormat gst;
     OclPixelFormat ocl;
   } map[] = {

@@ -103,7 +103,8 @@ platform_string (cl_platform_id p, cl_platform_info param)
   return g_strstrip (s);
 }
 
-typedef struct {
+typedef struct
+{
   cl_platform_id platform;
   cl_device_id device;
   cl_device_type type;

@@ -198,8 +198,7 @@ ocl_graph_infer_node (OclGraph * g, int idx, const char *out_name,
       || (guint64) o.n * o.c * o.h > OCL_MAX_VALUE_ELEMENTS
       || (guint64) o.n * o.c * o.h * o.w > OCL_MAX_VALUE_ELEMENTS)
     SHAPE_ERROR ("its output %dx%dx%dx%d is empty or larger than %"
-        G_GSIZE_FORMAT " elements", o.n, o.c, o.h, o.w,
-        OCL_MAX_VALUE_ELEMENTS);
+        G_GSIZE_FORMAT " elements", o.n, o.c, o.h, o.w, OCL_MAX_VALUE_ELEMENTS);
   v = ocl_graph_add_value (g, out_name, o.rank, o.n, o.c, o.h, o.w);
   node = OCL_NODE (g, idx);
   node->out = v;
@@ -329,8 +328,7 @@ fuse_flatten_fc (OclGraph * g, int i, const int *uses)
   OclValue *x;
 
   if (n->op != OCL_OP_CONV || n->kh != 1 || n->kw != 1 || n->pt || n->pl
-      || n->pb || n->pr || !p || p->op != OCL_OP_FLATTEN
-      || uses[p->out] != 1)
+      || n->pb || n->pr || !p || p->op != OCL_OP_FLATTEN || uses[p->out] != 1)
     return FALSE;
   x = OCL_VALUE (g, p->in[0]);
   n->ic = x->c;
@@ -350,8 +348,7 @@ fuse_slices (OclGraph * g, int i, const int *uses)
   OclNode *p = producer (g, n->in[0]);
   int v = n->in[0];
 
-  if (n->op != OCL_OP_SLICE || !p || p->op != OCL_OP_SLICE
-      || uses[p->out] != 1)
+  if (n->op != OCL_OP_SLICE || !p || p->op != OCL_OP_SLICE || uses[p->out] != 1)
     return FALSE;
   for (int d = 0; d < 4; d++) {
     n->starts[d] = p->starts[d] + n->starts[d] * p->steps[d];

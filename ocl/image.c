@@ -116,8 +116,7 @@ ocl_image_check (const OclImage * img, GError ** error)
           "image plane %d is missing or too small: stride %d, %"
           G_GSIZE_FORMAT " bytes, a %dx%d frame needs a stride of %"
           G_GINT64_FORMAT " and %" G_GINT64_FORMAT " bytes (at most 2 GiB)",
-          p, img->stride[p], img->size[p], img->width, img->height, row,
-          need);
+          p, img->stride[p], img->size[p], img->width, img->height, row, need);
       return FALSE;
     }
   }

@@ -6,7 +6,8 @@
 #include <string.h>
 #include "onnx-import.h"
 
-enum { T_FLOAT = 1, T_BOOL = 9, T_FLOAT16 = 10, T_DOUBLE = 11 };
+enum
+{ T_FLOAT = 1, T_BOOL = 9, T_FLOAT16 = 10, T_DOUBLE = 11 };
 
 static void
 unravel (gsize idx, int rank, const gint64 * dims, gint64 * out)
@@ -157,8 +158,7 @@ fold_gather (OclImport * im, OclConst ** in, int n_in)
       j += x->dims[axis];
     if (j < 0 || j >= x->dims[axis]) {
       ocl_const_free (o);
-      OCL_UNSUPPORTED (im, "Gather index %" G_GINT64_FORMAT " out of range",
-          j);
+      OCL_UNSUPPORTED (im, "Gather index %" G_GINT64_FORMAT " out of range", j);
       return NULL;
     }
     for (int d = 0; d < axis; d++)
@@ -174,8 +174,7 @@ fold_gather (OclImport * im, OclConst ** in, int n_in)
 /* Unsqueeze and Squeeze: the axes from input 1 (opset 13) or the
  * attribute, each at most once and in range. */
 static OclConst *
-fold_squeeze_common (OclImport * im, OclConst ** in, int n_in,
-    gboolean unsq)
+fold_squeeze_common (OclImport * im, OclConst ** in, int n_in, gboolean unsq)
 {
   OclConst *x = in[0], *o;
   gboolean mark[OCL_MAX_RANK] = { 0 };
@@ -291,8 +290,7 @@ fold_transpose (OclImport * im, OclConst ** in, int n_in)
   }
   for (int d = 0; d < x->rank; d++) {
     if (perm[d] < 0 || perm[d] >= x->rank || seen[perm[d]]) {
-      OCL_UNSUPPORTED (im, "perm is not a permutation of 0..%d",
-          x->rank - 1);
+      OCL_UNSUPPORTED (im, "perm is not a permutation of 0..%d", x->rank - 1);
       return NULL;
     }
     seen[perm[d]] = TRUE;

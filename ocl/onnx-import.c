@@ -204,8 +204,7 @@ ocl_import_resolve_reshape (OclImport * im, const OclConst * shape,
       infer = d;
       v = 1;
     } else if (v < 0 || (guint64) v > OCL_MAX_CONST_ELEMENTS)
-      return OCL_UNSUPPORTED (im, "bad target dimension %" G_GINT64_FORMAT,
-          v);
+      return OCL_UNSUPPORTED (im, "bad target dimension %" G_GINT64_FORMAT, v);
     out[d] = v;
     if (known != G_MAXSIZE && (!g_size_checked_mul (&known, known, (gsize) v)
             || known > OCL_MAX_CONST_ELEMENTS))
@@ -226,7 +225,8 @@ ocl_import_resolve_reshape (OclImport * im, const OclConst * shape,
 
 /* ---- tensors ------------------------------------------------------------ */
 
-enum {
+enum
+{
   T_FLOAT = 1, T_UINT8 = 2, T_INT8 = 3, T_UINT16 = 4, T_INT16 = 5,
   T_INT32 = 6, T_INT64 = 7, T_BOOL = 9, T_FLOAT16 = 10, T_DOUBLE = 11,
   T_UINT32 = 12, T_UINT64 = 13,
@@ -345,8 +345,7 @@ parse_offset (const char *v, gint64 * out)
 {
   guint64 u;
 
-  if (v == NULL || !g_ascii_string_to_unsigned (v, 10, 0, G_MAXINT64, &u,
-          NULL))
+  if (v == NULL || !g_ascii_string_to_unsigned (v, 10, 0, G_MAXINT64, &u, NULL))
     return FALSE;
   *out = (gint64) u;
   return TRUE;
@@ -471,8 +470,7 @@ ocl_import_tensor (OclImport * im, Onnx__TensorProto * t, const char *what)
   } else if (t->has_raw_data) {
     if (t->raw_data.len != bytes) {
       OCL_MALFORMED (im, "tensor '%s' holds %" G_GSIZE_FORMAT " bytes, its "
-          "shape needs %" G_GSIZE_FORMAT, name, (gsize) t->raw_data.len,
-          bytes);
+          "shape needs %" G_GSIZE_FORMAT, name, (gsize) t->raw_data.len, bytes);
       return NULL;
     }
     data = t->raw_data.data;

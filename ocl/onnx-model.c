@@ -33,11 +33,13 @@ is_initializer (Onnx__GraphProto * g, const char *name)
 
 #define RAW_IN_PLACE_MIN 4096   /* bytes: smaller raw_data is parsed as usual */
 
-typedef struct {
+typedef struct
+{
   const guint8 *p, *end;
 } Cursor;
 
-typedef struct {
+typedef struct
+{
   guint64 number;
   int type;
   const guint8 *start, *data, *end;     /* the field, its payload, its end */

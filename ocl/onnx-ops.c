@@ -28,8 +28,7 @@ finish_node (OclImport * im, int i)
 {
   if (!ocl_graph_infer_node (im->g, i, im->node->output[0], im->error))
     return FALSE;
-  ocl_import_define_value (im, im->node->output[0], OCL_NODE (im->g,
-          i)->out);
+  ocl_import_define_value (im, im->node->output[0], OCL_NODE (im->g, i)->out);
   return TRUE;
 }
 
@@ -46,8 +45,7 @@ read_window (OclImport * im, OclNode * n, const OclValue * x, gint64 kh,
 
   k = ocl_attr_ints (node, "kernel_shape", v, 4);
   if (k >= 0 && k != 2)
-    return OCL_UNSUPPORTED (im, "%d-D windows are not supported; 2-D only",
-        k);
+    return OCL_UNSUPPORTED (im, "%d-D windows are not supported; 2-D only", k);
   if (k == 2) {
     kh = v[0];
     kw = v[1];
@@ -146,8 +144,7 @@ import_conv (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   n->oc = w->dims[0];
   n->ic = w->dims[1];
   set_weight (n, w);
-  n->bias = b ? g_memdup2 (ocl_const_floats (b), b->n * sizeof (float)) :
-      NULL;
+  n->bias = b ? g_memdup2 (ocl_const_floats (b), b->n * sizeof (float)) : NULL;
   return finish_node (im, i);
 }
 
@@ -258,8 +255,7 @@ import_batchnorm (OclImport * im, int x, OclConst ** in, const int *vin,
   n->scale = g_new (float, c);
   n->shift = g_new (float, c);
   for (int k = 0; k < c; k++) {
-    double s = ocl_const_get (in[1], k) / sqrt (ocl_const_get (in[4], k) +
-        eps);
+    double s = ocl_const_get (in[1], k) / sqrt (ocl_const_get (in[4], k) + eps);
     n->scale[k] = s;
     n->shift[k] = ocl_const_get (in[2], k) - ocl_const_get (in[3], k) * s;
   }
@@ -292,15 +288,13 @@ import_pool (OclImport * im, int x, OclOpType op)
 }
 
 static gboolean
-import_maxpool (OclImport * im, int x, OclConst ** in, const int *vin,
-    int n_in)
+import_maxpool (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   return import_pool (im, x, OCL_OP_MAXPOOL);
 }
 
 static gboolean
-import_avgpool (OclImport * im, int x, OclConst ** in, const int *vin,
-    int n_in)
+import_avgpool (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   return import_pool (im, x, OCL_OP_AVGPOOL);
 }
@@ -504,8 +498,7 @@ import_identity (OclImport * im, int x, OclConst ** in, const int *vin,
 }
 
 static gboolean
-import_flatten (OclImport * im, int x, OclConst ** in, const int *vin,
-    int n_in)
+import_flatten (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   OclValue *v = val (im, x);
   gint64 axis = ocl_attr_int (im->node, "axis", 1);
@@ -518,8 +511,7 @@ import_flatten (OclImport * im, int x, OclConst ** in, const int *vin,
 }
 
 static gboolean
-import_reshape (OclImport * im, int x, OclConst ** in, const int *vin,
-    int n_in)
+import_reshape (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   OclValue *v = val (im, x);
   gint64 vd[4] = { v->n, v->c, v->h, v->w }, dims[OCL_MAX_RANK];
@@ -533,8 +525,7 @@ import_reshape (OclImport * im, int x, OclConst ** in, const int *vin,
 }
 
 static gboolean
-import_squeeze (OclImport * im, int x, OclConst ** in, const int *vin,
-    int n_in)
+import_squeeze (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   OclValue *v = val (im, x);
   gint64 dims[2] = { v->n, v->c };
@@ -546,8 +537,7 @@ import_squeeze (OclImport * im, int x, OclConst ** in, const int *vin,
 }
 
 static gboolean
-import_softmax (OclImport * im, int x, OclConst ** in, const int *vin,
-    int n_in)
+import_softmax (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   OclValue *v = val (im, x);
   gint64 axis = ocl_attr_int (im->node, "axis",

@@ -67,7 +67,8 @@ pack_direct (const OclNode * n, int ocb, int blk0, int blk1, float *wt)
       }
 }
 
-typedef struct {
+typedef struct
+{
   const OclNode *n;
   int ocb, blk0, blk1;
   gboolean wino;
@@ -91,8 +92,8 @@ pack_job (gpointer data)
  * pages costs as much as the packing itself, and both scale.  ResNet-50
  * on 2 cores: net compile 130 -> 96 ms. */
 void
-ocl_pack_weights (const OclNode * n, int ocb, int nblk, gboolean wino, gsize floats,
-    float *dst)
+ocl_pack_weights (const OclNode * n, int ocb, int nblk, gboolean wino,
+    gsize floats, float *dst)
 {
   int threads = MIN ((gsize) MIN (g_get_num_processors (), 8),
       MIN ((gsize) nblk, floats / (1 << 18) + 1));
@@ -106,8 +107,7 @@ ocl_pack_weights (const OclNode * n, int ocb, int nblk, gboolean wino, gsize flo
     jobs[t].blk1 = nblk * (t + 1) / threads;
     jobs[t].wino = wino;
     jobs[t].dst = dst;
-    th[t] = t > 0 ? g_thread_try_new ("pack", pack_job, &jobs[t], NULL) :
-        NULL;
+    th[t] = t > 0 ? g_thread_try_new ("pack", pack_job, &jobs[t], NULL) : NULL;
     if (t > 0 && th[t] == NULL)
       pack_job (&jobs[t]);      /* no thread: pack it here */
   }

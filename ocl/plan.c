@@ -95,7 +95,8 @@ buffer_upload (OclNet * net, cl_mem mem, float *host, gsize bytes,
 
   if (!net->unified_memory)
     g_free (host);
-  return err == CL_SUCCESS || ocl_set_cl_error (error, err, "uploading weights");
+  return err == CL_SUCCESS
+      || ocl_set_cl_error (error, err, "uploading weights");
 }
 
 /* ---- steps --------------------------------------------------------------- */
@@ -121,8 +122,7 @@ step_begin (OclNet * net, OclArgs * a, const char *file, const char *options,
 /* Appends the step; takes @desc. */
 static gboolean
 step_end (OclNet * net, OclArgs * a, const OclNode * node, char *desc,
-    double flops, cl_uint dim, size_t g0, size_t g1, size_t g2,
-    GError ** error)
+    double flops, cl_uint dim, size_t g0, size_t g1, size_t g2, GError ** error)
 {
   OclStep s = { 0 };
 
@@ -235,8 +235,7 @@ conv_args (OclArgs * a, OclNet * net, const OclNode * n, cl_mem zero, cl_mem wm,
 {
   const OclValue *x = OCL_VALUE (net->g, n->in[0]);
   const OclValue *y = OCL_VALUE (net->g, n->out);
-  const OclValue *r = n->residual >= 0 ? OCL_VALUE (net->g, n->residual) :
-      NULL;
+  const OclValue *r = n->residual >= 0 ? OCL_VALUE (net->g, n->residual) : NULL;
 
   ocl_arg_mem (a, net->value_mem[n->in[0]]);
   if (zero)
@@ -600,7 +599,8 @@ add_node_step (OclNet * net, OclNode * n, GError ** error)
 
 /* ---- buffers -------------------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   gsize size;
   int free_after;               /* step after which the tenant is dead */
 } Slot;
@@ -785,7 +785,8 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
       ocl_set_cl_error (error, err, "preprocess_image");
       goto fail;
     }
-    net->geo = create_buffer (net, sizeof (int) * OCL_ABI_GEO_N * net->batch, NULL,
+    net->geo =
+        create_buffer (net, sizeof (int) * OCL_ABI_GEO_N * net->batch, NULL,
         error);
     if (net->geo == NULL)
       goto fail;

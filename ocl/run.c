@@ -33,8 +33,7 @@ ocl_net_set_profiling (OclNet * net, gboolean enable)
 /* Enqueues steps [first, end) for @n images, then the blocking read of
  * the output, and collects profiling; the one wait of a run. */
 static gboolean
-enqueue_plan (OclNet * net, guint first, int n, float *output,
-    GError ** error)
+enqueue_plan (OclNet * net, guint first, int n, float *output, GError ** error)
 {
   OclGraph *g = net->g;
   guint n_steps = net->steps->len;

@@ -15,7 +15,8 @@ static OclContext *ctx;
  * path a test forces must be the one that ran. */
 static const char *expect_layer;
 
-typedef struct {
+typedef struct
+{
   OclGraph *g;
   GRand *rand;
 } Builder;
@@ -217,7 +218,8 @@ check (Builder * b, int out)
   check_fused (b, out, 0);
 }
 
-typedef struct {
+typedef struct
+{
   int n, ic, h, w, oc, k, s, p;
 } ConvCase;
 

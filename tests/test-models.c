@@ -67,8 +67,7 @@ check_net (OclNet * net, const char *name)
       g_assert_cmpuint (ar, ==, ag);
     }
   }
-  g_test_message ("%s: max|ref| %.4g, max|diff| %.3g", name, max_ref,
-      max_diff);
+  g_test_message ("%s: max|ref| %.4g, max|diff| %.3g", name, max_ref, max_diff);
   g_assert_cmpfloat (max_ref, >, 0.0);
   g_free (in);
   g_free (ref);
@@ -368,8 +367,7 @@ main (int argc, char **argv)
   g_test_add_func ("/models/error/unsupported-op", test_unsupported_op);
   g_test_add_func ("/models/error/grouped-conv", test_grouped_conv);
   g_test_add_func ("/models/error/dilated-conv", test_dilated_conv);
-  g_test_add_func ("/models/error/shape-does-not-fit",
-      test_shape_does_not_fit);
+  g_test_add_func ("/models/error/shape-does-not-fit", test_shape_does_not_fit);
   g_test_add_func ("/models/threads", test_threads);
   rc = g_test_run ();
   g_strfreev (names);

@@ -8,7 +8,8 @@
 
 static OclContext *ctx;
 
-typedef struct {
+typedef struct
+{
   OclImage img;
   guint8 *mem[3];
 } TestImage;
@@ -29,7 +30,7 @@ image_init (TestImage * t, OclPixelFormat f, int w, int h, GRand * r)
   for (int p = 0; p < np; p++) {
     int row = p == 0 ? w * bpp[f] : f == OCL_PIXEL_NV12 ? cw * 2 : cw;
     int rows = p == 0 ? h : ch;
-    t->img.stride[p] = row + 5;     /* odd padding at the end of rows */
+    t->img.stride[p] = row + 5; /* odd padding at the end of rows */
     t->img.size[p] = (gsize) t->img.stride[p] * rows;
     t->mem[p] = g_malloc (t->img.size[p]);
     for (gsize i = 0; i < t->img.size[p]; i++)
@@ -71,8 +72,7 @@ compare (OclNet * net, TestImage * t, const OclRect * rects, int n,
   g_assert_true (ocl_net_run_image (net, &t->img, rects, n, pp, got, &error));
   g_assert_no_error (error);
   for (int b = 0; b < n; b++) {
-    ocl_preprocess_reference (&t->img, rects ? &rects[b] : NULL, pp, H, W,
-        ref);
+    ocl_preprocess_reference (&t->img, rects ? &rects[b] : NULL, pp, H, W, ref);
     for (gsize i = 0; i < per; i++) {
       max_diff = MAX (max_diff, fabs ((double) ref[i] - got[b * per + i]));
       max_ref = MAX (max_ref, fabs (ref[i]));

@@ -65,8 +65,7 @@ gst_classification_meta_get_info (void)
   static const GstMetaInfo *info = NULL;
 
   if (g_once_init_enter ((GstMetaInfo **) & info)) {
-    const GstMetaInfo *mi =
-        gst_meta_register (GST_CLASSIFICATION_META_API_TYPE,
+    const GstMetaInfo *mi = gst_meta_register (GST_CLASSIFICATION_META_API_TYPE,
         "GstClassificationMeta", sizeof (GstClassificationMeta),
         classification_meta_init, classification_meta_free,
         classification_meta_transform);
@@ -187,8 +186,7 @@ gst_classification_meta_get_source_pts (const GstClassificationMeta * meta)
 }
 
 guint64
-gst_classification_meta_get_inference_time (const GstClassificationMeta *
-    meta)
+gst_classification_meta_get_inference_time (const GstClassificationMeta * meta)
 {
   g_return_val_if_fail (meta != NULL, 0);
   return meta->inference_time;

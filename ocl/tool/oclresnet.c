@@ -26,7 +26,7 @@ static gboolean opt_json;
 static const GOptionEntry entries[] = {
   {"device", 'd', 0, G_OPTION_ARG_STRING, &opt_device,
       "OpenCL device: auto, gpu, cpu, P:D or part of a name (default: "
-      "$OCLRESNET_DEVICE or auto)", "D"},
+        "$OCLRESNET_DEVICE or auto)", "D"},
   {"input", 'i', 0, G_OPTION_ARG_FILENAME, &opt_input,
       "run: input tensor, float32 NCHW .npy", "IN.npy"},
   {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,

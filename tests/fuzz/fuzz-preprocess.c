@@ -15,7 +15,8 @@
 static OclContext *ctx;
 static GHashTable *nets;        /* H * 1000 + W -> OclNet */
 
-typedef struct {
+typedef struct
+{
   const guint8 *p;
   size_t n;
 } Bytes;
@@ -84,7 +85,7 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
   Bytes b = { data, size };
   OclImage img = { 0 };
   OclPreprocess pp = { OCL_RESIZE_STRETCH, {0.485f, 0.456f, 0.406f},
-    {0.229f, 0.224f, 0.225f}, FALSE
+  {0.229f, 0.224f, 0.225f}, FALSE
   };
   OclRect rects[BATCH];
   guint8 *planes[3] = { NULL, NULL, NULL };
@@ -148,8 +149,7 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
     ocl_fuzz_expect_error (error);
   ref = g_new (float, (gsize) 3 * H * W);
   for (int i = 0; ok && i < MAX (n_rects, 1); i++) {
-    ocl_preprocess_reference (&img, n_rects ? &rects[i] : NULL, &pp, H, W,
-        ref);
+    ocl_preprocess_reference (&img, n_rects ? &rects[i] : NULL, &pp, H, W, ref);
     for (gsize k = 0; k < (gsize) 3 * H * W; k++)
       if (!(fabsf (ref[k] - out[(gsize) i * 3 * H * W + k]) <= 2e-4f)) {
         fprintf (stderr, "fuzz-preprocess: entry %d element %" G_GSIZE_FORMAT

@@ -47,10 +47,8 @@ GST_START_TEST (test_draws_results)
   gst_harness_set_src_caps_str (h, CAPS);
   in = grey_frame (h);
   m = gst_buffer_add_classification_meta (in, "test", -1);
-  gst_classification_meta_add_result (m, 3, g_quark_from_string ("cat"),
-      0.9f);
-  gst_classification_meta_add_result (m, 5, g_quark_from_string ("dog"),
-      0.05f);
+  gst_classification_meta_add_result (m, 3, g_quark_from_string ("cat"), 0.9f);
+  gst_classification_meta_add_result (m, 5, g_quark_from_string ("dog"), 0.05f);
   out = gst_harness_push_and_pull (h, in);
   count_changes (out, 0, 0, 160, 70, &inside, &outside);
   fail_unless (inside > 200, "only %u pixels drawn", inside);

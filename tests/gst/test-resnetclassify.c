@@ -167,7 +167,8 @@ reference_probs (GstBuffer * buf, const gchar * caps_str, OclResizeMode mode)
  * the C reference preprocesses from the same frame. */
 GST_START_TEST (test_meta_matches_reference)
 {
-  static const struct {
+  static const struct
+  {
     const gchar *caps;
     const gchar *mode;
     OclResizeMode ocl;
@@ -336,12 +337,10 @@ GST_START_TEST (test_roi_list)
 
   gst_harness_set_src_caps_str (h, caps);
   in = make_frame (h, caps, 5, 0);
-  car1 = gst_buffer_add_video_region_of_interest_meta (in, "car", 4, 6, 30,
-      20);
+  car1 = gst_buffer_add_video_region_of_interest_meta (in, "car", 4, 6, 30, 20);
   person = gst_buffer_add_video_region_of_interest_meta (in, "person", 50, 10,
       20, 40);
-  car2 = gst_buffer_add_video_region_of_interest_meta (in, "car", 60, 30, 50,
-      50);                      /* overhangs the frame: clipped */
+  car2 = gst_buffer_add_video_region_of_interest_meta (in, "car", 60, 30, 50, 50);      /* overhangs the frame: clipped */
   car1->id = 11;
   person->id = 12;
   car2->id = 13;
@@ -504,8 +503,7 @@ GST_START_TEST (test_property_ranges)
   g_value_init (&v, GST_TYPE_ARRAY);
   g_object_get_property (G_OBJECT (e), "mean", &v);
   fail_unless_equals_int (gst_value_array_get_size (&v), 3);
-  fail_unless (g_value_get_double (gst_value_array_get_value (&v, 2)) ==
-      0.125);
+  fail_unless (g_value_get_double (gst_value_array_get_value (&v, 2)) == 0.125);
   g_value_unset (&v);
   gst_object_unref (e);
 }
@@ -561,7 +559,8 @@ GST_START_TEST (test_errors)
   g_autofree gchar *dir = g_dir_make_tmp ("rc-XXXXXX", NULL);
   g_autofree gchar *junk = g_build_filename (dir, "junk.onnx", NULL);
   g_autofree gchar *few = g_build_filename (dir, "labels.txt", NULL);
-  struct {
+  struct
+  {
     const gchar *prop;
     const gchar *value;
     const gchar *needle;
@@ -575,8 +574,7 @@ GST_START_TEST (test_errors)
   };
   GstElement *rc, *pipe = pipeline_with (&rc);
 
-  fail_unless (g_file_set_contents (junk, "\x12\x34garbage\xff\xfe", 11,
-          NULL));
+  fail_unless (g_file_set_contents (junk, "\x12\x34garbage\xff\xfe", 11, NULL));
   fail_unless (g_file_set_contents (few, "a\nb\nc\n", -1, NULL));
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     GstMessage *m;
@@ -708,7 +706,8 @@ GST_END_TEST;
  * error naming the property, not a silent default. */
 GST_START_TEST (test_mean_std_count)
 {
-  const struct {
+  const struct
+  {
     const gchar *prop, *value;
   } cases[] = {
     {"mean", "<0.5, 0.5>"},
@@ -777,10 +776,8 @@ GST_START_TEST (test_roi_extreme_coordinates)
 
   gst_harness_set_src_caps_str (h, caps);
   in = make_frame (h, caps, 5, 0);
-  a = gst_buffer_add_video_region_of_interest_meta (in, "x", 10, 5,
-      G_MAXUINT, G_MAXUINT);    /* clipped to the frame */
-  b = gst_buffer_add_video_region_of_interest_meta (in, "x", G_MAXUINT - 3, 0,
-      10, 10);                  /* outside */
+  a = gst_buffer_add_video_region_of_interest_meta (in, "x", 10, 5, G_MAXUINT, G_MAXUINT);      /* clipped to the frame */
+  b = gst_buffer_add_video_region_of_interest_meta (in, "x", G_MAXUINT - 3, 0, 10, 10); /* outside */
   c = gst_buffer_add_video_region_of_interest_meta (in, "x", 0, 0, 0, 30);
   a->id = 1;
   b->id = 2;

@@ -101,8 +101,8 @@ ref_area_mean (const guint8 * p, int stride, int step, double ax, double bx,
 {
   double acc = 0.0;
 
-  for (int j = (int) floor (ay); j < (int) ceil (by); j++)
-    for (int i = (int) floor (ax); i < (int) ceil (bx); i++) {
+  for (int j = (int)floor (ay); j < (int) ceil (by); j++)
+    for (int i = (int)floor (ax); i < (int) ceil (bx); i++) {
       double w = (MIN (i + 1.0, bx) - MAX ((double) i, ax)) *
           (MIN (j + 1.0, by) - MAX ((double) j, ay));
       acc += w * p[(gsize) j * stride + (gsize) i * step];
@@ -119,24 +119,33 @@ ocl_preprocess_reference (const OclImage * img, const OclRect * rect,
   memset (out, 0, sizeof (float) * 3 * H * W);
   if (!ocl_image_geometry (img, rect, pp->resize, H, W, geo))
     return;
-  for (int oy = geo[OCL_ABI_GEO_DY]; oy < geo[OCL_ABI_GEO_DY] + geo[OCL_ABI_GEO_DH]; oy++)
-    for (int ox = geo[OCL_ABI_GEO_DX]; ox < geo[OCL_ABI_GEO_DX] + geo[OCL_ABI_GEO_DW]; ox++) {
+  for (int oy = geo[OCL_ABI_GEO_DY];
+      oy < geo[OCL_ABI_GEO_DY] + geo[OCL_ABI_GEO_DH]; oy++)
+    for (int ox = geo[OCL_ABI_GEO_DX];
+        ox < geo[OCL_ABI_GEO_DX] + geo[OCL_ABI_GEO_DW]; ox++) {
       double acc[3] = { 0, 0, 0 }, wsum = 0.0;
       int jlo, jhi, ilo, ihi;
       /* Source indices whose weight can be non-zero; reads clamp at the
        * region's edges. */
-      ref_window (oy - geo[OCL_ABI_GEO_DY], geo[OCL_ABI_GEO_DH], geo[OCL_ABI_GEO_SH], &jlo, &jhi);
-      ref_window (ox - geo[OCL_ABI_GEO_DX], geo[OCL_ABI_GEO_DW], geo[OCL_ABI_GEO_SW], &ilo, &ihi);
+      ref_window (oy - geo[OCL_ABI_GEO_DY], geo[OCL_ABI_GEO_DH],
+          geo[OCL_ABI_GEO_SH], &jlo, &jhi);
+      ref_window (ox - geo[OCL_ABI_GEO_DX], geo[OCL_ABI_GEO_DW],
+          geo[OCL_ABI_GEO_SW], &ilo, &ihi);
       for (int j = jlo; j < jhi; j++) {
-        double wy = ref_weight (j, oy - geo[OCL_ABI_GEO_DY], geo[OCL_ABI_GEO_DH], geo[OCL_ABI_GEO_SH]);
+        double wy =
+            ref_weight (j, oy - geo[OCL_ABI_GEO_DY], geo[OCL_ABI_GEO_DH],
+            geo[OCL_ABI_GEO_SH]);
         if (wy <= 0.0)
           continue;
         for (int i = ilo; i < ihi; i++) {
-          double w = wy * ref_weight (i, ox - geo[OCL_ABI_GEO_DX], geo[OCL_ABI_GEO_DW], geo[OCL_ABI_GEO_SW]), rgb[3];
+          double w =
+              wy * ref_weight (i, ox - geo[OCL_ABI_GEO_DX], geo[OCL_ABI_GEO_DW],
+              geo[OCL_ABI_GEO_SW]), rgb[3];
           if (w <= 0.0)
             continue;
-          ref_sample (img, geo[OCL_ABI_GEO_SX] + CLAMP (i, 0, geo[OCL_ABI_GEO_SW] - 1),
-              geo[OCL_ABI_GEO_SY] + CLAMP (j, 0, geo[OCL_ABI_GEO_SH] - 1), rgb);
+          ref_sample (img, geo[OCL_ABI_GEO_SX] + CLAMP (i, 0,
+                  geo[OCL_ABI_GEO_SW] - 1), geo[OCL_ABI_GEO_SY] + CLAMP (j, 0,
+                  geo[OCL_ABI_GEO_SH] - 1), rgb);
           for (int c = 0; c < 3; c++)
             acc[c] += w * rgb[c];
           wsum += w;
@@ -145,9 +154,11 @@ ocl_preprocess_reference (const OclImage * img, const OclRect * rect,
       for (int c = 0; c < 3; c++)
         acc[c] /= wsum;
       if ((img->format == OCL_PIXEL_I420 || img->format == OCL_PIXEL_NV12)
-          && geo[OCL_ABI_GEO_SW] > geo[OCL_ABI_GEO_DW] && geo[OCL_ABI_GEO_SH] > geo[OCL_ABI_GEO_DH]) {
+          && geo[OCL_ABI_GEO_SW] > geo[OCL_ABI_GEO_DW]
+          && geo[OCL_ABI_GEO_SH] > geo[OCL_ABI_GEO_DH]) {
         /* Both axes shrink: chroma over the footprint on its own grid. */
-        double fx = (double) geo[OCL_ABI_GEO_SW] / geo[OCL_ABI_GEO_DW], fy = (double) geo[OCL_ABI_GEO_SH] / geo[OCL_ABI_GEO_DH];
+        double fx = (double) geo[OCL_ABI_GEO_SW] / geo[OCL_ABI_GEO_DW], fy =
+            (double) geo[OCL_ABI_GEO_SH] / geo[OCL_ABI_GEO_DH];
         double lx = geo[OCL_ABI_GEO_SX] + (ox - geo[OCL_ABI_GEO_DX]) * fx;
         double ly = geo[OCL_ABI_GEO_SY] + (oy - geo[OCL_ABI_GEO_DY]) * fy;
         /* The footprint ends inside the region, whatever the rounding. */
