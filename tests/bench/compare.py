@@ -2,6 +2,7 @@
 """Time the same ONNX files in oclresnet, onnxruntime and PyTorch, interleaved.
 
 usage: compare.py [--rounds R] [--iterations N] [--only NAME] [--markdown]
+                  [--baseline OCLRESNET] [--no-torch]
 
 Needs onnxruntime and numpy in the interpreter that runs this script
 (`pip install onnxruntime numpy`), Debian's /usr/bin/python3 with torch and
@@ -10,7 +11,9 @@ Each engine runs in its own process (peak RSS is per process); rounds
 alternate between engines so that machine noise hits all of them alike.
 Prints, per model, the median over rounds of each engine's median latency,
 the oclresnet/onnxruntime ratio (and its range over rounds: each round runs
-the engines back to back) and peak resident memory.
+the engines back to back) and peak resident memory.  --baseline times a
+second oclresnet build (e.g. a worktree of an older commit) in the same
+rounds, for before/after figures that share the machine's noise.
 """
 import argparse
 import json
@@ -104,6 +107,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--only", action="append")
     ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--baseline", help="another oclresnet binary, timed in the same rounds")
+    ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch timings")
     args = ap.parse_args()
     threads = os.cpu_count() or 1
     os.makedirs(OUT, exist_ok=True)
@@ -121,24 +126,29 @@ def main():
     rows = []
     for name, expr, shape in models:
         path = os.path.join(OUT, name + ".onnx")
-        res = {"ours": [], "ort": [], "torch": []}
+        res = {"ours": [], "ort": [], "torch": [], "base": []}
         rss = {"ours": 0.0, "ort": 0.0, "torch": 0.0}
         first = []
+        bench = ["bench", path, "--shape", "x".join(map(str, shape)), "--iterations",
+                 str(args.iterations), "--warmup", str(args.warmup), "--json"]
         for r in range(args.rounds):
-            d, m = peak_rss([TOOL, "bench", path, "--shape", "x".join(map(str, shape)),
-                             "--iterations", str(args.iterations), "--warmup",
-                             str(args.warmup), "--json"])
+            d, m = peak_rss([TOOL] + bench)
             res["ours"].append(d["median_ms"])
             first.append(d["first_run_ms"] + d["load_ms"])
             rss["ours"] = max(rss["ours"], m)
+            if args.baseline:
+                d, m = peak_rss([args.baseline] + bench)
+                res["base"].append(d["median_ms"])
             d, m = peak_rss([sys.executable, "-c", ORT_TIMER % dict(sub, path=path, shape=shape)])
             res["ort"].append(d["median_ms"])
             rss["ort"] = max(rss["ort"], m)
-            d, m = peak_rss([TORCH_PY, "-c", TORCH_TIMER % dict(sub, expr=expr, shape=shape)])
-            res["torch"].append(d["median_ms"])
-            rss["torch"] = max(rss["torch"], m)
+            if not args.no_torch:
+                d, m = peak_rss([TORCH_PY, "-c", TORCH_TIMER % dict(sub, expr=expr, shape=shape)])
+                res["torch"].append(d["median_ms"])
+                rss["torch"] = max(rss["torch"], m)
         row = dict(name=name, shape="x".join(map(str, shape)),
-                   ours=median(res["ours"]), ort=median(res["ort"]), torch=median(res["torch"]),
+                   ours=median(res["ours"]), ort=median(res["ort"]),
+                   torch=median(res["torch"]) if res["torch"] else float("nan"),
                    first=median(first), rss_ours=rss["ours"], rss_ort=rss["ort"],
                    rss_torch=rss["torch"])
         row["ratio"] = row["ours"] / row["ort"]
@@ -146,6 +156,14 @@ def main():
         # far machine noise moves the comparison.
         by_round = [o / t for o, t in zip(res["ours"], res["ort"])]
         row["ratio_lo"], row["ratio_hi"] = min(by_round), max(by_round)
+        if res["base"]:
+            base = [b / t for b, t in zip(res["base"], res["ort"])]
+            row["base"] = median(res["base"])
+            row["base_ratio"] = row["base"] / row["ort"]
+            row["base_lo"], row["base_hi"] = min(base), max(base)
+            print("%-15s %-12s baseline %8.2f ms  baseline/ort %.2f (rounds %.2f-%.2f)"
+                  % (name, row["shape"], row["base"], row["base_ratio"], row["base_lo"],
+                     row["base_hi"]), flush=True)
         rows.append(row)
         print("%-15s %-12s ours %8.2f ms  onnxruntime %8.2f ms  pytorch %8.2f ms  "
               "ours/ort %.2f (rounds %.2f-%.2f)  | load+first %7.1f ms | "
@@ -154,6 +172,14 @@ def main():
                  row["ratio_lo"], row["ratio_hi"], row["first"], row["rss_ours"],
                  row["rss_ort"], row["rss_torch"]), flush=True)
 
+    if args.markdown and args.baseline:
+        print("\n| model | shape | baseline ms | oclresnet ms | onnxruntime ms "
+              "| baseline/ort (by round) | ours/ort (by round) |")
+        print("|---|---|---|---|---|---|---|")
+        for r in rows:
+            print("| %s | %s | %.2f | %.2f | %.2f | %.2f (%.2f–%.2f) | %.2f (%.2f–%.2f) |"
+                  % (r["name"], r["shape"], r["base"], r["ours"], r["ort"], r["base_ratio"],
+                     r["base_lo"], r["base_hi"], r["ratio"], r["ratio_lo"], r["ratio_hi"]))
     if args.markdown:
         print("\n| model | shape | oclresnet ms | onnxruntime ms | PyTorch ms | ours/ort "
               "| ours/ort by round | load+first run ms | peak RSS MiB (ours / ort / torch) |")
