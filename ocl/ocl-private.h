@@ -264,8 +264,8 @@ struct _OclNet {
   cl_kernel preprocess;
   cl_mem geo;                   /* 8 ints per batch entry */
   int *geo_host;
-  cl_mem planes[3];             /* staging for devices without shared memory */
-  gsize plane_size[3];
+  cl_mem *planes;               /* [batch][3] staging, devices without shared memory */
+  gsize *plane_size;
   gboolean unified_memory;
 
   cl_mem zero;                  /* zeros that padded Winograd tiles read */

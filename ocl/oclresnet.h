@@ -165,6 +165,23 @@ gboolean ocl_net_run_image (OclNet * net, const OclImage * image,
     const OclRect * rects, int n_rects, const OclPreprocess * pp,
     float *output, GError ** error);
 
+/* One image's share of a batch: @n_rects regions of @image (@rects NULL:
+ * the whole image once), each preprocessed with @pp. */
+typedef struct {
+  const OclImage *image;
+  const OclRect *rects;
+  int n_rects;
+  const OclPreprocess *pp;
+} OclImageEntry;
+
+/* ocl_net_run_image() for several images in one run (frames of several
+ * streams, each with its own preprocessing): their regions fill
+ * consecutive batch entries, in order, at most ocl_net_get_batch() in all.
+ * @output: (out caller-allocates) one output per region, in that order.
+ * The images' memory must stay valid until the call returns. */
+gboolean ocl_net_run_images (OclNet * net, const OclImageEntry * entries,
+    int n_entries, float *output, GError ** error);
+
 /* .npy files (format 1.0-3.0, little-endian float32, C order).
  * Returns: (transfer full) the data (g_free); @shape gets up to 8 dims. */
 float *ocl_npy_load (const char *path, int *ndim, gint64 shape[8],

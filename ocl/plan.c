@@ -791,6 +791,8 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
     if (net->geo == NULL)
       goto fail;
     net->geo_host = g_new0 (int, OCL_ABI_GEO_N * net->batch);
+    net->planes = g_new0 (cl_mem, 3 * net->batch);
+    net->plane_size = g_new0 (gsize, 3 * net->batch);
   }
   /* Weights are in device buffers now; the graph keeps shapes only. */
   return net;
@@ -818,9 +820,11 @@ ocl_net_free (OclNet * net)
   g_array_unref (net->steps);
   if (net->preprocess)
     clReleaseKernel (net->preprocess);
-  for (int p = 0; p < 3; p++)
+  for (int p = 0; net->planes && p < 3 * net->batch; p++)
     if (net->planes[p])
       clReleaseMemObject (net->planes[p]);
+  g_free (net->planes);
+  g_free (net->plane_size);
   g_free (net->geo_host);
   g_ptr_array_unref (net->mems);
   g_free (net->value_mem);

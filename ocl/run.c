@@ -106,20 +106,21 @@ ocl_net_run (OclNet * net, const float *input, float *output, GError ** error)
   return enqueue_plan (net, 0, net->batch, output, error);
 }
 
-/* Device buffers for the frame's planes: the host memory itself where the
- * device shares it (created per frame, no copy), else one write into a
- * buffer kept between frames.  @tmp receives the per-frame buffers. */
+/* Device buffers for the planes of the frame in batch slot @slot: the host
+ * memory itself where the device shares it (created per run, no copy,
+ * returned in @tmp for the caller to release once the run is over), else
+ * one write into a buffer the slot keeps between runs. */
 static gboolean
-frame_planes (OclNet * net, const OclImage * img, cl_mem mem[3],
+frame_planes (OclNet * net, int slot, const OclImage * img, cl_mem mem[3],
     cl_mem tmp[3], GError ** error)
 {
   int np = ocl_image_plane_count (img->format);
   cl_int err;
 
-  for (int p = 0; p < 3; p++)
-    mem[p] = tmp[p] = NULL;
   for (int p = 0; p < np; p++) {
     gsize size = img->size[p];
+    cl_mem *stage = &net->planes[slot * 3 + p];
+    gsize *stage_size = &net->plane_size[slot * 3 + p];
     if (net->unified_memory) {
       tmp[p] = clCreateBuffer (net->ctx->context, CL_MEM_READ_ONLY |
           CL_MEM_USE_HOST_PTR, size, (void *) img->data[p], &err);
@@ -128,69 +129,68 @@ frame_planes (OclNet * net, const OclImage * img, cl_mem mem[3],
       mem[p] = tmp[p];
       continue;
     }
-    if (net->plane_size[p] < size) {
-      if (net->planes[p])
-        clReleaseMemObject (net->planes[p]);
-      net->planes[p] = clCreateBuffer (net->ctx->context, CL_MEM_READ_ONLY,
-          size, NULL, &err);
-      net->plane_size[p] = net->planes[p] ? size : 0;
-      if (net->planes[p] == NULL)
+    if (*stage_size < size) {
+      if (*stage)
+        clReleaseMemObject (*stage);
+      *stage = clCreateBuffer (net->ctx->context, CL_MEM_READ_ONLY, size, NULL,
+          &err);
+      *stage_size = *stage ? size : 0;
+      if (*stage == NULL)
         return ocl_set_cl_error (error, err, "allocating the frame buffer");
     }
-    err = clEnqueueWriteBuffer (net->queue, net->planes[p], CL_FALSE, 0, size,
+    err = clEnqueueWriteBuffer (net->queue, *stage, CL_FALSE, 0, size,
         img->data[p], 0, NULL, NULL);
     if (err != CL_SUCCESS)
       return ocl_set_cl_error (error, err, "uploading the frame");
-    mem[p] = net->planes[p];
+    mem[p] = *stage;
   }
   for (int p = np; p < 3; p++)
     mem[p] = mem[0];
   return TRUE;
 }
 
-gboolean
-ocl_net_run_image (OclNet * net, const OclImage * img, const OclRect * rects,
-    int n_rects, const OclPreprocess * pp, float *output, GError ** error)
+/* Checks @e and writes its regions' geometry at batch entry @first. */
+static gboolean
+entry_geometry (OclNet * net, const OclImageEntry * e, int first,
+    GError ** error)
 {
-  OclValue *in = OCL_VALUE (net->g, net->g->input);
-  cl_mem mem[3], tmp[3];
-  int n = rects ? n_rects : 1;
-  cl_float4 mean, istd, yuv;
-  float kr, kb;
-  cl_int err = CL_SUCCESS;
-  gboolean ok = FALSE;
-  size_t gws[3];
-  OclArgs a = { 0 };
+  const OclValue *in = OCL_VALUE (net->g, net->g->input);
+  int n = e->rects ? e->n_rects : 1;
 
-  if (in->c != 3) {
+  if (e->image == NULL || e->pp == NULL || n < 1) {
     g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
-        "the model takes %d input channels, not 3 (an image)", in->c);
+        "an entry without an image, preprocessing or regions");
     return FALSE;
   }
-  if (n < 1 || n > net->batch) {
-    g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
-        "%d regions given; the net takes 1 to %d", n, net->batch);
-    return FALSE;
-  }
-  if (!ocl_image_check (img, error))
+  if (!ocl_image_check (e->image, error))
     return FALSE;
   for (int i = 0; i < n; i++)
-    if (!ocl_image_geometry (img, rects ? &rects[i] : NULL, pp->resize, in->h,
-            in->w, net->geo_host + OCL_ABI_GEO_N * i)) {
+    if (!ocl_image_geometry (e->image, e->rects ? &e->rects[i] : NULL,
+            e->pp->resize, in->h, in->w,
+            net->geo_host + OCL_ABI_GEO_N * (first + i))) {
       g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
           "region %d (%d,%d %dx%d) is empty inside the %dx%d image", i,
-          rects[i].x, rects[i].y, rects[i].width, rects[i].height,
-          img->width, img->height);
+          e->rects[i].x, e->rects[i].y, e->rects[i].width,
+          e->rects[i].height, e->image->width, e->image->height);
       return FALSE;
     }
-  if (!frame_planes (net, img, mem, tmp, error))
-    goto out;
-  err = clEnqueueWriteBuffer (net->queue, net->geo, CL_FALSE, 0,
-      sizeof (int) * OCL_ABI_GEO_N * n, net->geo_host, 0, NULL, NULL);
-  if (err != CL_SUCCESS) {
-    ocl_set_cl_error (error, err, "writing the regions");
-    goto out;
-  }
+  return TRUE;
+}
+
+/* Enqueues the preprocessing of @e into batch entries [first, first + n). */
+static gboolean
+enqueue_preprocess (OclNet * net, const OclImageEntry * e, int first,
+    const cl_mem mem[3], GError ** error)
+{
+  const OclValue *in = OCL_VALUE (net->g, net->g->input);
+  const OclImage *img = e->image;
+  const OclPreprocess *pp = e->pp;
+  cl_float4 mean, istd, yuv;
+  float kr, kb;
+  size_t gws[3];
+  OclArgs a = { 0 };
+  cl_int err;
+
   ocl_yuv_coefficients (img->matrix, &kr, &kb);
   for (int c = 0; c < 4; c++) {
     mean.s[c] = c < 3 ? pp->mean[c] : 0.0f;
@@ -201,12 +201,14 @@ ocl_net_run_image (OclNet * net, const OclImage * img, const OclRect * rects,
   yuv.s[2] = img->full_range ? 1.0f : 0.0f;
   yuv.s[3] = 0.0f;
 
+  /* Arguments are captured at each enqueue: one kernel serves every entry. */
   a.k = net->preprocess;
   ocl_arg_mem (&a, mem[0]);
   ocl_arg_mem (&a, mem[1]);
   ocl_arg_mem (&a, mem[2]);
   ocl_arg_mem (&a, net->geo);
   ocl_arg_mem (&a, net->value_mem[net->g->input]);
+  ocl_arg_int (&a, first);
   ocl_arg_int (&a, img->format);
   ocl_arg_int (&a, img->stride[0]);
   ocl_arg_int (&a, img->stride[1]);
@@ -220,29 +222,91 @@ ocl_net_run_image (OclNet * net, const OclImage * img, const OclRect * rects,
   ocl_arg_int (&a, pp->bgr ? 1 : 0);
   if (a.err == CL_SUCCESS)
     a.err = clSetKernelArg (a.k, a.arg++, sizeof (yuv), &yuv);
-  if (a.err != CL_SUCCESS) {
-    ocl_set_cl_error (error, a.err, "clSetKernelArg (preprocess)");
-    goto out;
-  }
+  if (a.err != CL_SUCCESS)
+    return ocl_set_cl_error (error, a.err, "clSetKernelArg (preprocess)");
   gws[0] = in->w;
   gws[1] = in->h;
-  gws[2] = n;
+  gws[2] = e->rects ? e->n_rects : 1;
   err = clEnqueueNDRangeKernel (net->queue, net->preprocess, 3, NULL, gws,
       NULL, 0, NULL, NULL);
+  if (err != CL_SUCCESS)
+    return ocl_set_cl_error (error, err, "launching the preprocessing");
+  return TRUE;
+}
+
+gboolean
+ocl_net_run_images (OclNet * net, const OclImageEntry * entries,
+    int n_entries, float *output, GError ** error)
+{
+  OclValue *in = OCL_VALUE (net->g, net->g->input);
+  cl_mem *tmp = NULL;
+  int total = 0;
+  cl_int err;
+  gboolean ok = FALSE;
+
+  if (in->c != 3) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
+        "the model takes %d input channels, not 3 (an image)", in->c);
+    return FALSE;
+  }
+  if (n_entries < 1 || n_entries > net->batch) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
+        "%d images given; the net takes 1 to %d", n_entries, net->batch);
+    return FALSE;
+  }
+  for (int k = 0; k < n_entries; k++) {
+    int n = entries[k].rects ? entries[k].n_rects : 1;
+    if (n < 1 || n > net->batch - total) {
+      g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
+          "%d regions given in all; the net takes 1 to %d", total + MAX (n,
+              0), net->batch);
+      return FALSE;
+    }
+    if (!entry_geometry (net, &entries[k], total, error))
+      return FALSE;
+    total += n;
+  }
+
+  tmp = g_new0 (cl_mem, 3 * n_entries);
+  err = clEnqueueWriteBuffer (net->queue, net->geo, CL_FALSE, 0,
+      sizeof (int) * OCL_ABI_GEO_N * total, net->geo_host, 0, NULL, NULL);
   if (err != CL_SUCCESS) {
-    ocl_set_cl_error (error, err, "launching the preprocessing");
+    ocl_set_cl_error (error, err, "writing the regions");
     goto out;
   }
+  total = 0;
+  for (int k = 0; k < n_entries; k++) {
+    cl_mem mem[3];
+    if (!frame_planes (net, k, entries[k].image, mem, tmp + 3 * k, error)
+        || !enqueue_preprocess (net, &entries[k], total, mem, error))
+      goto out;
+    total += entries[k].rects ? entries[k].n_rects : 1;
+  }
   /* Step 0 converts an NCHW host tensor; the image path wrote NHWC. */
-  ok = enqueue_plan (net, 1, n, output, error);
+  ok = enqueue_plan (net, 1, total, output, error);
 
 out:
   if (!ok)
     clFinish (net->queue);
-  for (int p = 0; p < 3; p++)
-    if (tmp[p])
-      clReleaseMemObject (tmp[p]);
+  for (int i = 0; i < 3 * n_entries; i++)
+    if (tmp[i])
+      clReleaseMemObject (tmp[i]);
+  g_free (tmp);
   return ok;
+}
+
+gboolean
+ocl_net_run_image (OclNet * net, const OclImage * img, const OclRect * rects,
+    int n_rects, const OclPreprocess * pp, float *output, GError ** error)
+{
+  OclImageEntry e = { img, rects, n_rects, pp };
+
+  if (rects && (n_rects < 1 || n_rects > net->batch)) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
+        "%d regions given; the net takes 1 to %d", n_rects, net->batch);
+    return FALSE;
+  }
+  return ocl_net_run_images (net, &e, 1, output, error);
 }
 
 int

@@ -153,6 +153,63 @@ test_regions (void)
   g_rand_free (r);
 }
 
+/* Several frames in one batch (as streams sharing a net send them), each
+ * with its own format, size, regions and preprocessing: every batch entry
+ * equals the reference of its own frame. */
+static void
+test_several_images (void)
+{
+  GRand *r = g_rand_new_with_seed (11);
+  OclNet *net = identity_net (5, 18, 22);
+  OclRect rects[2] = { {3, 4, 30, 20}, {-4, 10, 25, 60} };
+  OclPreprocess pps[3] = { imagenet, imagenet, imagenet };
+  const gsize per = (gsize) 3 * 18 * 22;
+  float *got = g_new (float, 5 * per), *ref = g_new (float, per);
+  GError *error = NULL;
+  TestImage t[3];
+  OclImageEntry e[3];
+  int entry = 0;
+
+  image_init (&t[0], OCL_PIXEL_NV12, 64, 48, r);
+  image_init (&t[1], OCL_PIXEL_BGRX, 37, 29, r);
+  image_init (&t[2], OCL_PIXEL_GRAY8, 90, 21, r);
+  pps[1].resize = OCL_RESIZE_LETTERBOX;
+  pps[1].bgr = TRUE;
+  pps[2].resize = OCL_RESIZE_CENTER_CROP;
+  pps[2].mean[0] = 0.1f;
+  e[0] = (OclImageEntry) {
+  &t[0].img, NULL, 0, &pps[0]};
+  e[1] = (OclImageEntry) {
+  &t[1].img, rects, 2, &pps[1]};
+  e[2] = (OclImageEntry) {
+  &t[2].img, rects, 2, &pps[2]};
+  g_assert_true (ocl_net_run_images (net, e, 3, got, &error));
+  g_assert_no_error (error);
+  for (int k = 0; k < 3; k++)
+    for (int i = 0; i < (e[k].rects ? e[k].n_rects : 1); i++, entry++) {
+      double max_diff = 0.0;
+      ocl_preprocess_reference (&t[k].img, e[k].rects ? &rects[i] : NULL,
+          &pps[k], 18, 22, ref);
+      for (gsize j = 0; j < per; j++)
+        max_diff = MAX (max_diff, fabs ((double) ref[j] - got[entry * per +
+                    j]));
+      g_assert_cmpfloat (max_diff, <=, 2e-4);
+    }
+  g_assert_cmpint (entry, ==, 5);
+  /* Six regions do not fit a batch of five. */
+  e[0].rects = rects;
+  e[0].n_rects = 2;
+  g_assert_false (ocl_net_run_images (net, e, 3, got, &error));
+  g_assert_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  for (int k = 0; k < 3; k++)
+    image_clear (&t[k]);
+  g_free (got);
+  g_free (ref);
+  ocl_net_free (net);
+  g_rand_free (r);
+}
+
 /* A region wholly outside the frame is an error, not a crash. */
 static void
 test_empty_region (void)
@@ -187,6 +244,7 @@ main (int argc, char **argv)
   g_test_add_func ("/preprocess/large-shrink", test_large_shrink);
   g_test_add_func ("/preprocess/regions", test_regions);
   g_test_add_func ("/preprocess/empty-region", test_empty_region);
+  g_test_add_func ("/preprocess/several-images", test_several_images);
   rc = g_test_run ();
   ocl_context_unref (ctx);
   return rc;

@@ -1,7 +1,8 @@
 /* One frame (or regions of it) -> the network's input tensor: colour
  * conversion, resize and normalisation in one pass.
  *
- * NDRange (W, H, n): one work-item per output pixel of batch entry n.
+ * NDRange (W, H, n): one work-item per output pixel of batch entry
+ * first + n (several frames share a batch, each its own launch).
  *
  * Arguments:
  *   p0, p1, p2   planes of the frame (unused planes: any buffer)
@@ -9,7 +10,8 @@
  *                inside the frame) and destination rect dx, dy, dw, dh
  *                (inside the W x H tensor; outside it the tensor gets 0,
  *                i.e. the mean colour)
- *   out          NHWC float [n][H][W][3]
+ *   out          NHWC float [batch][H][W][3]
+ *   first        the batch entry of this launch's first region
  *   format       OclPixelFormat
  *   s0, s1, s2   plane strides in bytes
  *   mean, istd   per tensor channel (.s012), applied to pixel / 255
@@ -194,11 +196,12 @@ load3i (__global const uchar * q)
 __kernel void
 preprocess_image (__global const uchar * p0, __global const uchar * p1,
     __global const uchar * p2, __global const int *geo,
-    __global float *out, int format, int s0, int s1, int s2, int H, int W,
+    __global float *out, int first, int format, int s0, int s1, int s2, int H,
+    int W,
     float4 mean, float4 istd, int bgr, float4 yuv)
 {
   const int ox = get_global_id (0), oy = get_global_id (1);
-  const int n = get_global_id (2);
+  const int n = first + get_global_id (2);
   __global const int *g = geo + n * OCL_ABI_GEO_N;
   const int sx = g[OCL_ABI_GEO_SX], sy = g[OCL_ABI_GEO_SY];
   const int sw = g[OCL_ABI_GEO_SW], sh = g[OCL_ABI_GEO_SH];
