@@ -1,10 +1,14 @@
 #!/bin/sh
 # Working gst-launch-1.0 lines for resnetclassify.  Run from the repository
-# root after ./scripts/setup.sh; MODEL defaults to the test fixture, LABELS
-# to the CIFAR-10 labels.  Usage: examples/pipelines.sh {test|file|camera}
+# root after ./scripts/setup.sh; MODEL defaults to the CIFAR-10 ResNet-20,
+# LABELS to the CIFAR-10 labels.  Usage: examples/pipelines.sh {test|file|camera|multi}
 set -eu
 export GST_PLUGIN_PATH="${GST_PLUGIN_PATH:-$PWD/build/gst}"
-MODEL=${MODEL:-build/tests/fixtures/cifar_resnet20_optA.onnx}
+# The trained CIFAR-10 ResNet-20 when setup.sh converted it, else the test
+# fixture (random weights).
+DEFAULT_MODEL=build/models/resnet20-cifar10.onnx
+[ -f "$DEFAULT_MODEL" ] || DEFAULT_MODEL=build/tests/fixtures/cifar_resnet20_optA.onnx
+MODEL=${MODEL:-$DEFAULT_MODEL}
 LABELS=${LABELS:-models/cifar10-labels.txt}
 VIDEO=${VIDEO:-../shared/data/video/car-detection.mp4}
 
@@ -28,8 +32,34 @@ case "${1:-test}" in
       resnetclassify model="$MODEL" labels="$LABELS" inference-interval=2 \
       post-messages=on-change ! videoconvert ! autovideosink
     ;;
+  multi)
+    # Four cameras, one model: the two sample videos and two test patterns
+    # share one loaded net (model-instance-id), their frames batched four at
+    # a time, each with its overlay, in a 2x2 mosaic.  On screen, or into
+    # OUT=mosaic.mp4 (FRAMES test-pattern frames, default 300) when set.
+    BOTTLES=${BOTTLES:-../shared/data/video/bottle-detection.mp4}
+    SHARE="model=$MODEL labels=$LABELS model-instance-id=cameras batch-size=4 batch-timeout=40"
+    CELL="videoconvert ! videoscale ! video/x-raw,width=640,height=360"
+    if [ -n "${OUT:-}" ]; then
+      SINK="videoconvert ! x264enc speed-preset=ultrafast ! mp4mux ! filesink location=$OUT"
+    else
+      SINK="videoconvert ! autovideosink"
+    fi
+    # shellcheck disable=SC2086
+    gst-launch-1.0 -e compositor name=mix \
+        sink_1::xpos=640 sink_2::ypos=360 sink_3::xpos=640 sink_3::ypos=360 ! \
+        video/x-raw,width=1280,height=720 ! $SINK \
+      filesrc location="$VIDEO" ! qtdemux ! h264parse ! avdec_h264 ! $CELL ! \
+        resnetclassify $SHARE ! classificationoverlay ! mix.sink_0 \
+      filesrc location="$BOTTLES" ! qtdemux ! h264parse ! avdec_h264 ! $CELL ! \
+        resnetclassify $SHARE ! classificationoverlay ! mix.sink_1 \
+      videotestsrc num-buffers="${FRAMES:-300}" pattern=ball ! $CELL ! \
+        resnetclassify $SHARE ! classificationoverlay ! mix.sink_2 \
+      videotestsrc num-buffers="${FRAMES:-300}" pattern=smpte ! $CELL ! \
+        resnetclassify $SHARE ! classificationoverlay ! mix.sink_3
+    ;;
   *)
-    echo "usage: $0 {test|file|camera}" >&2
+    echo "usage: $0 {test|file|camera|multi}" >&2
     exit 2
     ;;
 esac

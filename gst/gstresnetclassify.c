@@ -19,6 +19,7 @@
 #include <string.h>
 #include <gst/video/video.h>
 #include "gstresnetclassify.h"
+#include "gstresnetinstance.h"
 #include <gst/classification/classification-meta.h>
 #include "oclresnet.h"
 
@@ -140,11 +141,16 @@ enum
   PROP_ROI_TYPE,
   PROP_POST_MESSAGES,
   PROP_INFERENCE_TIME,
+  PROP_MODEL_INSTANCE_ID,
+  PROP_BATCH_SIZE,
+  PROP_BATCH_TIMEOUT,
 };
 
 #define DEFAULT_TOP_K 5
 #define DEFAULT_THRESHOLD 0.0
 #define DEFAULT_INTERVAL 1
+#define DEFAULT_BATCH_SIZE 1
+#define DEFAULT_BATCH_TIMEOUT 10
 static const double imagenet_mean[3] = { 0.485, 0.456, 0.406 };
 static const double imagenet_std[3] = { 0.229, 0.224, 0.225 };
 
@@ -171,15 +177,15 @@ struct _GstResnetClassify
   GstResnetMessages messages;
   guint64 inference_time;       /* µs, last */
 
+  gchar *instance_id;
+  guint batch_size, batch_timeout;
+  gchar *model_in_use;          /* the path the instance runs, for a failed swap */
+
   /* from start() to stop() */
-  OclContext *ctx;
-  OclModel *model;
-  OclNet *net;
-  gchar *model_name;
-  GQuark *labels;               /* per class */
-  guint n_classes;
-  OclPreprocess pp;
-  float *output;                /* batch × classes */
+  GstResnetInstance *instance;  /* private (id NULL) or shared */
+  GstResnetModel *model;        /* the model the last frame was set up for */
+  OclPreprocess pp;             /* for that model */
+  gboolean flushing;            /* atomic: between FLUSH_START and _STOP */
 
   /* from set_caps() */
   GstVideoInfo info;
@@ -243,6 +249,37 @@ get_triple (GValue * value, const gdouble in[3])
   }
 }
 
+/* A model swap has ended (on the loader's thread): a message either way,
+ * and a warning when the old model stays. */
+static void
+swap_done (gpointer user_data, const gchar * model, const GError * error)
+{
+  GstResnetClassify *self = user_data;
+  GstStructure *s = gst_structure_new ("resnetclassify-model",
+      "model", G_TYPE_STRING, model,
+      "status", G_TYPE_STRING, error ? "failed" : "loaded",
+      "error", G_TYPE_STRING, error ? error->message : "", NULL);
+
+  if (error) {
+    GST_ELEMENT_WARNING (self, RESOURCE, FAILED,
+        ("Could not swap in model '%s'; the current model goes on: %s", model,
+            error->message), (NULL));
+    GST_OBJECT_LOCK (self);
+    if (g_strcmp0 (self->model_path, model) == 0) {
+      g_free (self->model_path);
+      self->model_path = g_strdup (self->model_in_use);
+    }
+    GST_OBJECT_UNLOCK (self);
+  } else {
+    GST_OBJECT_LOCK (self);
+    g_free (self->model_in_use);
+    self->model_in_use = g_strdup (model);
+    GST_OBJECT_UNLOCK (self);
+  }
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
 static void
 gst_resnet_classify_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -265,6 +302,14 @@ gst_resnet_classify_set_property (GObject * object, guint prop_id,
     case PROP_MODEL:
       g_free (self->model_path);
       self->model_path = g_value_dup_string (value);
+      if (self->instance && self->model_path && *self->model_path) {
+        /* PAUSED or PLAYING: load it beside the running model, swap it in
+         * between two frames (for every sharer of the instance). */
+        GST_INFO_OBJECT (self, "loading %s to swap it in", self->model_path);
+        gst_resnet_instance_swap (self->instance, self->model_path,
+            self->labels_path, swap_done, gst_object_ref (self),
+            gst_object_unref);
+      }
       break;
     case PROP_LABELS:
       g_free (self->labels_path);
@@ -306,6 +351,16 @@ gst_resnet_classify_set_property (GObject * object, guint prop_id,
       break;
     case PROP_POST_MESSAGES:
       self->messages = g_value_get_enum (value);
+      break;
+    case PROP_MODEL_INSTANCE_ID:
+      g_free (self->instance_id);
+      self->instance_id = g_value_dup_string (value);
+      break;
+    case PROP_BATCH_SIZE:
+      self->batch_size = g_value_get_uint (value);
+      break;
+    case PROP_BATCH_TIMEOUT:
+      self->batch_timeout = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -364,6 +419,15 @@ gst_resnet_classify_get_property (GObject * object, guint prop_id,
     case PROP_INFERENCE_TIME:
       g_value_set_uint64 (value, self->inference_time);
       break;
+    case PROP_MODEL_INSTANCE_ID:
+      g_value_set_string (value, self->instance_id);
+      break;
+    case PROP_BATCH_SIZE:
+      g_value_set_uint (value, self->batch_size);
+      break;
+    case PROP_BATCH_TIMEOUT:
+      g_value_set_uint (value, self->batch_timeout);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -372,93 +436,6 @@ gst_resnet_classify_get_property (GObject * object, guint prop_id,
 }
 
 /* ---- start / stop ---------------------------------------------------------- */
-
-/* Reads "a,b,c" from metadata key @key into @out. */
-static gboolean
-metadata_triple (const OclModel * model, const char *key, gdouble out[3])
-{
-  const char *v = ocl_model_get_metadata (model, key);
-  gchar **parts;
-  gboolean ok;
-
-  if (v == NULL)
-    return FALSE;
-  parts = g_strsplit_set (v, ",; ", -1);
-  ok = g_strv_length (parts) == 3;
-  for (int i = 0; ok && i < 3; i++) {
-    char *end;
-    out[i] = g_ascii_strtod (parts[i], &end);
-    ok = end != parts[i];
-  }
-  g_strfreev (parts);
-  return ok;
-}
-
-/* Labels from @path (one per line) or the model's "labels" metadata (one
- * per line), else the class numbers.  FALSE with @error when the count
- * does not match the model's classes. */
-static gboolean
-load_labels (GstResnetClassify * self, const gchar * path, GError ** error)
-{
-  g_autofree gchar *text = NULL;
-  gchar **lines = NULL;
-  guint n = 0;
-
-  if (path && *path) {
-    if (!g_file_get_contents (path, &text, NULL, error))
-      return FALSE;
-  } else if (ocl_model_get_metadata (self->model, "labels")) {
-    text = g_strdup (ocl_model_get_metadata (self->model, "labels"));
-  }
-  if (text) {
-    g_strchomp (text);
-    lines = g_strsplit (text, "\n", -1);
-    n = g_strv_length (lines);
-    if (n != self->n_classes) {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-          "%s has %u labels but the model has %u classes",
-          path && *path ? path : "the model's labels metadata", n,
-          self->n_classes);
-      g_strfreev (lines);
-      return FALSE;
-    }
-  }
-  self->labels = g_new0 (GQuark, self->n_classes);
-  for (guint i = 0; i < self->n_classes; i++) {
-    if (lines) {
-      g_strstrip (lines[i]);
-      self->labels[i] = g_quark_from_string (lines[i]);
-    } else {
-      g_autofree gchar *s = g_strdup_printf ("%u", i);
-      self->labels[i] = g_quark_from_string (s);
-    }
-  }
-  g_strfreev (lines);
-  return TRUE;
-}
-
-/* The model's input height and width: declared in the file, else from
- * metadata "input_size" (HxW), else 224x224. */
-static void
-model_input_size (const OclModel * model, gint64 * h, gint64 * w)
-{
-  gint64 shape[4];
-  const char *v = ocl_model_get_metadata (model, "input_size");
-
-  ocl_model_get_input_shape (model, shape);
-  *h = shape[2];
-  *w = shape[3];
-  if ((*h <= 0 || *w <= 0) && v) {
-    gchar **p = g_strsplit (v, "x", 2);
-    if (g_strv_length (p) == 2) {
-      *h = g_ascii_strtoll (p[0], NULL, 10);
-      *w = g_ascii_strtoll (p[1], NULL, 10);
-    }
-    g_strfreev (p);
-  }
-  if (*h <= 0 || *w <= 0)
-    *h = *w = 224;
-}
 
 #define DEFAULT_MODEL_FILE "resnet20-cifar10.onnx"
 
@@ -499,98 +476,18 @@ default_model (gchar ** dirs)
   return NULL;
 }
 
-static void
-release_resources (GstResnetClassify * self)
-{
-  ocl_net_free (self->net);
-  self->net = NULL;
-  ocl_model_free (self->model);
-  self->model = NULL;
-  if (self->ctx)
-    ocl_context_unref (self->ctx);
-  self->ctx = NULL;
-  g_clear_pointer (&self->labels, g_free);
-  g_clear_pointer (&self->model_name, g_free);
-  g_clear_pointer (&self->output, g_free);
-  gst_clear_buffer (&self->last_holder);
-  self->last = NULL;
-}
-
+/* The preprocessing for @m: what the user set, else the model's metadata,
+ * else ImageNet's.  FALSE when a std is 0.  Takes the object lock. */
 static gboolean
-gst_resnet_classify_start (GstBaseTransform * trans)
+setup_preprocess (GstResnetClassify * self, GstResnetModel * m)
 {
-  GstResnetClassify *self = GST_RESNET_CLASSIFY (trans);
-  g_autofree gchar *model_path = NULL, *labels_path = NULL, *device = NULL;
-  g_auto (GStrv) model_dirs = NULL;
-  GError *error = NULL;
-  gint64 shape[4], out_dims[4];
-  gint64 t0 = g_get_monotonic_time ();
   gdouble mean[3], std[3];
   gboolean bgr;
-  int out_nd;
-  const char *v, *bad_count = NULL;
-  guint n_values = 0;
 
+  memcpy (mean, m->has_mean ? m->mean : imagenet_mean, sizeof (mean));
+  memcpy (std, m->has_std ? m->std : imagenet_std, sizeof (std));
+  bgr = m->channel_order && g_ascii_strcasecmp (m->channel_order, "bgr") == 0;
   GST_OBJECT_LOCK (self);
-  model_path = g_strdup (self->model_path);
-  labels_path = g_strdup (self->labels_path);
-  device = g_strdup (self->device);
-  GST_OBJECT_UNLOCK (self);
-
-  if (model_path == NULL) {
-    model_dirs = default_model_dirs (self);
-    model_path = default_model (model_dirs);
-    if (model_path)
-      GST_INFO_OBJECT (self, "no model set, using the default %s", model_path);
-  }
-  if (model_path == NULL || *model_path == '\0')
-    goto no_model;
-  self->model = ocl_model_load (model_path, &error);
-  if (self->model == NULL)
-    goto bad_model;
-
-  model_input_size (self->model, &shape[2], &shape[3]);
-  shape[1] = 3;
-  GST_OBJECT_LOCK (self);
-  shape[0] = self->region == REGION_ROI_LIST ? ROI_BATCH : 1;
-  GST_OBJECT_UNLOCK (self);
-
-  self->ctx = ocl_context_new (device, &error);
-  if (self->ctx == NULL)
-    goto no_device;
-  self->net = ocl_net_new (self->ctx, self->model, shape, &error);
-  if (self->net == NULL)
-    goto bad_model;
-  ocl_net_get_output_shape (self->net, &out_nd, out_dims);
-  if (out_nd != 2)
-    goto bad_output;
-  self->n_classes = out_dims[1];
-  self->output = g_new (float, (gsize) shape[0] * self->n_classes);
-  if (!load_labels (self, labels_path, &error))
-    goto bad_labels;
-
-  v = ocl_model_get_metadata (self->model, "name");
-  self->model_name = v ? g_strdup (v) : g_path_get_basename (model_path);
-  if (!v && g_str_has_suffix (self->model_name, ".onnx"))
-    self->model_name[strlen (self->model_name) - 5] = '\0';
-
-  /* Preprocessing: properties the user set, else the model's metadata,
-   * else ImageNet's. */
-  memcpy (mean, imagenet_mean, sizeof (mean));
-  memcpy (std, imagenet_std, sizeof (std));
-  metadata_triple (self->model, "mean", mean);
-  metadata_triple (self->model, "std", std);
-  v = ocl_model_get_metadata (self->model, "channel_order");
-  bgr = v && g_ascii_strcasecmp (v, "bgr") == 0;
-  v = ocl_model_get_metadata (self->model, "resize_mode");
-  GST_OBJECT_LOCK (self);
-  if ((self->mean_set && self->mean_count != 3)
-      || (self->std_set && self->std_count != 3)) {
-    bad_count = self->mean_set && self->mean_count != 3 ? "mean" : "std";
-    n_values = bad_count[0] == 'm' ? self->mean_count : self->std_count;
-    GST_OBJECT_UNLOCK (self);
-    goto bad_triple;
-  }
   if (self->mean_set)
     memcpy (mean, self->mean, sizeof (mean));
   else
@@ -603,9 +500,9 @@ gst_resnet_classify_start (GstBaseTransform * trans)
     bgr = self->order == ORDER_BGR;
   else
     self->order = bgr ? ORDER_BGR : ORDER_RGB;
-  if (!self->resize_mode_set && v) {
+  if (!self->resize_mode_set && m->resize_mode) {
     GEnumValue *ev = g_enum_get_value_by_nick (g_type_class_peek
-        (GST_TYPE_RESNET_RESIZE_MODE), v);
+        (GST_TYPE_RESNET_RESIZE_MODE), m->resize_mode);
     if (ev)
       self->resize_mode = ev->value;
   }
@@ -613,25 +510,105 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   GST_OBJECT_UNLOCK (self);
   for (int c = 0; c < 3; c++) {
     if (std[c] == 0.0)
-      goto bad_std;
+      return FALSE;
     self->pp.mean[c] = mean[c];
     self->pp.std[c] = std[c];
   }
   self->pp.bgr = bgr;
+  gst_resnet_model_unref (self->model);
+  self->model = gst_resnet_model_ref (m);
+  return TRUE;
+}
+
+static void
+release_resources (GstResnetClassify * self)
+{
+  GstResnetInstance *instance;
+
+  GST_OBJECT_LOCK (self);
+  instance = self->instance;
+  self->instance = NULL;
+  GST_OBJECT_UNLOCK (self);
+  gst_resnet_instance_release (instance, self);
+  gst_resnet_model_unref (self->model);
+  self->model = NULL;
+  gst_clear_buffer (&self->last_holder);
+  self->last = NULL;
+}
+
+static gboolean
+gst_resnet_classify_start (GstBaseTransform * trans)
+{
+  GstResnetClassify *self = GST_RESNET_CLASSIFY (trans);
+  g_autofree gchar *model_path = NULL, *labels_path = NULL, *device = NULL;
+  g_autofree gchar *instance_id = NULL;
+  g_auto (GStrv) model_dirs = NULL;
+  GstResnetInstanceConfig config = { 0 };
+  GstResnetInstance *instance;
+  GstResnetModel *model = NULL;
+  GError *error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  const char *bad_count = NULL;
+  guint n_values = 0;
+
+  GST_OBJECT_LOCK (self);
+  model_path = g_strdup (self->model_path);
+  labels_path = g_strdup (self->labels_path);
+  device = g_strdup (self->device);
+  instance_id = g_strdup (self->instance_id);
+  config.batch_size = self->batch_size;
+  config.batch_timeout_ms = self->batch_timeout;
+  /* Regions are run in batches of ROI_BATCH even with batch-size 1. */
+  config.min_batch = self->region == REGION_ROI_LIST ? ROI_BATCH : 1;
+  if ((self->mean_set && self->mean_count != 3)
+      || (self->std_set && self->std_count != 3)) {
+    bad_count = self->mean_set && self->mean_count != 3 ? "mean" : "std";
+    n_values = bad_count[0] == 'm' ? self->mean_count : self->std_count;
+  }
+  GST_OBJECT_UNLOCK (self);
+  if (bad_count)
+    goto bad_triple;
+
+  if (model_path == NULL) {
+    model_dirs = default_model_dirs (self);
+    model_path = default_model (model_dirs);
+    if (model_path)
+      GST_INFO_OBJECT (self, "no model set, using the default %s", model_path);
+  }
+  if (model_path == NULL || *model_path == '\0')
+    goto no_model;
+  config.model = model_path;
+  config.labels = labels_path;
+  config.device = device;
+  instance = gst_resnet_instance_acquire (instance_id, &config,
+      GST_OBJECT_NAME (self), &error);
+  if (instance == NULL)
+    goto no_instance;
+  GST_OBJECT_LOCK (self);
+  self->instance = instance;
+  g_free (self->model_in_use);
+  self->model_in_use = g_strdup (model_path);
+  GST_OBJECT_UNLOCK (self);
+  model = gst_resnet_instance_get_model (self->instance);
+  if (!setup_preprocess (self, model))
+    goto bad_std;
+  gst_resnet_model_unref (model);
 
   self->frame = 0;
   self->inferences = self->qos_skipped = 0;
   self->last_class = -2;
   self->latency_reported = 0;
+  g_atomic_int_set (&self->flushing, FALSE);
   GST_OBJECT_LOCK (self);
   self->earliest_time = GST_CLOCK_TIME_NONE;
   self->proportion = 1.0;
   GST_OBJECT_UNLOCK (self);
   GST_INFO_OBJECT (self, "model %s (%s): input %" G_GINT64_FORMAT "x%"
-      G_GINT64_FORMAT ", %u classes, batch %" G_GINT64_FORMAT
-      ", on %s; loaded and compiled in %.1f ms", self->model_name,
-      model_path, shape[2], shape[3], self->n_classes, shape[0],
-      ocl_context_get_device_name (self->ctx),
+      G_GINT64_FORMAT ", %u classes, batch %d, instance %s, on %s; ready in "
+      "%.1f ms", self->model->model_name, model_path, self->model->input_h,
+      self->model->input_w, self->model->n_classes, self->model->batch,
+      instance_id ? instance_id : "(private)",
+      gst_resnet_instance_get_device_name (self->instance),
       (g_get_monotonic_time () - t0) / 1000.0);
   return TRUE;
 
@@ -645,43 +622,30 @@ no_model:
             && model_dirs[1] ? model_dirs[1] : "(no plugin folder)"));
     return FALSE;
   }
-bad_model:
+no_instance:
   {
     if (g_error_matches (error, OCL_ERROR, OCL_ERROR_IO))
       GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
           ("Could not read model '%s'.", model_path), ("%s", error->message));
+    else if (g_error_matches (error, OCL_ERROR, OCL_ERROR_NO_DEVICE))
+      GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+          ("No usable OpenCL device: %s", error->message),
+          ("device='%s'", device ? device : "(default)"));
+    else if (g_error_matches (error, GST_RESNET_INSTANCE_ERROR,
+            GST_RESNET_INSTANCE_CONFLICT))
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+          ("Conflicting shared instance: %s.", error->message), (NULL));
+    else if (error->domain == G_FILE_ERROR
+        || g_error_matches (error, GST_RESNET_INSTANCE_ERROR,
+            GST_RESNET_INSTANCE_LABELS))
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+          ("Bad labels: %s", error->message), ("labels='%s'",
+              labels_path ? labels_path : "(from the model)"));
     else
       GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
           ("Could not use model '%s': %s", model_path, error->message),
           ("%s", error->message));
     g_error_free (error);
-    release_resources (self);
-    return FALSE;
-  }
-no_device:
-  {
-    GST_ELEMENT_ERROR (self, LIBRARY, INIT,
-        ("No usable OpenCL device: %s", error->message),
-        ("device='%s'", device ? device : "(default)"));
-    g_error_free (error);
-    release_resources (self);
-    return FALSE;
-  }
-bad_output:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-        ("Model '%s' does not output N x classes scores (its output has "
-            "%d dimensions).", model_path, out_nd), (NULL));
-    release_resources (self);
-    return FALSE;
-  }
-bad_labels:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Bad labels: %s", error->message), ("labels='%s'",
-            labels_path ? labels_path : "(from the model)"));
-    g_error_free (error);
-    release_resources (self);
     return FALSE;
   }
 bad_triple:
@@ -690,11 +654,11 @@ bad_triple:
         ("The '%s' property takes 3 values, one per channel (e.g. "
             "\"<0.485, 0.456, 0.406>\"); %u were given.", bad_count,
             n_values), (NULL));
-    release_resources (self);
     return FALSE;
   }
 bad_std:
   {
+    gst_resnet_model_unref (model);
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("The 'std' property must not contain 0."), (NULL));
     release_resources (self);
@@ -708,7 +672,7 @@ gst_resnet_classify_stop (GstBaseTransform * trans)
   GstResnetClassify *self = GST_RESNET_CLASSIFY (trans);
 
   release_resources (self);
-  GST_DEBUG_OBJECT (self, "released model and device");
+  GST_DEBUG_OBJECT (self, "released the instance");
   return TRUE;
 }
 
@@ -835,7 +799,9 @@ gst_resnet_classify_query (GstBaseTransform * trans, GstPadDirection direction,
 
     gst_query_parse_latency (query, &live, &min, &max);
     GST_OBJECT_LOCK (self);
-    ours = self->inference_time * GST_USECOND;
+    /* Inference, plus the longest a frame waits for its batch to fill. */
+    ours = self->inference_time * GST_USECOND +
+        (self->batch_size > 1 ? self->batch_timeout * GST_MSECOND : 0);
     self->latency_reported = self->inference_time;
     GST_OBJECT_UNLOCK (self);
     min += ours;
@@ -854,15 +820,15 @@ gst_resnet_classify_query (GstBaseTransform * trans, GstPadDirection direction,
  * Selection by (probability, then lower index) below the last pick, so no
  * buffer is sized by the model's class count. */
 static void
-fill_results (GstResnetClassify * self, GstClassificationMeta * meta,
+fill_results (GstResnetModel * m, GstClassificationMeta * meta,
     const float *probs, guint top_k, gdouble threshold)
 {
-  guint k = MIN (top_k, self->n_classes);
+  guint k = MIN (top_k, m->n_classes);
   gint last = -1;
 
   for (guint r = 0; r < k; r++) {
     gint best = -1;
-    for (guint c = 0; c < self->n_classes; c++) {
+    for (guint c = 0; c < m->n_classes; c++) {
       gboolean below_last = last < 0 || probs[c] < probs[last]
           || (probs[c] == probs[last] && (gint) c > last);
       if (below_last && (best < 0 || probs[c] > probs[best]))
@@ -871,27 +837,27 @@ fill_results (GstResnetClassify * self, GstClassificationMeta * meta,
     if (best < 0 || probs[best] < threshold)
       break;
     last = best;
-    gst_classification_meta_add_result (meta, best, self->labels[best],
+    gst_classification_meta_add_result (meta, best, m->labels[best],
         probs[best]);
   }
 }
 
 /* Logits -> probabilities in place (unless the model ends in Softmax). */
 static void
-softmax (GstResnetClassify * self, float *x)
+softmax (GstResnetModel * m, float *x)
 {
-  float m = x[0];
+  float top = x[0];
   double sum = 0.0;
 
-  if (ocl_net_output_is_probability (self->net))
+  if (m->probabilities)
     return;
-  for (guint c = 1; c < self->n_classes; c++)
-    m = MAX (m, x[c]);
-  for (guint c = 0; c < self->n_classes; c++) {
-    x[c] = expf (x[c] - m);
+  for (guint c = 1; c < m->n_classes; c++)
+    top = MAX (top, x[c]);
+  for (guint c = 0; c < m->n_classes; c++) {
+    x[c] = expf (x[c] - top);
     sum += x[c];
   }
-  for (guint c = 0; c < self->n_classes; c++)
+  for (guint c = 0; c < m->n_classes; c++)
     x[c] /= sum;
 }
 
@@ -926,9 +892,12 @@ fill_image (GstResnetClassify * self, GstVideoFrame * frame, OclImage * img)
   img->full_range = info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
 }
 
+/* @batch: images in the run that computed it (0: carried over); @wait_us:
+ * how long the frame waited for its batch. */
 static void
 post_result (GstResnetClassify * self, GstBuffer * buf,
-    GstClassificationMeta * meta, guint64 frame_no, GstResnetMessages mode)
+    GstClassificationMeta * meta, guint64 frame_no, GstResnetMessages mode,
+    guint batch, guint64 wait_us)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
   GstClockTime pts = GST_BUFFER_PTS (buf);
@@ -970,7 +939,9 @@ post_result (GstResnetClassify * self, GstBuffer * buf,
       "confidence", G_TYPE_DOUBLE, (gdouble) top_conf,
       "fresh", G_TYPE_BOOLEAN, meta->fresh,
       "inference-time", G_TYPE_UINT64, meta->inference_time,
-      "roi-id", G_TYPE_INT, meta->roi_id, NULL);
+      "roi-id", G_TYPE_INT, meta->roi_id,
+      "model", G_TYPE_STRING, gst_classification_meta_get_model (meta),
+      "batch", G_TYPE_UINT, batch, "wait-time", G_TYPE_UINT64, wait_us, NULL);
   gst_structure_take_value (s, "labels", &labels);
   gst_structure_take_value (s, "confidences", &confs);
   gst_element_post_message (GST_ELEMENT (self),
@@ -1006,88 +977,124 @@ update_latency (GstResnetClassify * self, guint64 us)
         gst_message_new_latency (GST_OBJECT (self)));
 }
 
+/* Runs @req through the instance (batched with other sharers' frames).
+ * GST_FLOW_FLUSHING when a flush took it out; an element error when the
+ * run failed. */
+static GstFlowReturn
+run_request (GstResnetClassify * self, GstResnetRequest * req)
+{
+  GError *error = NULL;
+
+  req->owner = self;
+  if (g_atomic_int_get (&self->flushing))
+    return GST_FLOW_FLUSHING;
+  if (gst_resnet_instance_run (self->instance, req, &error)) {
+    update_latency (self, req->run_us);
+    GST_LOG_OBJECT (self,
+        "%u image(s) in a batch of %u: waited %" G_GUINT64_FORMAT " us, ran %"
+        G_GUINT64_FORMAT " us",
+        req->entry.rects ? (guint) req->entry.n_rects : 1, req->batch_images,
+        req->wait_us, req->run_us);
+    return GST_FLOW_OK;
+  }
+  if (g_error_matches (error, GST_RESNET_INSTANCE_ERROR,
+          GST_RESNET_INSTANCE_CANCELLED)) {
+    g_error_free (error);
+    return GST_FLOW_FLUSHING;
+  }
+  GST_ELEMENT_ERROR (self, LIBRARY, FAILED, ("Inference failed: %s",
+          error->message), (NULL));
+  g_error_free (error);
+  return GST_FLOW_ERROR;
+}
+
+/* The model now in use by the instance: when it changed (a swap), the
+ * preprocessing follows its metadata. */
+static void
+follow_model (GstResnetClassify * self)
+{
+  GstResnetModel *m = gst_resnet_instance_get_model (self->instance);
+
+  if (m != self->model && !setup_preprocess (self, m))
+    GST_WARNING_OBJECT (self, "model %s asks for a std of 0; keeping the "
+        "previous preprocessing", m->model_name);
+  gst_resnet_model_unref (m);
+}
+
 static GstFlowReturn
 classify_rois (GstResnetClassify * self, GstBuffer * buf, GstVideoFrame * f,
     guint top_k, gdouble threshold, const gchar * roi_type,
     GstResnetMessages mode, guint64 frame_no)
 {
-  GstVideoRegionOfInterestMeta *rois[ROI_BATCH];
-  OclRect rects[ROI_BATCH];
+  g_autoptr (GArray) rects = g_array_new (FALSE, FALSE, sizeof (OclRect));
+  g_autoptr (GPtrArray) rois = g_ptr_array_new ();
   gpointer state = NULL;
   GstMeta *m;
-  GError *error = NULL;
   OclImage img;
-  int n = 0;
-  gboolean more = TRUE;
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint chunk;
 
   fill_image (self, f, &img);
-  while (more) {
-    gint64 t0;
-    guint64 us;
-    m = gst_buffer_iterate_meta_filtered (buf, &state,
-        GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
-    more = m != NULL;
-    if (m) {
-      GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
-      /* Region metas come from upstream: clip in 64 bits, skip what is
-       * left empty (never an error: the stream goes on). */
-      guint64 x1 = MIN ((guint64) roi->x + roi->w, (guint64) img.width);
-      guint64 y1 = MIN ((guint64) roi->y + roi->h, (guint64) img.height);
-      OclRect r;
-      if (roi_type && *roi_type
-          && g_strcmp0 (g_quark_to_string (roi->roi_type), roi_type) != 0)
-        continue;
-      if (roi->x >= x1 || roi->y >= y1) {
-        GST_LOG_OBJECT (self, "region %d lies outside the frame", roi->id);
-        continue;
-      }
-      r.x = roi->x;
-      r.y = roi->y;
-      r.width = x1 - roi->x;
-      r.height = y1 - roi->y;
-      rois[n] = roi;
-      rects[n++] = r;
-      if (n < ROI_BATCH)
-        continue;
-    }
-    if (n == 0)
+  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+    /* Region metas come from upstream: clip in 64 bits, skip what is
+     * left empty (never an error: the stream goes on). */
+    guint64 x1 = MIN ((guint64) roi->x + roi->w, (guint64) img.width);
+    guint64 y1 = MIN ((guint64) roi->y + roi->h, (guint64) img.height);
+    OclRect r;
+    if (roi_type && *roi_type
+        && g_strcmp0 (g_quark_to_string (roi->roi_type), roi_type) != 0)
       continue;
-    t0 = g_get_monotonic_time ();
-    if (!ocl_net_run_image (self->net, &img, rects, n, &self->pp,
-            self->output, &error))
-      goto run_failed;
-    us = g_get_monotonic_time () - t0;
-    update_latency (self, us);
-    for (int i = 0; i < n; i++) {
-      float *probs = self->output + (gsize) i * self->n_classes;
+    if (roi->x >= x1 || roi->y >= y1) {
+      GST_LOG_OBJECT (self, "region %d lies outside the frame", roi->id);
+      continue;
+    }
+    r.x = roi->x;
+    r.y = roi->y;
+    r.width = x1 - roi->x;
+    r.height = y1 - roi->y;
+    g_array_append_val (rects, r);
+    g_ptr_array_add (rois, roi);
+  }
+
+  /* In chunks of the instance's batch. */
+  chunk = self->model->batch;
+  for (guint first = 0; first < rects->len && ret == GST_FLOW_OK;
+      first += chunk) {
+    GstResnetRequest req = { 0 };
+    guint n = MIN (chunk, rects->len - first);
+    req.entry.image = &img;
+    req.entry.rects = &g_array_index (rects, OclRect, first);
+    req.entry.n_rects = n;
+    req.entry.pp = &self->pp;
+    ret = run_request (self, &req);
+    for (guint i = 0; ret == GST_FLOW_OK && i < n; i++) {
+      GstVideoRegionOfInterestMeta *roi = rois->pdata[first + i];
+      float *probs = req.output + (gsize) i * req.model->n_classes;
       GstClassificationMeta *cm;
       gint id = -1;
       GQuark label = 0;
       gfloat conf = 0.0f;
-      softmax (self, probs);
-      cm = gst_buffer_add_classification_meta (buf, self->model_name,
-          rois[i]->id);
+      softmax (req.model, probs);
+      cm = gst_buffer_add_classification_meta (buf, req.model->model_name,
+          roi->id);
       cm->source_pts = GST_BUFFER_PTS (buf);
-      cm->inference_time = us;
-      fill_results (self, cm, probs, top_k, threshold);
+      cm->inference_time = req.run_us;
+      fill_results (req.model, cm, probs, top_k, threshold);
       gst_classification_meta_get_result (cm, 0, &id, &label, &conf);
-      gst_video_region_of_interest_meta_add_param (rois[i],
+      gst_video_region_of_interest_meta_add_param (roi,
           gst_structure_new ("classification",
               "label", G_TYPE_STRING, id >= 0 ? g_quark_to_string (label) : "",
               "label-id", G_TYPE_INT, id,
               "confidence", G_TYPE_DOUBLE, (gdouble) conf,
-              "model", G_TYPE_STRING, self->model_name, NULL));
-      post_result (self, buf, cm, frame_no, mode);
+              "model", G_TYPE_STRING, req.model->model_name, NULL));
+      post_result (self, buf, cm, frame_no, mode, req.batch_images,
+          req.wait_us);
     }
-    n = 0;
+    gst_resnet_request_clear (&req);
   }
-  return GST_FLOW_OK;
-
-run_failed:
-  GST_ELEMENT_ERROR (self, LIBRARY, FAILED, ("Inference failed: %s",
-          error->message), (NULL));
-  g_error_free (error);
-  return GST_FLOW_ERROR;
+  return ret;
 }
 
 static GstFlowReturn
@@ -1100,15 +1107,13 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   GstResnetRegion region;
   g_autofree gchar *roi_type = NULL;
   GstClassificationMeta *meta;
+  GstResnetRequest req = { 0 };
   GstVideoFrame frame;
-  GError *error = NULL;
   gboolean late, skip;
   guint top_k, interval;
   gdouble threshold;
   OclImage img;
-  GstFlowReturn ret = GST_FLOW_OK;
-  gint64 t0;
-  guint64 us;
+  GstFlowReturn ret;
 
   GST_OBJECT_LOCK (self);
   top_k = self->top_k;
@@ -1135,6 +1140,7 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
       return GST_FLOW_OK;
     if (!gst_buffer_get_meta (buf, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))
       return GST_FLOW_OK;
+    follow_model (self);
     /* NO_REF: metadata is added while mapped, and a ref would make the
      * buffer read-only. */
     if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ |
@@ -1151,7 +1157,7 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     meta->qos_skipped = late;
     GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %s, last result "
         "carried over", frame_no, late ? "late (QoS)" : "interval");
-    post_result (self, buf, meta, frame_no, mode);
+    post_result (self, buf, meta, frame_no, mode, 0, 0);
     return GST_FLOW_OK;
   }
   if (late) {
@@ -1160,33 +1166,34 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     return GST_FLOW_OK;
   }
 
+  follow_model (self);
   if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ))
     goto map_failed;
   fill_image (self, &frame, &img);
-  t0 = g_get_monotonic_time ();
-  if (!ocl_net_run_image (self->net, &img, NULL, 1, &self->pp, self->output,
-          &error)) {
-    gst_video_frame_unmap (&frame);
-    goto run_failed;
-  }
-  us = g_get_monotonic_time () - t0;
+  req.entry.image = &img;
+  req.entry.pp = &self->pp;
+  ret = run_request (self, &req);
   gst_video_frame_unmap (&frame);
-  update_latency (self, us);
+  if (ret != GST_FLOW_OK) {
+    gst_resnet_request_clear (&req);
+    return ret;
+  }
 
-  softmax (self, self->output);
-  meta = gst_buffer_add_classification_meta (buf, self->model_name, -1);
+  softmax (req.model, req.output);
+  meta = gst_buffer_add_classification_meta (buf, req.model->model_name, -1);
   meta->source_pts = pts;
-  meta->inference_time = us;
-  fill_results (self, meta, self->output, top_k, threshold);
+  meta->inference_time = req.run_us;
+  fill_results (req.model, meta, req.output, top_k, threshold);
   GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %u results in %"
-      G_GUINT64_FORMAT " us", frame_no, meta->results->len, us);
+      G_GUINT64_FORMAT " us", frame_no, meta->results->len, req.run_us);
 
   /* Keep a copy for the frames that skip inference. */
   gst_clear_buffer (&self->last_holder);
   self->last_holder = gst_buffer_new ();
   self->last = copy_meta (self->last_holder, meta);
 
-  post_result (self, buf, meta, frame_no, mode);
+  post_result (self, buf, meta, frame_no, mode, req.batch_images, req.wait_us);
+  gst_resnet_request_clear (&req);
   return GST_FLOW_OK;
 
   /* ERRORS */
@@ -1196,13 +1203,28 @@ map_failed:
             "frame for reading."), (NULL));
     return GST_FLOW_ERROR;
   }
-run_failed:
-  {
-    GST_ELEMENT_ERROR (self, LIBRARY, FAILED, ("Inference failed: %s",
-            error->message), (NULL));
-    g_error_free (error);
-    return GST_FLOW_ERROR;
+}
+
+/* A flush drops this stream's requests that have not started, and only
+ * those: the other sharers' frames go on. */
+static gboolean
+gst_resnet_classify_sink_event (GstBaseTransform * trans, GstEvent * event)
+{
+  GstResnetClassify *self = GST_RESNET_CLASSIFY (trans);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_START:
+      g_atomic_int_set (&self->flushing, TRUE);
+      if (self->instance)
+        gst_resnet_instance_cancel (self->instance, self);
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      g_atomic_int_set (&self->flushing, FALSE);
+      break;
+    default:
+      break;
   }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
 /* ---- class --------------------------------------------------------------- */
@@ -1217,6 +1239,8 @@ gst_resnet_classify_finalize (GObject * object)
   g_free (self->labels_path);
   g_free (self->device);
   g_free (self->roi_type);
+  g_free (self->instance_id);
+  g_free (self->model_in_use);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -1239,12 +1263,34 @@ gst_resnet_classify_class_init (GstResnetClassifyClass * klass)
           "ONNX model file (a ResNet exported by torch.onnx.export); its "
           "metadata_props may carry labels, mean, std, channel_order, "
           "resize_mode and input_size defaults (default: the CIFAR-10 "
-          "ResNet-20 installed with the plugin)", NULL, rw_ready));
+          "ResNet-20 installed with the plugin).  Set while PLAYING, the new "
+          "model is loaded in the background and swapped in between two "
+          "frames, for every sharer of the model-instance-id; a "
+          "'resnetclassify-model' message tells how it went, and a model "
+          "that fails leaves the current one running", NULL, rw_playing));
   g_object_class_install_property (gobject_class, PROP_LABELS,
       g_param_spec_string ("labels", "Labels",
           "Text file with one label per line, as many as the model has "
           "classes (default: the model's 'labels' metadata, else class "
-          "numbers)", NULL, rw_ready));
+          "numbers).  While PLAYING it takes effect with the next model "
+          "swap: set labels first, then model", NULL, rw_playing));
+  g_object_class_install_property (gobject_class, PROP_MODEL_INSTANCE_ID,
+      g_param_spec_string ("model-instance-id", "Model instance id",
+          "Elements of one process with the same id share one loaded model "
+          "and compiled net, and their frames are batched together; their "
+          "model, labels, device, batch-size and batch-timeout must agree "
+          "(NULL: a net of this element's own)", NULL, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_BATCH_SIZE,
+      g_param_spec_uint ("batch-size", "Batch size",
+          "Largest number of frames (or regions) in one run; frames of all "
+          "sharers of a model-instance-id are gathered into it", 1, 64,
+          DEFAULT_BATCH_SIZE, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_BATCH_TIMEOUT,
+      g_param_spec_uint ("batch-timeout", "Batch timeout",
+          "Longest wait for a batch to fill, in milliseconds, after which "
+          "the frames waiting run as they are (added to the reported "
+          "latency when batch-size > 1)", 0, 10000, DEFAULT_BATCH_TIMEOUT,
+          rw_ready));
   g_object_class_install_property (gobject_class, PROP_DEVICE,
       g_param_spec_string ("device", "OpenCL device",
           "auto (first GPU, else accelerator, else CPU), gpu, cpu, "
@@ -1302,8 +1348,8 @@ gst_resnet_classify_class_init (GstResnetClassifyClass * klass)
       g_param_spec_enum ("post-messages", "Post messages",
           "Post an element message named 'resnetclassify' on the bus "
           "(running-time, stream-time, frame, label, class-id, confidence, "
-          "labels, confidences, fresh, inference-time, roi-id)",
-          GST_TYPE_RESNET_MESSAGES, MESSAGES_NONE, rw_playing));
+          "labels, confidences, fresh, inference-time, roi-id, model, batch, "
+          "wait-time)", GST_TYPE_RESNET_MESSAGES, MESSAGES_NONE, rw_playing));
   g_object_class_install_property (gobject_class, PROP_INFERENCE_TIME,
       g_param_spec_uint64 ("inference-time", "Inference time",
           "Duration of the last inference in microseconds (preprocessing "
@@ -1326,6 +1372,7 @@ gst_resnet_classify_class_init (GstResnetClassifyClass * klass)
   trans_class->submit_input_buffer =
       GST_DEBUG_FUNCPTR (gst_resnet_classify_submit_input_buffer);
   trans_class->src_event = GST_DEBUG_FUNCPTR (gst_resnet_classify_src_event);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_resnet_classify_sink_event);
   trans_class->query = GST_DEBUG_FUNCPTR (gst_resnet_classify_query);
   trans_class->passthrough_on_same_caps = FALSE;
   trans_class->transform_ip_on_passthrough = FALSE;
@@ -1348,6 +1395,8 @@ gst_resnet_classify_init (GstResnetClassify * self)
   self->order = ORDER_RGB;
   self->region = REGION_FULL_FRAME;
   self->messages = MESSAGES_NONE;
+  self->batch_size = DEFAULT_BATCH_SIZE;
+  self->batch_timeout = DEFAULT_BATCH_TIMEOUT;
   self->earliest_time = GST_CLOCK_TIME_NONE;
   self->proportion = 1.0;
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);

@@ -1,0 +1,538 @@
+/* resnetclassify's shared instances (model-instance-id), batching across
+ * streams and model swaps while playing. */
+#include <math.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+#include <gst/classification/classification-meta.h>
+
+static const gchar *model_path, *labels_path, *fixtures;
+
+#define CAPS "video/x-raw,format=NV12,width=64,height=48,framerate=30/1"
+#define FRAMES 6
+
+static gchar *
+fixture (const gchar * name)
+{
+  return g_strdup_printf ("%s/%s.onnx", fixtures, name);
+}
+
+static GstHarness *
+harness_new (const gchar * extra)
+{
+  g_autofree gchar *desc = g_strdup_printf ("resnetclassify model=%s "
+      "labels=%s post-messages=every %s", model_path, labels_path,
+      extra ? extra : "");
+  GstHarness *h = gst_harness_new_parse (desc);
+
+  gst_harness_set_src_caps_str (h, CAPS);
+  return h;
+}
+
+static GstElement *
+rc_of (GstHarness * h)
+{
+  GstElement *e = gst_harness_find_element (h, "resnetclassify");
+  gst_object_unref (e);
+  return e;
+}
+
+/* A frame of stream @stream, number @i: its own deterministic pattern. */
+static GstBuffer *
+make_frame (GstHarness * h, guint stream, guint i)
+{
+  GstVideoInfo info;
+  GstCaps *caps = gst_caps_from_string (CAPS);
+  GstBuffer *buf;
+  GstMapInfo map;
+  GRand *r = g_rand_new_with_seed (stream * 1000 + i);
+
+  fail_unless (gst_video_info_from_caps (&info, caps));
+  buf = gst_harness_create_buffer (h, info.size);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (gsize k = 0; k < map.size; k++)
+    map.data[k] = (guint8) ((k * (stream + 3) / 61 + g_rand_int_range (r, 0,
+                60)) & 0xff);
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = i * GST_SECOND / 30;
+  GST_BUFFER_DURATION (buf) = GST_SECOND / 30;
+  gst_caps_unref (caps);
+  g_rand_free (r);
+  return buf;
+}
+
+typedef struct
+{
+  GstHarness *h;
+  guint stream;
+  guint n;
+  gint top[FRAMES];
+  gfloat conf[FRAMES][3];
+  gchar *model[FRAMES];
+  GstFlowReturn last_ret;
+} Stream;
+
+static void
+stream_clear (Stream * s)
+{
+  for (guint i = 0; i < FRAMES; i++)
+    g_free (s->model[i]);
+}
+
+/* Pushes the stream's frames and records each answer, in order. */
+static gpointer
+stream_run (gpointer data)
+{
+  Stream *s = data;
+
+  for (guint i = 0; i < s->n; i++) {
+    GstBuffer *out;
+    GstClassificationMeta *m;
+    s->last_ret = gst_harness_push (s->h, make_frame (s->h, s->stream, i));
+    if (s->last_ret != GST_FLOW_OK)
+      return NULL;
+    out = gst_harness_pull (s->h);
+    m = gst_buffer_get_classification_meta (out);
+    fail_unless (m != NULL);
+    for (guint k = 0; k < 3; k++)
+      fail_unless (gst_classification_meta_get_result (m, k, k ? NULL :
+              &s->top[i], NULL, &s->conf[i][k]));
+    s->model[i] = g_strdup (gst_classification_meta_get_model (m));
+    gst_buffer_unref (out);
+  }
+  return NULL;
+}
+
+static guint
+max_batch_seen (GstBus * bus)
+{
+  GstMessage *m;
+  guint best = 0;
+
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    const GstStructure *st = gst_message_get_structure (m);
+    guint b;
+    if (gst_structure_has_name (st, "resnetclassify")
+        && gst_structure_get_uint (st, "batch", &b))
+      best = MAX (best, b);
+    gst_message_unref (m);
+  }
+  return best;
+}
+
+/* Four streams sharing one instance, batch 4, pushed from four threads:
+ * frames really are batched together, and every stream gets exactly the
+ * answers a private net gives for its own frames (same top-1, scores
+ * within 1e-5 relative), in its own order. */
+GST_START_TEST (test_shared_equals_private)
+{
+  Stream shared[4], priv[4];
+  GThread *th[4];
+  GstBus *bus = gst_bus_new ();
+
+  for (guint k = 0; k < 4; k++) {
+    memset (&shared[k], 0, sizeof (Stream));
+    memset (&priv[k], 0, sizeof (Stream));
+    shared[k].h = harness_new ("model-instance-id=four batch-size=4 "
+        "batch-timeout=2000");
+    gst_element_set_bus (rc_of (shared[k].h), bus);
+    shared[k].stream = priv[k].stream = k;
+    shared[k].n = priv[k].n = FRAMES;
+  }
+  for (guint k = 0; k < 4; k++)
+    th[k] = g_thread_new ("stream", stream_run, &shared[k]);
+  for (guint k = 0; k < 4; k++)
+    g_thread_join (th[k]);
+  fail_unless (max_batch_seen (bus) >= 2, "no frames were batched");
+
+  for (guint k = 0; k < 4; k++) {
+    priv[k].h = harness_new (NULL);
+    stream_run (&priv[k]);
+    for (guint i = 0; i < FRAMES; i++) {
+      fail_unless_equals_int (shared[k].last_ret, GST_FLOW_OK);
+      fail_unless_equals_int (shared[k].top[i], priv[k].top[i]);
+      for (guint c = 0; c < 3; c++)
+        fail_unless (fabsf (shared[k].conf[i][c] - priv[k].conf[i][c]) <=
+            1e-5f * MAX (1.0f, fabsf (priv[k].conf[i][c])),
+            "stream %u frame %u: %g against %g", k, i, shared[k].conf[i][c],
+            priv[k].conf[i][c]);
+    }
+    gst_element_set_bus (rc_of (shared[k].h), NULL);
+    gst_harness_teardown (shared[k].h);
+    gst_harness_teardown (priv[k].h);
+    stream_clear (&shared[k]);
+    stream_clear (&priv[k]);
+  }
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
+/* Sharers must agree on model, labels, device and batching: the second
+ * one is refused with one error naming both elements and the property. */
+GST_START_TEST (test_conflicting_sharers)
+{
+  g_autofree gchar *other = fixture ("preact_resnet");
+  GstElement *p1 = gst_parse_launch ("videotestsrc is-live=true ! "
+      "resnetclassify name=first model-instance-id=c ! fakesink", NULL);
+  GstElement *p2 = gst_parse_launch ("videotestsrc num-buffers=2 ! "
+      "resnetclassify name=second model-instance-id=c ! fakesink", NULL);
+  GstElement *a = gst_bin_get_by_name (GST_BIN (p1), "first");
+  GstElement *b = gst_bin_get_by_name (GST_BIN (p2), "second");
+  GstBus *bus = gst_element_get_bus (p2);
+  GstMessage *m;
+  GError *err = NULL;
+
+  g_object_set (a, "model", model_path, "labels", labels_path, NULL);
+  g_object_set (b, "model", other, "labels", labels_path, NULL);
+  fail_unless (gst_element_set_state (p1, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (gst_element_get_state (p1, NULL, NULL, 30 * GST_SECOND) !=
+      GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state (p2, GST_STATE_PLAYING);
+  m = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless (m != NULL);
+  gst_message_parse_error (m, &err, NULL);
+  fail_unless (strstr (err->message, "first") && strstr (err->message,
+          "second") && strstr (err->message, "'model'"), "%s", err->message);
+  g_error_free (err);
+  gst_message_unref (m);
+
+  /* The same configuration is welcome. */
+  gst_element_set_state (p2, GST_STATE_NULL);
+  g_object_set (b, "model", model_path, NULL);
+  gst_element_set_state (p2, GST_STATE_PLAYING);
+  m = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND, GST_MESSAGE_ERROR |
+      GST_MESSAGE_EOS);
+  fail_unless (m != NULL && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS);
+  gst_message_unref (m);
+
+  gst_element_set_state (p2, GST_STATE_NULL);
+  gst_element_set_state (p1, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (a);
+  gst_object_unref (b);
+  gst_object_unref (p1);
+  gst_object_unref (p2);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  GstHarness *h;
+  GstFlowReturn ret;
+  gint64 took_us;
+} Push;
+
+static gpointer
+push_one (gpointer data)
+{
+  Push *p = data;
+  gint64 t0 = g_get_monotonic_time ();
+
+  p->ret = gst_harness_push (p->h, make_frame (p->h, 9, 0));
+  p->took_us = g_get_monotonic_time () - t0;
+  return NULL;
+}
+
+/* A flush on one stream takes only its own waiting frame out (at once, not
+ * after batch-timeout); a stream that sends nothing does not hold the
+ * other's frame past batch-timeout. */
+GST_START_TEST (test_flush_and_timeout)
+{
+  GstHarness *a = harness_new ("model-instance-id=ft batch-size=2 "
+      "batch-timeout=3000");
+  GstHarness *b = harness_new ("model-instance-id=ft batch-size=2 "
+      "batch-timeout=3000");
+  Push pa = { a, GST_FLOW_OK, 0 };
+  GThread *th;
+  GstBuffer *out;
+  gint64 t0;
+
+  /* a's frame waits for a second one that will not come: flush it. */
+  th = g_thread_new ("push", push_one, &pa);
+  g_usleep (300 * 1000);
+  fail_unless (gst_harness_push_event (a, gst_event_new_flush_start ()));
+  g_thread_join (th);
+  fail_unless_equals_int (pa.ret, GST_FLOW_FLUSHING);
+  fail_unless (pa.took_us < 2500 * 1000, "flush took %" G_GINT64_FORMAT " us",
+      pa.took_us);
+  fail_unless (gst_harness_push_event (a, gst_event_new_flush_stop (TRUE)));
+
+  /* b alone: its frame runs when batch-timeout has passed. */
+  t0 = g_get_monotonic_time ();
+  fail_unless_equals_int (gst_harness_push (b, make_frame (b, 1, 0)),
+      GST_FLOW_OK);
+  fail_unless (g_get_monotonic_time () - t0 >= 2900 * 1000);
+  out = gst_harness_pull (b);
+  fail_unless (gst_buffer_get_classification_meta (out) != NULL);
+  gst_buffer_unref (out);
+  gst_harness_teardown (a);
+  gst_harness_teardown (b);
+}
+
+GST_END_TEST;
+
+static gpointer
+keep_pushing (gpointer data)
+{
+  Stream *s = data;
+
+  for (guint i = 0; i < 40; i++) {
+    GstBuffer *out;
+    s->last_ret = gst_harness_push (s->h, make_frame (s->h, 0, i));
+    if (s->last_ret != GST_FLOW_OK)
+      return NULL;
+    out = gst_harness_pull (s->h);
+    fail_unless (gst_buffer_get_classification_meta (out) != NULL);
+    gst_buffer_unref (out);
+    s->n++;
+  }
+  return NULL;
+}
+
+/* One sharer cycling NULL -> PLAYING -> NULL while another plays does not
+ * disturb it. */
+GST_START_TEST (test_sharer_cycles)
+{
+  Stream a = { 0 };
+  GThread *th;
+
+  a.h = harness_new ("model-instance-id=cyc batch-size=2 batch-timeout=5");
+  th = g_thread_new ("a", keep_pushing, &a);
+  for (guint i = 0; i < 3; i++) {
+    GstElement *pipe = gst_parse_launch ("videotestsrc num-buffers=3 ! "
+        "video/x-raw,width=48,height=40 ! resnetclassify name=rc "
+        "model-instance-id=cyc batch-size=2 batch-timeout=5 ! fakesink",
+        NULL);
+    GstElement *rc = gst_bin_get_by_name (GST_BIN (pipe), "rc");
+    GstBus *bus = gst_element_get_bus (pipe);
+    GstMessage *m;
+    g_object_set (rc, "model", model_path, "labels", labels_path, NULL);
+    gst_element_set_state (pipe, GST_STATE_PLAYING);
+    m = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND, GST_MESSAGE_EOS |
+        GST_MESSAGE_ERROR);
+    fail_unless (m != NULL && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS);
+    gst_message_unref (m);
+    gst_element_set_state (pipe, GST_STATE_NULL);
+    gst_object_unref (bus);
+    gst_object_unref (rc);
+    gst_object_unref (pipe);
+  }
+  g_thread_join (th);
+  fail_unless_equals_int (a.last_ret, GST_FLOW_OK);
+  fail_unless_equals_int (a.n, 40);
+  gst_harness_teardown (a.h);
+}
+
+GST_END_TEST;
+
+static gboolean warned;         /* a WARNING came before the last swap message */
+
+/* Pops the next 'resnetclassify-model' message (waiting up to a minute),
+ * noting a warning on the way. */
+static const gchar *
+wait_swap (GstBus * bus, GstMessage ** keep)
+{
+  /* Compiling a model takes long under valgrind. */
+  const gchar *env = g_getenv ("OCLRESNET_TEST_SWAP_SECONDS");
+  gint64 end = g_get_monotonic_time () + (env ? atoi (env) : 60) *
+      G_USEC_PER_SEC;
+
+  warned = FALSE;
+  while (g_get_monotonic_time () < end) {
+    GstMessage *m = gst_bus_timed_pop_filtered (bus, 100 * GST_MSECOND,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_WARNING | GST_MESSAGE_ERROR);
+    if (m && GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR)
+      fail ("an error during a swap");
+    if (m && GST_MESSAGE_TYPE (m) == GST_MESSAGE_WARNING)
+      warned = TRUE;
+    if (m && GST_MESSAGE_TYPE (m) == GST_MESSAGE_ELEMENT
+        && gst_structure_has_name (gst_message_get_structure (m),
+            "resnetclassify-model")) {
+      *keep = m;
+      return gst_structure_get_string (gst_message_get_structure (m), "status");
+    }
+    if (m)
+      gst_message_unref (m);
+  }
+  return NULL;
+}
+
+static gchar *
+push_pull_model (GstHarness * h, guint i, guint * n_results)
+{
+  GstBuffer *out = gst_harness_push_and_pull (h, make_frame (h, 3, i));
+  GstClassificationMeta *m = gst_buffer_get_classification_meta (out);
+  gchar *name;
+
+  fail_unless (m != NULL);
+  name = g_strdup (gst_classification_meta_get_model (m));
+  if (n_results)
+    *n_results = gst_classification_meta_get_n_results (m);
+  gst_buffer_unref (out);
+  return name;
+}
+
+/* Setting model while PLAYING: frames keep flowing; a broken model or one
+ * whose classes do not match the labels is a warning and the old model
+ * goes on; a model of another input size and class count (with labels to
+ * match) is swapped in between two frames, and from then on every frame
+ * carries its answers. */
+GST_START_TEST (test_swap_while_playing)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("swap-XXXXXX", NULL);
+  g_autofree gchar *junk = g_build_filename (dir, "junk.onnx", NULL);
+  g_autofree gchar *seven = g_build_filename (dir, "seven.txt", NULL);
+  g_autofree gchar *preact = fixture ("preact_resnet");
+  g_autofree gchar *odd = fixture ("cifar_resnet8_optB_odd");
+  GstHarness *h = harness_new ("top-k=10");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m = NULL;
+  gchar *name;
+  guint n;
+
+  fail_unless (g_file_set_contents (junk, "not a model", -1, NULL));
+  fail_unless (g_file_set_contents (seven, "a\nb\nc\nd\ne\nf\ng\n", -1, NULL));
+  gst_element_set_bus (rc_of (h), bus);
+  name = push_pull_model (h, 0, &n);
+  fail_unless_equals_string (name, "cifar_resnet20_optA");
+  fail_unless_equals_int (n, 10);
+  g_free (name);
+
+  /* Broken: a warning, the old model goes on. */
+  g_object_set (rc_of (h), "model", junk, NULL);
+  fail_unless_equals_string (wait_swap (bus, &m), "failed");
+  fail_unless (warned);
+  fail_unless (strlen (gst_structure_get_string (gst_message_get_structure
+              (m), "error")) > 0);
+  gst_message_unref (m);
+  name = push_pull_model (h, 1, NULL);
+  fail_unless_equals_string (name, "cifar_resnet20_optA");
+  g_free (name);
+
+  /* Another input size, same classes. */
+  g_object_set (rc_of (h), "model", preact, NULL);
+  fail_unless_equals_string (wait_swap (bus, &m), "loaded");
+  gst_message_unref (m);
+  name = push_pull_model (h, 2, &n);
+  fail_unless_equals_string (name, "preact_resnet");
+  fail_unless_equals_int (n, 10);
+  g_free (name);
+
+  /* 7 classes: the 10 labels do not fit; with 7 labels it swaps. */
+  g_object_set (rc_of (h), "model", odd, NULL);
+  fail_unless_equals_string (wait_swap (bus, &m), "failed");
+  fail_unless (warned);
+  gst_message_unref (m);
+  g_object_set (rc_of (h), "labels", seven, "model", odd, NULL);
+  fail_unless_equals_string (wait_swap (bus, &m), "loaded");
+  gst_message_unref (m);
+  for (guint i = 3; i < 6; i++) {
+    name = push_pull_model (h, i, &n);
+    fail_unless_equals_string (name, "cifar_resnet8_optB_odd");
+    fail_unless_equals_int (n, 7);
+    g_free (name);
+  }
+  gst_element_set_bus (rc_of (h), NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  g_unlink (junk);
+  g_unlink (seven);
+  g_rmdir (dir);
+}
+
+GST_END_TEST;
+
+/* Frames flow while a swap loads: none is lost, those after it carry the
+ * new model, and the two sharers of the instance both switch. */
+GST_START_TEST (test_swap_loses_no_frame)
+{
+  g_autofree gchar *preact = fixture ("preact_resnet");
+  Stream a = { 0 }, b = { 0 };
+  GThread *ta, *tb;
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m = NULL;
+  gchar *name;
+
+  a.h = harness_new ("model-instance-id=sw batch-size=2 batch-timeout=5");
+  b.h = harness_new ("model-instance-id=sw batch-size=2 batch-timeout=5");
+  gst_element_set_bus (rc_of (a.h), bus);
+  ta = g_thread_new ("a", keep_pushing, &a);
+  tb = g_thread_new ("b", keep_pushing, &b);
+  g_usleep (100 * 1000);
+  g_object_set (rc_of (a.h), "model", preact, NULL);
+  fail_unless_equals_string (wait_swap (bus, &m), "loaded");
+  gst_message_unref (m);
+  g_thread_join (ta);
+  g_thread_join (tb);
+  fail_unless_equals_int (a.n, 40);
+  fail_unless_equals_int (b.n, 40);
+  name = push_pull_model (b.h, 50, NULL);
+  fail_unless_equals_string (name, "preact_resnet");
+  g_free (name);
+  gst_element_set_bus (rc_of (a.h), NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (a.h);
+  gst_harness_teardown (b.h);
+}
+
+GST_END_TEST;
+
+/* Two pipelines in one process sharing an instance both reach EOS (the
+ * hang DL Streamer users met with one id in two pipelines). */
+GST_START_TEST (test_two_pipelines)
+{
+  GstElement *p[2];
+  GstBus *bus[2];
+
+  for (guint i = 0; i < 2; i++) {
+    g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=%u ! "
+        "video/x-raw,width=64,height=48 ! resnetclassify model=%s labels=%s "
+        "model-instance-id=two batch-size=2 batch-timeout=20 ! fakesink",
+        10 + 7 * i, model_path, labels_path);
+    p[i] = gst_parse_launch (desc, NULL);
+    bus[i] = gst_element_get_bus (p[i]);
+    gst_element_set_state (p[i], GST_STATE_PLAYING);
+  }
+  for (guint i = 0; i < 2; i++) {
+    GstMessage *m = gst_bus_timed_pop_filtered (bus[i], 60 * GST_SECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    fail_unless (m != NULL && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS,
+        "pipeline %u did not finish", i);
+    gst_message_unref (m);
+  }
+  for (guint i = 0; i < 2; i++) {
+    gst_element_set_state (p[i], GST_STATE_NULL);
+    gst_object_unref (bus[i]);
+    gst_object_unref (p[i]);
+  }
+}
+
+GST_END_TEST;
+
+static Suite *
+sharing_suite (void)
+{
+  Suite *s = suite_create ("resnetclassify-sharing");
+  TCase *tc = tcase_create ("general");
+
+  model_path = g_getenv ("OCLRESNET_TEST_MODEL");
+  labels_path = g_getenv ("OCLRESNET_TEST_LABELS");
+  fixtures = g_getenv ("OCLRESNET_FIXTURES");
+  tcase_set_timeout (tc, 300);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_shared_equals_private);
+  tcase_add_test (tc, test_conflicting_sharers);
+  tcase_add_test (tc, test_flush_and_timeout);
+  tcase_add_test (tc, test_sharer_cycles);
+  tcase_add_test (tc, test_swap_while_playing);
+  tcase_add_test (tc, test_swap_loses_no_frame);
+  tcase_add_test (tc, test_two_pipelines);
+  return s;
+}
+
+GST_CHECK_MAIN (sharing);
