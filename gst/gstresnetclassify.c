@@ -20,6 +20,7 @@
 #include <gst/video/video.h>
 #include "gstresnetclassify.h"
 #include "gstresnetinstance.h"
+#include "gstresnethistory.h"
 #include <gst/classification/classification-meta.h>
 #include "oclresnet.h"
 
@@ -144,6 +145,11 @@ enum
   PROP_MODEL_INSTANCE_ID,
   PROP_BATCH_SIZE,
   PROP_BATCH_TIMEOUT,
+  PROP_SMOOTHING_WINDOW,
+  PROP_RECLASSIFY_INTERVAL,
+  PROP_ROI_MIN_SIZE,
+  PROP_CLASS_THRESHOLDS,
+  PROP_INFERENCES,
 };
 
 #define DEFAULT_TOP_K 5
@@ -151,6 +157,8 @@ enum
 #define DEFAULT_INTERVAL 1
 #define DEFAULT_BATCH_SIZE 1
 #define DEFAULT_BATCH_TIMEOUT 10
+#define DEFAULT_SMOOTHING_WINDOW 1
+#define DEFAULT_RECLASSIFY_INTERVAL 1
 static const double imagenet_mean[3] = { 0.485, 0.456, 0.406 };
 static const double imagenet_std[3] = { 0.229, 0.224, 0.225 };
 
@@ -180,12 +188,18 @@ struct _GstResnetClassify
   gchar *instance_id;
   guint batch_size, batch_timeout;
   gchar *model_in_use;          /* the path the instance runs, for a failed swap */
+  guint smoothing_window, reclassify_interval;
+  gchar *roi_min_size;          /* "WxH" */
+  gchar *class_thresholds;      /* "label:t,..." or a file of them */
 
   /* from start() to stop() */
   GstResnetInstance *instance;  /* private (id NULL) or shared */
   GstResnetModel *model;        /* the model the last frame was set up for */
   OclPreprocess pp;             /* for that model */
   gboolean flushing;            /* atomic: between FLUSH_START and _STOP */
+  GstResnetHistory *history;    /* per region (and frame) probabilities */
+  gfloat *thresholds;           /* per class of self->model, NULL: threshold */
+  guint min_w, min_h;           /* roi-min-size */
 
   /* from set_caps() */
   GstVideoInfo info;
@@ -198,7 +212,8 @@ struct _GstResnetClassify
   gint last_class;
   GstClockTime earliest_time;   /* QoS, under the object lock */
   gdouble proportion;           /* QoS, under the object lock */
-  guint64 inferences, qos_skipped;      /* QoS message statistics */
+  guint64 inferences;           /* frames or regions run: the property, QoS stats */
+  guint64 qos_skipped;
   guint64 latency_reported;     /* µs, inference time in the last latency answer */
 };
 
@@ -362,6 +377,20 @@ gst_resnet_classify_set_property (GObject * object, guint prop_id,
     case PROP_BATCH_TIMEOUT:
       self->batch_timeout = g_value_get_uint (value);
       break;
+    case PROP_SMOOTHING_WINDOW:
+      self->smoothing_window = g_value_get_uint (value);
+      break;
+    case PROP_RECLASSIFY_INTERVAL:
+      self->reclassify_interval = g_value_get_uint (value);
+      break;
+    case PROP_ROI_MIN_SIZE:
+      g_free (self->roi_min_size);
+      self->roi_min_size = g_value_dup_string (value);
+      break;
+    case PROP_CLASS_THRESHOLDS:
+      g_free (self->class_thresholds);
+      self->class_thresholds = g_value_dup_string (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -428,6 +457,21 @@ gst_resnet_classify_get_property (GObject * object, guint prop_id,
     case PROP_BATCH_TIMEOUT:
       g_value_set_uint (value, self->batch_timeout);
       break;
+    case PROP_SMOOTHING_WINDOW:
+      g_value_set_uint (value, self->smoothing_window);
+      break;
+    case PROP_RECLASSIFY_INTERVAL:
+      g_value_set_uint (value, self->reclassify_interval);
+      break;
+    case PROP_ROI_MIN_SIZE:
+      g_value_set_string (value, self->roi_min_size);
+      break;
+    case PROP_CLASS_THRESHOLDS:
+      g_value_set_string (value, self->class_thresholds);
+      break;
+    case PROP_INFERENCES:
+      g_value_set_uint64 (value, self->inferences);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -476,6 +520,90 @@ default_model (gchar ** dirs)
   return NULL;
 }
 
+/* "WxH" into @w and @h; NULL or "" is 0x0. */
+static gboolean
+parse_size (const gchar * v, guint * w, guint * h)
+{
+  guint64 a, b;
+  g_auto (GStrv) p = NULL;
+
+  *w = *h = 0;
+  if (v == NULL || *v == '\0')
+    return TRUE;
+  p = g_strsplit (v, "x", 2);
+  if (g_strv_length (p) != 2
+      || !g_ascii_string_to_unsigned (p[0], 10, 0, G_MAXINT, &a, NULL)
+      || !g_ascii_string_to_unsigned (p[1], 10, 0, G_MAXINT, &b, NULL))
+    return FALSE;
+  *w = a;
+  *h = b;
+  return TRUE;
+}
+
+/* class-thresholds against @m's labels: "label:t" entries separated by
+ * commas or new lines, given inline or as a file of them.  Returns a
+ * threshold per class (NaN: the 'threshold' property), or NULL with
+ * @error naming every label the model does not have. */
+static gfloat *
+parse_class_thresholds (const gchar * spec, GstResnetModel * m, GError ** error)
+{
+  g_autofree gchar *text = NULL;
+  g_auto (GStrv) items = NULL;
+  g_autoptr (GString) unknown = g_string_new (NULL);
+  gfloat *t;
+
+  if (spec == NULL || *spec == '\0')
+    return NULL;
+  if (g_file_test (spec, G_FILE_TEST_IS_REGULAR)) {
+    if (!g_file_get_contents (spec, &text, NULL, error))
+      return NULL;
+  } else {
+    text = g_strdup (spec);
+  }
+  t = g_new (gfloat, m->n_classes);
+  for (guint c = 0; c < m->n_classes; c++)
+    t[c] = NAN;
+  items = g_strsplit_set (text, ",\n", -1);
+  for (guint i = 0; items[i]; i++) {
+    gchar *item = g_strstrip (items[i]), *colon = strrchr (item, ':'), *end;
+    GQuark q;
+    gdouble v;
+    gboolean found = FALSE;
+    if (*item == '\0' || *item == '#')
+      continue;
+    if (colon == NULL) {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "class-thresholds "
+          "entry '%s' is not label:threshold", item);
+      g_free (t);
+      return NULL;
+    }
+    *colon = '\0';
+    v = g_ascii_strtod (colon + 1, &end);
+    if (end == colon + 1 || *end != '\0' || !(v >= 0.0 && v <= 1.0)) {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "class-thresholds "
+          "entry for '%s' needs a threshold from 0 to 1", g_strstrip (item));
+      g_free (t);
+      return NULL;
+    }
+    q = g_quark_try_string (g_strstrip (item));
+    for (guint c = 0; q && c < m->n_classes; c++)
+      if (m->labels[c] == q) {
+        t[c] = v;
+        found = TRUE;
+      }
+    if (!found)
+      g_string_append_printf (unknown, "%s'%s'", unknown->len ? ", " : "",
+          item);
+  }
+  if (unknown->len) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "class-thresholds "
+        "names labels model %s does not have: %s", m->model_name, unknown->str);
+    g_free (t);
+    return NULL;
+  }
+  return t;
+}
+
 /* The preprocessing for @m: what the user set, else the model's metadata,
  * else ImageNet's.  FALSE when a std is 0.  Takes the object lock. */
 static gboolean
@@ -517,6 +645,28 @@ setup_preprocess (GstResnetClassify * self, GstResnetModel * m)
   self->pp.bgr = bgr;
   gst_resnet_model_unref (self->model);
   self->model = gst_resnet_model_ref (m);
+  /* Another model: earlier probabilities mean nothing to it. */
+  if (self->history)
+    gst_resnet_history_reset (self->history);
+  return TRUE;
+}
+
+/* Per-class thresholds for the model in use; FALSE with @error when the
+ * labels it names are not the model's. */
+static gboolean
+setup_thresholds (GstResnetClassify * self, GError ** error)
+{
+  g_autofree gchar *spec = NULL;
+  gfloat *t;
+
+  GST_OBJECT_LOCK (self);
+  spec = g_strdup (self->class_thresholds);
+  GST_OBJECT_UNLOCK (self);
+  t = parse_class_thresholds (spec, self->model, error);
+  if (t == NULL && error && *error)
+    return FALSE;
+  g_free (self->thresholds);
+  self->thresholds = t;
   return TRUE;
 }
 
@@ -534,6 +684,8 @@ release_resources (GstResnetClassify * self)
   self->model = NULL;
   gst_clear_buffer (&self->last_holder);
   self->last = NULL;
+  g_clear_pointer (&self->history, gst_resnet_history_free);
+  g_clear_pointer (&self->thresholds, g_free);
 }
 
 static gboolean
@@ -550,6 +702,7 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   gint64 t0 = g_get_monotonic_time ();
   const char *bad_count = NULL;
   guint n_values = 0;
+  gboolean min_size_ok;
 
   GST_OBJECT_LOCK (self);
   model_path = g_strdup (self->model_path);
@@ -593,9 +746,20 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   if (!setup_preprocess (self, model))
     goto bad_std;
   gst_resnet_model_unref (model);
+  self->history = gst_resnet_history_new ();
+  if (!setup_thresholds (self, &error))
+    goto bad_thresholds;
+  GST_OBJECT_LOCK (self);
+  min_size_ok = parse_size (self->roi_min_size, &self->min_w, &self->min_h);
+  GST_OBJECT_UNLOCK (self);
+  if (!min_size_ok)
+    goto bad_min_size;
 
   self->frame = 0;
-  self->inferences = self->qos_skipped = 0;
+  GST_OBJECT_LOCK (self);
+  self->inferences = 0;
+  GST_OBJECT_UNLOCK (self);
+  self->qos_skipped = 0;
   self->last_class = -2;
   self->latency_reported = 0;
   g_atomic_int_set (&self->flushing, FALSE);
@@ -656,6 +820,22 @@ bad_triple:
             n_values), (NULL));
     return FALSE;
   }
+bad_thresholds:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Bad class-thresholds: %s", error->message), (NULL));
+    g_error_free (error);
+    release_resources (self);
+    return FALSE;
+  }
+bad_min_size:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("The 'roi-min-size' property takes WIDTHxHEIGHT, e.g. \"32x32\"."),
+        (NULL));
+    release_resources (self);
+    return FALSE;
+  }
 bad_std:
   {
     gst_resnet_model_unref (model);
@@ -705,6 +885,9 @@ gst_resnet_classify_set_caps (GstBaseTransform * trans, GstCaps * incaps,
 
   if (!gst_video_info_from_caps (&self->info, incaps))
     goto bad_caps;
+  /* Other caps: another camera, maybe; start the history anew. */
+  if (self->history)
+    gst_resnet_history_reset (self->history);
   for (guint i = 0; i < G_N_ELEMENTS (map); i++)
     if (map[i].gst == GST_VIDEO_INFO_FORMAT (&self->info)) {
       self->pixel_format = map[i].ocl;
@@ -816,12 +999,14 @@ gst_resnet_classify_query (GstBaseTransform * trans, GstPadDirection direction,
 
 /* ---- streaming --------------------------------------------------------------- */
 
-/* Fills @meta from @probs: the top-k classes at or above the threshold.
+/* Fills @meta from @probs: the top-k classes at or above their threshold
+ * (@thresholds[c] unless NaN or @thresholds is NULL, else @threshold).
  * Selection by (probability, then lower index) below the last pick, so no
  * buffer is sized by the model's class count. */
 static void
 fill_results (GstResnetModel * m, GstClassificationMeta * meta,
-    const float *probs, guint top_k, gdouble threshold)
+    const float *probs, guint top_k, gdouble threshold,
+    const gfloat * thresholds)
 {
   guint k = MIN (top_k, m->n_classes);
   gint last = -1;
@@ -831,15 +1016,36 @@ fill_results (GstResnetModel * m, GstClassificationMeta * meta,
     for (guint c = 0; c < m->n_classes; c++) {
       gboolean below_last = last < 0 || probs[c] < probs[last]
           || (probs[c] == probs[last] && (gint) c > last);
-      if (below_last && (best < 0 || probs[c] > probs[best]))
+      gdouble t = thresholds && !isnan (thresholds[c]) ? thresholds[c] :
+          threshold;
+      if (below_last && probs[c] >= t && (best < 0 || probs[c] > probs[best]))
         best = c;
     }
-    if (best < 0 || probs[best] < threshold)
+    if (best < 0)
       break;
     last = best;
     gst_classification_meta_add_result (meta, best, m->labels[best],
         probs[best]);
   }
+}
+
+/* The frame's own answer before smoothing: its top class and score. */
+typedef struct
+{
+  guint batch;                  /* images in the run (0: carried over) */
+  guint64 wait_us;              /* waited for the batch */
+  gint raw_id;
+  gfloat raw_conf;
+} ResultInfo;
+
+static void
+raw_top (GstResnetModel * m, const float *probs, ResultInfo * info)
+{
+  info->raw_id = 0;
+  for (guint c = 1; c < m->n_classes; c++)
+    if (probs[c] > probs[info->raw_id])
+      info->raw_id = c;
+  info->raw_conf = probs[info->raw_id];
 }
 
 /* Logits -> probabilities in place (unless the model ends in Softmax). */
@@ -892,12 +1098,12 @@ fill_image (GstResnetClassify * self, GstVideoFrame * frame, OclImage * img)
   img->full_range = info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
 }
 
-/* @batch: images in the run that computed it (0: carried over); @wait_us:
- * how long the frame waited for its batch. */
+/* @info: how the result was computed (NULL: carried over from an earlier
+ * frame). */
 static void
 post_result (GstResnetClassify * self, GstBuffer * buf,
     GstClassificationMeta * meta, guint64 frame_no, GstResnetMessages mode,
-    guint batch, guint64 wait_us)
+    const ResultInfo * info)
 {
   GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
   GstClockTime pts = GST_BUFFER_PTS (buf);
@@ -941,7 +1147,12 @@ post_result (GstResnetClassify * self, GstBuffer * buf,
       "inference-time", G_TYPE_UINT64, meta->inference_time,
       "roi-id", G_TYPE_INT, meta->roi_id,
       "model", G_TYPE_STRING, gst_classification_meta_get_model (meta),
-      "batch", G_TYPE_UINT, batch, "wait-time", G_TYPE_UINT64, wait_us, NULL);
+      "batch", G_TYPE_UINT, info ? info->batch : 0,
+      "wait-time", G_TYPE_UINT64, info ? info->wait_us : 0,
+      "smoothed-over", G_TYPE_UINT, meta->smoothed_over,
+      "raw-class-id", G_TYPE_INT, info ? info->raw_id : top,
+      "raw-confidence", G_TYPE_DOUBLE, (gdouble) (info ? info->raw_conf :
+          top_conf), NULL);
   gst_structure_take_value (s, "labels", &labels);
   gst_structure_take_value (s, "confidences", &confs);
   gst_element_post_message (GST_ELEMENT (self),
@@ -1015,33 +1226,95 @@ follow_model (GstResnetClassify * self)
 {
   GstResnetModel *m = gst_resnet_instance_get_model (self->instance);
 
-  if (m != self->model && !setup_preprocess (self, m))
-    GST_WARNING_OBJECT (self, "model %s asks for a std of 0; keeping the "
-        "previous preprocessing", m->model_name);
+  GError *error = NULL;
+
+  if (m != self->model) {
+    if (!setup_preprocess (self, m))
+      GST_WARNING_OBJECT (self, "model %s asks for a std of 0; keeping the "
+          "previous preprocessing", m->model_name);
+    else if (!setup_thresholds (self, &error)) {
+      GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+          ("class-thresholds do not fit model %s; the 'threshold' applies to "
+              "every class: %s", m->model_name, error->message), (NULL));
+      g_clear_error (&error);
+    }
+  }
   gst_resnet_model_unref (m);
 }
 
-static GstFlowReturn
-classify_rois (GstResnetClassify * self, GstBuffer * buf, GstVideoFrame * f,
-    guint top_k, gdouble threshold, const gchar * roi_type,
-    GstResnetMessages mode, guint64 frame_no)
+/* Counts frames or regions actually run (the 'inferences' property). */
+static void
+count_inferences (GstResnetClassify * self, guint n)
 {
-  g_autoptr (GArray) rects = g_array_new (FALSE, FALSE, sizeof (OclRect));
-  g_autoptr (GPtrArray) rois = g_ptr_array_new ();
+  GST_OBJECT_LOCK (self);
+  self->inferences += n;
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* @probs of region @id (-1: the frame): smoothed over the last @window
+ * inferences when @window > 1 (into @out, returned), else @probs itself.
+ * @smoothed_over gets the count. */
+static const float *
+smooth (GstResnetClassify * self, gint id, guint64 frame, const float *probs,
+    guint n, guint window, guint interval, float *out, guint * smoothed_over)
+{
+  *smoothed_over = 1;
+  if (window <= 1 && interval <= 1)
+    return probs;
+  *smoothed_over = gst_resnet_history_smooth (self->history, id, frame, probs,
+      n, window, out);
+  return out;
+}
+
+/* Attaches @probs as region @roi's result (meta and 'classification'
+ * parameter) and posts its message. */
+static void
+attach_roi_result (GstResnetClassify * self, GstBuffer * buf,
+    GstVideoRegionOfInterestMeta * roi, GstResnetModel * m,
+    const float *probs, guint smoothed_over, gboolean fresh, guint64 run_us,
+    guint top_k, gdouble threshold, GstResnetMessages mode, guint64 frame_no,
+    const ResultInfo * info)
+{
+  GstClassificationMeta *cm;
+  gint id = -1;
+  GQuark label = 0;
+  gfloat conf = 0.0f;
+
+  cm = gst_buffer_add_classification_meta (buf, m->model_name, roi->id);
+  cm->source_pts = GST_BUFFER_PTS (buf);
+  cm->inference_time = run_us;
+  cm->fresh = fresh;
+  cm->smoothed_over = smoothed_over;
+  fill_results (m, cm, probs, top_k, threshold, self->thresholds);
+  gst_classification_meta_get_result (cm, 0, &id, &label, &conf);
+  gst_video_region_of_interest_meta_add_param (roi,
+      gst_structure_new ("classification",
+          "label", G_TYPE_STRING, id >= 0 ? g_quark_to_string (label) : "",
+          "label-id", G_TYPE_INT, id,
+          "confidence", G_TYPE_DOUBLE, (gdouble) conf,
+          "model", G_TYPE_STRING, m->model_name, NULL));
+  post_result (self, buf, cm, frame_no, mode, info);
+}
+
+/* The regions to classify: of roi-type, clipped to the frame, at least
+ * roi-min-size.  @stable[i]: region i's id can key its history (not
+ * negative, once in the frame). */
+static void
+collect_rois (GstResnetClassify * self, GstBuffer * buf, const OclImage * img,
+    const gchar * roi_type, GArray * rects, GPtrArray * rois, GArray * stable)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
   gpointer state = NULL;
   GstMeta *m;
-  OclImage img;
-  GstFlowReturn ret = GST_FLOW_OK;
-  guint chunk;
 
-  fill_image (self, f, &img);
   while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
     /* Region metas come from upstream: clip in 64 bits, skip what is
      * left empty (never an error: the stream goes on). */
-    guint64 x1 = MIN ((guint64) roi->x + roi->w, (guint64) img.width);
-    guint64 y1 = MIN ((guint64) roi->y + roi->h, (guint64) img.height);
+    guint64 x1 = MIN ((guint64) roi->x + roi->w, (guint64) img->width);
+    guint64 y1 = MIN ((guint64) roi->y + roi->h, (guint64) img->height);
+    gpointer key = GINT_TO_POINTER (roi->id);
     OclRect r;
     if (roi_type && *roi_type
         && g_strcmp0 (g_quark_to_string (roi->roi_type), roi_type) != 0)
@@ -1054,46 +1327,93 @@ classify_rois (GstResnetClassify * self, GstBuffer * buf, GstVideoFrame * f,
     r.y = roi->y;
     r.width = x1 - roi->x;
     r.height = y1 - roi->y;
+    if ((guint) r.width < self->min_w || (guint) r.height < self->min_h) {
+      GST_LOG_OBJECT (self, "region %d (%dx%d) is below roi-min-size",
+          roi->id, r.width, r.height);
+      continue;
+    }
+    g_hash_table_insert (seen, key, GINT_TO_POINTER (GPOINTER_TO_INT
+            (g_hash_table_lookup (seen, key)) + 1));
     g_array_append_val (rects, r);
     g_ptr_array_add (rois, roi);
   }
+  g_array_set_size (stable, rois->len);
+  for (guint i = 0; i < rois->len; i++) {
+    GstVideoRegionOfInterestMeta *roi = rois->pdata[i];
+    gboolean ok = roi->id >= 0 && GPOINTER_TO_INT (g_hash_table_lookup (seen,
+            GINT_TO_POINTER (roi->id))) == 1;
+    g_array_index (stable, gboolean, i) = ok;
+  }
+}
+
+static GstFlowReturn
+classify_rois (GstResnetClassify * self, GstBuffer * buf, GstVideoFrame * f,
+    guint top_k, gdouble threshold, const gchar * roi_type,
+    GstResnetMessages mode, guint64 frame_no, guint window, guint interval)
+{
+  g_autoptr (GArray) rects = g_array_new (FALSE, FALSE, sizeof (OclRect));
+  g_autoptr (GArray) stable = g_array_new (FALSE, FALSE, sizeof (gboolean));
+  g_autoptr (GArray) todo = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GArray) todo_rects = g_array_new (FALSE, FALSE, sizeof (OclRect));
+  g_autoptr (GPtrArray) rois = g_ptr_array_new ();
+  GstResnetModel *m = self->model;
+  g_autofree float *avg = g_new (float, m->n_classes);
+  OclImage img;
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint chunk;
+
+  fill_image (self, f, &img);
+  collect_rois (self, buf, &img, roi_type, rects, rois, stable);
+
+  /* Regions classified less than reclassify-interval frames ago keep
+   * their result; the others are run. */
+  for (guint i = 0; i < rois->len; i++) {
+    GstVideoRegionOfInterestMeta *roi = rois->pdata[i];
+    guint sm;
+    const float *cached = interval > 1 && g_array_index (stable, gboolean, i) ?
+        gst_resnet_history_cached (self->history, roi->id, frame_no, interval,
+        m->n_classes, &sm) : NULL;
+    if (cached) {
+      attach_roi_result (self, buf, roi, m, cached, sm, FALSE, 0, top_k,
+          threshold, mode, frame_no, NULL);
+      continue;
+    }
+    g_array_append_val (todo, i);
+    g_array_append_val (todo_rects, g_array_index (rects, OclRect, i));
+  }
 
   /* In chunks of the instance's batch. */
-  chunk = self->model->batch;
-  for (guint first = 0; first < rects->len && ret == GST_FLOW_OK;
-      first += chunk) {
+  chunk = m->batch;
+  for (guint first = 0; first < todo->len && ret == GST_FLOW_OK; first += chunk) {
     GstResnetRequest req = { 0 };
-    guint n = MIN (chunk, rects->len - first);
+    guint n = MIN (chunk, todo->len - first);
     req.entry.image = &img;
-    req.entry.rects = &g_array_index (rects, OclRect, first);
+    req.entry.rects = &g_array_index (todo_rects, OclRect, first);
     req.entry.n_rects = n;
     req.entry.pp = &self->pp;
     ret = run_request (self, &req);
+    if (ret == GST_FLOW_OK)
+      count_inferences (self, n);
     for (guint i = 0; ret == GST_FLOW_OK && i < n; i++) {
-      GstVideoRegionOfInterestMeta *roi = rois->pdata[first + i];
+      guint k = g_array_index (todo, guint, first + i);
+      GstVideoRegionOfInterestMeta *roi = rois->pdata[k];
       float *probs = req.output + (gsize) i * req.model->n_classes;
-      GstClassificationMeta *cm;
-      gint id = -1;
-      GQuark label = 0;
-      gfloat conf = 0.0f;
+      ResultInfo info = { req.batch_images, req.wait_us, 0, 0.0f };
+      const float *shown = probs;
+      guint sm = 1;
       softmax (req.model, probs);
-      cm = gst_buffer_add_classification_meta (buf, req.model->model_name,
-          roi->id);
-      cm->source_pts = GST_BUFFER_PTS (buf);
-      cm->inference_time = req.run_us;
-      fill_results (req.model, cm, probs, top_k, threshold);
-      gst_classification_meta_get_result (cm, 0, &id, &label, &conf);
-      gst_video_region_of_interest_meta_add_param (roi,
-          gst_structure_new ("classification",
-              "label", G_TYPE_STRING, id >= 0 ? g_quark_to_string (label) : "",
-              "label-id", G_TYPE_INT, id,
-              "confidence", G_TYPE_DOUBLE, (gdouble) conf,
-              "model", G_TYPE_STRING, req.model->model_name, NULL));
-      post_result (self, buf, cm, frame_no, mode, req.batch_images,
-          req.wait_us);
+      raw_top (req.model, probs, &info);
+      if (g_array_index (stable, gboolean, k) && req.model->n_classes ==
+          m->n_classes)
+        shown = smooth (self, roi->id, frame_no, probs, m->n_classes,
+            window, interval, avg, &sm);
+      attach_roi_result (self, buf, roi, req.model, shown, sm, TRUE,
+          req.run_us, top_k, threshold, mode, frame_no, &info);
     }
     gst_resnet_request_clear (&req);
   }
+  if (window > 1 || interval > 1)
+    gst_resnet_history_forget (self->history, frame_no, MAX (window, interval));
   return ret;
 }
 
@@ -1114,11 +1434,16 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   gdouble threshold;
   OclImage img;
   GstFlowReturn ret;
+  guint window, reclassify, smoothed_over;
+  ResultInfo info;
+  const float *shown;
 
   GST_OBJECT_LOCK (self);
   top_k = self->top_k;
   threshold = self->threshold;
   interval = self->interval;
+  window = self->smoothing_window;
+  reclassify = self->reclassify_interval;
   mode = self->messages;
   region = self->region;
   roi_type = g_strdup (self->roi_type);
@@ -1132,8 +1457,6 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   skip = late || (interval > 1 && frame_no % interval != 0);
   if (late)
     post_qos_skip (self, buf, rt, earliest);
-  else if (!skip)
-    self->inferences++;
 
   if (region == REGION_ROI_LIST) {
     if (skip)
@@ -1147,7 +1470,7 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
             GST_VIDEO_FRAME_MAP_FLAG_NO_REF))
       goto map_failed;
     ret = classify_rois (self, buf, &frame, top_k, threshold, roi_type, mode,
-        frame_no);
+        frame_no, window, reclassify);
     gst_video_frame_unmap (&frame);
     return ret;
   }
@@ -1157,7 +1480,7 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     meta->qos_skipped = late;
     GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %s, last result "
         "carried over", frame_no, late ? "late (QoS)" : "interval");
-    post_result (self, buf, meta, frame_no, mode, 0, 0);
+    post_result (self, buf, meta, frame_no, mode, NULL);
     return GST_FLOW_OK;
   }
   if (late) {
@@ -1179,11 +1502,25 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     return ret;
   }
 
+  count_inferences (self, 1);
   softmax (req.model, req.output);
-  meta = gst_buffer_add_classification_meta (buf, req.model->model_name, -1);
-  meta->source_pts = pts;
-  meta->inference_time = req.run_us;
-  fill_results (req.model, meta, req.output, top_k, threshold);
+  info.batch = req.batch_images;
+  info.wait_us = req.wait_us;
+  raw_top (req.model, req.output, &info);
+  {
+    g_autofree float *avg = g_new (float, req.model->n_classes);
+    shown = req.model == self->model ? smooth (self, -1, frame_no,
+        req.output, req.model->n_classes, window, 1, avg, &smoothed_over) :
+        req.output;
+    if (shown == req.output)
+      smoothed_over = 1;
+    meta = gst_buffer_add_classification_meta (buf, req.model->model_name, -1);
+    meta->source_pts = pts;
+    meta->inference_time = req.run_us;
+    meta->smoothed_over = smoothed_over;
+    fill_results (req.model, meta, shown, top_k, threshold,
+        req.model == self->model ? self->thresholds : NULL);
+  }
   GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %u results in %"
       G_GUINT64_FORMAT " us", frame_no, meta->results->len, req.run_us);
 
@@ -1192,7 +1529,7 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   self->last_holder = gst_buffer_new ();
   self->last = copy_meta (self->last_holder, meta);
 
-  post_result (self, buf, meta, frame_no, mode, req.batch_images, req.wait_us);
+  post_result (self, buf, meta, frame_no, mode, &info);
   gst_resnet_request_clear (&req);
   return GST_FLOW_OK;
 
@@ -1220,6 +1557,9 @@ gst_resnet_classify_sink_event (GstBaseTransform * trans, GstEvent * event)
       break;
     case GST_EVENT_FLUSH_STOP:
       g_atomic_int_set (&self->flushing, FALSE);
+      /* A flush (a seek): the frames before it say nothing of the next. */
+      if (self->history)
+        gst_resnet_history_reset (self->history);
       break;
     default:
       break;
@@ -1241,6 +1581,8 @@ gst_resnet_classify_finalize (GObject * object)
   g_free (self->roi_type);
   g_free (self->instance_id);
   g_free (self->model_in_use);
+  g_free (self->roi_min_size);
+  g_free (self->class_thresholds);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -1349,12 +1691,44 @@ gst_resnet_classify_class_init (GstResnetClassifyClass * klass)
           "Post an element message named 'resnetclassify' on the bus "
           "(running-time, stream-time, frame, label, class-id, confidence, "
           "labels, confidences, fresh, inference-time, roi-id, model, batch, "
-          "wait-time)", GST_TYPE_RESNET_MESSAGES, MESSAGES_NONE, rw_playing));
+          "wait-time, smoothed-over, raw-class-id, raw-confidence)",
+          GST_TYPE_RESNET_MESSAGES, MESSAGES_NONE, rw_playing));
   g_object_class_install_property (gobject_class, PROP_INFERENCE_TIME,
       g_param_spec_uint64 ("inference-time", "Inference time",
           "Duration of the last inference in microseconds (preprocessing "
           "included)", 0, G_MAXUINT64, 0,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  g_object_class_install_property (gobject_class, PROP_SMOOTHING_WINDOW,
+      g_param_spec_uint ("smoothing-window", "Smoothing window",
+          "Report the mean of the class probabilities of the last N "
+          "inferences of the frame (or of each region, by its id) instead "
+          "of this inference's alone; top-k and thresholds apply after "
+          "averaging.  Reset by a flush, a seek or new caps (1: off)", 1, 1000,
+          DEFAULT_SMOOTHING_WINDOW, rw_playing));
+  g_object_class_install_property (gobject_class, PROP_RECLASSIFY_INTERVAL,
+      g_param_spec_uint ("reclassify-interval", "Reclassify interval",
+          "With inference-region=roi-list, a region whose id was classified "
+          "less than N frames ago gets that result again (not fresh) instead "
+          "of a new inference; new ids are classified at once.  Ids must be "
+          "stable (a tracker's) and not negative; regions whose id is "
+          "negative or repeated in the frame are always classified", 1,
+          G_MAXINT, DEFAULT_RECLASSIFY_INTERVAL, rw_playing));
+  g_object_class_install_property (gobject_class, PROP_ROI_MIN_SIZE,
+      g_param_spec_string ("roi-min-size", "ROI minimum size",
+          "WIDTHxHEIGHT: regions smaller than this (once clipped to the "
+          "frame) are skipped and get no result", "0x0", rw_ready));
+  g_object_class_install_property (gobject_class, PROP_CLASS_THRESHOLDS,
+      g_param_spec_string ("class-thresholds", "Per-class thresholds",
+          "Thresholds for some classes, as \"label:threshold,...\" (e.g. "
+          "\"cat:0.8,dog:0.6\") or a file of such entries (one per line); "
+          "'threshold' applies to the others; a label the model does not "
+          "have is an error", NULL, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_INFERENCES,
+      g_param_spec_uint64 ("inferences", "Inferences",
+          "Frames or regions actually run through the network since the "
+          "element started (frames that reuse a result are not counted)", 0,
+          G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -1397,6 +1771,9 @@ gst_resnet_classify_init (GstResnetClassify * self)
   self->messages = MESSAGES_NONE;
   self->batch_size = DEFAULT_BATCH_SIZE;
   self->batch_timeout = DEFAULT_BATCH_TIMEOUT;
+  self->smoothing_window = DEFAULT_SMOOTHING_WINDOW;
+  self->reclassify_interval = DEFAULT_RECLASSIFY_INTERVAL;
+  self->roi_min_size = g_strdup ("0x0");
   self->earliest_time = GST_CLOCK_TIME_NONE;
   self->proportion = 1.0;
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);

@@ -25,6 +25,7 @@ classification_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
   m->qos_skipped = FALSE;
   m->source_pts = GST_CLOCK_TIME_NONE;
   m->inference_time = 0;
+  m->smoothed_over = 1;
   m->results = g_array_new (FALSE, FALSE, sizeof (GstClassificationResult));
   return TRUE;
 }
@@ -55,6 +56,7 @@ classification_meta_transform (GstBuffer * dest, GstMeta * meta,
   dst->qos_skipped = src->qos_skipped;
   dst->source_pts = src->source_pts;
   dst->inference_time = src->inference_time;
+  dst->smoothed_over = src->smoothed_over;
   g_array_append_vals (dst->results, src->results->data, src->results->len);
   return TRUE;
 }
@@ -197,4 +199,11 @@ gst_classification_meta_get_model (const GstClassificationMeta * meta)
 {
   g_return_val_if_fail (meta != NULL, NULL);
   return g_quark_to_string (meta->model);
+}
+
+guint
+gst_classification_meta_get_smoothed_over (const GstClassificationMeta * meta)
+{
+  g_return_val_if_fail (meta != NULL, 1);
+  return meta->smoothed_over;
 }

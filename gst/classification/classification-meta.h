@@ -45,6 +45,8 @@ typedef struct {
  * @inference_time: microseconds the inference took
  * @results: (element-type GstClassificationResult) sorted by decreasing
  *   confidence; empty when nothing reached the element's threshold
+ * @smoothed_over: the number of inferences whose probabilities were
+ *   averaged into @results (1: this inference alone, not smoothed)
  *
  * Read it with the accessors below; the fields are public for
  * introspection and debugging, and may grow at the end.
@@ -59,6 +61,7 @@ struct _GstClassificationMeta {
   GstClockTime source_pts;
   guint64 inference_time;
   GArray *results;
+  guint smoothed_over;
 };
 
 GType gst_classification_meta_api_get_type (void);
@@ -148,6 +151,9 @@ gint gst_classification_meta_get_roi_id (const GstClassificationMeta * meta);
 /* Returns: PTS of the frame the results were computed on. */
 GstClockTime gst_classification_meta_get_source_pts (const
     GstClassificationMeta * meta);
+/* Returns: how many inferences the results average (1: not smoothed). */
+guint gst_classification_meta_get_smoothed_over (const GstClassificationMeta *
+    meta);
 /* Returns: inference time in microseconds. */
 guint64 gst_classification_meta_get_inference_time (const
     GstClassificationMeta * meta);
