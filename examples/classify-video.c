@@ -1,5 +1,6 @@
 /* classify-video: the demo.  Decodes a video, classifies every frame with
- * resnetclassify, draws the results with classificationoverlay, encodes
+ * resnetclassify (its answer smoothed over the last 15 frames, so that the
+ * label holds still), draws the results with classificationoverlay, encodes
  * the annotated video, prints a per-second summary of the top labels while
  * it runs and saves one annotated frame as PNG.
  *
@@ -26,6 +27,8 @@ typedef struct
   GMutex lock;                  /* guards best, best_conf (streaming thread) */
   GstSample *best;              /* a copy of the best frame so far */
   gfloat best_conf;
+  gint last_top, last_raw;      /* class ids of the previous frame */
+  guint changes, raw_changes;   /* top-label changes: smoothed, per frame */
 } Summary;
 
 static void
@@ -120,8 +123,18 @@ on_result (Summary * s, const GstStructure * st)
   gdouble conf = 0;
   const char *label = gst_structure_get_string (st, "label");
 
+  gint top = -1, raw = -1;
+
   gst_structure_get_uint64 (st, "stream-time", &t);
   gst_structure_get_double (st, "confidence", &conf);
+  gst_structure_get_int (st, "class-id", &top);
+  gst_structure_get_int (st, "raw-class-id", &raw);
+  if (s->total > 0) {
+    s->changes += top != s->last_top;
+    s->raw_changes += raw != s->last_raw;
+  }
+  s->last_top = top;
+  s->last_raw = raw;
   if ((gint64) (t / GST_SECOND) != s->second) {
     print_second (s);
     s->second = t / GST_SECOND;
@@ -151,7 +164,8 @@ main (int argc, char **argv)
     return 2;
   }
   desc = g_strdup_printf ("filesrc location=\"%s\" ! qtdemux ! h264parse ! "
-      "avdec_h264 ! resnetclassify model=\"%s\" post-messages=every top-k=3 ! "
+      "avdec_h264 ! resnetclassify model=\"%s\" post-messages=every top-k=3 "
+      "smoothing-window=15 ! "
       "classificationoverlay name=overlay ! queue ! videoconvert ! "
       "x264enc speed-preset=veryfast ! mp4mux ! filesink location=\"%s\"",
       argv[1], argv[2], argv[3]);
@@ -202,8 +216,10 @@ main (int argc, char **argv)
   if (rc == 0)
     save_snapshot (&s);
   if (rc == 0)
-    printf ("\n%u frames classified.\nannotated video: %s\nsnapshot:        "
-        "%s\n", s.total, argv[3], s.snapped ? argv[4] : "(none saved)");
+    printf ("\n%u frames classified; the top label changed %u times (%u "
+        "times frame by frame, without smoothing).\nannotated video: %s\n"
+        "snapshot:        %s\n", s.total, s.changes, s.raw_changes, argv[3],
+        s.snapped ? argv[4] : "(none saved)");
   gst_object_unref (bus);
   gst_object_unref (pipe);
   if (s.best)

@@ -34,7 +34,7 @@ enum
 
 struct _GstResnetInstance
 {
-  gint refcount;                /* sharers, under registry_lock */
+  gint refcount;                /* sharers: changed under registry_lock */
   gchar *id;                    /* NULL: private */
   gchar *first_element;         /* for conflict messages */
   gchar *model_path, *labels_path, *device;
@@ -50,7 +50,8 @@ struct _GstResnetInstance
   GThread *loader;              /* a swap in progress, joined by the next */
 };
 
-/* The registry: the one piece of process-wide state, by nature. */
+/* The registry: the one piece of process-wide state, by nature.  Lock
+ * order: registry_lock, then an instance's lock. */
 static GMutex registry_lock;
 static GHashTable *registry;    /* id -> GstResnetInstance */
 
@@ -233,8 +234,13 @@ fail:
 static void
 instance_free (GstResnetInstance * inst)
 {
-  if (inst->loader)
+  /* A swap in progress ends first; unless this is its own thread (its
+   * callback stopped the last sharer), which touches nothing of the
+   * instance after the callback. */
+  if (inst->loader && inst->loader != g_thread_self ())
     g_thread_join (inst->loader);
+  else if (inst->loader)
+    g_thread_unref (inst->loader);
   gst_resnet_model_unref (inst->model);
   ocl_context_unref (inst->ctx);
   g_mutex_clear (&inst->lock);
@@ -334,7 +340,10 @@ gst_resnet_instance_acquire (const gchar * id,
     registry = g_hash_table_new (g_str_hash, g_str_equal);
   inst = g_hash_table_lookup (registry, id);
   if (inst) {
+    /* A swap rewrites the model and labels paths under inst->lock. */
+    g_mutex_lock (&inst->lock);
     prop = config_differs (inst, config, &ours, &theirs);
+    g_mutex_unlock (&inst->lock);
     if (prop) {
       g_set_error (error, GST_RESNET_INSTANCE_ERROR,
           GST_RESNET_INSTANCE_CONFLICT, "%s and %s share model-instance-id "
@@ -342,7 +351,7 @@ gst_resnet_instance_acquire (const gchar * id,
           inst->first_element, id, prop, ours, theirs);
       inst = NULL;
     } else {
-      inst->refcount++;
+      g_atomic_int_inc (&inst->refcount);
       GST_DEBUG ("%s joins instance '%s' (%d sharers)", element, id,
           inst->refcount);
     }
@@ -370,10 +379,16 @@ gst_resnet_instance_release (GstResnetInstance * inst, gpointer owner)
     return;
   }
   g_mutex_lock (&registry_lock);
-  last = --inst->refcount == 0;
+  last = g_atomic_int_dec_and_test (&inst->refcount);
   if (last)
     g_hash_table_remove (registry, inst->id);
   g_mutex_unlock (&registry_lock);
+  if (!last) {
+    /* One sharer fewer: the others' batch may be complete now. */
+    g_mutex_lock (&inst->lock);
+    g_cond_broadcast (&inst->cond);
+    g_mutex_unlock (&inst->lock);
+  }
   if (last) {
     GST_DEBUG ("instance '%s' freed", inst->id);
     instance_free (inst);
@@ -507,9 +522,14 @@ gst_resnet_instance_run (GstResnetInstance * inst, GstResnetRequest * req,
   while (req->status == REQ_PENDING || req->status == REQ_RUNNING) {
     GstResnetRequest *oldest = g_queue_peek_head (&inst->pending);
     gint64 due = oldest ? oldest->enqueued + timeout : G_MAXINT64;
+    /* Due: the batch is full, or it has waited batch-timeout, or every
+     * sharer has a request in it (each waits for its own, so nothing more
+     * can come: with fewer streams than batch-size, waiting only adds
+     * latency). */
     if (!inst->running && oldest && (g_get_monotonic_time () >= due
-            || pending_images (inst) >= (guint) inst->model->batch
-            || pending_images (inst) >= inst->batch_size)) {
+            || pending_images (inst) >= inst->batch_size
+            || g_queue_get_length (&inst->pending) >=
+            (guint) g_atomic_int_get (&inst->refcount))) {
       run_batch_locked (inst);
       continue;
     }

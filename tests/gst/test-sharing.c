@@ -294,6 +294,22 @@ keep_pushing (gpointer data)
   return NULL;
 }
 
+/* With fewer streams than batch-size, a batch runs as soon as every sharer
+ * has a frame in it, not after batch-timeout. */
+GST_START_TEST (test_no_wait_when_all_queued)
+{
+  GstHarness *h = harness_new ("model-instance-id=alone batch-size=4 "
+      "batch-timeout=5000");
+  gint64 t0 = g_get_monotonic_time ();
+
+  for (guint i = 0; i < 3; i++)
+    gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (h, 2, i)));
+  fail_unless (g_get_monotonic_time () - t0 < 4000 * 1000);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* One sharer cycling NULL -> PLAYING -> NULL while another plays does not
  * disturb it. */
 GST_START_TEST (test_sharer_cycles)
@@ -528,6 +544,7 @@ sharing_suite (void)
   tcase_add_test (tc, test_shared_equals_private);
   tcase_add_test (tc, test_conflicting_sharers);
   tcase_add_test (tc, test_flush_and_timeout);
+  tcase_add_test (tc, test_no_wait_when_all_queued);
   tcase_add_test (tc, test_sharer_cycles);
   tcase_add_test (tc, test_swap_while_playing);
   tcase_add_test (tc, test_swap_loses_no_frame);
