@@ -59,28 +59,25 @@ def flicker(video, model, window):
 
 def reclassify(model, interval):
     pipe = Gst.parse_launch(
-        "videotestsrc num-buffers=100 pattern=ball ! video/x-raw,width=320,height=240 "
-        "! identity name=tracker ! resnetclassify name=rc model=%s "
-        "inference-region=roi-list reclassify-interval=%d ! fakesink" % (model, interval))
-    frame = [0]
-
-    def add_regions(pad, info):
-        buf = info.get_buffer()
-        n = frame[0]
-        for k in range(4):
-            meta = GstVideo.buffer_add_video_region_of_interest_meta(
-                buf, "car", 20 + 60 * k, 40, 50, 50)
-            meta.id = k
-        meta = GstVideo.buffer_add_video_region_of_interest_meta(buf, "car", 10, 150, 60, 60)
-        meta.id = 100 + n // 10       # a new object every tenth frame
-        frame[0] += 1
-        return Gst.PadProbeReturn.OK
-
-    pipe.get_by_name("tracker").get_static_pad("src").add_probe(
-        Gst.PadProbeType.BUFFER, add_regions)
-    bus = pipe.get_bus()
+        "appsrc name=src format=time caps=video/x-raw,format=RGB,width=320,height=240,"
+        "framerate=30/1 ! resnetclassify name=rc model=%s inference-region=roi-list "
+        "reclassify-interval=%d ! fakesink" % (model, interval))
+    src = pipe.get_by_name("src")
     pipe.set_state(Gst.State.PLAYING)
-    msg = bus.timed_pop_filtered(Gst.CLOCK_TIME_NONE, Gst.MessageType.EOS | Gst.MessageType.ERROR)
+    for n in range(100):
+        buf = Gst.Buffer.new_wrapped(bytes((n * 7 + i) % 256 for i in range(320 * 240 * 3)))
+        buf.pts = n * Gst.SECOND // 30
+        buf.duration = Gst.SECOND // 30
+        # Four objects a tracker keeps (ids 0-3) and one new every tenth frame.
+        for k in range(4):
+            GstVideo.buffer_add_video_region_of_interest_meta(buf, "car", 20 + 60 * k, 40,
+                                                             50, 50).id = k
+        GstVideo.buffer_add_video_region_of_interest_meta(buf, "car", 10, 150, 60,
+                                                         60).id = 100 + n // 10
+        src.emit("push-buffer", buf)
+    src.emit("end-of-stream")
+    msg = pipe.get_bus().timed_pop_filtered(Gst.CLOCK_TIME_NONE,
+                                            Gst.MessageType.EOS | Gst.MessageType.ERROR)
     if msg.type == Gst.MessageType.ERROR:
         sys.exit("error: %s" % msg.parse_error()[0].message)
     n = pipe.get_by_name("rc").get_property("inferences")
@@ -94,7 +91,7 @@ def main():
                                                     "car-detection.mp4"))
     ap.add_argument("--model", default=os.path.join(ROOT, "build", "models",
                                                     "resnet56-cifar10.onnx"))
-    ap.add_argument("--windows", default="1,5,15")
+    ap.add_argument("--windows", default="1,5,15,30")
     ap.add_argument("--intervals", default="1,5,10")
     args = ap.parse_args()
     os.environ.setdefault("GST_PLUGIN_PATH", os.path.join(ROOT, "build", "gst"))
