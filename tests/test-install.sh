@@ -22,6 +22,12 @@ meson install -C "$BUILD" --destdir "$STAGE" --quiet >/dev/null
 PC=$(find "$STAGE" -name oclresnet-1.0.pc | head -n 1)
 LIBDIR=$(dirname "$(find "$STAGE" -name 'liboclresnet-1.0.so' | head -n 1)")
 PLUGIN=$(dirname "$(find "$STAGE" -name 'libgstoclresnet.so' | head -n 1)")
+# The installed plugin carries no path of the build tree.
+if strings "$PLUGIN/libgstoclresnet.so" | grep -qF "$(cd "$BUILD" && pwd)"; then
+  echo "the installed plugin refers to the build tree:"
+  strings "$PLUGIN/libgstoclresnet.so" | grep -F "$(cd "$BUILD" && pwd)"
+  exit 1
+fi
 # The staged .pc file, its prefix pointed at the staging directory.
 mkdir -p "$STAGE/pc"
 PREFIX=$(sed -n 's/^prefix=//p' "$PC")
@@ -55,4 +61,4 @@ test "$EXPORTED" = "$DECLARED" || {
   echo "declared in oclresnet.h:" $DECLARED
   exit 1
 }
-echo "2 passed, 0 failed"
+echo "3 passed, 0 failed"
