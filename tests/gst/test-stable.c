@@ -361,7 +361,9 @@ GST_START_TEST (test_with_cvtracker)
   fail_unless (m != NULL && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS);
   gst_message_unref (m);
   g_object_get (rc, "inferences", &n, NULL);
-  fail_unless (n >= 1 && n <= 6, "%" G_GUINT64_FORMAT " inferences for 30 "
+  /* One object on (nearly) every frame, its id kept: an inference on
+   * frames 0, 10 and 20 (29 with reclassify-interval=1). */
+  fail_unless (n >= 2 && n <= 4, "%" G_GUINT64_FORMAT " inferences for 30 "
       "frames of one tracked object", n);
   gst_element_set_state (pipe, GST_STATE_NULL);
   gst_object_unref (bus);
