@@ -412,12 +412,6 @@ gst_resnet_instance_get_device_name (GstResnetInstance * inst)
   return ocl_context_get_device_name (inst->ctx);
 }
 
-guint
-gst_resnet_instance_get_batch_timeout (GstResnetInstance * inst)
-{
-  return inst->batch_timeout_ms;
-}
-
 /* ---- batching ------------------------------------------------------------ */
 
 static guint

@@ -77,7 +77,6 @@ void gst_resnet_instance_release (GstResnetInstance * inst, gpointer owner);
 /* Returns: (transfer full) the model now in use. */
 GstResnetModel *gst_resnet_instance_get_model (GstResnetInstance * inst);
 const gchar *gst_resnet_instance_get_device_name (GstResnetInstance * inst);
-guint gst_resnet_instance_get_batch_timeout (GstResnetInstance * inst);
 
 /* Queues @req and returns when it has run: at once when the batch is full,
  * else when batch-timeout has passed since the oldest request waiting (on

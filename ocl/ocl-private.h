@@ -99,7 +99,6 @@ const float *ocl_const_floats (OclConst * c);
 double ocl_const_get (const OclConst * c, gsize idx);
 gint64 ocl_const_get_int (const OclConst * c, gsize idx);
 void ocl_const_set (OclConst * c, gsize idx, double v);
-void ocl_const_set_int (OclConst * c, gsize idx, gint64 v);
 
 /* ---- the graph IR -------------------------------------------------------- */
 

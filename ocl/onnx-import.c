@@ -48,11 +48,22 @@ ocl_import_define_value (OclImport * im, const char *name, int v)
   g_hash_table_replace (im->names, g_strdup (name), e);
 }
 
+/* Charges @bytes of computed constants against OCL_MAX_FOLD_BYTES. */
+static gboolean
+charge_folded (OclImport * im, gsize bytes)
+{
+  if (bytes > OCL_MAX_FOLD_BYTES - im->folded_bytes)
+    return OCL_UNSUPPORTED (im, "constants computed at load time would "
+        "exceed %" G_GSIZE_FORMAT " MiB", OCL_MAX_FOLD_BYTES >> 20);
+  im->folded_bytes += bytes;
+  return TRUE;
+}
+
 OclConst *
 ocl_import_const_new (OclImport * im, OclDType dtype, int rank,
     const gint64 * dims)
 {
-  gsize n, bytes;
+  gsize n;
 
   if (!ocl_const_count (rank, dims, &n)) {
     OCL_UNSUPPORTED (im, "its result (rank %d) would have a negative "
@@ -60,13 +71,9 @@ ocl_import_const_new (OclImport * im, OclDType dtype, int rank,
         " elements", rank, OCL_MAX_RANK, OCL_MAX_CONST_ELEMENTS);
     return NULL;
   }
-  bytes = n * (dtype == OCL_DT_FLOAT ? sizeof (float) : sizeof (gint64));
-  if (bytes > OCL_MAX_FOLD_BYTES - im->folded_bytes) {
-    OCL_UNSUPPORTED (im, "constants computed at load time would exceed %"
-        G_GSIZE_FORMAT " MiB", OCL_MAX_FOLD_BYTES >> 20);
+  if (!charge_folded (im, n * (dtype == OCL_DT_FLOAT ? sizeof (float) :
+              sizeof (gint64))))
     return NULL;
-  }
-  im->folded_bytes += bytes;
   return ocl_const_new (dtype, rank, dims);
 }
 
@@ -74,16 +81,9 @@ ocl_import_const_new (OclImport * im, OclDType dtype, int rank,
 OclConst *
 ocl_import_const_copy (OclImport * im, const OclConst * c)
 {
-  gsize bytes = c->n * (c->dtype == OCL_DT_FLOAT ? sizeof (float) :
-      sizeof (gint64));
-
-  if (!c->raw && bytes > OCL_MAX_FOLD_BYTES - im->folded_bytes) {
-    OCL_UNSUPPORTED (im, "constants computed at load time would exceed %"
-        G_GSIZE_FORMAT " MiB", OCL_MAX_FOLD_BYTES >> 20);
+  if (!c->raw && !charge_folded (im, c->n * (c->dtype == OCL_DT_FLOAT ?
+              sizeof (float) : sizeof (gint64))))
     return NULL;
-  }
-  if (!c->raw)
-    im->folded_bytes += bytes;
   return ocl_const_copy (c);
 }
 

@@ -125,12 +125,3 @@ ocl_const_set (OclConst * c, gsize idx, double v)
   else
     c->i[idx] = double_to_int (v);
 }
-
-void
-ocl_const_set_int (OclConst * c, gsize idx, gint64 v)
-{
-  if (c->f)
-    c->f[idx] = (float) v;
-  else
-    c->i[idx] = v;
-}
