@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include "harness-util.h"
 #include <gst/video/video.h>
 #include <gst/classification/classification-meta.h>
 #include "oclresnet.h"
@@ -18,15 +19,6 @@ harness_new (const gchar * extra)
   g_autofree gchar *desc = g_strdup_printf ("resnetclassify model=%s "
       "labels=%s %s", model_path, labels_path, extra ? extra : "");
   return gst_harness_new_parse (desc);
-}
-
-/* The resnetclassify inside the harness's bin (transfer none). */
-static GstElement *
-rc_of (GstHarness * h)
-{
-  GstElement *e = gst_harness_find_element (h, "resnetclassify");
-  gst_object_unref (e);         /* the harness keeps it alive */
-  return e;
 }
 
 /* A frame of @caps filled with a deterministic pattern. */

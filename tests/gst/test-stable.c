@@ -4,6 +4,7 @@
 #include <string.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include "harness-util.h"
 #include <gst/video/video.h>
 #include <gst/classification/classification-meta.h>
 
@@ -23,14 +24,6 @@ harness_new (const gchar * extra)
 
   gst_harness_set_src_caps_str (h, CAPS);
   return h;
-}
-
-static GstElement *
-rc_of (GstHarness * h)
-{
-  GstElement *e = gst_harness_find_element (h, "resnetclassify");
-  gst_object_unref (e);
-  return e;
 }
 
 static GstBuffer *
