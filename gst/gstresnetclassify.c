@@ -611,6 +611,7 @@ setup_preprocess (GstResnetClassify * self, GstResnetModel * m)
 {
   gdouble mean[3], std[3];
   gboolean bgr;
+  OclPreprocess pp;
 
   memcpy (mean, m->has_mean ? m->mean : imagenet_mean, sizeof (mean));
   memcpy (std, m->has_std ? m->std : imagenet_std, sizeof (std));
@@ -634,15 +635,17 @@ setup_preprocess (GstResnetClassify * self, GstResnetModel * m)
     if (ev)
       self->resize_mode = ev->value;
   }
-  self->pp.resize = (OclResizeMode) self->resize_mode;
+  pp.resize = (OclResizeMode) self->resize_mode;
   GST_OBJECT_UNLOCK (self);
+  /* All or nothing: a refused model leaves the running one's settings. */
   for (int c = 0; c < 3; c++) {
     if (std[c] == 0.0)
       return FALSE;
-    self->pp.mean[c] = mean[c];
-    self->pp.std[c] = std[c];
+    pp.mean[c] = mean[c];
+    pp.std[c] = std[c];
   }
-  self->pp.bgr = bgr;
+  pp.bgr = bgr;
+  self->pp = pp;
   gst_resnet_model_unref (self->model);
   self->model = gst_resnet_model_ref (m);
   /* Another model: earlier probabilities mean nothing to it. */
