@@ -301,11 +301,7 @@ ocl_net_run_image (OclNet * net, const OclImage * img, const OclRect * rects,
 {
   OclImageEntry e = { img, rects, n_rects, pp };
 
-  if (rects && (n_rects < 1 || n_rects > net->batch)) {
-    g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
-        "%d regions given; the net takes 1 to %d", n_rects, net->batch);
-    return FALSE;
-  }
+  /* ocl_net_run_images checks the region count. */
   return ocl_net_run_images (net, &e, 1, output, error);
 }
 
