@@ -13,7 +13,10 @@ PACKAGES="build-essential pkg-config meson ninja-build
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   libcairo2-dev libpango1.0-dev
   python3-torch python3-torchvision python3-onnx python3-numpy
-  valgrind clang libclang-rt-dev indent gstreamer1.0-opencv"
+  valgrind clang libclang-rt-dev indent gstreamer1.0-opencv
+  libjson-glib-dev libmosquitto-dev mosquitto mosquitto-clients openssl
+  gobject-introspection libgirepository1.0-dev gir1.2-gstreamer-1.0
+  python3-gi python3-jsonschema"
 
 if [ "${OCLRESNET_SKIP_APT:-0}" != 1 ]; then
   SUDO=

@@ -6,7 +6,8 @@
 #  - build examples/classify-npy.c (the README's executor example) with
 #    `pkg-config oclresnet-executor-1.0`, run it on a fixture, and compare
 #    its top class with PyTorch's; check that the library exports exactly
-#    the functions of oclresnet.h.
+#    the functions of oclresnet.h;
+#  - run examples/read-meta.py through the installed typelib.
 # usage: test-install.sh BUILD_DIR SOURCE_DIR MODEL LABELS FIXTURE_PREFIX PYTHON
 set -eu
 BUILD=$1
@@ -61,4 +62,17 @@ test "$EXPORTED" = "$DECLARED" || {
   echo "declared in oclresnet.h:" $DECLARED
   exit 1
 }
-echo "3 passed, 0 failed"
+
+# Python, through the installed typelib (when introspection was built).
+TYPELIB=$(find "$STAGE" -name GstClassification-1.0.typelib | head -n 1)
+if [ -n "$TYPELIB" ]; then
+  GI_TYPELIB_PATH=$(dirname "$TYPELIB") LD_LIBRARY_PATH="$LIBDIR" \
+    GST_PLUGIN_PATH="$PLUGIN" GST_REGISTRY="$STAGE/registry.bin" \
+    "$PYTHON" "$SRC/examples/read-meta.py" --model "$MODEL" --labels "$LABELS" \
+    --frames 2 >"$STAGE/py.txt"
+  cat "$STAGE/py.txt"
+  test "$(grep -c '^frame [01] roi -1 fresh' "$STAGE/py.txt")" -eq 2
+  echo "4 passed, 0 failed"
+else
+  echo "3 passed, 0 failed (no typelib: introspection not built)"
+fi

@@ -100,6 +100,18 @@ gst_buffer_iterate_classification_meta (GstBuffer * buffer, gpointer * state)
       state, GST_CLASSIFICATION_META_API_TYPE);
 }
 
+GList *
+gst_buffer_get_classification_metas (GstBuffer * buffer)
+{
+  gpointer state = NULL;
+  GstClassificationMeta *m;
+  GList *metas = NULL;
+
+  while ((m = gst_buffer_iterate_classification_meta (buffer, &state)))
+    metas = g_list_prepend (metas, m);
+  return g_list_reverse (metas);
+}
+
 GstClassificationMeta *
 gst_buffer_get_classification_meta_for_roi (GstBuffer * buffer, gint roi_id)
 {
@@ -157,6 +169,17 @@ gst_classification_meta_get_result (const GstClassificationMeta * meta,
   if (confidence)
     *confidence = r->confidence;
   return TRUE;
+}
+
+const gchar *
+gst_classification_meta_get_label (const GstClassificationMeta * meta, guint i)
+{
+  GQuark label;
+
+  g_return_val_if_fail (meta != NULL, NULL);
+  if (!gst_classification_meta_get_result (meta, i, NULL, &label, NULL))
+    return NULL;
+  return g_quark_to_string (label);
 }
 
 gboolean

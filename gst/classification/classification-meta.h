@@ -43,7 +43,7 @@ typedef struct {
  *   reported lateness (the results are then carried over)
  * @source_pts: PTS of the frame the results were computed on
  * @inference_time: microseconds the inference took
- * @results: (element-type GstClassificationResult) sorted by decreasing
+ * @results: GstClassificationResult items sorted by decreasing
  *   confidence; empty when nothing reached the element's threshold
  * @smoothed_over: the number of inferences whose probabilities were
  *   averaged into @results (1: this inference alone, not smoothed)
@@ -60,7 +60,11 @@ struct _GstClassificationMeta {
   gboolean qos_skipped;
   GstClockTime source_pts;
   guint64 inference_time;
+  /*< private >*/
+  /* Hidden from bindings, which cannot read an array of structures: they
+   * use the result accessors. */
   GArray *results;
+  /*< public >*/
   guint smoothed_over;
 };
 
@@ -101,16 +105,29 @@ GstClassificationMeta *gst_buffer_get_classification_meta_for_roi (GstBuffer *
     buffer, gint roi_id);
 
 /**
- * gst_buffer_iterate_classification_meta:
+ * gst_buffer_iterate_classification_meta: (skip)
  * @buffer: a buffer
  * @state: (inout): set *@state to NULL before the first call
  *
- * Iterates over every classification meta on @buffer.
+ * Iterates over every classification meta on @buffer.  Bindings use
+ * gst_buffer_get_classification_metas() instead.
  *
  * Returns: (transfer none) (nullable): the next meta, or NULL at the end.
  */
 GstClassificationMeta *gst_buffer_iterate_classification_meta (GstBuffer *
     buffer, gpointer * state);
+
+/**
+ * gst_buffer_get_classification_metas:
+ * @buffer: a buffer
+ *
+ * Every classification meta on @buffer, in the order they were added: the
+ * whole frame's and each region's.
+ *
+ * Returns: (transfer container) (element-type GstClassificationMeta): the
+ *   metas, owned by @buffer; free the list with g_list_free().
+ */
+GList *gst_buffer_get_classification_metas (GstBuffer * buffer);
 
 /**
  * gst_classification_meta_add_result:
@@ -140,6 +157,20 @@ guint gst_classification_meta_get_n_results (const GstClassificationMeta *
  */
 gboolean gst_classification_meta_get_result (const GstClassificationMeta *
     meta, guint i, gint * class_id, GQuark * label, gfloat * confidence);
+
+/**
+ * gst_classification_meta_get_label:
+ * @meta: a meta
+ * @i: index, 0 for the most confident
+ *
+ * The text of result @i's label: gst_classification_meta_get_result()
+ * gives it as a quark, which bindings cannot turn back into text.
+ *
+ * Returns: (transfer none) (nullable): the label, or NULL when @i is out
+ *   of range.
+ */
+const gchar *gst_classification_meta_get_label (const GstClassificationMeta *
+    meta, guint i);
 
 /* Returns: TRUE if computed on this buffer's frame. */
 gboolean gst_classification_meta_is_fresh (const GstClassificationMeta * meta);
