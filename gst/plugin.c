@@ -2,6 +2,7 @@
 #include <gst/gst.h>
 #include "gstresnetclassify.h"
 #include "gstclassificationoverlay.h"
+#include "gstclassificationpublish.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -9,6 +10,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ok = GST_ELEMENT_REGISTER (resnetclassify, plugin);
 
   ok &= GST_ELEMENT_REGISTER (classificationoverlay, plugin);
+  ok &= GST_ELEMENT_REGISTER (classificationpublish, plugin);
   return ok;
 }
 

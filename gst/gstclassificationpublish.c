@@ -1,0 +1,880 @@
+/* classificationpublish
+ *
+ * Sends the classification results on each buffer out of the process as
+ * one JSON object per frame (schemas/classificationpublish.schema.json):
+ * to a file or standard output as JSON Lines, or to an MQTT broker.
+ * Buffers pass through untouched, never copied, never mapped.
+ *
+ *   ... ! resnetclassify ! classificationpublish method=mqtt \
+ *       address=broker:1883 source=gate-3 ! ...
+ *
+ * The streaming thread only builds the message: with method=mqtt it goes
+ * to a bounded queue that the MQTT client's own thread sends (see
+ * publish-mqtt.c), so a slow or absent broker never holds up the video.
+ * With method=file the line is written and flushed in the streaming
+ * thread (a local file or a pipe). */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <gst/video/video.h>
+#include <gst/classification/classification-meta.h>
+#include "gstclassificationpublish.h"
+#ifdef HAVE_MQTT
+#include "publish-mqtt.h"
+#endif
+
+GST_DEBUG_CATEGORY_STATIC (gst_classification_publish_debug);
+#define GST_CAT_DEFAULT gst_classification_publish_debug
+
+typedef enum
+{
+  METHOD_FILE,
+  METHOD_MQTT,
+} GstClassificationPublishMethod;
+
+typedef enum
+{
+  PUBLISH_FRESH,
+  PUBLISH_ALL,
+  PUBLISH_ON_CHANGE,
+} GstClassificationPublishWhen;
+
+enum
+{
+  PROP_0,
+  PROP_METHOD,
+  PROP_PUBLISH,
+  PROP_SOURCE,
+  PROP_FILE_PATH,
+  PROP_ADDRESS,
+  PROP_TOPIC,
+  PROP_CLIENT_ID,
+  PROP_QOS,
+  PROP_USERNAME,
+  PROP_PASSWORD,
+  PROP_CA_FILE,
+  PROP_CERT_FILE,
+  PROP_KEY_FILE,
+  PROP_MAX_QUEUED,
+  PROP_RECONNECT_MAX_DELAY,
+  PROP_EOS_TIMEOUT,
+  PROP_PUBLISHED,
+  PROP_DROPPED,
+};
+
+#define DEFAULT_METHOD METHOD_FILE
+#define DEFAULT_PUBLISH PUBLISH_FRESH
+#define DEFAULT_FILE_PATH "-"
+#define DEFAULT_ADDRESS "localhost:1883"
+#define DEFAULT_QOS 0
+#define DEFAULT_MAX_QUEUED 1000
+#define DEFAULT_RECONNECT_MAX_DELAY 30
+#define DEFAULT_EOS_TIMEOUT 5000
+#define KEEPALIVE_S 30
+/* on-change remembers the top class of each region id; ids not seen for
+ * this many frames are forgotten (bounded memory under a tracker that
+ * makes up new ids all the time). */
+#define FORGET_AFTER_FRAMES 1024
+
+typedef struct
+{
+  gint top;
+  guint64 last_seen;
+} LastTop;
+
+struct _GstClassificationPublish
+{
+  GstBaseTransform parent;
+
+  /* Properties, under the object lock. */
+  GstClassificationPublishMethod method;
+  GstClassificationPublishWhen when;
+  gchar *source, *file_path, *address, *topic, *client_id;
+  gint qos;
+  gchar *username, *password, *ca_file, *cert_file, *key_file;
+  guint max_queued, reconnect_max_delay, eos_timeout;
+  guint64 published, dropped;   /* of the last run, once it stopped */
+
+  /* Between start() and stop(): the streaming thread's. */
+  GstClassificationPublishWhen run_when;
+  gchar *run_source;
+  FILE *file;
+  gboolean file_is_stdout;
+  guint64 file_published, file_dropped;
+#ifdef HAVE_MQTT
+  MqttPublisher *mqtt;
+  gchar *mqtt_where;            /* host:port, for messages */
+#endif
+  guint64 frame;
+  gint width, height;
+  GHashTable *last_top;         /* roi id -> LastTop (on-change) */
+};
+
+#define VIDEO_CAPS "video/x-raw(ANY)"
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (VIDEO_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (VIDEO_CAPS));
+
+#define gst_classification_publish_parent_class parent_class
+G_DEFINE_TYPE (GstClassificationPublish, gst_classification_publish,
+    GST_TYPE_BASE_TRANSFORM);
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (classificationpublish,
+    "classificationpublish", GST_RANK_NONE, GST_TYPE_CLASSIFICATION_PUBLISH,
+    GST_DEBUG_CATEGORY_INIT (gst_classification_publish_debug,
+        "classificationpublish", 0, "Classification result publishing"));
+
+#define GST_TYPE_CLASSIFICATION_PUBLISH_METHOD (method_get_type ())
+static GType
+method_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {METHOD_FILE, "JSON Lines to a file (file-path; - is standard output)",
+        "file"},
+    {METHOD_MQTT, "One JSON message per frame to an MQTT broker", "mqtt"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstClassificationPublishMethod",
+        values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+#define GST_TYPE_CLASSIFICATION_PUBLISH_WHEN (when_get_type ())
+static GType
+when_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {PUBLISH_FRESH, "Results computed on this frame (carried-over ones "
+          "are left out; frames with none send nothing)", "fresh"},
+    {PUBLISH_ALL, "Every frame with results, fresh or carried over", "all"},
+    {PUBLISH_ON_CHANGE, "Every result of a frame on which some region's "
+          "(or the frame's) top class changed, or a new region appeared",
+        "on-change"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstClassificationPublishWhen", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+static void
+gst_classification_publish_init (GstClassificationPublish * self)
+{
+  self->method = DEFAULT_METHOD;
+  self->when = DEFAULT_PUBLISH;
+  self->file_path = g_strdup (DEFAULT_FILE_PATH);
+  self->address = g_strdup (DEFAULT_ADDRESS);
+  self->qos = DEFAULT_QOS;
+  self->max_queued = DEFAULT_MAX_QUEUED;
+  self->reconnect_max_delay = DEFAULT_RECONNECT_MAX_DELAY;
+  self->eos_timeout = DEFAULT_EOS_TIMEOUT;
+  self->last_top = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  /* Pass-through: transform_ip sees every buffer and never writes it. */
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
+}
+
+static void
+gst_classification_publish_finalize (GObject * object)
+{
+  GstClassificationPublish *self = GST_CLASSIFICATION_PUBLISH (object);
+
+  g_free (self->source);
+  g_free (self->file_path);
+  g_free (self->address);
+  g_free (self->topic);
+  g_free (self->client_id);
+  g_free (self->username);
+  g_free (self->password);
+  g_free (self->ca_file);
+  g_free (self->cert_file);
+  g_free (self->key_file);
+  g_hash_table_unref (self->last_top);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static gchar **
+string_prop (GstClassificationPublish * self, guint prop_id)
+{
+  switch (prop_id) {
+    case PROP_SOURCE:
+      return &self->source;
+    case PROP_FILE_PATH:
+      return &self->file_path;
+    case PROP_ADDRESS:
+      return &self->address;
+    case PROP_TOPIC:
+      return &self->topic;
+    case PROP_CLIENT_ID:
+      return &self->client_id;
+    case PROP_USERNAME:
+      return &self->username;
+    case PROP_PASSWORD:
+      return &self->password;
+    case PROP_CA_FILE:
+      return &self->ca_file;
+    case PROP_CERT_FILE:
+      return &self->cert_file;
+    case PROP_KEY_FILE:
+      return &self->key_file;
+    default:
+      return NULL;
+  }
+}
+
+/* The counters of the run in progress, or of the last one. */
+static void
+get_counts (GstClassificationPublish * self, guint64 * published,
+    guint64 * dropped)
+{
+  GST_OBJECT_LOCK (self);
+  *published = self->published;
+  *dropped = self->dropped;
+#ifdef HAVE_MQTT
+  if (self->mqtt)
+    mqtt_publisher_get_counts (self->mqtt, published, dropped);
+#endif
+  if (self->file) {
+    *published = self->file_published;
+    *dropped = self->file_dropped;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_classification_publish_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstClassificationPublish *self = GST_CLASSIFICATION_PUBLISH (object);
+  gchar **str = string_prop (self, prop_id);
+
+  GST_OBJECT_LOCK (self);
+  if (str) {
+    g_free (*str);
+    *str = g_value_dup_string (value);
+    /* The defaults come back on NULL. */
+    if (*str == NULL && prop_id == PROP_FILE_PATH)
+      *str = g_strdup (DEFAULT_FILE_PATH);
+    if (*str == NULL && prop_id == PROP_ADDRESS)
+      *str = g_strdup (DEFAULT_ADDRESS);
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  switch (prop_id) {
+    case PROP_METHOD:
+      self->method = g_value_get_enum (value);
+      break;
+    case PROP_PUBLISH:
+      self->when = g_value_get_enum (value);
+      break;
+    case PROP_QOS:
+      self->qos = g_value_get_int (value);
+      break;
+    case PROP_MAX_QUEUED:
+      self->max_queued = g_value_get_uint (value);
+      break;
+    case PROP_RECONNECT_MAX_DELAY:
+      self->reconnect_max_delay = g_value_get_uint (value);
+      break;
+    case PROP_EOS_TIMEOUT:
+      self->eos_timeout = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_classification_publish_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstClassificationPublish *self = GST_CLASSIFICATION_PUBLISH (object);
+  gchar **str = string_prop (self, prop_id);
+  guint64 published, dropped;
+
+  if (prop_id == PROP_PUBLISHED || prop_id == PROP_DROPPED) {
+    get_counts (self, &published, &dropped);
+    g_value_set_uint64 (value, prop_id == PROP_PUBLISHED ? published : dropped);
+    return;
+  }
+  GST_OBJECT_LOCK (self);
+  if (str) {
+    g_value_set_string (value, *str);
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  switch (prop_id) {
+    case PROP_METHOD:
+      g_value_set_enum (value, self->method);
+      break;
+    case PROP_PUBLISH:
+      g_value_set_enum (value, self->when);
+      break;
+    case PROP_QOS:
+      g_value_set_int (value, self->qos);
+      break;
+    case PROP_MAX_QUEUED:
+      g_value_set_uint (value, self->max_queued);
+      break;
+    case PROP_RECONNECT_MAX_DELAY:
+      g_value_set_uint (value, self->reconnect_max_delay);
+      break;
+    case PROP_EOS_TIMEOUT:
+      g_value_set_uint (value, self->eos_timeout);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+#ifdef HAVE_MQTT
+/* From the MQTT client's thread: the pipeline survives a broker that is
+ * away, so a warning, and an info message when it is back. */
+static void
+mqtt_status (gpointer user_data, gboolean up, const gchar * why)
+{
+  GstClassificationPublish *self = user_data;
+
+  if (up) {
+    GST_INFO_OBJECT (self, "connected to the MQTT broker at %s again",
+        self->mqtt_where);
+    GST_ELEMENT_INFO (self, RESOURCE, OPEN_WRITE,
+        ("Connected to the MQTT broker at %s again; publishing resumed.",
+            self->mqtt_where), (NULL));
+  } else {
+    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_WRITE,
+        ("Cannot reach the MQTT broker at %s: %s. Retrying; up to %u "
+            "messages are kept meanwhile, older ones are dropped.",
+            self->mqtt_where, why, self->max_queued), (NULL));
+  }
+}
+
+static gboolean
+start_mqtt (GstClassificationPublish * self)
+{
+  MqttSettings s = { 0 };
+  GError *error = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if (!mqtt_parse_address (self->address, &s.host, &s.port, &error)) {
+    GST_OBJECT_UNLOCK (self);
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+        ("property address"));
+    g_error_free (error);
+    return FALSE;
+  }
+  s.topic = self->topic && *self->topic ? g_strdup (self->topic)
+      : g_strdup_printf ("oclresnet/%s", self->run_source);
+  s.client_id = g_strdup (self->client_id);
+  s.qos = self->qos;
+  s.username = g_strdup (self->username);
+  s.password = g_strdup (self->password);
+  s.ca_file = g_strdup (self->ca_file);
+  s.cert_file = g_strdup (self->cert_file);
+  s.key_file = g_strdup (self->key_file);
+  s.max_queued = self->max_queued;
+  s.reconnect_max_delay_ms = self->reconnect_max_delay * 1000;
+  s.keepalive_s = KEEPALIVE_S;
+  GST_OBJECT_UNLOCK (self);
+
+  if (strchr (s.topic, '+') || strchr (s.topic, '#') || *s.topic == '\0') {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("MQTT topic '%s' is not one to publish on (no '+' or '#').",
+            s.topic), ("property topic"));
+    mqtt_settings_clear (&s);
+    return FALSE;
+  }
+  self->mqtt_where = g_strdup_printf ("%s:%u", s.host, s.port);
+  GST_INFO_OBJECT (self, "publishing to %s, topic %s, QoS %d%s",
+      self->mqtt_where, s.topic, s.qos, s.ca_file ? ", TLS" : "");
+  self->mqtt = mqtt_publisher_new (&s, mqtt_status, self, &error);
+  mqtt_settings_clear (&s);
+  if (self->mqtt == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+        (NULL));
+    g_error_free (error);
+    g_clear_pointer (&self->mqtt_where, g_free);
+    return FALSE;
+  }
+  return TRUE;
+}
+#endif
+
+static gboolean
+start_file (GstClassificationPublish * self)
+{
+  gchar *path;
+
+  GST_OBJECT_LOCK (self);
+  path = g_strdup (self->file_path);
+  GST_OBJECT_UNLOCK (self);
+  if (g_strcmp0 (path, "-") == 0) {
+    self->file = stdout;
+    self->file_is_stdout = TRUE;
+  } else {
+    self->file = g_fopen (path, "w");
+    if (self->file == NULL) {
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+          ("Cannot open '%s' to write: %s", path, g_strerror (errno)),
+          ("property file-path"));
+      g_free (path);
+      return FALSE;
+    }
+  }
+  GST_INFO_OBJECT (self, "writing JSON Lines to %s", path);
+  g_free (path);
+  return TRUE;
+}
+
+static gboolean
+gst_classification_publish_start (GstBaseTransform * trans)
+{
+  GstClassificationPublish *self = GST_CLASSIFICATION_PUBLISH (trans);
+  GstClassificationPublishMethod method;
+
+  GST_OBJECT_LOCK (self);
+  method = self->method;
+  self->run_when = self->when;
+  self->run_source = g_strdup (self->source && *self->source ? self->source
+      : GST_OBJECT_NAME (self));
+  self->published = self->dropped = 0;
+  GST_OBJECT_UNLOCK (self);
+  self->frame = 0;
+  self->width = self->height = 0;
+  self->file_published = self->file_dropped = 0;
+  g_hash_table_remove_all (self->last_top);
+
+  if (method == METHOD_FILE)
+    return start_file (self);
+#ifdef HAVE_MQTT
+  return start_mqtt (self);
+#else
+  GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+      ("method=mqtt is not available: oclresnet was built without "
+          "libmosquitto."), ("meson option mqtt"));
+  return FALSE;
+#endif
+}
+
+static gboolean
+gst_classification_publish_stop (GstBaseTransform * trans)
+{
+  GstClassificationPublish *self = GST_CLASSIFICATION_PUBLISH (trans);
+  guint64 published = 0, dropped = 0;
+
+#ifdef HAVE_MQTT
+  if (self->mqtt) {
+    MqttPublisher *mqtt = self->mqtt;
+
+    mqtt_publisher_free (mqtt, &published, &dropped);
+    GST_OBJECT_LOCK (self);
+    self->mqtt = NULL;
+    GST_OBJECT_UNLOCK (self);
+    g_clear_pointer (&self->mqtt_where, g_free);
+  }
+#endif
+  if (self->file) {
+    if (!self->file_is_stdout)
+      fclose (self->file);
+    else
+      fflush (self->file);
+    published = self->file_published;
+    dropped = self->file_dropped;
+    GST_OBJECT_LOCK (self);
+    self->file = NULL;
+    GST_OBJECT_UNLOCK (self);
+    self->file_is_stdout = FALSE;
+  }
+  GST_OBJECT_LOCK (self);
+  self->published = published;
+  self->dropped = dropped;
+  GST_OBJECT_UNLOCK (self);
+  GST_INFO_OBJECT (self, "stopped: %" G_GUINT64_FORMAT " published, %"
+      G_GUINT64_FORMAT " dropped", published, dropped);
+  g_clear_pointer (&self->run_source, g_free);
+  g_hash_table_remove_all (self->last_top);
+  return TRUE;
+}
+
+static gboolean
+gst_classification_publish_set_caps (GstBaseTransform * trans,
+    GstCaps * incaps, GstCaps * outcaps)
+{
+  GstClassificationPublish *self = GST_CLASSIFICATION_PUBLISH (trans);
+  GstStructure *s = gst_caps_get_structure (incaps, 0);
+
+  self->width = self->height = 0;
+  gst_structure_get_int (s, "width", &self->width);
+  gst_structure_get_int (s, "height", &self->height);
+  return TRUE;
+}
+
+static gint
+top_class (GstClassificationMeta * m)
+{
+  gint id = -1;
+
+  gst_classification_meta_get_result (m, 0, &id, NULL, NULL);
+  return id;
+}
+
+/* The metas to publish for this frame, by the publish property; empty
+ * when the frame sends nothing. */
+static GPtrArray *
+select_metas (GstClassificationPublish * self, GstBuffer * buf)
+{
+  GPtrArray *metas = g_ptr_array_new ();
+  gpointer state = NULL;
+  GstClassificationMeta *m;
+  gboolean changed = FALSE;
+
+  while ((m = gst_buffer_iterate_classification_meta (buf, &state))) {
+    if (self->run_when == PUBLISH_FRESH && !m->fresh)
+      continue;
+    g_ptr_array_add (metas, m);
+    if (self->run_when == PUBLISH_ON_CHANGE) {
+      gpointer key = GINT_TO_POINTER (m->roi_id);
+      LastTop *last = g_hash_table_lookup (self->last_top, key);
+      gint top = top_class (m);
+
+      if (last == NULL) {
+        last = g_new (LastTop, 1);
+        g_hash_table_insert (self->last_top, key, last);
+        changed = TRUE;
+      } else if (last->top != top) {
+        changed = TRUE;
+      }
+      last->top = top;
+      last->last_seen = self->frame;
+    }
+  }
+  if (self->run_when == PUBLISH_ON_CHANGE) {
+    if (!changed)
+      g_ptr_array_set_size (metas, 0);
+    if (self->frame % FORGET_AFTER_FRAMES == 0) {
+      GHashTableIter it;
+      LastTop *last;
+
+      g_hash_table_iter_init (&it, self->last_top);
+      while (g_hash_table_iter_next (&it, NULL, (gpointer *) & last))
+        if (last->last_seen + FORGET_AFTER_FRAMES < self->frame)
+          g_hash_table_iter_remove (&it);
+    }
+  }
+  return metas;
+}
+
+static void
+add_time (JsonBuilder * b, const gchar * name, GstClockTime t)
+{
+  json_builder_set_member_name (b, name);
+  if (GST_CLOCK_TIME_IS_VALID (t))
+    json_builder_add_int_value (b, (gint64) MIN (t, (guint64) G_MAXINT64));
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+add_result (JsonBuilder * b, GstBuffer * buf, GstClassificationMeta * m)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "roi_id");
+  json_builder_add_int_value (b, m->roi_id);
+  if (m->roi_id >= 0) {
+    GstVideoRegionOfInterestMeta *roi =
+        gst_buffer_get_video_region_of_interest_meta_id (buf, m->roi_id);
+    if (roi) {
+      json_builder_set_member_name (b, "roi");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "x");
+      json_builder_add_int_value (b, roi->x);
+      json_builder_set_member_name (b, "y");
+      json_builder_add_int_value (b, roi->y);
+      json_builder_set_member_name (b, "w");
+      json_builder_add_int_value (b, roi->w);
+      json_builder_set_member_name (b, "h");
+      json_builder_add_int_value (b, roi->h);
+      json_builder_set_member_name (b, "type");
+      json_builder_add_string_value (b, roi->roi_type ?
+          g_quark_to_string (roi->roi_type) : "");
+      json_builder_end_object (b);
+    }
+  }
+  json_builder_set_member_name (b, "model");
+  json_builder_add_string_value (b, gst_classification_meta_get_model (m));
+  json_builder_set_member_name (b, "fresh");
+  json_builder_add_boolean_value (b, m->fresh);
+  json_builder_set_member_name (b, "inference_time_ms");
+  json_builder_add_double_value (b, m->inference_time / 1000.0);
+  json_builder_set_member_name (b, "smoothed_over");
+  json_builder_add_int_value (b, MAX (m->smoothed_over, 1));
+  json_builder_set_member_name (b, "classes");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < gst_classification_meta_get_n_results (m); i++) {
+    gint id;
+    GQuark label;
+    gfloat conf;
+
+    gst_classification_meta_get_result (m, i, &id, &label, &conf);
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "label");
+    json_builder_add_string_value (b, label ? g_quark_to_string (label) : "");
+    json_builder_set_member_name (b, "class_id");
+    json_builder_add_int_value (b, id);
+    json_builder_set_member_name (b, "confidence");
+    json_builder_add_double_value (b, conf);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+}
+
+/* One line of JSON (no newline inside: the generator is not pretty). */
+static gchar *
+frame_to_json (GstClassificationPublish * self, GstBuffer * buf,
+    GPtrArray * metas, gsize * len)
+{
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+  JsonBuilder *b = json_builder_new ();
+  JsonGenerator *gen;
+  JsonNode *root;
+  gchar *text;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "source");
+  json_builder_add_string_value (b, self->run_source);
+  add_time (b, "timestamp", pts);
+  add_time (b, "running_time", trans->segment.format == GST_FORMAT_TIME ?
+      gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, pts) :
+      GST_CLOCK_TIME_NONE);
+  json_builder_set_member_name (b, "frame");
+  json_builder_add_int_value (b, (gint64) MIN (self->frame, G_MAXINT64));
+  json_builder_set_member_name (b, "width");
+  json_builder_add_int_value (b, MAX (self->width, 0));
+  json_builder_set_member_name (b, "height");
+  json_builder_add_int_value (b, MAX (self->height, 0));
+  json_builder_set_member_name (b, "results");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < metas->len; i++)
+    add_result (b, buf, g_ptr_array_index (metas, i));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  gen = json_generator_new ();
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, len);
+  g_object_unref (gen);
+  json_node_unref (root);
+  g_object_unref (b);
+  return text;
+}
+
+static void
+write_line (GstClassificationPublish * self, const gchar * text, gsize len)
+{
+  gboolean ok = fwrite (text, 1, len, self->file) == len
+      && fputc ('\n', self->file) != EOF && fflush (self->file) == 0;
+
+  GST_OBJECT_LOCK (self);
+  if (ok)
+    self->file_published++;
+  else
+    self->file_dropped++;
+  GST_OBJECT_UNLOCK (self);
+  /* A full disk or a closed pipe: the video goes on, the user is told
+   * once. */
+  if (!ok && self->file_dropped == 1)
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("Cannot write results: %s; the next ones are counted in "
+            "'dropped'.", g_strerror (errno)), (NULL));
+}
+
+static GstFlowReturn
+gst_classification_publish_transform_ip (GstBaseTransform * trans,
+    GstBuffer * buf)
+{
+  GstClassificationPublish *self = GST_CLASSIFICATION_PUBLISH (trans);
+  GPtrArray *metas = select_metas (self, buf);
+
+  if (metas->len > 0) {
+    gsize len;
+    gchar *text = frame_to_json (self, buf, metas, &len);
+
+    GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %s", self->frame, text);
+#ifdef HAVE_MQTT
+    if (self->mqtt) {
+      mqtt_publisher_push (self->mqtt, text, len);
+      text = NULL;
+    }
+#endif
+    if (self->file)
+      write_line (self, text, len);
+    g_free (text);
+  }
+  g_ptr_array_unref (metas);
+  self->frame++;
+  return GST_FLOW_OK;
+}
+
+static gboolean
+gst_classification_publish_sink_event (GstBaseTransform * trans,
+    GstEvent * event)
+{
+  GstClassificationPublish *self = GST_CLASSIFICATION_PUBLISH (trans);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_EOS:
+#ifdef HAVE_MQTT
+      /* Bounded: the messages queued so far get eos-timeout to reach the
+       * broker (no wait when it was never reached). */
+      if (self->mqtt) {
+        guint timeout;
+
+        GST_OBJECT_LOCK (self);
+        timeout = self->eos_timeout;
+        GST_OBJECT_UNLOCK (self);
+        if (!mqtt_publisher_drain (self->mqtt, g_get_monotonic_time () +
+                timeout * (gint64) G_TIME_SPAN_MILLISECOND))
+          GST_WARNING_OBJECT (self, "EOS: messages still undelivered after "
+              "%u ms", timeout);
+      }
+#endif
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      g_hash_table_remove_all (self->last_top);
+      break;
+    default:
+      break;
+  }
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
+}
+
+static void
+gst_classification_publish_class_init (GstClassificationPublishClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_READY;
+
+  gobject_class->set_property = gst_classification_publish_set_property;
+  gobject_class->get_property = gst_classification_publish_get_property;
+  gobject_class->finalize = gst_classification_publish_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_METHOD,
+      g_param_spec_enum ("method", "Method", "Where the results go",
+          GST_TYPE_CLASSIFICATION_PUBLISH_METHOD, DEFAULT_METHOD, rw));
+  g_object_class_install_property (gobject_class, PROP_PUBLISH,
+      g_param_spec_enum ("publish", "Publish",
+          "Which frames send a message",
+          GST_TYPE_CLASSIFICATION_PUBLISH_WHEN, DEFAULT_PUBLISH, rw));
+  g_object_class_install_property (gobject_class, PROP_SOURCE,
+      g_param_spec_string ("source", "Source",
+          "Name of this stream in the messages (\"source\") and in the "
+          "default topic; NULL: the element's name", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_FILE_PATH,
+      g_param_spec_string ("file-path", "File path",
+          "method=file: the file to write (truncated at start), "
+          "- for standard output", DEFAULT_FILE_PATH, rw));
+  g_object_class_install_property (gobject_class, PROP_ADDRESS,
+      g_param_spec_string ("address", "Address",
+          "method=mqtt: the broker, host:port ([v6 address]:port)",
+          DEFAULT_ADDRESS, rw));
+  g_object_class_install_property (gobject_class, PROP_TOPIC,
+      g_param_spec_string ("topic", "Topic",
+          "method=mqtt: the topic to publish on; NULL: oclresnet/<source>",
+          NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_CLIENT_ID,
+      g_param_spec_string ("client-id", "Client id",
+          "method=mqtt: the MQTT client id; NULL: a random one", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_QOS,
+      g_param_spec_int ("qos", "QoS",
+          "method=mqtt: MQTT quality of service (0: at most once, 1: at "
+          "least once, 2: exactly once)", 0, 2, DEFAULT_QOS, rw));
+  g_object_class_install_property (gobject_class, PROP_USERNAME,
+      g_param_spec_string ("username", "Username",
+          "method=mqtt: user name for the broker; NULL: none", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_PASSWORD,
+      g_param_spec_string ("password", "Password",
+          "method=mqtt: password for the broker (with username)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_CA_FILE,
+      g_param_spec_string ("ca-file", "CA file",
+          "method=mqtt: PEM file of the certificate authorities that sign "
+          "the broker's certificate; set: TLS is used", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_CERT_FILE,
+      g_param_spec_string ("cert-file", "Certificate file",
+          "method=mqtt: PEM client certificate, for brokers that ask for "
+          "one (with key-file and ca-file)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_KEY_FILE,
+      g_param_spec_string ("key-file", "Key file",
+          "method=mqtt: PEM private key of cert-file (unencrypted)", NULL, rw));
+  g_object_class_install_property (gobject_class, PROP_MAX_QUEUED,
+      g_param_spec_uint ("max-queued", "Max queued",
+          "method=mqtt: messages kept while the broker is slow or away; "
+          "beyond this the oldest is dropped", 1, 1000000,
+          DEFAULT_MAX_QUEUED, rw));
+  g_object_class_install_property (gobject_class, PROP_RECONNECT_MAX_DELAY,
+      g_param_spec_uint ("reconnect-max-delay", "Reconnect max delay",
+          "method=mqtt: longest wait between connection attempts, in "
+          "seconds (the wait starts at 0.25 s and doubles)", 1, 3600,
+          DEFAULT_RECONNECT_MAX_DELAY, rw));
+  g_object_class_install_property (gobject_class, PROP_EOS_TIMEOUT,
+      g_param_spec_uint ("eos-timeout", "EOS timeout",
+          "method=mqtt: at end of stream, how long to wait for queued "
+          "messages to be delivered (acknowledged, for QoS 1 and 2), in ms",
+          0, 600000, DEFAULT_EOS_TIMEOUT, rw));
+  g_object_class_install_property (gobject_class, PROP_PUBLISHED,
+      g_param_spec_uint64 ("published", "Published",
+          "Messages delivered since start (written; for MQTT QoS 1/2, "
+          "acknowledged by the broker); kept after stop",
+          0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_DROPPED,
+      g_param_spec_uint64 ("dropped", "Dropped",
+          "Messages that could not be delivered since start (queue full "
+          "while the broker was away, write errors, undelivered at stop); "
+          "kept after stop",
+          0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Classification publisher", "Filter/Video/Analytics",
+      "Publishes GstClassificationMeta results as JSON (JSON Lines file or "
+      "MQTT), passing the video through untouched", "oclresnet");
+
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_classification_publish_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_classification_publish_stop);
+  trans_class->set_caps =
+      GST_DEBUG_FUNCPTR (gst_classification_publish_set_caps);
+  trans_class->transform_ip =
+      GST_DEBUG_FUNCPTR (gst_classification_publish_transform_ip);
+  trans_class->sink_event =
+      GST_DEBUG_FUNCPTR (gst_classification_publish_sink_event);
+  trans_class->transform_ip_on_passthrough = TRUE;
+
+  gst_type_mark_as_plugin_api (GST_TYPE_CLASSIFICATION_PUBLISH_METHOD, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_CLASSIFICATION_PUBLISH_WHEN, 0);
+}
