@@ -362,10 +362,17 @@ mqtt_status (gpointer user_data, gboolean up, const gchar * why)
         ("Connected to the MQTT broker at %s again; publishing resumed.",
             self->mqtt_where), (NULL));
   } else {
+    /* libmosquitto's texts end with a full stop; ours goes on. */
+    gchar *reason = g_strchomp (g_strdup (why ? why : "unknown error"));
+    gsize n = strlen (reason);
+
+    if (n > 0 && reason[n - 1] == '.')
+      reason[n - 1] = '\0';
     GST_ELEMENT_WARNING (self, RESOURCE, OPEN_WRITE,
-        ("Cannot reach the MQTT broker at %s: %s. Retrying; up to %u "
+        ("Cannot reach the MQTT broker at %s (%s). Retrying; up to %u "
             "messages are kept meanwhile, older ones are dropped.",
-            self->mqtt_where, why, self->max_queued), (NULL));
+            self->mqtt_where, reason, self->max_queued), (NULL));
+    g_free (reason);
   }
 }
 

@@ -170,6 +170,7 @@ report (MqttPublisher * pub, gboolean up, const gchar * why)
   changed = up ? pub->down_reported : !pub->down_reported;
   if (changed)
     pub->down_reported = !up;
+  g_cond_broadcast (&pub->cond);        /* drain() watches down_reported */
   g_mutex_unlock (&pub->lock);
   if (!changed)
     return;
@@ -433,7 +434,7 @@ mqtt_publisher_drain (MqttPublisher * pub, gint64 end_time)
 
   g_mutex_lock (&pub->lock);
   while ((!g_queue_is_empty (&pub->queue) || pub->in_flight > 0)
-      && pub->ever_connected && !pub->exited
+      && (pub->ever_connected || !pub->down_reported) && !pub->exited
       && g_get_monotonic_time () < end_time)
     g_cond_wait_until (&pub->cond, &pub->lock, end_time);
   empty = g_queue_is_empty (&pub->queue) && pub->in_flight == 0;

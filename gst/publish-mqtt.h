@@ -42,8 +42,8 @@ void mqtt_publisher_push (MqttPublisher * pub, gchar * payload, gsize len);
 
 /* Waits until every queued message was delivered (acknowledged for QoS 1
  * and 2, written for QoS 0), at most until @end_time (g_get_monotonic_time
- * clock).  Returns at once when the broker was never reached.  TRUE when
- * nothing is left. */
+ * clock).  Returns at once when the broker was never reached and an
+ * attempt to reach it failed.  TRUE when nothing is left. */
 gboolean mqtt_publisher_drain (MqttPublisher * pub, gint64 end_time);
 
 void mqtt_publisher_get_counts (MqttPublisher * pub, guint64 * published,
