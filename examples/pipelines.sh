@@ -1,7 +1,7 @@
 #!/bin/sh
 # Working gst-launch-1.0 lines for resnetclassify.  Run from the repository
 # root after ./scripts/setup.sh; MODEL defaults to the CIFAR-10 ResNet-20,
-# LABELS to the CIFAR-10 labels.  Usage: examples/pipelines.sh {test|file|camera|multi}
+# LABELS to the CIFAR-10 labels.  Usage: examples/pipelines.sh {test|file|camera|multi|mqtt}
 set -eu
 export GST_PLUGIN_PATH="${GST_PLUGIN_PATH:-$PWD/build/gst}"
 # The trained CIFAR-10 ResNet-20 when setup.sh converted it, else the test
@@ -58,8 +58,36 @@ case "${1:-test}" in
       videotestsrc num-buffers="${FRAMES:-300}" pattern=smpte ! $CELL ! \
         resnetclassify $SHARE ! classificationoverlay ! mix.sink_3
     ;;
+  mqtt)
+    # Two cameras of a fleet publishing to one broker: a mosquitto on the
+    # loopback interface (PORT, default 1883), a subscriber printing every
+    # message, and the sample video and a test pattern, each under its own
+    # source name (topics oclresnet/gate-1 and oclresnet/gate-2).
+    PORT=${PORT:-1883}
+    MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
+    CONF=$(mktemp)
+    printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' \
+      "$PORT" >"$CONF"
+    [ "$(id -u)" = 0 ] && echo "user root" >>"$CONF"
+    "$MOSQUITTO" -c "$CONF" &
+    BROKER=$!
+    sleep 0.5
+    mosquitto_sub -p "$PORT" -t 'oclresnet/#' -v &
+    SUB=$!
+    trap 'kill $SUB $BROKER 2>/dev/null; rm -f "$CONF"' EXIT
+    sleep 0.3
+    PUBLISH="classificationpublish method=mqtt address=127.0.0.1:$PORT qos=1"
+    gst-launch-1.0 \
+      filesrc location="$VIDEO" ! qtdemux ! h264parse ! avdec_h264 ! \
+        resnetclassify model="$MODEL" labels="$LABELS" smoothing-window=15 ! \
+        $PUBLISH source=gate-1 publish=on-change ! fakesink \
+      videotestsrc num-buffers="${FRAMES:-60}" ! video/x-raw,width=320,height=240 ! \
+        resnetclassify model="$MODEL" labels="$LABELS" ! \
+        $PUBLISH source=gate-2 ! fakesink
+    sleep 0.5
+    ;;
   *)
-    echo "usage: $0 {test|file|camera|multi}" >&2
+    echo "usage: $0 {test|file|camera|multi|mqtt}" >&2
     exit 2
     ;;
 esac
