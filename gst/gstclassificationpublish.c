@@ -205,6 +205,7 @@ gst_classification_publish_finalize (GObject * object)
   g_free (self->ca_file);
   g_free (self->cert_file);
   g_free (self->key_file);
+  g_free (self->run_source);
   g_hash_table_unref (self->last_top);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -462,6 +463,8 @@ gst_classification_publish_start (GstBaseTransform * trans)
   GST_OBJECT_LOCK (self);
   method = self->method;
   self->run_when = self->when;
+  /* A start that failed is not followed by stop(). */
+  g_free (self->run_source);
   self->run_source = g_strdup (self->source && *self->source ? self->source
       : GST_OBJECT_NAME (self));
   self->published = self->dropped = 0;

@@ -449,6 +449,42 @@ GST_START_TEST (test_errors)
 
 GST_END_TEST;
 
+#ifdef HAVE_MQTT
+/* No broker: the frames flow, EOS does not wait, every message is
+ * counted as dropped (the broker tests are in Python; this one runs under
+ * valgrind too). */
+GST_START_TEST (test_mqtt_unreachable)
+{
+  GstHarness *h = gst_harness_new_parse ("classificationpublish "
+      "method=mqtt address=127.0.0.1:1 reconnect-max-delay=1");
+  GstElement *e = gst_harness_find_element (h, "classificationpublish");
+  guint64 published, dropped;
+  const gint ids[] = { 1 };
+  gint64 start;
+
+  gst_harness_set_src_caps_str (h, CAPS);
+  for (guint i = 0; i < 5; i++) {
+    GstBuffer *b = frame (i);
+    add_meta (b, -1, TRUE, ids, 1);
+    push (h, b);
+    g_usleep (20000);
+  }
+  start = g_get_monotonic_time ();
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless (g_get_monotonic_time () - start < G_TIME_SPAN_SECOND,
+      "EOS waited for a broker that was never there");
+  fail_unless_equals_int (gst_element_set_state (h->element, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  g_object_get (e, "published", &published, "dropped", &dropped, NULL);
+  fail_unless_equals_int (published, 0);
+  fail_unless_equals_int (dropped, 5);
+  gst_object_unref (e);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+#endif
+
 /* Every file the tests wrote validates against the schema. */
 GST_START_TEST (test_schema)
 {
@@ -500,6 +536,9 @@ publish_suite (void)
   tcase_add_test (tc, test_regions_through_resnetclassify);
   tcase_add_test (tc, test_state_cycling);
   tcase_add_test (tc, test_errors);
+#ifdef HAVE_MQTT
+  tcase_add_test (tc, test_mqtt_unreachable);
+#endif
   tcase_add_test (tc, test_schema);
   return s;
 }
