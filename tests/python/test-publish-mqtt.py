@@ -2,8 +2,9 @@
 """classificationpublish method=mqtt against a real broker.
 
 Starts mosquitto on free loopback ports with its own configuration: a plain
-listener, a TLS listener and a TLS listener that requires a client
-certificate, with certificates made by openssl for this run.  mosquitto_sub
+listener, a TLS listener, a TLS listener that requires a client
+certificate (certificates made by openssl for this run) and one that
+requires a user name and password.  mosquitto_sub
 is the consumer.  Every message is validated against the JSON Schema and
 compared with resnetclassify's bus message of the same frame.
 
@@ -84,28 +85,39 @@ def make_cert(d, name, ca, cn, san=None):
 
 
 class Broker:
-    """mosquitto on three loopback ports: plain, TLS, TLS + client certificate."""
+    """mosquitto on four loopback ports: plain, TLS, TLS + client
+    certificate, and user name + password."""
 
     def __init__(self, d):
         self.dir = d
-        self.port, self.tls_port, self.mtls_port = free_port(), free_port(), free_port()
+        self.port, self.tls_port, self.mtls_port, self.auth_port = (
+            free_port(), free_port(), free_port(), free_port())
         self.conf = os.path.join(d, "mosquitto.conf")
+        passwords = os.path.join(d, "passwords")
+        open(passwords, "w").close()
+        subprocess.run([find("mosquitto_passwd"), "-b", passwords, "camera", "s3cret"],
+                       check=True)
         with open(self.conf, "w") as f:
-            f.write(f"""per_listener_settings false
-allow_anonymous true
+            f.write(f"""per_listener_settings true
 persistence false
 log_dest file {d}/broker.log
 user root
 listener {self.port} 127.0.0.1
+allow_anonymous true
 listener {self.tls_port} 127.0.0.1
+allow_anonymous true
 cafile {d}/ca.pem
 certfile {d}/server.pem
 keyfile {d}/server.key
 listener {self.mtls_port} 127.0.0.1
+allow_anonymous true
 cafile {d}/ca.pem
 certfile {d}/server.pem
 keyfile {d}/server.key
 require_certificate true
+listener {self.auth_port} 127.0.0.1
+allow_anonymous false
+password_file {passwords}
 """)
         if os.geteuid() != 0:
             # 'user' is only for a broker started as root.
@@ -118,7 +130,7 @@ require_certificate true
     def start(self):
         self.proc = subprocess.Popen([find("mosquitto"), "-c", self.conf],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for p in (self.port, self.tls_port, self.mtls_port):
+        for p in (self.port, self.tls_port, self.mtls_port, self.auth_port):
             wait_for_port(p)
 
     def stop(self):
@@ -355,6 +367,22 @@ class MqttTest(unittest.TestCase):
                 self.assertEqual(counts, (0, 10))
                 self.assertLess(seconds, 10)
         self.assertEqual(self.sub.received("oclresnet/cam-bad"), [])
+
+    def test_username_password(self):
+        bus, warnings, _, counts, _ = run_pipeline(pipeline(
+            10, f"address=127.0.0.1:{self.broker.auth_port} username=camera password=s3cret "
+            "qos=1 source=cam-auth"))
+        self.assertEqual((warnings, counts), ([], (10, 0)))
+        self.check_messages(self.sub.wait_for("oclresnet/cam-auth", 10), bus, "cam-auth",
+                            range(10))
+        # A wrong password: the broker refuses the connection, we warn.
+        _, warnings, _, counts, seconds = run_pipeline(pipeline(
+            10, f"address=127.0.0.1:{self.broker.auth_port} username=camera password=wrong "
+            "qos=1 source=cam-auth-bad"), timeout=30)
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn("not authorised", warnings[0])
+        self.assertEqual(counts, (0, 10))
+        self.assertLess(seconds, 10)
 
     def test_wrong_address_warns(self):
         _, warnings, _, counts, seconds = run_pipeline(pipeline(
