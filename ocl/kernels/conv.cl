@@ -78,8 +78,11 @@ conv2d_nhwc (__global const float *restrict in,
   const int oy = get_global_id (1);
   const int nblk = (OC + OCB - 1) / OCB;
   const int groups = (nblk + BPI - 1) / BPI;
-  const int n = get_global_id (2) / groups;
-  const int blk0 = get_global_id (2) % groups * BPI;
+  /* Images vary fastest: the work-groups that follow one another use the
+   * same weights, which stay in cache across a batch. */
+  const int nimg = get_global_size (2) / groups;
+  const int n = get_global_id (2) % nimg;
+  const int blk0 = get_global_id (2) / nimg * BPI;
   const int blk1 = min (blk0 + BPI, nblk);
 
   if (ox0 >= OW || oy >= OH)
@@ -212,8 +215,9 @@ conv3x3_winograd_nhwc (__global const float *restrict in,
   const int tiles = (OH + 1) / 2 * TW;
   const int k0 = get_global_id (0) * WT;
   const int nblk = (OC + OCB - 1) / OCB;
-  const int n = get_global_id (2) / nblk;
-  const int blk = get_global_id (2) % nblk;
+  const int nimg = get_global_size (2) / nblk;
+  const int n = get_global_id (2) % nimg;
+  const int blk = get_global_id (2) / nimg;
   __global const float *src[WT][4][4];
   float16 m[16][WT][NB];
   float16 vt[WT];
