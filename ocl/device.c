@@ -293,7 +293,7 @@ tuning_init (OclTuning * t, cl_device_id dev, cl_device_type type)
   t->unified_memory = unified;
 
   t->winograd = env_int ("OCLRESNET_WINOGRAD", -1);
-  if (t->winograd > 1)
+  if (t->winograd != 4 && t->winograd > 1)
     t->winograd = 1;
 
   /* GPUs run the tiled kernel: 16x16 work-groups, or 8x8 where a device

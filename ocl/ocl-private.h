@@ -18,8 +18,9 @@ typedef struct {
   gboolean cpu;                 /* register-tiled kernels, one-item work-groups */
   gboolean unified_memory;      /* the device reads host memory in place */
   cl_uint compute_units;
-  /* Winograd F(2x2, 3x3) for 3x3 stride-1 layers: -1 where it pays (CPU
-   * devices), 0 never, 1 wherever it applies (OCLRESNET_WINOGRAD). */
+  /* Winograd for 3x3 stride-1 layers (OCLRESNET_WINOGRAD): -1 where it
+   * pays (CPU devices, the variant chosen per layer), 0 never, 1 or 2
+   * F(2x2, 3x3) wherever it applies, 4 F(4x4, 3x3) wherever it applies. */
   int winograd;
   /* The local-memory tiled kernel's work-group side: 0 for the register-
    * tiled kernels, else 8 or 16 (OCLRESNET_CONV_TILED=0/1/8/16). */
@@ -268,6 +269,7 @@ struct _OclNet {
   gboolean unified_memory;
 
   cl_mem zero;                  /* zeros that padded Winograd tiles read */
+  cl_mem v4;                    /* F(4x4) transformed input, any layer's */
   gsize zero_size;
 };
 
@@ -306,9 +308,10 @@ ocl_arg_float (OclArgs * a, float v)
 }
 
 /* Packs @n's weights for @nblk blocks of @ocb output channels into @dst
- * (@floats floats): Winograd's U = G g G^T as [blk][16][ic][ocb] when @wino,
- * else [blk][kh][kw][ic][ocb].  Spread over the host's cores. */
-void ocl_pack_weights (const OclNode * n, int ocb, int nblk, gboolean wino,
+ * (@floats floats): Winograd's U = G g G^T as [blk][16][ic][ocb] when @wino
+ * is 2, [blk][36][ic][ocb] when it is 4, else [blk][kh][kw][ic][ocb].
+ * Spread over the host's cores. */
+void ocl_pack_weights (const OclNode * n, int ocb, int nblk, int wino,
     gsize floats, float *dst);
 
 /* ---- image.c ------------------------------------------------------------ */

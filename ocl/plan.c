@@ -165,18 +165,62 @@ choose_px (int cols, int max, gsize per_group, gsize min_items)
   return best;
 }
 
-/* Winograd F(2x2, 3x3) pays for 3x3 stride-1 convolutions whose input
- * channels fill 16-lane vectors.  It is chosen on CPU devices, where the
- * kernel's private arrays live in cache; the tuning record may force it
- * on or off (tests force both paths on every device). */
-static gboolean
+/* Winograd for 3x3 stride-1 convolutions whose input channels fill
+ * 16-lane vectors: 2 for F(2x2, 3x3), 4 for F(4x4, 3x3), 0 for the direct
+ * kernel.  Chosen on CPU devices, where the kernels' private arrays live in
+ * cache; the tuning record may force either variant on or both off (tests
+ * force each path on every device). */
+static int
 use_winograd (OclNet * net, const OclNode * n)
 {
   int w = net->ctx->tuning.winograd;
 
-  if (n->kh != 3 || n->kw != 3 || n->sh != 1 || n->sw != 1 || n->ic % 16 != 0)
-    return FALSE;
-  return w >= 0 ? w : net->ctx->tuning.cpu;
+  if (n->op != OCL_OP_CONV || n->kh != 3 || n->kw != 3 || n->sh != 1
+      || n->sw != 1 || n->ic % 16 != 0)
+    return 0;
+  if (w == 4)
+    return 4;
+  if (w > 0)
+    return 2;
+  if (w == 0 || !net->ctx->tuning.cpu)
+    return 0;
+  {
+    /* F(4x4) where its 4x4 tiles waste little and the layer is large
+     * enough to pay for a second launch; F(2x2) elsewhere: on 7x7 maps
+     * (whose 2x2 tiles of 4x4 weigh 36/16 as much in weights, read from
+     * memory for 4 tiles) and on CIFAR's small layers, where launches are
+     * the cost.  Measured per layer on ResNet-18 (BENCHMARKS.md). */
+    const OclValue *y = OCL_VALUE (net->g, n->out);
+    double macs = (double) y->h * y->w * n->oc * n->ic * 9.0;
+    return y->h >= 14 && y->w >= 14 && macs >= 16e6 ? 4 : 2;
+  }
+}
+
+/* The F(4x4) transformed input of layer @n: [N][tiles][36][IC] floats. */
+static gsize
+winograd4_floats (const OclNet * net, const OclNode * n)
+{
+  const OclValue *y = OCL_VALUE (net->g, n->out);
+
+  return (gsize) y->n * ((y->h + 3) / 4) * ((y->w + 3) / 4) * 36 * n->ic;
+}
+
+/* One buffer holds the transformed input of whichever F(4x4) layer runs
+ * (they run one after the other): sized for the largest, on first use. */
+static cl_mem
+winograd4_scratch (OclNet * net, GError ** error)
+{
+  gsize floats = 0;
+
+  if (net->v4)
+    return net->v4;
+  for (guint i = 0; i < net->g->nodes->len; i++) {
+    const OclNode *n = OCL_NODE (net->g, i);
+    if (!n->dead && use_winograd (net, n) == 4)
+      floats = MAX (floats, winograd4_floats (net, n));
+  }
+  net->v4 = create_buffer (net, MAX (floats, 16) * sizeof (float), NULL, error);
+  return net->v4;
 }
 
 /* A zero-filled buffer of at least @floats floats. */
@@ -195,11 +239,12 @@ zero_buffer (OclNet * net, gsize floats, GError ** error)
  * the direct layout) and its bias, padded to whole blocks, into new device
  * buffers @wm and @bm. */
 static gboolean
-upload_conv_weights (OclNet * net, OclNode * n, int ocb, gboolean wino,
+upload_conv_weights (OclNet * net, OclNode * n, int ocb, int wino,
     cl_mem * wm, cl_mem * bm, GError ** error)
 {
   int nblk = (n->oc + ocb - 1) / ocb;
-  gsize wsize = (gsize) nblk * (wino ? 16 : n->kh * n->kw) * n->ic * ocb;
+  gsize wsize = (gsize) nblk * (wino == 4 ? 36 : wino ? 16 : n->kh * n->kw)
+      * n->ic * ocb;
   float *wt = buffer_stage (net, wsize * sizeof (float), wm, error), *bias;
 
   if (wt == NULL)
@@ -300,7 +345,7 @@ add_conv_tiled (OclNet * net, OclNode * n, int side, GError ** error)
   char variant[32];
   OclArgs a;
 
-  if (!upload_conv_weights (net, n, tn, FALSE, &wm, &bm, error))
+  if (!upload_conv_weights (net, n, tn, 0, &wm, &bm, error))
     return FALSE;
   if (!step_begin (net, &a, "conv", opts, "conv2d_tiled_nhwc", error))
     return FALSE;
@@ -326,13 +371,86 @@ add_conv_tiled (OclNet * net, OclNode * n, int side, GError ** error)
   return TRUE;
 }
 
+/* Winograd F(4x4, 3x3): two steps, the input transform into the scratch
+ * buffer, then the products with the output transform and the epilogue.
+ * @wt tiles per work-item and @nb as chosen by add_conv. */
+static gboolean
+add_conv_winograd4 (OclNet * net, OclNode * n, int wt, int nb, GError ** error)
+{
+  const OclValue *x = OCL_VALUE (net->g, n->in[0]);
+  const OclValue *y = OCL_VALUE (net->g, n->out);
+  const OclValue *r = n->residual >= 0 ? OCL_VALUE (net->g, n->residual) : NULL;
+  const int ocb = 16 * nb, nblk = (n->oc + ocb - 1) / ocb;
+  const gsize tiles = (gsize) ((y->h + 3) / 4) * ((y->w + 3) / 4);
+  g_autofree char *opts = g_strdup_printf ("-DWT4=%d -DNB=%d", wt, nb);
+  cl_mem v, wm, bm;
+  OclStep *s;
+  char variant[48];
+  OclArgs a;
+
+  if (!(v = winograd4_scratch (net, error)))
+    return FALSE;
+  if (!upload_conv_weights (net, n, ocb, 4, &wm, &bm, error))
+    return FALSE;
+
+  if (!step_begin (net, &a, "conv", "-DWINO4_INPUT", "winograd4_input_nhwc",
+          error))
+    return FALSE;
+  ocl_arg_mem (&a, net->value_mem[n->in[0]]);
+  ocl_arg_mem (&a, v);
+  ocl_arg_int (&a, n->ic);
+  ocl_arg_int (&a, x->h);
+  ocl_arg_int (&a, x->w);
+  ocl_arg_int (&a, y->h);
+  ocl_arg_int (&a, y->w);
+  ocl_arg_int (&a, n->pt);
+  ocl_arg_int (&a, n->pl);
+  if (!step_end (net, &a, n, g_strdup_printf ("winograd4 input %dx%dx%d",
+              n->ic, y->h, y->w), 0, 3, n->ic / 16, tiles, y->n, error))
+    return FALSE;
+  /* One-item work-groups on CPU devices, as for every convolution. */
+  s = &g_array_index (net->steps, OclStep, net->steps->len - 1);
+  if (net->ctx->tuning.cpu)
+    s->lws[0] = s->lws[1] = s->lws[2] = 1;
+
+  if (!step_begin (net, &a, "conv", opts, "conv3x3_winograd4_nhwc", error))
+    return FALSE;
+  ocl_arg_mem (&a, v);
+  ocl_arg_mem (&a, wm);
+  ocl_arg_mem (&a, bm);
+  ocl_arg_mem (&a, r ? net->value_mem[n->residual] : bm);
+  ocl_arg_mem (&a, net->value_mem[n->out]);
+  ocl_arg_int (&a, n->ic);
+  ocl_arg_int (&a, n->oc);
+  ocl_arg_int (&a, y->h);
+  ocl_arg_int (&a, y->w);
+  ocl_arg_int (&a, (n->relu ? OCL_ABI_FLAG_RELU : 0) |
+      (r ? OCL_ABI_FLAG_RESIDUAL : 0));
+  ocl_arg_int (&a, r ? r->c : 0);
+  ocl_arg_int (&a, r ? r->h : 0);
+  ocl_arg_int (&a, r ? r->w : 0);
+  ocl_arg_int (&a, n->res_stride);
+  ocl_arg_int (&a, n->res_coff);
+  g_snprintf (variant, sizeof (variant), "winograd4 WT=%d NB=%d", wt, nb);
+  if (!step_end (net, &a, n, conv_desc (net, n, variant),
+          2.0 * y->n * y->h * y->w * n->oc * 9.0 * n->ic, 3,
+          (tiles + wt - 1) / wt, 1, (size_t) y->n * nblk, error))
+    return FALSE;
+  s = &g_array_index (net->steps, OclStep, net->steps->len - 1);
+  if (net->ctx->tuning.cpu)
+    s->lws[0] = s->lws[1] = s->lws[2] = 1;
+  return TRUE;
+}
+
 static gboolean
 add_conv (OclNet * net, OclNode * n, GError ** error)
 {
   const OclValue *y = OCL_VALUE (net->g, n->out);
-  gboolean wino = use_winograd (net, n);
-  /* Direct: PX pixels of a row; Winograd: PX of the image's 2x2 tiles. */
-  int cols = wino ? (y->h + 1) / 2 * ((y->w + 1) / 2) : y->w;
+  int wino = use_winograd (net, n);
+  /* Direct: PX pixels of a row; Winograd: PX of the image's 2x2 (4x4)
+   * tiles. */
+  int cols = wino == 4 ? (y->h + 3) / 4 * ((y->w + 3) / 4) :
+      wino ? (y->h + 1) / 2 * ((y->w + 1) / 2) : y->w;
   int nb = n->oc >= 32 ? 2 : 1;
   int ocb = 16 * nb, nblk = (n->oc + ocb - 1) / ocb, bpi = 1;
   const OclTuning *t = &net->ctx->tuning;
@@ -343,8 +461,8 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
    * work-group shows (small CIFAR layers want few, big work-items). */
   gsize min_items = cpu ? MIN (32 * (gsize) t->compute_units,
       (gsize) (macs / 262144)) : 0;
-  int px = choose_px (cols, 8, (gsize) y->n * nblk * (wino ? 1 : y->h),
-      min_items);
+  int px = choose_px (cols, wino == 4 ? 4 : 8, (gsize) y->n * nblk *
+      (wino ? 1 : y->h), min_items);
   gsize ksz = (gsize) n->kh * n->kw * n->ic;
   g_autofree char *opts = NULL;
   cl_mem wm, bm, zm = NULL;
@@ -372,6 +490,21 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
   }
   if (!wino && t->force_px && t->force_bpi > 0)
     bpi = MIN (t->force_bpi, nblk);
+  /* F(4x4): four tiles per work-item where there are enough work-items to
+   * go round the cores (measured on ResNet-18's 28x28 and 14x14 layers:
+   * 0.66 -> 0.39 ms and 0.72 -> 0.57 ms against the min_items rule's one
+   * or two tiles). */
+  if (wino == 4) {
+    int wt = 4;
+    /* The most tiles that waste under 1/8 of a work-item's and leave a
+     * few work-items per core. */
+    while (wt > 1 && ((double) cols / (((cols + wt - 1) / wt) * wt) < 0.875
+            || (gsize) (cols + wt - 1) / wt * y->n * nblk <
+            2 * (gsize) t->compute_units))
+      wt--;
+    return add_conv_winograd4 (net, n, t->force_px ? MIN (px, 4) : wt, nb,
+        error);
+  }
   g_snprintf (bpi_desc, sizeof (bpi_desc), " x%d", bpi);
   opts = wino ? g_strdup_printf ("-DWT=%d -DNB=%d", px, nb) :
       g_strdup_printf ("-DPX=%d -DNB=%d", px, nb);

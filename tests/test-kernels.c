@@ -273,14 +273,17 @@ test_conv_shapes (void)
   ctx->tuning.winograd = -1;
 }
 
-/* Winograd F(2x2, 3x3), forced on: 16..48 input channels, output channels
- * that leave partial 16- and 32-lane blocks, odd and tiny sizes whose last
- * 2x2 tiles are cut, padding 0..2 (asymmetric through a fused Pad), batch
- * 2, 1, 2, 3, 5 and 8 tiles per work-item, and the fused epilogue with
- * identity and option-A shortcuts.  The same bound as the direct kernel's
- * holds (measured max|diff| <= 5e-7). */
+/* Winograd F(2x2, 3x3) (@variant 1) or F(4x4, 3x3) (4), forced on: 16..48
+ * input channels, output channels that leave partial 16- and 32-lane
+ * blocks, odd and tiny sizes whose last tiles are cut, padding 0..2
+ * (asymmetric through a fused Pad), batch 2, several tiles per work-item,
+ * and the fused epilogue with identity and option-A shortcuts.  The same
+ * bound as the direct kernel's holds (measured max|diff| <= 5e-7 for
+ * F(2x2), <= 6.1e-6 for F(4x4)).  F(4x4) takes two launches per
+ * convolution: the input transform, then the rest. */
 static void
-test_conv_winograd (void)
+check_winograd (int variant, const char *layer, const char *const *tiles,
+    guint n_tiles, guint32 seed)
 {
   static const ConvCase cases[] = {
     {1, 16, 7, 7, 16, 3, 1, 1},
@@ -289,39 +292,37 @@ test_conv_winograd (void)
     {1, 16, 1, 1, 20, 3, 1, 1},
     {1, 32, 12, 3, 33, 3, 1, 2},
     {2, 16, 15, 6, 16, 3, 1, 1},
+    {1, 64, 17, 18, 48, 3, 1, 1},
   };
-  static const char *const tiles[] = { NULL, "1x1", "2x2", "3x1", "5x2",
-    "8x2"
-  };
+  const guint extra = variant == 4 ? 1 : 0;
 
-  ctx->tuning.winograd = 1;
-  expect_layer = "winograd";
-  check_conv_cases (cases, G_N_ELEMENTS (cases), tiles, G_N_ELEMENTS (tiles),
-      200);
+  ctx->tuning.winograd = variant;
+  expect_layer = layer;
+  check_conv_cases (cases, G_N_ELEMENTS (cases), tiles, n_tiles, seed);
 
   {
     /* Asymmetric padding from a fused Pad node. */
     Builder b;
     int y;
-    builder_init (&b, 210, 1, 32, 9, 10);
+    builder_init (&b, seed + 10, 1, 32, 9, 10);
     y = pad (&b, b.g->input, 0, 0, 2, 0, 0, 1, 0.0f);
-    check_fused (&b, conv (&b, y, 24, 3, 1, 0, TRUE), 2);
+    check_fused (&b, conv (&b, y, 24, 3, 1, 0, TRUE), 2 + extra);
   }
   {
     /* conv -> BN -> + identity -> ReLU in the epilogue. */
     Builder b;
     int y;
-    builder_init (&b, 211, 2, 32, 11, 9);
+    builder_init (&b, seed + 11, 2, 32, 11, 9);
     y = conv (&b, b.g->input, 32, 3, 1, 1, FALSE);
     y = affine (&b, y);
     y = add (&b, y, b.g->input);
-    check_fused (&b, simple (&b, OCL_OP_RELU, y), 2);
+    check_fused (&b, simple (&b, OCL_OP_RELU, y), 2 + extra);
   }
   {
     /* Option-A shortcut: strided, channel-offset view of the block input. */
     Builder b;
     int x, y, s;
-    builder_init (&b, 212, 2, 16, 14, 13);
+    builder_init (&b, seed + 12, 2, 16, 14, 13);
     x = conv (&b, b.g->input, 16, 3, 1, 1, TRUE);
     y = conv (&b, x, 32, 3, 2, 1, TRUE);
     y = conv (&b, y, 32, 3, 1, 1, TRUE);
@@ -329,10 +330,53 @@ test_conv_winograd (void)
     s = slice (&b, s, 3, 0, 2);
     s = pad (&b, s, 8, 8, 0, 0, 0, 0, 0.0f);
     y = add (&b, y, s);
-    check_fused (&b, simple (&b, OCL_OP_RELU, y), 4);
+    check_fused (&b, simple (&b, OCL_OP_RELU, y), 4 + 2 * extra);
   }
   expect_layer = NULL;
   ctx->tuning.winograd = -1;
+}
+
+static void
+test_conv_winograd (void)
+{
+  static const char *const tiles[] = { NULL, "1x1", "2x2", "3x1", "5x2",
+    "8x2"
+  };
+
+  check_winograd (1, "winograd WT", tiles, G_N_ELEMENTS (tiles), 200);
+}
+
+static void
+test_conv_winograd4 (void)
+{
+  static const char *const tiles[] = { NULL, "1x1", "2x2", "3x1", "4x2" };
+
+  check_winograd (4, "winograd4 WT", tiles, G_N_ELEMENTS (tiles), 300);
+}
+
+/* The planner's own choice on CPU devices: F(4x4) for the large layers,
+ * F(2x2) for small maps and small layers, in one net. */
+static void
+test_conv_winograd_choice (void)
+{
+  Builder b;
+  int y;
+
+  if (!ctx->tuning.cpu)
+    return;
+  builder_init (&b, 400, 1, 64, 28, 28);
+  y = conv (&b, b.g->input, 64, 3, 1, 1, TRUE); /* 29 M MACs: F(4x4) */
+  y = conv (&b, y, 64, 3, 2, 1, TRUE);  /* stride 2: direct */
+  y = conv (&b, y, 64, 3, 1, 1, TRUE);  /* 14x14 but 7 M MACs: F(2x2) */
+  expect_layer = "winograd4 WT";
+  check_fused (&b, y, 5);
+  expect_layer = NULL;
+  builder_init (&b, 401, 1, 64, 28, 28);
+  y = conv (&b, b.g->input, 64, 3, 2, 1, TRUE);
+  y = conv (&b, y, 64, 3, 1, 1, TRUE);
+  expect_layer = "winograd WT";
+  check_fused (&b, y, 3);
+  expect_layer = NULL;
 }
 
 /* conv -> BN -> (+ identity) -> ReLU: fused epilogue. */
@@ -541,6 +585,8 @@ main (int argc, char **argv)
   g_assert_no_error (error);
   g_test_add_func ("/kernels/conv/shapes-and-tiles", test_conv_shapes);
   g_test_add_func ("/kernels/conv/winograd", test_conv_winograd);
+  g_test_add_func ("/kernels/conv/winograd4", test_conv_winograd4);
+  g_test_add_func ("/kernels/conv/winograd-choice", test_conv_winograd_choice);
   g_test_add_func ("/kernels/conv/tiled", test_conv_tiled);
   g_test_add_func ("/kernels/conv/bn-residual-relu",
       test_conv_bn_residual_relu);

@@ -153,6 +153,26 @@ test_tiled (void)
   ctx->tuning.tiled_side = saved;
 }
 
+/* Each Winograd variant forced on every layer it applies to, and none:
+ * whole networks against PyTorch (odd sizes, batch 2). */
+static void
+test_winograd_variants (void)
+{
+  static const int variants[] = { 0, 1, 4 };
+  static const char *const names[] = { "cifar_resnet8_optB_odd",
+    "cifar_resnet20_optA_b2", "resnet18_b2_odd"
+  };
+  int saved = ctx->tuning.winograd;
+
+  for (guint v = 0; v < G_N_ELEMENTS (variants); v++)
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+      ctx->tuning.winograd = variants[v];
+      g_test_message ("OCLRESNET_WINOGRAD=%d %s", variants[v], names[i]);
+      g_assert_cmpfloat (run_fixture (ctx, names[i]), <=, 1e-4);
+    }
+  ctx->tuning.winograd = saved;
+}
+
 /* ---- errors -------------------------------------------------------------- */
 
 /* Loading @path (and compiling it for @shape, if given) fails with @code
@@ -361,6 +381,7 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/models/model-reuse", test_model_reuse);
   g_test_add_func ("/models/tiled", test_tiled);
+  g_test_add_func ("/models/winograd-variants", test_winograd_variants);
   g_test_add_func ("/models/error/missing-file", test_missing_file);
   g_test_add_func ("/models/error/truncated-file", test_truncated_file);
   g_test_add_func ("/models/error/random-bytes", test_random_bytes);

@@ -63,7 +63,7 @@ store_block (__global float *o, float16 v, int oc0, int OC)
   }
 }
 
-#if !defined (WT) && !defined (TILED)
+#if !defined (WT) && !defined (TILED) && !defined (WT4) && !defined (WINO4_INPUT)
 __kernel void
 conv2d_nhwc (__global const float *restrict in,
     __global const float *restrict wt,
@@ -308,6 +308,192 @@ conv3x3_winograd_nhwc (__global const float *restrict in,
       for (int dy = 0; dy < 2 && oy0 + dy < OH; dy++)
         for (int dx = 0; dx < 2 && ox0 + dx < OW; dx++) {
           float16 r = y[dy][dx];
+          if (flags & OCL_ABI_FLAG_RESIDUAL)
+            r += residual_block (res, n, oy0 + dy, ox0 + dx, oc0, RC, RH,
+                RW, RS, RCO);
+          if (flags & OCL_ABI_FLAG_RELU)
+            r = fmax (r, (float16) 0.0f);
+          store_block (out + ((size_t) (n * OH + oy0 + dy) * OW + ox0 +
+                  dx) * OC, r, oc0, OC);
+        }
+    }
+  }
+}
+#endif
+
+#ifdef WINO4_INPUT
+/* Winograd F(4x4, 3x3), first half: the transformed input V = B^T d B of
+ * every 6x6 input tile (4x4 outputs), computed once per tile and 16
+ * channels, where the fused F(2x2) kernel recomputes its (cheaper)
+ * transform for every output-channel block.  With interpolation points
+ * 0, 1, -1, 2, -2 and infinity:
+ *   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
+ *          0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+ *
+ * NDRange: (IC / 16, ceil(OH / 4) * ceil(OW / 4), N).
+ * Arguments:
+ *   in  [N][IH][IW][IC], IC % 16 == 0
+ *   v   [N][tiles][36][IC]
+ */
+inline void
+bt6 (const float16 * d, int stride, float16 * o, int ostride)
+{
+  const float16 d0 = d[0], d1 = d[stride], d2 = d[2 * stride],
+      d3 = d[3 * stride], d4 = d[4 * stride], d5 = d[5 * stride];
+  o[0] = fma ((float16) (4.0f), d0, fma ((float16) (-5.0f), d2, d4));
+  o[ostride] = fma ((float16) (-4.0f), d1 + d2, d3 + d4);
+  o[2 * ostride] = fma ((float16) (4.0f), d1 - d2, d4 - d3);
+  o[3 * ostride] = fma ((float16) (2.0f), d3 - d1, d4 - d2);
+  o[4 * ostride] = fma ((float16) (2.0f), d1 - d3, d4 - d2);
+  o[5 * ostride] = fma ((float16) (4.0f), d1, fma ((float16) (-5.0f), d3,
+          d5));
+}
+
+__kernel void
+winograd4_input_nhwc (__global const float *restrict in,
+    __global float *restrict v, int IC, int IH, int IW, int OH, int OW,
+    int PT, int PL)
+{
+  const int c0 = get_global_id (0) * VW;
+  const int k = get_global_id (1);
+  const int n = get_global_id (2);
+  const int TW = (OW + 3) / 4;
+  const int tiles = (OH + 3) / 4 * TW;
+  const int oy0 = k / TW * 4 - PT, ox0 = k % TW * 4 - PL;
+  float16 d[36], t[36];
+  __global float *o;
+
+  if (c0 >= IC || k >= tiles)
+    return;
+  for (int a = 0; a < 6; a++)
+    for (int b = 0; b < 6; b++) {
+      const int iy = oy0 + a, ix = ox0 + b;
+      d[a * 6 + b] = iy >= 0 && iy < IH && ix >= 0 && ix < IW ?
+          vload16 (0, in + ((size_t) (n * IH + iy) * IW + ix) * IC + c0) :
+          (float16) (0.0f);
+    }
+  /* t = B^T d along y (columns of d), then V = t B along x (rows of t). */
+  for (int b = 0; b < 6; b++)
+    bt6 (d + b, 6, t + b, 6);
+  for (int a = 0; a < 6; a++)
+    bt6 (t + a * 6, 1, d + a * 6, 1);
+  o = v + ((size_t) n * tiles + k) * 36 * IC + c0;
+  for (int p = 0; p < 36; p++)
+    vstore16 (d[p], 0, o + (size_t) p * IC);
+}
+#endif
+
+#ifdef WT4
+/* Winograd F(4x4, 3x3), second half: the products and the output
+ * transform, fused.  A work-item takes WT4 consecutive tiles for OCB output
+ * channels; for each of the 36 transform points it multiplies that point
+ * of V (one vector load per tile and 16 input channels) into WT4 x NB
+ * float16 accumulators against U = G g G^T, exactly as the F(2x2) kernel
+ * does, and adds the point's share of Y = A^T M A to the tiles' 4x4
+ * outputs at once, so that only the outputs stay in private memory.  36
+ * multiply-adds per 4x4 tile and input channel instead of 144.
+ *   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+ *
+ * Compile-time options: WT4 tiles per work-item, NB.
+ * NDRange: (ceil(tiles / WT4), 1, N * ceil(OC / OCB)), images fastest as
+ * in the F(2x2) kernel.
+ * Arguments as conv3x3_winograd_nhwc, except:
+ *   v   winograd4_input_nhwc's output
+ *   wt  U as [ceil(OC / OCB)][36][IC][OCB]
+ */
+__constant float AT4[4][6] = {
+  {1.0f, 1.0f, 1.0f, 1.0f, 1.0f, 0.0f},
+  {0.0f, 1.0f, -1.0f, 2.0f, -2.0f, 0.0f},
+  {0.0f, 1.0f, 1.0f, 4.0f, 4.0f, 0.0f},
+  {0.0f, 1.0f, -1.0f, 8.0f, -8.0f, 1.0f},
+};
+
+__kernel void
+conv3x3_winograd4_nhwc (__global const float *restrict v,
+    __global const float *restrict wt,
+    __global const float *restrict bias,
+    __global const float *restrict res,
+    __global float *restrict out,
+    int IC, int OC, int OH, int OW,
+    int flags, int RC, int RH, int RW, int RS, int RCO)
+{
+  const int TW = (OW + 3) / 4;
+  const int tiles = (OH + 3) / 4 * TW;
+  const int k0 = get_global_id (0) * WT4;
+  const int nblk = (OC + OCB - 1) / OCB;
+  const int z = get_global_id (2) - get_global_offset (2);
+  const int nimg = get_global_size (2) / nblk;
+  const int n = get_global_offset (2) / nblk + z % nimg;
+  const int blk = z / nimg;
+  __global const float *vp[WT4];
+  float16 y[WT4][NB][16];
+  float16 vt[WT4];
+  const float *vs = (const float *) vt;
+
+  if (k0 >= tiles)
+    return;
+  for (int t = 0; t < WT4; t++) {
+    /* Tiles past the last read the last one; their results are dropped. */
+    vp[t] = v + ((size_t) n * tiles + min (k0 + t, tiles - 1)) * 36 * IC;
+    for (int b = 0; b < NB; b++)
+      for (int q = 0; q < 16; q++)
+        y[t][b][q] = (float16) (0.0f);
+  }
+
+  for (int pt = 0; pt < 36; pt++) {
+    const int i = pt / 6, j = pt % 6;
+    __global const float *w = wt + (size_t) (blk * 36 + pt) * IC * OCB;
+    float16 acc[WT4][NB];
+
+    for (int t = 0; t < WT4; t++)
+      for (int b = 0; b < NB; b++)
+        acc[t][b] = (float16) 0.0f;
+    for (int ic0 = 0; ic0 < IC; ic0 += 16) {
+      for (int t = 0; t < WT4; t++)
+        vt[t] = vload16 (0, vp[t] + (size_t) pt * IC + ic0);
+#pragma unroll
+      for (int ic = 0; ic < 16; ic++) {
+        float16 w0 = vload16 (0, w);
+#if NB > 1
+        float16 w1 = vload16 (1, w);
+#endif
+        w += OCB;
+#pragma unroll
+        for (int t = 0; t < WT4; t++) {
+          float16 x = (float16) vs[t * 16 + ic];
+          acc[t][0] = fma (x, w0, acc[t][0]);
+#if NB > 1
+          acc[t][1] = fma (x, w1, acc[t][1]);
+#endif
+        }
+      }
+    }
+    /* This point's share of every output: A^T[r][i] A^T[c][j] M. */
+    for (int r = 0; r < 4; r++) {
+      const float ar = AT4[r][i];
+      if (ar == 0.0f)
+        continue;
+      for (int c = 0; c < 4; c++) {
+        const float16 f = (float16) (ar * AT4[c][j]);
+        if (AT4[c][j] == 0.0f)
+          continue;
+        for (int t = 0; t < WT4; t++)
+          for (int b = 0; b < NB; b++)
+            y[t][b][r * 4 + c] = fma (f, acc[t][b], y[t][b][r * 4 + c]);
+      }
+    }
+  }
+
+  for (int t = 0; t < WT4 && k0 + t < tiles; t++) {
+    const int oy0 = (k0 + t) / TW * 4, ox0 = (k0 + t) % TW * 4;
+    for (int b = 0; b < NB; b++) {
+      const int oc0 = blk * OCB + b * VW;
+      const float16 bv = vload16 (0, bias + oc0);
+      if (oc0 >= OC)
+        break;
+      for (int dy = 0; dy < 4 && oy0 + dy < OH; dy++)
+        for (int dx = 0; dx < 4 && ox0 + dx < OW; dx++) {
+          float16 r = y[t][b][dy * 4 + dx] + bv;
           if (flags & OCL_ABI_FLAG_RESIDUAL)
             r += residual_block (res, n, oy0 + dy, ox0 + dx, oc0, RC, RH,
                 RW, RS, RCO);
