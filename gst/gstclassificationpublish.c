@@ -266,6 +266,15 @@ gst_classification_publish_set_property (GObject * object, guint prop_id,
   gchar **str = string_prop (self, prop_id);
 
   GST_OBJECT_LOCK (self);
+  if (GST_STATE (self) > GST_STATE_READY
+      || GST_STATE_NEXT (self) > GST_STATE_READY) {
+    GST_OBJECT_UNLOCK (self);
+    /* start() has read them all: as resnetclassify does, say so. */
+    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
+        ("Property '%s' can only be changed in the NULL or READY state; the "
+            "new value is ignored.", pspec->name), (NULL));
+    return;
+  }
   if (str) {
     g_free (*str);
     *str = g_value_dup_string (value);

@@ -405,6 +405,33 @@ GST_START_TEST (test_state_cycling)
 
 GST_END_TEST;
 
+/* Settings are read at start: changed while PLAYING, a warning and the
+ * old value. */
+GST_START_TEST (test_ready_only)
+{
+  g_autofree gchar *path = out_path ("ready-only.jsonl");
+  GstHarness *h = publisher (path, "source=a");
+  GstElement *e = gst_harness_find_element (h, "classificationpublish");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m;
+  gchar *source = NULL;
+
+  gst_element_set_bus (e, bus);
+  g_object_set (e, "source", "b", NULL);
+  g_object_get (e, "source", &source, NULL);
+  fail_unless_equals_string (source, "a");
+  m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (m != NULL);
+  gst_message_unref (m);
+  g_free (source);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static void
 expect_start_error (const gchar * desc, const gchar * words)
 {
@@ -536,6 +563,7 @@ publish_suite (void)
   tcase_add_test (tc, test_regions_through_resnetclassify);
   tcase_add_test (tc, test_state_cycling);
   tcase_add_test (tc, test_errors);
+  tcase_add_test (tc, test_ready_only);
 #ifdef HAVE_MQTT
   tcase_add_test (tc, test_mqtt_unreachable);
 #endif
