@@ -177,6 +177,24 @@ conv2d_nhwc (__global const float *restrict in,
 
 #endif /* !WT && !TILED */
 
+/* Both Winograd kernels' register tile: 16 input channels of one transform
+ * point for NT tiles (the transformed inputs V, NT x 16 floats) against
+ * the point's weights w (advanced past them), into acc[NT][NB]. */
+#define WINOGRAD_PRODUCTS(NT, V) \
+  _Pragma ("unroll") \
+  for (int ic = 0; ic < 16; ic++) { \
+    float16 w0 = vload16 (0, w); \
+    float16 w1 = NB > 1 ? vload16 (1, w) : w0; \
+    w += OCB; \
+    _Pragma ("unroll") \
+    for (int t = 0; t < (NT); t++) { \
+      float16 x = (float16) ((V)[t * 16 + ic]); \
+      acc[t][0] = fma (x, w0, acc[t][0]); \
+      if (NB > 1) \
+        acc[t][NB - 1] = fma (x, w1, acc[t][NB - 1]); \
+    } \
+  }
+
 #ifdef WT
 /* Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (Lavin and Gray,
  * "Fast Algorithms for Convolutional Neural Networks", 2015), with the input
@@ -265,22 +283,7 @@ conv3x3_winograd_nhwc (__global const float *restrict in,
             vload16 (0, src[t][a1][b0] + ic0));
         vt[t] = fma (sa, r1, r0);
       }
-#pragma unroll
-      for (int ic = 0; ic < 16; ic++) {
-        float16 w0 = vload16 (0, w);
-#if NB > 1
-        float16 w1 = vload16 (1, w);
-#endif
-        w += OCB;
-#pragma unroll
-        for (int t = 0; t < WT; t++) {
-          float16 x = (float16) v[t * 16 + ic];
-          acc[t][0] = fma (x, w0, acc[t][0]);
-#if NB > 1
-          acc[t][1] = fma (x, w1, acc[t][1]);
-#endif
-        }
-      }
+      WINOGRAD_PRODUCTS (WT, v);
     }
     for (int t = 0; t < WT; t++)
       for (int b = 0; b < NB; b++)
@@ -451,22 +454,7 @@ conv3x3_winograd4_nhwc (__global const float *restrict v,
     for (int ic0 = 0; ic0 < IC; ic0 += 16) {
       for (int t = 0; t < WT4; t++)
         vt[t] = vload16 (0, vp[t] + (size_t) pt * IC + ic0);
-#pragma unroll
-      for (int ic = 0; ic < 16; ic++) {
-        float16 w0 = vload16 (0, w);
-#if NB > 1
-        float16 w1 = vload16 (1, w);
-#endif
-        w += OCB;
-#pragma unroll
-        for (int t = 0; t < WT4; t++) {
-          float16 x = (float16) vs[t * 16 + ic];
-          acc[t][0] = fma (x, w0, acc[t][0]);
-#if NB > 1
-          acc[t][1] = fma (x, w1, acc[t][1]);
-#endif
-        }
-      }
+      WINOGRAD_PRODUCTS (WT4, vs);
     }
     /* This point's share of every output: A^T[r][i] A^T[c][j] M. */
     for (int r = 0; r < 4; r++) {
