@@ -21,34 +21,6 @@ winograd_g (double a, double b, double c, double *o)
   o[3] = c;
 }
 
-/* Weights [oc][ic][3][3] -> U = G g G^T as [blk][16][ic][ocb], computed in
- * double precision; output-channel blocks [blk0, blk1) only. */
-static void
-pack_winograd (const OclNode * n, int ocb, int blk0, int blk1, float *u)
-{
-  const int ic_n = n->ic, step = MAX (1, PACK_K / 9);
-  const guint8 *src = ocl_node_weight_bytes (n);
-
-  for (int oc0 = blk0 * ocb; oc0 < MIN (blk1 * ocb, n->oc); oc0 += ocb)
-    for (int ic0 = 0; ic0 < ic_n; ic0 += step)
-      for (int oc = oc0; oc < MIN (oc0 + ocb, n->oc); oc++)
-        for (int ic = ic0; ic < MIN (ic0 + step, ic_n); ic++) {
-          float g[9];
-          float *o = u + (gsize) oc0 * 16 * ic_n + (gsize) ic * ocb + oc - oc0;
-          double col[3][4], t[4];
-          memcpy (g, src + ((gsize) oc * ic_n + ic) * 9 * sizeof (float),
-              sizeof (g));
-          /* G g: each column of g; then (G g) G^T: each row of that. */
-          for (int l = 0; l < 3; l++)
-            winograd_g (g[l], g[3 + l], g[6 + l], col[l]);
-          for (int i = 0; i < 4; i++) {
-            winograd_g (col[0][i], col[1][i], col[2][i], t);
-            for (int j = 0; j < 4; j++)
-              o[(gsize) (i * 4 + j) * ic_n * ocb] = t[j];
-          }
-        }
-}
-
 /* (a, b, c) -> G (a, b, c) for F(4x4, 3x3), points 0, 1, -1, 2, -2, inf:
  * G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6;
  *      1/24 -1/12 1/6; 0 0 1]. */
@@ -63,12 +35,16 @@ winograd4_g (double a, double b, double c, double *o)
   o[5] = c;
 }
 
-/* Weights [oc][ic][3][3] -> U = G g G^T (6x6) as [blk][36][ic][ocb], in
- * double precision; blocks [blk0, blk1) only. */
+typedef void (*WinogradG) (double a, double b, double c, double *o);
+
+/* Weights [oc][ic][3][3] -> U = G g G^T, T x T with G's T rows given by
+ * @g_rows, as [blk][T*T][ic][ocb], computed in double precision; output-channel
+ * blocks [blk0, blk1) only.  T = 4 for F(2x2, 3x3), 6 for F(4x4, 3x3). */
 static void
-pack_winograd4 (const OclNode * n, int ocb, int blk0, int blk1, float *u)
+pack_winograd (const OclNode * n, int ocb, int blk0, int blk1, float *u,
+    int T, WinogradG g_rows)
 {
-  const int ic_n = n->ic, step = MAX (1, PACK_K / 9);
+  const int ic_n = n->ic, step = MAX (1, PACK_K / 9), pts = T * T;
   const guint8 *src = ocl_node_weight_bytes (n);
 
   for (int oc0 = blk0 * ocb; oc0 < MIN (blk1 * ocb, n->oc); oc0 += ocb)
@@ -76,16 +52,17 @@ pack_winograd4 (const OclNode * n, int ocb, int blk0, int blk1, float *u)
       for (int oc = oc0; oc < MIN (oc0 + ocb, n->oc); oc++)
         for (int ic = ic0; ic < MIN (ic0 + step, ic_n); ic++) {
           float g[9];
-          float *o = u + (gsize) oc0 * 36 * ic_n + (gsize) ic * ocb + oc - oc0;
+          float *o = u + (gsize) oc0 * pts * ic_n + (gsize) ic * ocb + oc - oc0;
           double col[3][6], t[6];
           memcpy (g, src + ((gsize) oc * ic_n + ic) * 9 * sizeof (float),
               sizeof (g));
+          /* G g: each column of g; then (G g) G^T: each row of that. */
           for (int l = 0; l < 3; l++)
-            winograd4_g (g[l], g[3 + l], g[6 + l], col[l]);
-          for (int i = 0; i < 6; i++) {
-            winograd4_g (col[0][i], col[1][i], col[2][i], t);
-            for (int j = 0; j < 6; j++)
-              o[(gsize) (i * 6 + j) * ic_n * ocb] = t[j];
+            g_rows (g[l], g[3 + l], g[6 + l], col[l]);
+          for (int i = 0; i < T; i++) {
+            g_rows (col[0][i], col[1][i], col[2][i], t);
+            for (int j = 0; j < T; j++)
+              o[(gsize) (i * T + j) * ic_n * ocb] = t[j];
           }
         }
 }
@@ -122,9 +99,9 @@ pack_job (gpointer data)
   PackJob *j = data;
 
   if (j->wino == 4)
-    pack_winograd4 (j->n, j->ocb, j->blk0, j->blk1, j->dst);
+    pack_winograd (j->n, j->ocb, j->blk0, j->blk1, j->dst, 6, winograd4_g);
   else if (j->wino)
-    pack_winograd (j->n, j->ocb, j->blk0, j->blk1, j->dst);
+    pack_winograd (j->n, j->ocb, j->blk0, j->blk1, j->dst, 4, winograd_g);
   else
     pack_direct (j->n, j->ocb, j->blk0, j->blk1, j->dst);
   return NULL;
