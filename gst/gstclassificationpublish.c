@@ -25,6 +25,7 @@
 #include <gst/video/video.h>
 #include <gst/classification/classification-meta.h>
 #include "gstclassificationpublish.h"
+#include "gstoclresnetutil.h"
 #ifdef HAVE_MQTT
 #include "publish-mqtt.h"
 #endif
@@ -265,16 +266,10 @@ gst_classification_publish_set_property (GObject * object, guint prop_id,
   GstClassificationPublish *self = GST_CLASSIFICATION_PUBLISH (object);
   gchar **str = string_prop (self, prop_id);
 
-  GST_OBJECT_LOCK (self);
-  if (GST_STATE (self) > GST_STATE_READY
-      || GST_STATE_NEXT (self) > GST_STATE_READY) {
-    GST_OBJECT_UNLOCK (self);
-    /* start() has read them all: as resnetclassify does, say so. */
-    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
-        ("Property '%s' can only be changed in the NULL or READY state; the "
-            "new value is ignored.", pspec->name), (NULL));
+  /* start() reads them all. */
+  if (gst_oclresnet_refuse_above_ready (GST_ELEMENT (self), pspec))
     return;
-  }
+  GST_OBJECT_LOCK (self);
   if (str) {
     g_free (*str);
     *str = g_value_dup_string (value);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <gst/video/video.h>
 #include "gstresnetclassify.h"
+#include "gstoclresnetutil.h"
 #include "gstresnetinstance.h"
 #include "gstresnethistory.h"
 #include <gst/classification/classification-meta.h>
@@ -301,18 +302,11 @@ gst_resnet_classify_set_property (GObject * object, guint prop_id,
 {
   GstResnetClassify *self = GST_RESNET_CLASSIFY (object);
 
-  GST_OBJECT_LOCK (self);
-  if ((pspec->flags & GST_PARAM_MUTABLE_READY)
-      && (GST_STATE (self) > GST_STATE_READY
-          || GST_STATE_NEXT (self) > GST_STATE_READY)) {
-    GST_OBJECT_UNLOCK (self);
-    /* start() has read it already: taking it now would change nothing, or
-     * (inference-region) break the next frame. */
-    GST_ELEMENT_WARNING (self, LIBRARY, SETTINGS,
-        ("Property '%s' can only be changed in the NULL or READY state; the "
-            "new value is ignored.", pspec->name), (NULL));
+  /* start() has read it already: taking it now would change nothing, or
+   * (inference-region) break the next frame. */
+  if (gst_oclresnet_refuse_above_ready (GST_ELEMENT (self), pspec))
     return;
-  }
+  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_MODEL:
       g_free (self->model_path);
