@@ -385,6 +385,7 @@ static gboolean
 start_mqtt (GstClassificationPublish * self)
 {
   MqttSettings s = { 0 };
+  MqttPublisher *mqtt;
   GError *error = NULL;
 
   GST_OBJECT_LOCK (self);
@@ -419,9 +420,12 @@ start_mqtt (GstClassificationPublish * self)
   self->mqtt_where = g_strdup_printf ("%s:%u", s.host, s.port);
   GST_INFO_OBJECT (self, "publishing to %s, topic %s, QoS %d%s",
       self->mqtt_where, s.topic, s.qos, s.ca_file ? ", TLS" : "");
-  self->mqtt = mqtt_publisher_new (&s, mqtt_status, self, &error);
+  mqtt = mqtt_publisher_new (&s, mqtt_status, self, &error);
   mqtt_settings_clear (&s);
-  if (self->mqtt == NULL) {
+  GST_OBJECT_LOCK (self);
+  self->mqtt = mqtt;            /* get_property reads it */
+  GST_OBJECT_UNLOCK (self);
+  if (mqtt == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
         (NULL));
     g_error_free (error);
@@ -441,11 +445,17 @@ start_file (GstClassificationPublish * self)
   path = g_strdup (self->file_path);
   GST_OBJECT_UNLOCK (self);
   if (g_strcmp0 (path, "-") == 0) {
+    GST_OBJECT_LOCK (self);
     self->file = stdout;
+    GST_OBJECT_UNLOCK (self);
     self->file_is_stdout = TRUE;
   } else {
-    self->file = g_fopen (path, "w");
-    if (self->file == NULL) {
+    FILE *f = g_fopen (path, "w");
+
+    GST_OBJECT_LOCK (self);
+    self->file = f;             /* get_property reads it */
+    GST_OBJECT_UNLOCK (self);
+    if (f == NULL) {
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
           ("Cannot open '%s' to write: %s", path, g_strerror (errno)),
           ("property file-path"));
@@ -498,12 +508,18 @@ gst_classification_publish_stop (GstBaseTransform * trans)
 
 #ifdef HAVE_MQTT
   if (self->mqtt) {
-    MqttPublisher *mqtt = self->mqtt;
+    MqttPublisher *mqtt;
 
-    mqtt_publisher_free (mqtt, &published, &dropped);
+    /* Out of get_property's reach before it is freed; meanwhile the
+     * properties show the counts as they were. */
+    mqtt_publisher_get_counts (self->mqtt, &published, &dropped);
     GST_OBJECT_LOCK (self);
+    mqtt = self->mqtt;
     self->mqtt = NULL;
+    self->published = published;
+    self->dropped = dropped;
     GST_OBJECT_UNLOCK (self);
+    mqtt_publisher_free (mqtt, &published, &dropped);
     g_clear_pointer (&self->mqtt_where, g_free);
   }
 #endif

@@ -510,6 +510,48 @@ GST_START_TEST (test_mqtt_unreachable)
 }
 
 GST_END_TEST;
+
+static gpointer
+read_counts (gpointer data)
+{
+  GstElement *e = data;
+  guint64 published, dropped;
+
+  while (!GPOINTER_TO_INT (g_object_get_data (G_OBJECT (e), "stop"))) {
+    g_object_get (e, "published", &published, "dropped", &dropped, NULL);
+    g_usleep (100);
+  }
+  return NULL;
+}
+
+/* An application reads the counters from its own thread while the element
+ * starts and stops (valgrind, in publish-leaks, sees any use of a freed
+ * client). */
+GST_START_TEST (test_counts_while_stopping)
+{
+  GstHarness *h = gst_harness_new_parse ("classificationpublish "
+      "method=mqtt address=127.0.0.1:1");
+  GstElement *e = gst_harness_find_element (h, "classificationpublish");
+  GThread *reader;
+  const gint ids[] = { 1 };
+
+  gst_harness_set_src_caps_str (h, CAPS);
+  reader = g_thread_new ("reader", read_counts, e);
+  for (guint round = 0; round < 5; round++) {
+    GstBuffer *b = frame (round);
+    add_meta (b, -1, TRUE, ids, 1);
+    push (h, b);
+    fail_unless_equals_int (gst_element_set_state (h->element,
+            GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+    gst_harness_play (h);
+  }
+  g_object_set_data (G_OBJECT (e), "stop", GINT_TO_POINTER (1));
+  g_thread_join (reader);
+  gst_object_unref (e);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
 #endif
 
 /* Every file the tests wrote validates against the schema. */
@@ -566,6 +608,7 @@ publish_suite (void)
   tcase_add_test (tc, test_ready_only);
 #ifdef HAVE_MQTT
   tcase_add_test (tc, test_mqtt_unreachable);
+  tcase_add_test (tc, test_counts_while_stopping);
 #endif
   tcase_add_test (tc, test_schema);
   return s;
