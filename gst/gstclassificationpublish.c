@@ -100,14 +100,15 @@ struct _GstClassificationPublish
   gint qos;
   gchar *username, *password, *ca_file, *cert_file, *key_file;
   guint max_queued, reconnect_max_delay, eos_timeout;
-  guint64 published, dropped;   /* of the last run, once it stopped */
+  /* The method=file run's counts, or the last run's once it stopped;
+   * while MQTT runs, its client holds them. */
+  guint64 published, dropped;
 
   /* Between start() and stop(): the streaming thread's. */
   GstClassificationPublishWhen run_when;
   gchar *run_source;
   FILE *file;
   gboolean file_is_stdout;
-  guint64 file_published, file_dropped;
 #ifdef HAVE_MQTT
   MqttPublisher *mqtt;
   gchar *mqtt_where;            /* host:port, for messages */
@@ -252,10 +253,6 @@ get_counts (GstClassificationPublish * self, guint64 * published,
   if (self->mqtt)
     mqtt_publisher_get_counts (self->mqtt, published, dropped);
 #endif
-  if (self->file) {
-    *published = self->file_published;
-    *dropped = self->file_dropped;
-  }
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -445,17 +442,11 @@ start_file (GstClassificationPublish * self)
   path = g_strdup (self->file_path);
   GST_OBJECT_UNLOCK (self);
   if (g_strcmp0 (path, "-") == 0) {
-    GST_OBJECT_LOCK (self);
     self->file = stdout;
-    GST_OBJECT_UNLOCK (self);
     self->file_is_stdout = TRUE;
   } else {
-    FILE *f = g_fopen (path, "w");
-
-    GST_OBJECT_LOCK (self);
-    self->file = f;             /* get_property reads it */
-    GST_OBJECT_UNLOCK (self);
-    if (f == NULL) {
+    self->file = g_fopen (path, "w");
+    if (self->file == NULL) {
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
           ("Cannot open '%s' to write: %s", path, g_strerror (errno)),
           ("property file-path"));
@@ -485,7 +476,6 @@ gst_classification_publish_start (GstBaseTransform * trans)
   GST_OBJECT_UNLOCK (self);
   self->frame = 0;
   self->width = self->height = 0;
-  self->file_published = self->file_dropped = 0;
   g_hash_table_remove_all (self->last_top);
 
   if (method == METHOD_FILE)
@@ -521,6 +511,10 @@ gst_classification_publish_stop (GstBaseTransform * trans)
     GST_OBJECT_UNLOCK (self);
     mqtt_publisher_free (mqtt, &published, &dropped);
     g_clear_pointer (&self->mqtt_where, g_free);
+    GST_OBJECT_LOCK (self);
+    self->published = published;
+    self->dropped = dropped;
+    GST_OBJECT_UNLOCK (self);
   }
 #endif
   if (self->file) {
@@ -528,17 +522,10 @@ gst_classification_publish_stop (GstBaseTransform * trans)
       fclose (self->file);
     else
       fflush (self->file);
-    published = self->file_published;
-    dropped = self->file_dropped;
-    GST_OBJECT_LOCK (self);
     self->file = NULL;
-    GST_OBJECT_UNLOCK (self);
     self->file_is_stdout = FALSE;
   }
-  GST_OBJECT_LOCK (self);
-  self->published = published;
-  self->dropped = dropped;
-  GST_OBJECT_UNLOCK (self);
+  get_counts (self, &published, &dropped);
   GST_INFO_OBJECT (self, "stopped: %" G_GUINT64_FORMAT " published, %"
       G_GUINT64_FORMAT " dropped", published, dropped);
   g_clear_pointer (&self->run_source, g_free);
@@ -726,19 +713,22 @@ write_line (GstClassificationPublish * self, const gchar * text, gsize len)
 {
   gboolean ok = fwrite (text, 1, len, self->file) == len
       && fputc ('\n', self->file) != EOF && fflush (self->file) == 0;
+  int saved_errno = errno;
+  guint64 dropped;
 
   GST_OBJECT_LOCK (self);
   if (ok)
-    self->file_published++;
+    self->published++;
   else
-    self->file_dropped++;
+    self->dropped++;
+  dropped = self->dropped;
   GST_OBJECT_UNLOCK (self);
   /* A full disk or a closed pipe: the video goes on, the user is told
    * once. */
-  if (!ok && self->file_dropped == 1)
+  if (!ok && dropped == 1)
     GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
         ("Cannot write results: %s; the next ones are counted in "
-            "'dropped'.", g_strerror (errno)), (NULL));
+            "'dropped'.", g_strerror (saved_errno)), (NULL));
 }
 
 static GstFlowReturn
