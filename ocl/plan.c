@@ -269,6 +269,34 @@ upload_conv_weights (OclNet * net, OclNode * n, int ocb, int wino,
   return TRUE;
 }
 
+/* The epilogue's arguments, last of every convolution kernel's: flags
+ * (ReLU, residual) and the residual view. */
+static void
+epilogue_args (OclArgs * a, OclNet * net, const OclNode * n)
+{
+  const OclValue *r = n->residual >= 0 ? OCL_VALUE (net->g, n->residual) : NULL;
+
+  ocl_arg_int (a, (n->relu ? OCL_ABI_FLAG_RELU : 0) |
+      (r ? OCL_ABI_FLAG_RESIDUAL : 0));
+  ocl_arg_int (a, r ? r->c : 0);
+  ocl_arg_int (a, r ? r->h : 0);
+  ocl_arg_int (a, r ? r->w : 0);
+  ocl_arg_int (a, n->res_stride);
+  ocl_arg_int (a, n->res_coff);
+}
+
+/* The buffers that follow the input in every convolution kernel: weights,
+ * bias, residual (the bias when there is none) and output. */
+static void
+conv_buffers (OclArgs * a, OclNet * net, const OclNode * n, cl_mem wm,
+    cl_mem bm)
+{
+  ocl_arg_mem (a, wm);
+  ocl_arg_mem (a, bm);
+  ocl_arg_mem (a, n->residual >= 0 ? net->value_mem[n->residual] : bm);
+  ocl_arg_mem (a, net->value_mem[n->out]);
+}
+
 /* The arguments every convolution kernel takes, in their order: input,
  * @zero (Winograd only, else NULL), weights, bias, residual, output, the
  * shapes, the window (unless @window is FALSE: Winograd's is fixed),
@@ -280,15 +308,11 @@ conv_args (OclArgs * a, OclNet * net, const OclNode * n, cl_mem zero, cl_mem wm,
 {
   const OclValue *x = OCL_VALUE (net->g, n->in[0]);
   const OclValue *y = OCL_VALUE (net->g, n->out);
-  const OclValue *r = n->residual >= 0 ? OCL_VALUE (net->g, n->residual) : NULL;
 
   ocl_arg_mem (a, net->value_mem[n->in[0]]);
   if (zero)
     ocl_arg_mem (a, zero);
-  ocl_arg_mem (a, wm);
-  ocl_arg_mem (a, bm);
-  ocl_arg_mem (a, r ? net->value_mem[n->residual] : bm);
-  ocl_arg_mem (a, net->value_mem[n->out]);
+  conv_buffers (a, net, n, wm, bm);
   ocl_arg_int (a, n->ic);
   ocl_arg_int (a, x->h);
   ocl_arg_int (a, x->w);
@@ -303,13 +327,7 @@ conv_args (OclArgs * a, OclNet * net, const OclNode * n, cl_mem zero, cl_mem wm,
   }
   ocl_arg_int (a, n->pt);
   ocl_arg_int (a, n->pl);
-  ocl_arg_int (a, (n->relu ? OCL_ABI_FLAG_RELU : 0) |
-      (r ? OCL_ABI_FLAG_RESIDUAL : 0));
-  ocl_arg_int (a, r ? r->c : 0);
-  ocl_arg_int (a, r ? r->h : 0);
-  ocl_arg_int (a, r ? r->w : 0);
-  ocl_arg_int (a, n->res_stride);
-  ocl_arg_int (a, n->res_coff);
+  epilogue_args (a, net, n);
 }
 
 /* "conv 3x3/1 64->64 56x56 +bias +res +relu [@variant]" */
@@ -371,6 +389,19 @@ add_conv_tiled (OclNet * net, OclNode * n, int side, GError ** error)
   return TRUE;
 }
 
+/* On CPU devices each convolution work-item is already a register-blocked
+ * tile: one-item work-groups let PoCL spread even small layers over every
+ * core (measured: CIFAR ResNet-56 3.9 -> 2.8 ms; neutral on ResNet-18).
+ * Applies to the step just added. */
+static void
+one_item_groups_on_cpu (OclNet * net)
+{
+  OclStep *s = &g_array_index (net->steps, OclStep, net->steps->len - 1);
+
+  if (net->ctx->tuning.cpu)
+    s->lws[0] = s->lws[1] = s->lws[2] = 1;
+}
+
 /* Winograd F(4x4, 3x3): two steps, the input transform into the scratch
  * buffer, then the products with the output transform and the epilogue.
  * @wt tiles per work-item and @nb as chosen by add_conv. */
@@ -379,12 +410,10 @@ add_conv_winograd4 (OclNet * net, OclNode * n, int wt, int nb, GError ** error)
 {
   const OclValue *x = OCL_VALUE (net->g, n->in[0]);
   const OclValue *y = OCL_VALUE (net->g, n->out);
-  const OclValue *r = n->residual >= 0 ? OCL_VALUE (net->g, n->residual) : NULL;
   const int ocb = 16 * nb, nblk = (n->oc + ocb - 1) / ocb;
   const gsize tiles = (gsize) ((y->h + 3) / 4) * ((y->w + 3) / 4);
   g_autofree char *opts = g_strdup_printf ("-DWT4=%d -DNB=%d", wt, nb);
   cl_mem v, wm, bm;
-  OclStep *s;
   char variant[48];
   OclArgs a;
 
@@ -408,37 +437,23 @@ add_conv_winograd4 (OclNet * net, OclNode * n, int wt, int nb, GError ** error)
   if (!step_end (net, &a, n, g_strdup_printf ("winograd4 input %dx%dx%d",
               n->ic, y->h, y->w), 0, 3, n->ic / 16, tiles, y->n, error))
     return FALSE;
-  /* One-item work-groups on CPU devices, as for every convolution. */
-  s = &g_array_index (net->steps, OclStep, net->steps->len - 1);
-  if (net->ctx->tuning.cpu)
-    s->lws[0] = s->lws[1] = s->lws[2] = 1;
+  one_item_groups_on_cpu (net);
 
   if (!step_begin (net, &a, "conv", opts, "conv3x3_winograd4_nhwc", error))
     return FALSE;
   ocl_arg_mem (&a, v);
-  ocl_arg_mem (&a, wm);
-  ocl_arg_mem (&a, bm);
-  ocl_arg_mem (&a, r ? net->value_mem[n->residual] : bm);
-  ocl_arg_mem (&a, net->value_mem[n->out]);
+  conv_buffers (&a, net, n, wm, bm);
   ocl_arg_int (&a, n->ic);
   ocl_arg_int (&a, n->oc);
   ocl_arg_int (&a, y->h);
   ocl_arg_int (&a, y->w);
-  ocl_arg_int (&a, (n->relu ? OCL_ABI_FLAG_RELU : 0) |
-      (r ? OCL_ABI_FLAG_RESIDUAL : 0));
-  ocl_arg_int (&a, r ? r->c : 0);
-  ocl_arg_int (&a, r ? r->h : 0);
-  ocl_arg_int (&a, r ? r->w : 0);
-  ocl_arg_int (&a, n->res_stride);
-  ocl_arg_int (&a, n->res_coff);
+  epilogue_args (&a, net, n);
   g_snprintf (variant, sizeof (variant), "winograd4 WT=%d NB=%d", wt, nb);
   if (!step_end (net, &a, n, conv_desc (net, n, variant),
           2.0 * y->n * y->h * y->w * n->oc * 9.0 * n->ic, 3,
           (tiles + wt - 1) / wt, 1, (size_t) y->n * nblk, error))
     return FALSE;
-  s = &g_array_index (net->steps, OclStep, net->steps->len - 1);
-  if (net->ctx->tuning.cpu)
-    s->lws[0] = s->lws[1] = s->lws[2] = 1;
+  one_item_groups_on_cpu (net);
   return TRUE;
 }
 
@@ -461,8 +476,8 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
    * work-group shows (small CIFAR layers want few, big work-items). */
   gsize min_items = cpu ? MIN (32 * (gsize) t->compute_units,
       (gsize) (macs / 262144)) : 0;
-  int px = choose_px (cols, wino == 4 ? 4 : 8, (gsize) y->n * nblk *
-      (wino ? 1 : y->h), min_items);
+  int px = choose_px (cols, 8, (gsize) y->n * nblk * (wino ? 1 : y->h),
+      min_items);
   gsize ksz = (gsize) n->kh * n->kw * n->ic;
   g_autofree char *opts = NULL;
   cl_mem wm, bm, zm = NULL;
@@ -528,13 +543,7 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
           (cols + px - 1) / px, wino ? 1 : y->h,
           (size_t) y->n * ((nblk + bpi - 1) / bpi), error))
     return FALSE;
-  /* On CPU devices each work-item is already a register-blocked tile:
-   * one-item work-groups let PoCL spread even small layers over every
-   * core (measured: CIFAR ResNet-56 3.9 -> 2.8 ms; neutral on ResNet-18). */
-  if (cpu) {
-    OclStep *s = &g_array_index (net->steps, OclStep, net->steps->len - 1);
-    s->lws[0] = s->lws[1] = s->lws[2] = 1;
-  }
+  one_item_groups_on_cpu (net);
   return TRUE;
 }
 
