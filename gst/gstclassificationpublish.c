@@ -418,7 +418,6 @@ start_mqtt (GstClassificationPublish * self)
   GST_INFO_OBJECT (self, "publishing to %s, topic %s, QoS %d%s",
       self->mqtt_where, s.topic, s.qos, s.ca_file ? ", TLS" : "");
   mqtt = mqtt_publisher_new (&s, mqtt_status, self, &error);
-  mqtt_settings_clear (&s);
   GST_OBJECT_LOCK (self);
   self->mqtt = mqtt;            /* get_property reads it */
   GST_OBJECT_UNLOCK (self);

@@ -334,7 +334,7 @@ lib_init (gpointer unused)
 }
 
 MqttPublisher *
-mqtt_publisher_new (const MqttSettings * settings, MqttStatusFunc status,
+mqtt_publisher_new (MqttSettings * settings, MqttStatusFunc status,
     gpointer user_data, GError ** error)
 {
   static GOnce once = G_ONCE_INIT;
@@ -344,15 +344,8 @@ mqtt_publisher_new (const MqttSettings * settings, MqttStatusFunc status,
   g_once (&once, lib_init, NULL);
   pub = g_new0 (MqttPublisher, 1);
   pub->refs = 1;
-  pub->s = *settings;
-  pub->s.host = g_strdup (settings->host);
-  pub->s.topic = g_strdup (settings->topic);
-  pub->s.client_id = g_strdup (settings->client_id);
-  pub->s.username = g_strdup (settings->username);
-  pub->s.password = g_strdup (settings->password);
-  pub->s.ca_file = g_strdup (settings->ca_file);
-  pub->s.cert_file = g_strdup (settings->cert_file);
-  pub->s.key_file = g_strdup (settings->key_file);
+  pub->s = *settings;           /* the strings move in */
+  memset (settings, 0, sizeof (*settings));
   pub->s.max_queued = MAX (pub->s.max_queued, 1);
   pub->status = status;
   pub->user_data = user_data;

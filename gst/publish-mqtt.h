@@ -32,8 +32,9 @@ gboolean mqtt_parse_address (const gchar * address, gchar ** host,
     guint * port, GError ** error);
 
 /* Starts the thread and the first connection attempt; fails only for
- * settings libmosquitto refuses (unreadable TLS files, bad client id). */
-MqttPublisher *mqtt_publisher_new (const MqttSettings * settings,
+ * settings libmosquitto refuses (unreadable TLS files, bad client id).
+ * Takes @settings' strings, success or not, and leaves @settings empty. */
+MqttPublisher *mqtt_publisher_new (MqttSettings * settings,
     MqttStatusFunc status, gpointer user_data, GError ** error);
 
 /* Queues @payload (taken); when the queue is full the oldest message is
