@@ -424,10 +424,9 @@ conv3x3_winograd4_nhwc (__global const float *restrict v,
   const int tiles = (OH + 3) / 4 * TW;
   const int k0 = get_global_id (0) * WT4;
   const int nblk = (OC + OCB - 1) / OCB;
-  const int z = get_global_id (2) - get_global_offset (2);
   const int nimg = get_global_size (2) / nblk;
-  const int n = get_global_offset (2) / nblk + z % nimg;
-  const int blk = z / nimg;
+  const int n = get_global_id (2) % nimg;
+  const int blk = get_global_id (2) / nimg;
   __global const float *vp[WT4];
   float16 y[WT4][NB][16];
   float16 vt[WT4];
