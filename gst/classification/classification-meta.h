@@ -14,8 +14,10 @@
 #include <gst/gst.h>
 
 G_BEGIN_DECLS
+
 #define GST_CLASSIFICATION_META_API_TYPE (gst_classification_meta_api_get_type ())
 #define GST_CLASSIFICATION_META_INFO (gst_classification_meta_get_info ())
+
 typedef struct _GstClassificationMeta GstClassificationMeta;
 
 /**
@@ -24,8 +26,7 @@ typedef struct _GstClassificationMeta GstClassificationMeta;
  * @label: the class's label
  * @confidence: probability in [0, 1]
  */
-typedef struct
-{
+typedef struct {
   gint class_id;
   GQuark label;
   gfloat confidence;
@@ -50,8 +51,7 @@ typedef struct
  * Read it with the accessors below; the fields are public for
  * introspection and debugging, and may grow at the end.
  */
-struct _GstClassificationMeta
-{
+struct _GstClassificationMeta {
   GstMeta meta;
 
   GQuark model;
@@ -60,11 +60,11 @@ struct _GstClassificationMeta
   gboolean qos_skipped;
   GstClockTime source_pts;
   guint64 inference_time;
-  /*< private > */
+  /*< private >*/
   /* Hidden from bindings, which cannot read an array of structures: they
    * use the result accessors. */
   GArray *results;
-  /*< public > */
+  /*< public >*/
   guint smoothed_over;
 };
 
