@@ -269,8 +269,8 @@ struct _OclNet {
   gboolean unified_memory;
 
   cl_mem zero;                  /* zeros that padded Winograd tiles read */
-  cl_mem v4;                    /* F(4x4) transformed input, any layer's */
   gsize zero_size;
+  cl_mem v4;                    /* F(4x4) transformed input, any layer's */
 };
 
 /* Kernel arguments set in order with a sticky error (Arm Compute Library
