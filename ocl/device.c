@@ -301,9 +301,30 @@ tuning_init (OclTuning * t, cl_device_id dev, cl_device_type type)
   clGetDeviceInfo (dev, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof (max_wg),
       &max_wg, NULL);
   side = env_int ("OCLRESNET_CONV_TILED", t->cpu ? 0 : 1);
+  t->tiled_forced = side == 8 || side == 16;
   if (side == 1)
     side = max_wg >= 256 ? 16 : max_wg >= 64 ? 8 : 0;
   t->tiled_side = side == 0 || side == 8 || side == 16 ? side : 0;
+  t->max_work_group = max_wg ? max_wg : 1;
+  for (int d = 0; d < 3; d++)
+    t->max_work_item[d] = 1;
+  {
+    cl_uint dims = 0;
+    size_t sizes[16];
+    clGetDeviceInfo (dev, CL_DEVICE_MAX_WORK_ITEM_DIMENSIONS, sizeof (dims),
+        &dims, NULL);
+    if (dims >= 3 && dims <= G_N_ELEMENTS (sizes)
+        && clGetDeviceInfo (dev, CL_DEVICE_MAX_WORK_ITEM_SIZES,
+            dims * sizeof (size_t), sizes, NULL) == CL_SUCCESS)
+      for (int d = 0; d < 3; d++)
+        t->max_work_item[d] = MAX (sizes[d], 1);
+  }
+  {
+    cl_ulong local = 0;
+    clGetDeviceInfo (dev, CL_DEVICE_LOCAL_MEM_SIZE, sizeof (local), &local,
+        NULL);
+    t->local_mem = local;
+  }
 
   if (tile == NULL || sscanf (tile, "%dx%dx%d", &t->force_px, &t->force_nb,
           &t->force_bpi) < 2)

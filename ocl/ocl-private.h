@@ -23,13 +23,25 @@ typedef struct {
    * F(2x2, 3x3) wherever it applies, 4 F(4x4, 3x3) wherever it applies. */
   int winograd;
   /* The local-memory tiled kernel's work-group side: 0 for the register-
-   * tiled kernels, else 8 or 16 (OCLRESNET_CONV_TILED=0/1/8/16). */
+   * tiled kernels, else 8 or 16 (OCLRESNET_CONV_TILED=0/1/8/16).  A layer
+   * whose tiled kernel does not fit the device (work-items, local memory)
+   * falls back to 8, then to the register-tiled kernels, unless the side
+   * was forced (OCLRESNET_CONV_TILED=8/16, or a test): then it fails,
+   * naming the layer. */
   int tiled_side;
+  gboolean tiled_forced;
   /* OCLRESNET_CONV_TILE=PXxNB[xBPI]: a forced register tile; 0 = choose. */
   int force_px, force_nb, force_bpi;
   /* The largest device buffer a net may allocate: the device's
    * CL_DEVICE_MAX_MEM_ALLOC_SIZE, or OCLRESNET_MAX_ALLOC_MB if smaller. */
   guint64 max_alloc;
+  /* What a launch may ask for: CL_DEVICE_MAX_WORK_GROUP_SIZE,
+   * CL_DEVICE_MAX_WORK_ITEM_SIZES and CL_DEVICE_LOCAL_MEM_SIZE.  The plan
+   * checks every explicit work-group against them and against the
+   * kernel's own CL_KERNEL_WORK_GROUP_SIZE and CL_KERNEL_LOCAL_MEM_SIZE. */
+  size_t max_work_group;
+  size_t max_work_item[3];
+  guint64 local_mem;
 } OclTuning;
 
 struct _OclContext {
@@ -231,16 +243,26 @@ float *ocl_npy_parse (const char *data, gsize len, const char *path,
 
 /* ---- the net: plan.c builds it, run.c runs it, pack.c lays out weights --- */
 
+/* One launch.  Its NDRange is legal OpenCL 1.2 for any run of 1 to the
+ * compiled batch of images: ocl_step_range() gives it.  The last dimension
+ * covers the batch, per_image units of work for each image and
+ * units_per_item units to a work-item; every global size is a multiple of
+ * the local size, and a kernel with a local size guards the work-items
+ * past its range. */
 typedef struct {
   cl_kernel kernel;
   cl_uint dim;
-  size_t gws[3];
+  size_t gws[3];                /* the compiled batch's, as launched */
   size_t lws[3];                /* all 0: let the driver choose */
+  size_t per_image, units_per_item;
   char *desc;
   char *node;
   double flops;
   double ms;
 } OclStep;
+
+/* The global size of step @s for a run of the first @n images. */
+void ocl_step_range (const OclStep * s, int n, size_t gws[3]);
 
 /* A compiled net: its launches (steps), the buffers, and what a run of an
  * image needs. */

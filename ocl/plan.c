@@ -9,7 +9,10 @@
  *
  * Kernel convention: the last NDRange dimension of every step is the batch
  * times a per-image extent, so a run over the first n <= N images of the
- * compiled batch scales that dimension only. */
+ * compiled batch scales that dimension only.  Launch geometry is decided
+ * in one place: step_end() records the extents, step_local() a work-group
+ * (checked against the device and the kernel) and ocl_step_range() the
+ * global size of a run, rounded up to the work-group. */
 #include <stdio.h>
 #include <string.h>
 #include "ocl-private.h"
@@ -136,10 +139,86 @@ step_end (OclNet * net, OclArgs * a, const OclNode * node, char *desc,
   s.gws[0] = g0;
   s.gws[1] = g1;
   s.gws[2] = g2;
+  g_assert (s.gws[dim - 1] % net->batch == 0);
+  s.per_image = s.gws[dim - 1] / net->batch;
+  s.units_per_item = 1;
   s.desc = desc;
   s.node = g_strdup (node ? node->name : "(input)");
   s.flops = flops;
   g_array_append_val (net->steps, s);
+  return TRUE;
+}
+
+static size_t
+round_up (size_t x, size_t m)
+{
+  return m > 1 ? (x + m - 1) / m * m : x;
+}
+
+void
+ocl_step_range (const OclStep * s, int n, size_t gws[3])
+{
+  const cl_uint last = s->dim - 1;
+  const size_t units = s->per_image * (size_t) n;
+
+  for (cl_uint d = 0; d < 3; d++)
+    gws[d] = s->gws[d];
+  gws[last] = round_up ((units + s->units_per_item - 1) / s->units_per_item,
+      s->lws[last]);
+}
+
+/* NULL when @kernel can run work-groups of @lws on the device, else why
+ * not (for an error message). */
+static char *
+kernel_misfit (OclNet * net, cl_kernel kernel, const size_t lws[3])
+{
+  const OclTuning *t = &net->ctx->tuning;
+  size_t wg = 0, items = lws[0] * lws[1] * lws[2];
+  cl_ulong local = 0;
+
+  for (int d = 0; d < 3; d++)
+    if (lws[d] > t->max_work_item[d])
+      return g_strdup_printf ("a work-group of %u along dimension %d, the "
+          "device takes at most %u", (guint) lws[d], d,
+          (guint) t->max_work_item[d]);
+  if (clGetKernelWorkGroupInfo (kernel, net->ctx->device,
+          CL_KERNEL_WORK_GROUP_SIZE, sizeof (wg), &wg, NULL) != CL_SUCCESS)
+    wg = t->max_work_group;
+  if (items > MIN (wg, t->max_work_group))
+    return g_strdup_printf ("%u work-items per group, the device runs at "
+        "most %u of this kernel", (guint) items,
+        (guint) MIN (wg, t->max_work_group));
+  if (clGetKernelWorkGroupInfo (kernel, net->ctx->device,
+          CL_KERNEL_LOCAL_MEM_SIZE, sizeof (local), &local, NULL) ==
+      CL_SUCCESS && t->local_mem && local > t->local_mem)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " bytes of local memory, "
+        "the device has %" G_GUINT64_FORMAT, (guint64) local, t->local_mem);
+  return NULL;
+}
+
+/* Gives the step just added work-groups of @l0 x @l1 x @l2, a work-item
+ * doing @units_per_item of the last dimension's units: the global size is
+ * rounded up to the work-group (the kernel guards the rest).  FALSE, with
+ * @error naming the layer, when the device cannot run them. */
+static gboolean
+step_local (OclNet * net, size_t l0, size_t l1, size_t l2,
+    size_t units_per_item, GError ** error)
+{
+  OclStep *s = &g_array_index (net->steps, OclStep, net->steps->len - 1);
+  g_autofree char *why = NULL;
+
+  s->lws[0] = l0;
+  s->lws[1] = l1;
+  s->lws[2] = l2;
+  s->units_per_item = units_per_item;
+  if ((why = kernel_misfit (net, s->kernel, s->lws))) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "layer '%s' (%s) needs "
+        "%s", s->node, s->desc, why);
+    return FALSE;
+  }
+  for (cl_uint d = 0; d + 1 < s->dim; d++)
+    s->gws[d] = round_up (s->gws[d], s->lws[d]);
+  ocl_step_range (s, net->batch, s->gws);
   return TRUE;
 }
 
@@ -348,58 +427,74 @@ conv_desc (const OclNet * net, const OclNode * n, const char *variant)
  * CPU has.  Its work-group side is the tuning record's tiled_side (0: the
  * CPU kernels). */
 
-static gboolean
-add_conv_tiled (OclNet * net, OclNode * n, int side, GError ** error)
+static gboolean add_conv (OclNet * net, OclNode * n, GError ** error);
+
+/* The tiled kernel with work-groups of @side x @side; -1 (nothing
+ * appended, @error untouched) when the device cannot run them. */
+static int
+add_conv_tiled_side (OclNet * net, OclNode * n, int side, GError ** error)
 {
   const OclValue *y = OCL_VALUE (net->g, n->out);
   const int tn = 4 * side, tm = 4 * side;
   const int m = y->n * y->h * y->w, nblk = (n->oc + tn - 1) / tn;
+  const size_t lws[3] = { side, side, 1 };
   double flops = 2.0 * m * n->oc * (double) n->kh * n->kw * n->ic;
   g_autofree char *opts = g_strdup_printf ("-DTILED -DLX=%d -DLY=%d", side,
       side);
-  size_t wg = 0;
+  g_autofree char *why = NULL;
   cl_mem wm, bm;
-  OclStep *s;
   char variant[32];
   OclArgs a;
 
-  if (!upload_conv_weights (net, n, tn, 0, &wm, &bm, error))
-    return FALSE;
   if (!step_begin (net, &a, "conv", opts, "conv2d_tiled_nhwc", error))
     return FALSE;
-  /* A device may take fewer work-items for this kernel than for others. */
-  clGetKernelWorkGroupInfo (a.k, net->ctx->device, CL_KERNEL_WORK_GROUP_SIZE,
-      sizeof (wg), &wg, NULL);
-  if (wg < (size_t) side * side) {
+  if ((why = kernel_misfit (net, a.k, lws))) {
     clReleaseKernel (a.k);
-    g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "the device runs at "
-        "most %u work-items of the tiled convolution kernel, it needs %d "
-        "(set OCLRESNET_CONV_TILED=8 or 0)", (guint) wg, side * side);
+    if (!net->ctx->tuning.tiled_forced)
+      return -1;
+    g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "layer '%s': the tiled "
+        "convolution kernel at %dx%d needs %s (set OCLRESNET_CONV_TILED=%s)",
+        n->name, side, side, why, side == 16 ? "8 or 0" : "0");
+    return FALSE;
+  }
+  if (!upload_conv_weights (net, n, tn, 0, &wm, &bm, error)) {
+    clReleaseKernel (a.k);
     return FALSE;
   }
   conv_args (&a, net, n, NULL, wm, bm, TRUE);
   ocl_arg_int (&a, m);
   g_snprintf (variant, sizeof (variant), "tiled %dx%d", tm, tn);
+  /* NDRange (ceil(OC / TN) LX, ceil(M / TM) LY): M pixels, RM = 4 of them
+   * to a work-item. */
   if (!step_end (net, &a, n, conv_desc (net, n, variant), flops, 2,
-          (size_t) nblk * side, (size_t) (m + tm - 1) / tm * side, 1, error))
+          (size_t) nblk * side, m, 1, error))
     return FALSE;
-  s = &g_array_index (net->steps, OclStep, net->steps->len - 1);
-  s->lws[0] = s->lws[1] = side;
-  s->lws[2] = 1;
-  return TRUE;
+  return step_local (net, side, side, 1, tm / side, error);
+}
+
+/* The tiled kernel at the tuning record's side, else at 8, else the
+ * register-tiled kernels (unless the side was forced). */
+static gboolean
+add_conv_tiled (OclNet * net, OclNode * n, int side, GError ** error)
+{
+  for (; side >= 8; side /= 2) {
+    int r = add_conv_tiled_side (net, n, side, error);
+    if (r >= 0)
+      return r;
+    if (side == 8)
+      break;
+  }
+  return add_conv (net, n, error);
 }
 
 /* On CPU devices each convolution work-item is already a register-blocked
  * tile: one-item work-groups let PoCL spread even small layers over every
  * core (measured: CIFAR ResNet-56 3.9 -> 2.8 ms; neutral on ResNet-18).
  * Applies to the step just added. */
-static void
-one_item_groups_on_cpu (OclNet * net)
+static gboolean
+one_item_groups_on_cpu (OclNet * net, GError ** error)
 {
-  OclStep *s = &g_array_index (net->steps, OclStep, net->steps->len - 1);
-
-  if (net->ctx->tuning.cpu)
-    s->lws[0] = s->lws[1] = s->lws[2] = 1;
+  return !net->ctx->tuning.cpu || step_local (net, 1, 1, 1, 1, error);
 }
 
 /* Winograd F(4x4, 3x3): two steps, the input transform into the scratch
@@ -437,7 +532,8 @@ add_conv_winograd4 (OclNet * net, OclNode * n, int wt, int nb, GError ** error)
   if (!step_end (net, &a, n, g_strdup_printf ("winograd4 input %dx%dx%d",
               n->ic, y->h, y->w), 0, 3, n->ic / 16, tiles, y->n, error))
     return FALSE;
-  one_item_groups_on_cpu (net);
+  if (!one_item_groups_on_cpu (net, error))
+    return FALSE;
 
   if (!step_begin (net, &a, "conv", opts, "conv3x3_winograd4_nhwc", error))
     return FALSE;
@@ -453,8 +549,7 @@ add_conv_winograd4 (OclNet * net, OclNode * n, int wt, int nb, GError ** error)
           2.0 * y->n * y->h * y->w * n->oc * 9.0 * n->ic, 3,
           (tiles + wt - 1) / wt, 1, (size_t) y->n * nblk, error))
     return FALSE;
-  one_item_groups_on_cpu (net);
-  return TRUE;
+  return one_item_groups_on_cpu (net, error);
 }
 
 static gboolean
@@ -543,8 +638,7 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
           (cols + px - 1) / px, wino ? 1 : y->h,
           (size_t) y->n * ((nblk + bpi - 1) / bpi), error))
     return FALSE;
-  one_item_groups_on_cpu (net);
-  return TRUE;
+  return one_item_groups_on_cpu (net, error);
 }
 
 static gboolean

@@ -45,8 +45,8 @@ enqueue_plan (OclNet * net, guint first, int n, float *output, GError ** error)
 
   for (guint i = first; i < n_steps; i++) {
     OclStep *s = &g_array_index (net->steps, OclStep, i);
-    size_t gws[3] = { s->gws[0], s->gws[1], s->gws[2] };
-    gws[s->dim - 1] = gws[s->dim - 1] / net->batch * n;
+    size_t gws[3];
+    ocl_step_range (s, n, gws);
     err = clEnqueueNDRangeKernel (net->queue, s->kernel, s->dim, NULL, gws,
         s->lws[0] ? s->lws : NULL, 0, NULL, ev ? &ev[i] : NULL);
     if (err != CL_SUCCESS) {

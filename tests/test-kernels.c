@@ -267,10 +267,17 @@ test_conv_shapes (void)
     "8x1", "8x2", "4x1x4", "2x2x2", "8x2x8"
   };
 
+  int saved = ctx->tuning.tiled_side;
+
+  /* The register-tiled kernels, whatever the device would choose. */
+  ctx->tuning.tiled_side = 0;
   ctx->tuning.winograd = 0;
+  expect_layer = "PX=";
   check_conv_cases (shape_cases, G_N_ELEMENTS (shape_cases), tiles,
       G_N_ELEMENTS (tiles), 100);
+  expect_layer = NULL;
   ctx->tuning.winograd = -1;
+  ctx->tuning.tiled_side = saved;
 }
 
 /* Winograd F(2x2, 3x3) (@variant 1) or F(4x4, 3x3) (4), forced on: 16..48
@@ -295,7 +302,9 @@ check_winograd (int variant, const char *layer, const char *const *tiles,
     {1, 64, 17, 18, 48, 3, 1, 1},
   };
   const guint extra = variant == 4 ? 1 : 0;
+  int saved = ctx->tuning.tiled_side;
 
+  ctx->tuning.tiled_side = 0;
   ctx->tuning.winograd = variant;
   expect_layer = layer;
   check_conv_cases (cases, G_N_ELEMENTS (cases), tiles, n_tiles, seed);
@@ -334,6 +343,7 @@ check_winograd (int variant, const char *layer, const char *const *tiles,
   }
   expect_layer = NULL;
   ctx->tuning.winograd = -1;
+  ctx->tuning.tiled_side = saved;
 }
 
 static void
@@ -459,6 +469,88 @@ test_conv_tiled (void)
   }
   expect_layer = NULL;
   ctx->tuning.tiled_side = saved;
+}
+
+/* What a GPU runs, at every batch size from 1 to 8: a 3x3 convolution,
+ * a strided one with a projection shortcut, global pooling and the FC
+ * layer (a 1x1 convolution over N pixels, fewer than a work-group's rows:
+ * OpenCL 1.2 wants the global size a multiple of the local one). */
+static void
+test_conv_tiled_batches (void)
+{
+  static const int sides[] = { 8, 16 };
+  int saved = ctx->tuning.tiled_side;
+
+  expect_layer = "tiled";
+  for (guint i = 0; i < G_N_ELEMENTS (sides); i++) {
+    ctx->tuning.tiled_side = sides[i];
+    for (int n = 1; n <= 8; n++) {
+      Builder b;
+      int x, y, sc;
+      g_test_message ("work-group %dx%d, batch %d", sides[i], sides[i], n);
+      builder_init (&b, 500 + n, n, 5, 9, 7);
+      x = conv (&b, b.g->input, 19, 3, 1, 1, TRUE);
+      x = simple (&b, OCL_OP_RELU, x);
+      y = conv (&b, x, 37, 3, 2, 1, FALSE);
+      sc = conv (&b, x, 37, 1, 2, 0, FALSE);
+      y = add (&b, y, sc);
+      y = simple (&b, OCL_OP_RELU, y);
+      y = simple (&b, OCL_OP_GLOBALAVGPOOL, y);
+      y = simple (&b, OCL_OP_FLATTEN, y);
+      check (&b, gemm (&b, y, 10));
+    }
+  }
+  expect_layer = NULL;
+  ctx->tuning.tiled_side = saved;
+}
+
+/* A device that cannot run the tiled kernel's work-groups: 16x16 falls
+ * back to 8x8, then to the register-tiled kernels; forced, it is one
+ * error naming the layer. */
+static void
+test_conv_tiled_fallback (void)
+{
+  OclTuning saved = ctx->tuning;
+  static const struct
+  {
+    size_t max_wg;
+    gboolean forced;
+    const char *layer;
+  } cases[] = {
+    {64, FALSE, "tiled 32x32"},
+    {32, FALSE, "PX="},
+    {1, FALSE, "PX="},
+    {64, TRUE, NULL},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    Builder b;
+    GError *error = NULL;
+    OclNet *net;
+    int y;
+
+    ctx->tuning.tiled_side = 16;
+    ctx->tuning.tiled_forced = cases[i].forced;
+    ctx->tuning.max_work_group = cases[i].max_wg;
+    builder_init (&b, 600 + i, 3, 6, 5, 7);
+    y = conv (&b, b.g->input, 11, 3, 1, 1, TRUE);
+    if (cases[i].layer) {
+      expect_layer = cases[i].layer;
+      check (&b, y);
+      expect_layer = NULL;
+      continue;
+    }
+    b.g->output = y;
+    net = ocl_net_new_from_graph (ctx, b.g, &error);
+    g_assert_null (net);
+    g_assert_error (error, OCL_ERROR, OCL_ERROR_DEVICE);
+    g_test_message ("%s", error->message);
+    g_assert_nonnull (strstr (error->message, "layer 'node'"));
+    g_assert_nonnull (strstr (error->message, "OCLRESNET_CONV_TILED"));
+    g_clear_error (&error);
+    g_rand_free (b.rand);
+  }
+  ctx->tuning = saved;
 }
 
 /* Standalone BN + ReLU (pre-activation), standalone Add of non-conv values. */
@@ -588,6 +680,8 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/winograd4", test_conv_winograd4);
   g_test_add_func ("/kernels/conv/winograd-choice", test_conv_winograd_choice);
   g_test_add_func ("/kernels/conv/tiled", test_conv_tiled);
+  g_test_add_func ("/kernels/conv/tiled-batches", test_conv_tiled_batches);
+  g_test_add_func ("/kernels/conv/tiled-fallback", test_conv_tiled_fallback);
   g_test_add_func ("/kernels/conv/bn-residual-relu",
       test_conv_bn_residual_relu);
   g_test_add_func ("/kernels/conv/option-a", test_conv_option_a);

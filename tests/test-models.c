@@ -153,6 +153,174 @@ test_tiled (void)
   ctx->tuning.tiled_side = saved;
 }
 
+/* The output of @model compiled with the tiled kernel at @side (0: the
+ * register-tiled kernels) for @shape, run on tensor @x or, when @entries
+ * is set, on the first @n_entries image entries; @n_out gets the number
+ * of output floats of the images run. */
+static float *
+side_output (OclModel * model, int side, const gint64 shape[4],
+    const float *x, const OclImageEntry * entries, int n_entries, gsize * n_out)
+{
+  int saved = ctx->tuning.tiled_side;
+  GError *error = NULL;
+  OclNet *net;
+  gboolean tiled = FALSE;
+  float *out;
+
+  ctx->tuning.tiled_side = side;
+  net = ocl_net_new (ctx, model, shape, &error);
+  ctx->tuning.tiled_side = saved;
+  g_assert_no_error (error);
+  for (guint i = 0; i < ocl_net_get_n_layers (net); i++) {
+    OclLayerInfo info;
+    ocl_net_get_layer (net, i, &info);
+    tiled |= strstr (info.name, "[tiled") != NULL;
+  }
+  g_assert_true (tiled == (side != 0));
+  out = g_new (float, ocl_net_get_output_size (net));
+  if (entries) {
+    int images = 0;
+    g_assert_true (ocl_net_run_images (net, entries, n_entries, out, &error));
+    for (int k = 0; k < n_entries; k++)
+      images += entries[k].rects ? entries[k].n_rects : 1;
+    *n_out = ocl_net_get_output_size (net) / shape[0] * images;
+  } else {
+    g_assert_true (ocl_net_run (net, x, out, &error));
+    *n_out = ocl_net_get_output_size (net);
+  }
+  g_assert_no_error (error);
+  ocl_net_free (net);
+  return out;
+}
+
+/* @got against @ref, @n floats in rows of @k classes: the model tests'
+ * bound and the same top-1 in every row. */
+static void
+check_same (const float *ref, const float *got, gsize n, gsize k)
+{
+  double max_ref = 0.0, max_diff = 0.0;
+
+  for (gsize i = 0; i < n; i++) {
+    max_ref = MAX (max_ref, fabs (ref[i]));
+    max_diff = MAX (max_diff, fabs ((double) ref[i] - got[i]));
+  }
+  for (gsize r = 0; r < n / k; r++) {
+    gsize ar = 0, ag = 0;
+    for (gsize j = 1; j < k; j++) {
+      ar = ref[r * k + j] > ref[r * k + ar] ? j : ar;
+      ag = got[r * k + j] > got[r * k + ag] ? j : ag;
+    }
+    g_assert_cmpuint (ar, ==, ag);
+  }
+  g_assert_cmpfloat (max_ref, >, 0.0);
+  g_assert_cmpfloat (max_diff / MAX (1.0, max_ref), <=, 1e-4);
+}
+
+/* What GPUs run, at every batch size: the tiled kernel at 8x8 and 16x16
+ * against the register-tiled kernels for whole batches of 1 to 8 images,
+ * for runs of fewer images than the compiled batch (as shared instances
+ * batch frames), and for a frame's regions (region mode). */
+static void
+test_tiled_batches (void)
+{
+  static const struct
+  {
+    const char *name;
+    int h, w;
+  } models[] = {
+    {"cifar_resnet20_optA", 32, 32},
+    {"resnet18", 40, 48},
+  };
+  static const int sides[] = { 8, 16 };
+  static const OclRect rects[] = {
+    {0, 0, 20, 20}, {7, 3, 33, 17}, {30, 10, 9, 19}
+  };
+  const OclPreprocess pp = { OCL_RESIZE_STRETCH, {0.5f, 0.4f, 0.45f},
+  {0.25f, 0.2f, 0.22f}, FALSE
+  };
+  GRand *rand = g_rand_new_with_seed (21);
+  guint8 *pixels[8];
+  OclImage images[8];
+  OclImageEntry entries[8];
+
+  for (int k = 0; k < 8; k++) {
+    pixels[k] = g_new (guint8, 45 * 3 * 37);
+    for (int i = 0; i < 45 * 3 * 37; i++)
+      pixels[k][i] = g_rand_int_range (rand, 0, 256);
+    memset (&images[k], 0, sizeof (images[k]));
+    images[k].format = OCL_PIXEL_RGB;
+    images[k].width = 45;
+    images[k].height = 37;
+    images[k].data[0] = pixels[k];
+    images[k].stride[0] = 45 * 3;
+    images[k].size[0] = 45 * 3 * 37;
+    entries[k].image = &images[k];
+    entries[k].rects = NULL;
+    entries[k].n_rects = 0;
+    entries[k].pp = &pp;
+  }
+  for (guint m = 0; m < G_N_ELEMENTS (models); m++) {
+    g_autofree char *onnx = fixture (models[m].name, ".onnx");
+    GError *error = NULL;
+    OclModel *model = ocl_model_load (onnx, &error);
+    g_assert_no_error (error);
+
+    for (int n = 1; n <= 8; n++) {
+      const gint64 shape[4] = { n, 3, models[m].h, models[m].w };
+      gsize len = (gsize) n * 3 * models[m].h * models[m].w, n_ref, n_got;
+      float *x = g_new (float, len), *ref;
+      for (gsize i = 0; i < len; i++)
+        x[i] = g_rand_double_range (rand, -2.0, 2.0);
+      ref = side_output (model, 0, shape, x, NULL, 0, &n_ref);
+      for (guint s = 0; s < G_N_ELEMENTS (sides); s++) {
+        float *got = side_output (model, sides[s], shape, x, NULL, 0, &n_got);
+        g_test_message ("%s batch %d, tiled %d", models[m].name, n, sides[s]);
+        check_same (ref, got, n_ref, n_ref / n);
+        g_free (got);
+      }
+      g_free (ref);
+      g_free (x);
+    }
+
+    /* Runs of 1..8 frames, and of one frame's three regions plus two
+     * frames, in nets compiled for 8 and 5. */
+    for (int n = 1; n <= 9; n++) {
+      const int batch = n <= 8 ? 8 : 5;
+      const gint64 shape[4] = { batch, 3, models[m].h, models[m].w };
+      OclImageEntry e[3];
+      const OclImageEntry *run = entries;
+      int n_entries = n;
+      float *ref;
+      gsize n_ref, n_got;
+
+      if (n == 9) {
+        e[0] = entries[0];
+        e[1] = entries[1];
+        e[1].rects = rects;
+        e[1].n_rects = G_N_ELEMENTS (rects);
+        e[2] = entries[2];
+        run = e;
+        n_entries = 3;
+      }
+      ref = side_output (model, 0, shape, NULL, run, n_entries, &n_ref);
+      for (guint s = 0; s < G_N_ELEMENTS (sides); s++) {
+        float *got = side_output (model, sides[s], shape, NULL, run,
+            n_entries, &n_got);
+        g_test_message ("%s %d entries in a batch of %d, tiled %d",
+            models[m].name, n_entries, batch, sides[s]);
+        g_assert_cmpuint (n_got, ==, n_ref);
+        check_same (ref, got, n_ref, n_ref / (n <= 8 ? n : 5));
+        g_free (got);
+      }
+      g_free (ref);
+    }
+    ocl_model_free (model);
+  }
+  for (int k = 0; k < 8; k++)
+    g_free (pixels[k]);
+  g_rand_free (rand);
+}
+
 /* Each Winograd variant forced on every layer it applies to, and none:
  * whole networks against PyTorch (odd sizes, batch 2). */
 static void
@@ -381,6 +549,7 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/models/model-reuse", test_model_reuse);
   g_test_add_func ("/models/tiled", test_tiled);
+  g_test_add_func ("/models/tiled-batches", test_tiled_batches);
   g_test_add_func ("/models/winograd-variants", test_winograd_variants);
   g_test_add_func ("/models/error/missing-file", test_missing_file);
   g_test_add_func ("/models/error/truncated-file", test_truncated_file);
