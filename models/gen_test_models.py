@@ -255,6 +255,8 @@ FIXTURES = {
     "cifar_resnet8_unfused_bn": (lambda: CifarResNet(1, "B", classes=7, widths=(12, 24, 40)),
                                  (1, 3, 28, 28), 13, 14, True, {"keep_bn": True}),
     "preact_resnet": (lambda: PreActResNet(), (2, 3, 36, 28), 13, 5, True),
+    # Small enough for every kernel variant on a simulator (oclgrind).
+    "preact_resnet_small": (lambda: PreActResNet(), (2, 3, 12, 10), 13, 15, True),
     "seed_resnet18": (lambda: SeedResNet18(), (1, 3, 128, 128), 11, 6, True),
     "resnet18": (lambda: tv("resnet18"), (1, 3, 224, 224), 13, 7, True),
     "resnet18_b2_odd": (lambda: tv("resnet18"), (2, 3, 97, 131), 14, 8, True),

@@ -341,6 +341,51 @@ test_winograd_variants (void)
   ctx->tuning.winograd = saved;
 }
 
+/* One small network under every kernel variant the planner has, each
+ * forced: direct, Winograd F(2x2) and F(4x4), tiled at 8x8 and 16x16.
+ * Cheap enough for the simulator lane (tests/oclgrind.sh). */
+static void
+test_small_variants (void)
+{
+  static const struct
+  {
+    const char *name;
+    int winograd, tiled;
+  } variants[] = {
+    {"direct", 0, 0}, {"winograd WT", 1, 0}, {"winograd4 WT", 4, 0},
+    {"tiled 32x32", 0, 8}, {"tiled 64x64", 0, 16},
+  };
+  const char *name = "preact_resnet_small";
+  const OclTuning saved = ctx->tuning;
+
+  for (guint v = 0; v < G_N_ELEMENTS (variants); v++) {
+    g_autofree char *onnx = fixture (name, ".onnx");
+    GError *error = NULL;
+    OclModel *model = ocl_model_load (onnx, &error);
+    OclNet *net;
+    gboolean found = FALSE;
+
+    g_assert_no_error (error);
+    ctx->tuning.winograd = variants[v].winograd;
+    ctx->tuning.tiled_side = variants[v].tiled;
+    ctx->tuning.tiled_forced = variants[v].tiled != 0;
+    net = fixture_net (ctx, model, name);
+    for (guint i = 0; i < ocl_net_get_n_layers (net); i++) {
+      OclLayerInfo info;
+      ocl_net_get_layer (net, i, &info);
+      found |= variants[v].winograd || variants[v].tiled ?
+          strstr (info.name, variants[v].name) != NULL :
+          strstr (info.name, "PX=") != NULL;
+    }
+    g_assert_true (found);
+    g_test_message ("%s", variants[v].name);
+    g_assert_cmpfloat (check_net (net, name), <=, 1e-4);
+    ocl_net_free (net);
+    ocl_model_free (model);
+  }
+  ctx->tuning = saved;
+}
+
 /* ---- errors -------------------------------------------------------------- */
 
 /* Loading @path (and compiling it for @shape, if given) fails with @code
@@ -550,6 +595,7 @@ main (int argc, char **argv)
   g_test_add_func ("/models/model-reuse", test_model_reuse);
   g_test_add_func ("/models/tiled", test_tiled);
   g_test_add_func ("/models/tiled-batches", test_tiled_batches);
+  g_test_add_func ("/models/small-variants", test_small_variants);
   g_test_add_func ("/models/winograd-variants", test_winograd_variants);
   g_test_add_func ("/models/error/missing-file", test_missing_file);
   g_test_add_func ("/models/error/truncated-file", test_truncated_file);
