@@ -315,6 +315,210 @@ def write_raw_data_twice(outdir, src, dst):
     print("wrote", dst, "(raw_data twice)", flush=True)
 
 
+# ---- the forms other exporters and converters write ---------------------------
+#
+# Each is a rewrite of a torch 1.13 export with onnx.helper into the form a
+# user's file has, keeping the computation, so PyTorch's output on the same
+# input stays the reference.  (onnxruntime is not needed to build them.)
+
+def _consts(m):
+    """name -> numpy value of every initializer and Constant node output."""
+    from onnx import numpy_helper
+    vals = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
+    for n in m.graph.node:
+        if n.op_type == "Constant":
+            for a in n.attribute:
+                if a.name == "value":
+                    vals[n.output[0]] = numpy_helper.to_array(a.t)
+    return vals
+
+
+def _attr(node, name, value):
+    import onnx
+    node.attribute.append(onnx.helper.make_attribute(name, value))
+
+
+def _const_node(name, value):
+    import onnx
+    from onnx import numpy_helper
+    return onnx.helper.make_node("Constant", [], [name],
+                                 value=numpy_helper.from_array(value, name))
+
+
+def form_dynamo(m, opset):
+    """torch 2.x's default exporter (dynamo): IR 10, opset 18-20, the
+    global pool as ReduceMean(axes input, keepdims=1), Reshape(allowzero=1)
+    instead of Flatten, weights in NAME.onnx.data (see save)."""
+    out = []
+    for n in m.graph.node:
+        if n.op_type == "GlobalAveragePool":
+            axes = n.output[0] + "_axes"
+            out.append(_const_node(axes, np.array([-1, -2], dtype=np.int64)))
+            r = onnx_node("ReduceMean", [n.input[0], axes], list(n.output), n.name)
+            _attr(r, "keepdims", 1)
+            out.append(r)
+        elif n.op_type == "Flatten":
+            shape = n.output[0] + "_shape"
+            out.append(_const_node(shape, np.array([-1, 512], dtype=np.int64)))
+            r = onnx_node("Reshape", [n.input[0], shape], list(n.output), n.name)
+            _attr(r, "allowzero", 1)
+            out.append(r)
+        else:
+            out.append(n)
+    del m.graph.node[:]
+    m.graph.node.extend(out)
+    m.ir_version = 10
+    m.opset_import[0].version = opset
+
+
+def form_reduce_keepdims0(m):
+    """ReduceMean with axes as an attribute (opsets before 18) and
+    keepdims=0, its N x C output straight into the Gemm."""
+    out, pooled = [], None
+    for n in m.graph.node:
+        if n.op_type == "GlobalAveragePool":
+            r = onnx_node("ReduceMean", [n.input[0]], list(n.output), n.name)
+            _attr(r, "axes", [2, 3])
+            _attr(r, "keepdims", 0)
+            out.append(r)
+            pooled = n.output[0]
+        elif n.op_type == "Flatten" and n.input[0] == pooled:
+            out.append(onnx_node("Identity", [pooled], list(n.output), n.name))
+        else:
+            out.append(n)
+    del m.graph.node[:]
+    m.graph.node.extend(out)
+
+
+def form_zoo_opset7(m, opset=7):
+    """The ONNX Model Zoo's ResNet v1-7/v2-7 form: IR 3, opset 7, every
+    initializer also a graph input, BatchNormalization with spatial=1,
+    attribute-style Pad/Unsqueeze/Squeeze/Slice, no ceil_mode on pools
+    (opset 10 added it), a Dropout before the classifier."""
+    import onnx
+    vals = _consts(m)
+    out = []
+    for n in m.graph.node:
+        if n.op_type == "Pad" and len(n.input) > 1:
+            r = onnx_node("Pad", [n.input[0]], list(n.output), n.name)
+            _attr(r, "pads", [int(v) for v in vals[n.input[1]]])
+            if len(n.input) > 2 and n.input[2]:
+                _attr(r, "value", float(vals[n.input[2]]))
+            for a in n.attribute:
+                r.attribute.append(a)
+            n = r
+        elif n.op_type in ("Unsqueeze", "Squeeze") and len(n.input) > 1:
+            r = onnx_node(n.op_type, [n.input[0]], list(n.output), n.name)
+            _attr(r, "axes", [int(v) for v in vals[n.input[1]]])
+            n = r
+        elif n.op_type == "BatchNormalization":
+            _attr(n, "spatial", 1)
+        elif n.op_type in ("AveragePool", "MaxPool"):
+            keep = [a for a in n.attribute if a.name != "ceil_mode" or a.i]
+            del n.attribute[:]
+            n.attribute.extend(keep)
+        elif n.op_type == "Gemm":
+            d = n.input[0] + "_dropout"
+            out.append(onnx_node("Dropout", [n.input[0]], [d], n.name + "_dropout"))
+            n.input[0] = d
+        out.append(n)
+    del m.graph.node[:]
+    m.graph.node.extend(out)
+    for t in m.graph.initializer:
+        m.graph.input.append(onnx.helper.make_tensor_value_info(
+            t.name, t.data_type, list(t.dims)))
+    m.ir_version = 3
+    m.opset_import[0].version = opset
+
+
+def form_relabel(m, opset, ir):
+    """A file whose operators read the same at a newer opset: as
+    onnx.version_converter writes it, opset and IR version raised."""
+    m.opset_import[0].version = opset
+    m.ir_version = ir
+
+
+def onnx_node(op, inputs, outputs, name):
+    import onnx
+    return onnx.helper.make_node(op, inputs, outputs, name=name)
+
+
+def write_form(outdir, src, dst, rewrite, external=False):
+    import onnx
+    m = onnx.load(os.path.join(outdir, src + ".onnx"))
+    rewrite(m)
+    path = os.path.join(outdir, dst + ".onnx")
+    if external:
+        data = dst + ".onnx.data"
+        if os.path.exists(os.path.join(outdir, data)):
+            os.remove(os.path.join(outdir, data))
+        onnx.save(m, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                  location=data, size_threshold=1024)
+    else:
+        onnx.save(m, path)
+    for suffix in (".input.npy", ".output.npy"):
+        with open(os.path.join(outdir, src + suffix), "rb") as f, \
+                open(os.path.join(outdir, dst + suffix), "wb") as g:
+            g.write(f.read())
+    print("wrote", dst, "(rewritten from %s)" % src, flush=True)
+
+
+# name -> (source fixture, rewrite, external data)
+FORMS = {
+    "resnet18_dynamo_opset18": ("resnet18_b2_odd", lambda m: form_dynamo(m, 18), True),
+    "resnet18_dynamo_opset20": ("resnet18_b2_odd", lambda m: form_dynamo(m, 20), True),
+    "resnet18_reducemean_keepdims0": ("resnet18_b2_odd", form_reduce_keepdims0, False),
+    "cifar_zoo_opset7": ("cifar_resnet14_optB", form_zoo_opset7, False),
+    "cifar_zoo_opset7_bn": ("cifar_resnet8_unfused_bn", form_zoo_opset7, False),
+    "cifar_zoo_opset8_bn": ("cifar_resnet8_unfused_bn", lambda m: form_zoo_opset7(m, 8), False),
+    "cifar_opset22": ("cifar_resnet8_optB_odd", lambda m: form_relabel(m, 22, 10), False),
+    "cifar_opset21": ("cifar_resnet8_unfused_bn", lambda m: form_relabel(m, 21, 10), False),
+}
+
+def write_broken_forms(outdir):
+    """Files the importer must refuse with one clear error."""
+    import onnx
+    from onnx import helper, TensorProto, numpy_helper
+    src = os.path.join(outdir, "cifar_resnet14_optB.onnx")
+    for opset in (6, 23):
+        m = onnx.load(src)
+        m.opset_import[0].version = opset
+        onnx.save(m, os.path.join(outdir, "bad_opset%d.onnx" % opset))
+
+    def tiny(nodes, opset, functions=(), inits=()):
+        x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 8, 8])
+        y = helper.make_tensor_value_info("output", TensorProto.FLOAT, None)
+        g = helper.make_graph(nodes, "tiny", [x], [y], initializer=list(inits))
+        kw = {"functions": list(functions)} if functions else {}
+        return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)]
+                                 + ([helper.make_opsetid("local", 1)] if functions else []),
+                                 **kw)
+
+    # ConstantOfShape exists from opset 9: a node-level refusal at opset 8.
+    m = tiny([helper.make_node("Shape", ["input"], ["s"], name="shape"),
+              helper.make_node("ConstantOfShape", ["s"], ["z"], name="zeros"),
+              helper.make_node("Add", ["input", "z"], ["output"], name="add")], 8)
+    onnx.save(m, os.path.join(outdir, "bad_constantofshape_opset8.onnx"))
+    # A mean over the channels (not global pooling).
+    m = tiny([helper.make_node("ReduceMean", ["input"], ["output"], name="mean_c",
+                               axes=[1], keepdims=1)], 13)
+    onnx.save(m, os.path.join(outdir, "bad_reducemean_channels.onnx"))
+    # Repeated axes.
+    axes = numpy_helper.from_array(np.array([2, 3, -1], dtype=np.int64), "axes")
+    m = tiny([helper.make_node("ReduceMean", ["input", "axes"], ["output"],
+                               name="mean_rep")], 18, inits=[axes])
+    onnx.save(m, os.path.join(outdir, "bad_reducemean_repeated.onnx"))
+    # A model-local function (what torch 2.x writes for some modules).
+    fn = helper.make_function("local", "MyBlock", ["x"], ["y"],
+                              [helper.make_node("Relu", ["x"], ["y"])],
+                              [helper.make_opsetid("", 18)])
+    m = tiny([helper.make_node("MyBlock", ["input"], ["output"], name="block",
+                               domain="local")], 18, functions=[fn])
+    m.ir_version = 10
+    onnx.save(m, os.path.join(outdir, "bad_local_function.onnx"))
+    print("wrote the broken forms", flush=True)
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -334,8 +538,11 @@ def main():
     for name, (make, shape) in BROKEN.items():
         export(outdir, name, make, shape, 13, 99, reference=False)
     write_raw_data_twice(outdir, "cifar_resnet8_optB_odd", "raw_data_twice")
+    for name, (src, rewrite, external) in FORMS.items():
+        write_form(outdir, src, name, rewrite, external)
+    write_broken_forms(outdir)
     names = "\n".join([n for n, v in FIXTURES.items() if not quick or v[4]]
-                      + ["raw_data_twice"]) + "\n"
+                      + ["raw_data_twice"] + list(FORMS)) + "\n"
     for path in filter(None, (stamp, stamp_out)):
         with open(path, "w") as f:
             f.write(names)

@@ -27,8 +27,8 @@ ravel (int rank, const gint64 * dims, const gint64 * idx)
   return off;
 }
 
-static OclConst *
-fold_constant (OclImport * im, OclConst ** in, int n_in)
+OclConst *
+ocl_fold_constant (OclImport * im, OclConst ** in, int n_in)
 {
   Onnx__NodeProto *node = im->node;
   Onnx__AttributeProto *a;
@@ -63,14 +63,14 @@ fold_constant (OclImport * im, OclConst ** in, int n_in)
   return NULL;
 }
 
-static OclConst *
-fold_identity (OclImport * im, OclConst ** in, int n_in)
+OclConst *
+ocl_fold_identity (OclImport * im, OclConst ** in, int n_in)
 {
   return ocl_import_const_copy (im, in[0]);
 }
 
-static OclConst *
-fold_cast (OclImport * im, OclConst ** in, int n_in)
+OclConst *
+ocl_fold_cast (OclImport * im, OclConst ** in, int n_in)
 {
   OclConst *x = in[0], *o;
   gint64 to = ocl_attr_int (im->node, "to", T_FLOAT);
@@ -91,8 +91,8 @@ fold_cast (OclImport * im, OclConst ** in, int n_in)
   return o;
 }
 
-static OclConst *
-fold_shape (OclImport * im, OclConst ** in, int n_in)
+OclConst *
+ocl_fold_shape (OclImport * im, OclConst ** in, int n_in)
 {
   gint64 r = in[0]->rank;
   OclConst *o = ocl_import_const_new (im, OCL_DT_INT64, 1, &r);
@@ -102,8 +102,8 @@ fold_shape (OclImport * im, OclConst ** in, int n_in)
   return o;
 }
 
-static OclConst *
-fold_constant_of_shape (OclImport * im, OclConst ** in, int n_in)
+OclConst *
+ocl_fold_constant_of_shape (OclImport * im, OclConst ** in, int n_in)
 {
   Onnx__AttributeProto *a = ocl_attr_find (im->node, "value");
   gint64 dims[OCL_MAX_RANK];
@@ -128,8 +128,8 @@ fold_constant_of_shape (OclImport * im, OclConst ** in, int n_in)
   return o;
 }
 
-static OclConst *
-fold_gather (OclImport * im, OclConst ** in, int n_in)
+OclConst *
+ocl_fold_gather (OclImport * im, OclConst ** in, int n_in)
 {
   OclConst *x = in[0], *ind, *o;
   gint64 dims[OCL_MAX_RANK], oi[OCL_MAX_RANK], xi[OCL_MAX_RANK];
@@ -215,20 +215,20 @@ fold_squeeze_common (OclImport * im, OclConst ** in, int n_in, gboolean unsq)
   return o;
 }
 
-static OclConst *
-fold_unsqueeze (OclImport * im, OclConst ** in, int n_in)
+OclConst *
+ocl_fold_unsqueeze (OclImport * im, OclConst ** in, int n_in)
 {
   return fold_squeeze_common (im, in, n_in, TRUE);
 }
 
-static OclConst *
-fold_squeeze (OclImport * im, OclConst ** in, int n_in)
+OclConst *
+ocl_fold_squeeze (OclImport * im, OclConst ** in, int n_in)
 {
   return fold_squeeze_common (im, in, n_in, FALSE);
 }
 
-static OclConst *
-fold_concat (OclImport * im, OclConst ** in, int n_in)
+OclConst *
+ocl_fold_concat (OclImport * im, OclConst ** in, int n_in)
 {
   OclConst *x = in[0], *o;
   int axis = ocl_norm_axis (ocl_attr_int (im->node, "axis", 0), x->rank);
@@ -272,8 +272,8 @@ fold_concat (OclImport * im, OclConst ** in, int n_in)
   return o;
 }
 
-static OclConst *
-fold_transpose (OclImport * im, OclConst ** in, int n_in)
+OclConst *
+ocl_fold_transpose (OclImport * im, OclConst ** in, int n_in)
 {
   OclConst *x = in[0], *o;
   gint64 perm[OCL_MAX_RANK], idx[OCL_MAX_RANK], src[OCL_MAX_RANK],
@@ -307,8 +307,8 @@ fold_transpose (OclImport * im, OclConst ** in, int n_in)
   return o;
 }
 
-static OclConst *
-fold_reshape (OclImport * im, OclConst ** in, int n_in)
+OclConst *
+ocl_fold_reshape (OclImport * im, OclConst ** in, int n_in)
 {
   OclConst *x = in[0], *o;
   gint64 dims[OCL_MAX_RANK];
@@ -321,8 +321,8 @@ fold_reshape (OclImport * im, OclConst ** in, int n_in)
   return o;
 }
 
-static OclConst *
-fold_slice (OclImport * im, OclConst ** in, int n_in)
+OclConst *
+ocl_fold_slice (OclImport * im, OclConst ** in, int n_in)
 {
   OclConst *x = in[0], *o;
   Onnx__NodeProto *node = im->node;
@@ -412,8 +412,8 @@ float_op (char op, double x, double y)
 }
 
 /* Add, Sub, Mul, Div with numpy broadcasting. */
-static OclConst *
-fold_binary (OclImport * im, OclConst ** in, int n_in)
+OclConst *
+ocl_fold_binary (OclImport * im, OclConst ** in, int n_in)
 {
   gint64 dims[OCL_MAX_RANK], ia[OCL_MAX_RANK], ib[OCL_MAX_RANK],
       io[OCL_MAX_RANK], da[OCL_MAX_RANK], db[OCL_MAX_RANK];
@@ -455,33 +455,4 @@ fold_binary (OclImport * im, OclConst ** in, int n_in)
               ocl_const_get (b, kb)));
   }
   return o;
-}
-
-static const OclOpFolder folders[] = {
-  {"Constant", 0, fold_constant},
-  {"Identity", 1, fold_identity},
-  {"Dropout", 1, fold_identity},
-  {"Cast", 1, fold_cast},
-  {"Shape", 1, fold_shape},
-  {"ConstantOfShape", 1, fold_constant_of_shape},
-  {"Gather", 2, fold_gather},
-  {"Unsqueeze", 1, fold_unsqueeze},
-  {"Squeeze", 1, fold_squeeze},
-  {"Concat", 1, fold_concat},
-  {"Transpose", 1, fold_transpose},
-  {"Reshape", 2, fold_reshape},
-  {"Slice", 1, fold_slice},
-  {"Add", 2, fold_binary},
-  {"Sub", 2, fold_binary},
-  {"Mul", 2, fold_binary},
-  {"Div", 2, fold_binary},
-};
-
-const OclOpFolder *
-ocl_onnx_find_folder (const char *op)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
-    if (strcmp (folders[i].op, op) == 0)
-      return &folders[i];
-  return NULL;
 }

@@ -1,11 +1,11 @@
 /* ONNX import: translation of a model's nodes into the graph IR for one
  * concrete input shape.
  *
- * Nodes are visited in file order (ONNX requires topological order).  A node
- * whose inputs are all constants and whose op has a folder (onnx-fold.c) is
- * evaluated here; Shape of a runtime tensor is a constant because every
- * shape is known once the input shape is; everything else must be a runtime
- * op with an importer (onnx-ops.c). */
+ * Nodes are visited in file order (ONNX requires topological order).  Each
+ * is looked up in the table of operators (onnx-registry.c), which says at
+ * which opsets it is supported; a node whose inputs are all constants and
+ * whose op folds (onnx-fold.c) is evaluated here; everything else must be
+ * a runtime op (onnx-ops.c). */
 #include <string.h>
 #include "onnx-import.h"
 
@@ -496,26 +496,6 @@ ocl_import_tensor (OclImport * im, Onnx__TensorProto * t, const char *what)
 
 /* ---- nodes --------------------------------------------------------------- */
 
-/* Shape of a runtime value: a constant, since every shape is known. */
-static gboolean
-import_shape_of_value (OclImport * im, int x)
-{
-  OclValue *v = OCL_VALUE (im->g, x);
-  gint64 all[4] = { v->n, v->c, v->h, v->w }, r = v->rank;
-  gint64 start = ocl_attr_int (im->node, "start", 0);
-  gint64 end = ocl_attr_int (im->node, "end", r);
-  OclConst *o;
-
-  start = CLAMP (start < 0 ? MAX (start, -r) + r : start, 0, r);
-  end = CLAMP (end < 0 ? MAX (end, -r) + r : end, start, r);
-  r = end - start;
-  if (!(o = ocl_import_const_new (im, OCL_DT_INT64, 1, &r)))
-    return FALSE;
-  memcpy (o->i, all + start, r * sizeof (gint64));
-  ocl_import_define_const (im, im->node->output[0], o);
-  return TRUE;
-}
-
 static gboolean
 import_node (OclImport * im)
 {
@@ -524,9 +504,18 @@ import_node (OclImport * im)
   g_autofree OclConst **in = g_new0 (OclConst *, n_in + 1);
   g_autofree int *vin = g_new (int, n_in + 1);
   gboolean all_const = TRUE;
-  const OclOpFolder *folder;
-  const OclOpImporter *importer;
+  const OclOnnxOp *op;
 
+  for (size_t f = 0; f < im->model->proto->n_functions; f++) {
+    Onnx__FunctionProto *fn = im->model->proto->functions[f];
+    if (g_strcmp0 (fn->name, node->op_type) == 0
+        && g_strcmp0 (fn->domain ? fn->domain : "", node->domain ?
+            node->domain : "") == 0)
+      return OCL_UNSUPPORTED (im, "it calls the model-local function '%s' "
+          "(domain '%s'), which is not supported; inline it first "
+          "(onnx.inliner.inline_local_functions)", node->op_type,
+          node->domain ? node->domain : "");
+  }
   if (!ocl_onnx_is_onnx_domain (node->domain))
     return OCL_UNSUPPORTED (im, "operator domain '%s' is not supported",
         node->domain);
@@ -549,30 +538,35 @@ import_node (OclImport * im)
   }
   vin[n_in] = -1;
 
-  if (strcmp (node->op_type, "Shape") == 0 && n_in == 1 && vin[0] >= 0)
-    return import_shape_of_value (im, vin[0]);
-  folder = ocl_onnx_find_folder (node->op_type);
-  if (all_const && folder && (n_in == 0 || in[0] != NULL)) {
+  op = ocl_onnx_find_op (node->op_type);
+  if (op == NULL) {
+    g_autofree char *ops = ocl_onnx_describe_importers ();
+    return OCL_UNSUPPORTED (im, "operator '%s' is not supported (supported: "
+        "%s, and constant shape arithmetic)", node->op_type, ops);
+  }
+  if (im->model->opset < op->first || im->model->opset > op->last)
+    return OCL_UNSUPPORTED (im, "operator '%s' at opset %" G_GINT64_FORMAT
+        " is not supported (opsets %d to %d; onnx.version_converter."
+        "convert_version (model, %d) converts a file)", node->op_type,
+        im->model->opset, op->first, op->last, op->last);
+  if (all_const && op->fold && (n_in == 0 || in[0] != NULL)) {
     OclConst *c;
-    for (int k = 0; k < folder->min_inputs; k++)
+    for (int k = 0; k < op->fold_inputs; k++)
       if (k >= n_in || in[k] == NULL)
         return OCL_MALFORMED (im, "input %d is missing", k);
-    c = folder->fold (im, in, n_in);
+    c = op->fold (im, in, n_in);
     if (c == NULL)
       return FALSE;
     ocl_import_define_const (im, node->output[0], c);
     return TRUE;
   }
-  importer = ocl_onnx_find_importer (node->op_type);
-  if (importer == NULL) {
-    g_autofree char *ops = ocl_onnx_describe_importers ();
-    return OCL_UNSUPPORTED (im, "operator '%s' is not supported (supported: "
-        "%s, and constant shape arithmetic)", node->op_type, ops);
-  }
+  if (op->import == NULL)
+    return OCL_UNSUPPORTED (im, "operator '%s' is supported on constants "
+        "only, not on the image data", node->op_type);
   if (all_const)
     return OCL_UNSUPPORTED (im, "operator '%s' on constant inputs only is "
         "not supported", node->op_type);
-  return ocl_onnx_import_op (im, importer, in, vin, n_in);
+  return ocl_onnx_import_op (im, op, in, vin, n_in);
 }
 
 OclGraph *

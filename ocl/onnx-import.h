@@ -1,7 +1,9 @@
-/* The ONNX importer's internals, shared by its four rooms:
+/* The ONNX importer's internals, shared by its five rooms:
  *  - onnx-model.c: the mapped file, the wire-level borrowing of large
  *    raw_data, the checks every graph-level name and count must pass;
  *  - onnx-import.c: the walk over the nodes, attributes, initializers;
+ *  - onnx-registry.c: the table of operators, one row each: opsets,
+ *    folding and run-time functions;
  *  - onnx-fold.c: constant folding, one small function per operator;
  *  - onnx-ops.c: runtime operators, one small function per operator.
  *
@@ -16,8 +18,11 @@
 
 G_BEGIN_DECLS
 
-#define OCL_ONNX_MIN_OPSET 9
-#define OCL_ONNX_MAX_OPSET 17
+/* The default-domain opsets a file may declare: from the oldest the ONNX
+ * Model Zoo's ResNets use to the newest the onnx package knows.  Each
+ * operator's row narrows this (onnx-registry.c). */
+#define OCL_ONNX_MIN_OPSET 7
+#define OCL_ONNX_MAX_OPSET 22
 
 /* Large raw_data of initializer i, left in the mapped file (NULL: none). */
 typedef struct {
@@ -55,34 +60,84 @@ typedef struct {
   GError **error;
 } OclImport;
 
+/* Folding: returns the output constant, or NULL with im->error set. */
+typedef OclConst *(*OclFoldFunc) (OclImport * im, OclConst ** in, int n_in);
 /* One operator's import: @x is the run-time operand (a value index),
  * @in[k] input k's constant (NULL when it is a run-time value or absent),
  * @vin[k] its run-time value (-1 when not one); both hold @n_in entries.
  * Returns FALSE with im->error set. */
+typedef gboolean (*OclImportFunc) (OclImport * im, int x, OclConst ** in,
+    const int *vin, int n_in);
+
+/* One ONNX operator: its row of the table in onnx-registry.c, the only
+ * list of the operators the importer knows. */
 typedef struct {
   const char *op;
-  /* The run-time operand may come second (Add (k, x)), and two run-time
-   * operands are allowed (Add (x, y)); otherwise input 0 is the only one. */
+  /* The opsets of the default domain whose semantics the row's functions
+   * implement (as onnxruntime registers a kernel for a range of
+   * versions); where a form changed inside the range (attribute-style Pad
+   * before 11, axes inputs from 13 and 18) the functions read
+   * im->model->opset. */
+  int first, last;
+  /* Constant folding when every input is a constant, or NULL; it needs
+   * inputs [0, fold_inputs) present. */
+  OclFoldFunc fold;
+  int fold_inputs;
+  /* The run-time operator, or NULL for constants only.  With @commutes
+   * the run-time operand may come second (Add (k, x)) and two run-time
+   * operands are allowed; otherwise input 0 is the only one. */
+  OclImportFunc import;
   gboolean commutes;
-  gboolean (*import) (OclImport * im, int x, OclConst ** in, const int *vin,
-      int n_in);
-} OclOpImporter;
+} OclOnnxOp;
 
-/* Folding: returns the output constant, or NULL with im->error set. */
-typedef struct {
-  const char *op;
-  int min_inputs;               /* inputs [0, min_inputs) are never NULL */
-  OclConst *(*fold) (OclImport * im, OclConst ** in, int n_in);
-} OclOpFolder;
-
-/* Returns: (transfer none) the table entry for @op, or NULL. */
-const OclOpFolder *ocl_onnx_find_folder (const char *op);
-const OclOpImporter *ocl_onnx_find_importer (const char *op);
+/* Returns: (transfer none) the row of @op, or NULL. */
+const OclOnnxOp *ocl_onnx_find_op (const char *op);
+/* Returns: (transfer none) row @i of the table, NULL past its end. */
+const OclOnnxOp *ocl_onnx_get_op (guint i);
 /* Checks which inputs are run-time values, then calls @op's import. */
-gboolean ocl_onnx_import_op (OclImport * im, const OclOpImporter * op,
+gboolean ocl_onnx_import_op (OclImport * im, const OclOnnxOp * op,
     OclConst ** in, const int *vin, int n_in);
-/* "Conv, BatchNormalization, ...": the runtime operators, for messages. */
+/* "AveragePool, BatchNormalization, ...": the operators with a run-time
+ * form, for messages. */
 char *ocl_onnx_describe_importers (void);
+
+/* onnx-fold.c */
+OclConst *ocl_fold_binary (OclImport * im, OclConst ** in, int n_in);
+OclConst *ocl_fold_cast (OclImport * im, OclConst ** in, int n_in);
+OclConst *ocl_fold_concat (OclImport * im, OclConst ** in, int n_in);
+OclConst *ocl_fold_constant (OclImport * im, OclConst ** in, int n_in);
+OclConst *ocl_fold_constant_of_shape (OclImport * im, OclConst ** in,
+    int n_in);
+OclConst *ocl_fold_gather (OclImport * im, OclConst ** in, int n_in);
+OclConst *ocl_fold_identity (OclImport * im, OclConst ** in, int n_in);
+OclConst *ocl_fold_reshape (OclImport * im, OclConst ** in, int n_in);
+OclConst *ocl_fold_shape (OclImport * im, OclConst ** in, int n_in);
+OclConst *ocl_fold_slice (OclImport * im, OclConst ** in, int n_in);
+OclConst *ocl_fold_squeeze (OclImport * im, OclConst ** in, int n_in);
+OclConst *ocl_fold_transpose (OclImport * im, OclConst ** in, int n_in);
+OclConst *ocl_fold_unsqueeze (OclImport * im, OclConst ** in, int n_in);
+
+/* onnx-ops.c */
+#define OCL_OP_DECL(name) gboolean ocl_op_##name (OclImport * im, int x, \
+    OclConst ** in, const int *vin, int n_in)
+OCL_OP_DECL (arith);
+OCL_OP_DECL (avgpool);
+OCL_OP_DECL (batchnorm);
+OCL_OP_DECL (conv);
+OCL_OP_DECL (dropout);
+OCL_OP_DECL (flatten);
+OCL_OP_DECL (gemm);
+OCL_OP_DECL (global_avgpool);
+OCL_OP_DECL (identity);
+OCL_OP_DECL (maxpool);
+OCL_OP_DECL (pad);
+OCL_OP_DECL (reduce_mean);
+OCL_OP_DECL (relu);
+OCL_OP_DECL (reshape);
+OCL_OP_DECL (shape);
+OCL_OP_DECL (slice);
+OCL_OP_DECL (softmax);
+OCL_OP_DECL (squeeze);
 
 gboolean ocl_import_error (OclImport * im, OclError code, const char *fmt,
     ...) G_GNUC_PRINTF (3, 4);

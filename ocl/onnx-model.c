@@ -339,11 +339,19 @@ ocl_model_load (const char *path, GError ** error)
   for (size_t i = 0; i < m->proto->n_opset_import; i++)
     if (ocl_onnx_is_onnx_domain (m->proto->opset_import[i]->domain))
       m->opset = m->proto->opset_import[i]->version;
+  /* Each operator says at which opsets it is supported (onnx-registry.c);
+   * the file only has to declare one in the range any of them knows. */
+  if (m->opset < 0) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED, "'%s' declares no "
+        "opset of the default ONNX domain", path);
+    goto fail;
+  }
   if (m->opset < OCL_ONNX_MIN_OPSET || m->opset > OCL_ONNX_MAX_OPSET) {
-    g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED,
-        "'%s' uses ONNX opset %" G_GINT64_FORMAT "; opsets %d to %d are "
-        "supported (re-export with torch.onnx.export(..., opset_version=%d))",
-        path, m->opset, OCL_ONNX_MIN_OPSET, OCL_ONNX_MAX_OPSET, 13);
+    g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED, "'%s' uses ONNX "
+        "opset %" G_GINT64_FORMAT "; opsets %d to %d are supported "
+        "(onnx.version_converter.convert_version (model, %d) converts a "
+        "file)", path, m->opset, OCL_ONNX_MIN_OPSET, OCL_ONNX_MAX_OPSET,
+        OCL_ONNX_MAX_OPSET);
     goto fail;
   }
   if (!check_graph (m, error))

@@ -116,8 +116,8 @@ set_weight (OclNode * n, const OclConst * w)
   n->weight = w->raw ? NULL : g_memdup2 (w->f, w->n * sizeof (float));
 }
 
-static gboolean
-import_conv (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+gboolean
+ocl_op_conv (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   gint64 group = ocl_attr_int (im->node, "group", 1);
   OclConst *w = n_in > 1 ? in[1] : NULL, *b = n_in > 2 ? in[2] : NULL;
@@ -209,8 +209,8 @@ import_affine_const (OclImport * im, int x, OclConst * k)
   return finish_node (im, i);
 }
 
-static gboolean
-import_arith (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+gboolean
+ocl_op_arith (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   int i;
 
@@ -229,8 +229,8 @@ import_arith (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   return finish_node (im, i);
 }
 
-static gboolean
-import_batchnorm (OclImport * im, int x, OclConst ** in, const int *vin,
+gboolean
+ocl_op_batchnorm (OclImport * im, int x, OclConst ** in, const int *vin,
     int n_in)
 {
   float eps = ocl_attr_float (im->node, "epsilon", 1e-5f);
@@ -240,6 +240,10 @@ import_batchnorm (OclImport * im, int x, OclConst ** in, const int *vin,
 
   if (ocl_attr_int (im->node, "training_mode", 0))
     return OCL_UNSUPPORTED (im, "training_mode=1 is not supported");
+  /* Opsets 7 and 8: spatial=0 normalises every element on its own. */
+  if (im->model->opset < 9 && ocl_attr_int (im->node, "spatial", 1) != 1)
+    return OCL_UNSUPPORTED (im, "spatial=0 is not supported (per-channel "
+        "statistics only)");
   if (n_in < 5)
     return OCL_UNSUPPORTED (im, "it needs 5 inputs");
   for (int k = 1; k < 5; k++) {
@@ -262,8 +266,8 @@ import_batchnorm (OclImport * im, int x, OclConst ** in, const int *vin,
   return finish_node (im, i);
 }
 
-static gboolean
-import_relu (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+gboolean
+ocl_op_relu (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   return finish_node (im, new_node (im, OCL_OP_RELU, x));
 }
@@ -287,28 +291,92 @@ import_pool (OclImport * im, int x, OclOpType op)
   return finish_node (im, i);
 }
 
-static gboolean
-import_maxpool (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+gboolean
+ocl_op_maxpool (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   return import_pool (im, x, OCL_OP_MAXPOOL);
 }
 
-static gboolean
-import_avgpool (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+gboolean
+ocl_op_avgpool (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   return import_pool (im, x, OCL_OP_AVGPOOL);
 }
 
-static gboolean
-import_global_avgpool (OclImport * im, int x, OclConst ** in, const int *vin,
+gboolean
+ocl_op_global_avgpool (OclImport * im, int x, OclConst ** in, const int *vin,
     int n_in)
 {
   return finish_node (im, new_node (im, OCL_OP_GLOBALAVGPOOL, x));
 }
 
+static gboolean import_reshape_to (OclImport * im, int x, int rank,
+    const gint64 * dims);
+
+/* ReduceMean over H and W: global average pooling.  The axes are an
+ * attribute before opset 18 and an input from 18; none means every axis,
+ * or nothing at all with noop_with_empty_axes=1. */
+gboolean
+ocl_op_reduce_mean (OclImport * im, int x, OclConst ** in, const int *vin,
+    int n_in)
+{
+  OclValue *v = val (im, x);
+  const gboolean keep = ocl_attr_int (im->node, "keepdims", 1) != 0;
+  gboolean seen[OCL_MAX_RANK] = { FALSE };
+  gint64 axes[OCL_MAX_RANK];
+  int na, i;
+
+  if (im->model->opset >= 18) {
+    if (n_in >= 2 && vin[1] >= 0)
+      return OCL_UNSUPPORTED (im, "its axes must be constant");
+    na = n_in >= 2 && in[1] ? ocl_const_ints (in[1], axes, OCL_MAX_RANK) : 0;
+  } else
+    na = MAX (ocl_attr_ints (im->node, "axes", axes, OCL_MAX_RANK), 0);
+  if (na > OCL_MAX_RANK)
+    return OCL_MALFORMED (im, "%d axes for a %d-D tensor", na, v->rank);
+  if (na == 0) {
+    if (im->model->opset >= 18
+        && ocl_attr_int (im->node, "noop_with_empty_axes", 0)) {
+      ocl_import_define_value (im, im->node->output[0], x);
+      return TRUE;
+    }
+    for (int d = 0; d < v->rank; d++)
+      axes[na++] = d;
+  }
+  for (int k = 0; k < na; k++) {
+    int d = ocl_norm_axis (axes[k], v->rank);
+    if (d < 0)
+      return OCL_MALFORMED (im, "axis %" G_GINT64_FORMAT " is out of range "
+          "for a %d-D tensor", axes[k], v->rank);
+    if (seen[d])
+      return OCL_MALFORMED (im, "axis %" G_GINT64_FORMAT " is repeated",
+          axes[k]);
+    seen[d] = TRUE;
+  }
+  if (v->rank != 4 || seen[0] || seen[1] || (!seen[2] && v->h != 1)
+      || (!seen[3] && v->w != 1))
+    return OCL_UNSUPPORTED (im, "a mean over other axes than H and W of an "
+        "N x C x H x W tensor is not supported");
+  if (!keep && !(seen[2] && seen[3]))
+    return OCL_UNSUPPORTED (im, "keepdims=0 is supported for the mean over "
+        "both H and W only");
+  i = new_node (im, OCL_OP_GLOBALAVGPOOL, x);
+  if (keep)
+    return finish_node (im, i);
+  {
+    /* N x C: the pooled N x C x 1 x 1 under another name, rank 2. */
+    g_autofree char *name = g_strconcat (im->node->output[0], "#pooled",
+        NULL);
+    gint64 dims[2] = { v->n, v->c };
+    if (!ocl_graph_infer_node (im->g, i, name, im->error))
+      return FALSE;
+    return import_reshape_to (im, OCL_NODE (im->g, i)->out, 2, dims);
+  }
+}
+
 /* Gemm and MatMul: a 1x1 convolution of an N x K input. */
-static gboolean
-import_gemm (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+gboolean
+ocl_op_gemm (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   gboolean matmul = im->node->op_type[0] == 'M';
   gboolean trans_b = matmul ? FALSE : ocl_attr_int (im->node, "transB", 0);
@@ -358,8 +426,8 @@ import_gemm (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   return finish_node (im, i);
 }
 
-static gboolean
-import_pad (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+gboolean
+ocl_op_pad (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   g_autofree char *mode = ocl_attr_string (im->node, "mode", "constant");
   gint64 pads[8];
@@ -406,8 +474,8 @@ import_pad (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   return finish_node (im, i);
 }
 
-static gboolean
-import_slice (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+gboolean
+ocl_op_slice (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   OclValue *v = val (im, x);
   gint64 st[8], en[8], ax[8], sp[8];
@@ -489,16 +557,49 @@ import_reshape_to (OclImport * im, int x, int rank, const gint64 * dims)
       "supported (only flattening to N x K)", v->n, v->c, v->h, v->w);
 }
 
-static gboolean
-import_identity (OclImport * im, int x, OclConst ** in, const int *vin,
+gboolean
+ocl_op_identity (OclImport * im, int x, OclConst ** in, const int *vin,
     int n_in)
 {
   ocl_import_define_value (im, im->node->output[0], x);
   return TRUE;
 }
 
-static gboolean
-import_flatten (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+/* Shape of a run-time value: a constant, since every shape is known once
+ * the input's is. */
+gboolean
+ocl_op_shape (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+{
+  OclValue *v = OCL_VALUE (im->g, x);
+  gint64 all[4] = { v->n, v->c, v->h, v->w }, r = v->rank;
+  gint64 start = ocl_attr_int (im->node, "start", 0);
+  gint64 end = ocl_attr_int (im->node, "end", r);
+  OclConst *o;
+
+  start = CLAMP (start < 0 ? MAX (start, -r) + r : start, 0, r);
+  end = CLAMP (end < 0 ? MAX (end, -r) + r : end, start, r);
+  r = end - start;
+  if (!(o = ocl_import_const_new (im, OCL_DT_INT64, 1, &r)))
+    return FALSE;
+  memcpy (o->i, all + start, r * sizeof (gint64));
+  ocl_import_define_const (im, im->node->output[0], o);
+  return TRUE;
+}
+
+/* Dropout is the identity in inference; a constant training_mode of true
+ * (opset 12 on) asks for training. */
+gboolean
+ocl_op_dropout (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+{
+  if (n_in >= 3 && vin[2] >= 0)
+    return OCL_UNSUPPORTED (im, "its training_mode must be constant");
+  if (n_in >= 3 && in[2] && in[2]->n && ocl_const_get (in[2], 0) != 0.0)
+    return OCL_UNSUPPORTED (im, "training_mode=true is not supported");
+  return ocl_op_identity (im, x, in, vin, n_in);
+}
+
+gboolean
+ocl_op_flatten (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   OclValue *v = val (im, x);
   gint64 axis = ocl_attr_int (im->node, "axis", 1);
@@ -510,8 +611,8 @@ import_flatten (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   return import_reshape_to (im, x, 2, dims);
 }
 
-static gboolean
-import_reshape (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+gboolean
+ocl_op_reshape (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   OclValue *v = val (im, x);
   gint64 vd[4] = { v->n, v->c, v->h, v->w }, dims[OCL_MAX_RANK];
@@ -524,8 +625,8 @@ import_reshape (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   return import_reshape_to (im, x, in[1]->n, dims);
 }
 
-static gboolean
-import_squeeze (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+gboolean
+ocl_op_squeeze (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   OclValue *v = val (im, x);
   gint64 dims[2] = { v->n, v->c };
@@ -536,8 +637,8 @@ import_squeeze (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   return import_reshape_to (im, x, 2, dims);
 }
 
-static gboolean
-import_softmax (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+gboolean
+ocl_op_softmax (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   OclValue *v = val (im, x);
   gint64 axis = ocl_attr_int (im->node, "axis",
@@ -550,31 +651,8 @@ import_softmax (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   return finish_node (im, new_node (im, OCL_OP_SOFTMAX, x));
 }
 
-static const OclOpImporter importers[] = {
-  {"Conv", FALSE, import_conv},
-  {"BatchNormalization", FALSE, import_batchnorm},
-  {"Relu", FALSE, import_relu},
-  {"MaxPool", FALSE, import_maxpool},
-  {"AveragePool", FALSE, import_avgpool},
-  {"GlobalAveragePool", FALSE, import_global_avgpool},
-  {"Add", TRUE, import_arith},
-  {"Sub", FALSE, import_arith},
-  {"Mul", FALSE, import_arith},
-  {"Div", FALSE, import_arith},
-  {"Flatten", FALSE, import_flatten},
-  {"Reshape", FALSE, import_reshape},
-  {"Squeeze", FALSE, import_squeeze},
-  {"Gemm", FALSE, import_gemm},
-  {"MatMul", FALSE, import_gemm},
-  {"Identity", FALSE, import_identity},
-  {"Dropout", FALSE, import_identity},
-  {"Pad", FALSE, import_pad},
-  {"Slice", FALSE, import_slice},
-  {"Softmax", FALSE, import_softmax},
-};
-
 gboolean
-ocl_onnx_import_op (OclImport * im, const OclOpImporter * op, OclConst ** in,
+ocl_onnx_import_op (OclImport * im, const OclOnnxOp * op, OclConst ** in,
     const int *vin, int n_in)
 {
   int x = n_in > 0 ? vin[0] : -1;
@@ -591,23 +669,4 @@ ocl_onnx_import_op (OclImport * im, const OclOpImporter * op, OclConst ** in,
       return OCL_UNSUPPORTED (im, "input %d must be a constant (an "
           "initializer)", k);
   return op->import (im, x, in, vin, n_in);
-}
-
-const OclOpImporter *
-ocl_onnx_find_importer (const char *op)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (importers); i++)
-    if (strcmp (importers[i].op, op) == 0)
-      return &importers[i];
-  return NULL;
-}
-
-char *
-ocl_onnx_describe_importers (void)
-{
-  GString *s = g_string_new (NULL);
-
-  for (guint i = 0; i < G_N_ELEMENTS (importers); i++)
-    g_string_append_printf (s, "%s%s", i ? ", " : "", importers[i].op);
-  return g_string_free (s, FALSE);
 }

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
-#include "ocl-private.h"
+#include "onnx-import.h"
 
 static const char *fixture_dir;
 static OclContext *ctx;
@@ -510,6 +510,62 @@ test_grouped_conv (void)
   expect_error (path, NULL, OCL_ERROR_UNSUPPORTED, n);
 }
 
+/* The file declares an opset no ONNX release has, or one older than any
+ * ResNet file uses: refused at the door with advice that works for any
+ * file. */
+static void
+test_opset_out_of_range (void)
+{
+  static const char *const files[] = { "bad_opset6", "bad_opset23" };
+  static const char *const opsets[] = { "opset 6;", "opset 23;" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++) {
+    g_autofree char *path = fixture (files[i], ".onnx");
+    const char *n[] = { opsets[i], "opsets 7 to 22",
+      "onnx.version_converter.convert_version", NULL
+    };
+    expect_error (path, NULL, OCL_ERROR_UNSUPPORTED, n);
+  }
+}
+
+/* An operator asked for at an opset outside its row's range: one error
+ * naming the node, the operator, the opset and the range. */
+static void
+test_op_opset_range (void)
+{
+  g_autofree char *path = fixture ("bad_constantofshape_opset8", ".onnx");
+  const char *n[] = { "node 'zeros'", "'ConstantOfShape' at opset 8",
+    "opsets 9 to 22", NULL
+  };
+  expect_error (path, NULL, OCL_ERROR_UNSUPPORTED, n);
+}
+
+/* ReduceMean is global pooling over H and W; other axes and repeated
+ * ones are refused by name. */
+static void
+test_reduce_mean_axes (void)
+{
+  g_autofree char *channels = fixture ("bad_reducemean_channels", ".onnx");
+  g_autofree char *repeated = fixture ("bad_reducemean_repeated", ".onnx");
+  const char *c[] = { "node 'mean_c'", "other axes than H and W", NULL };
+  const char *r[] = { "node 'mean_rep'", "axis -1 is repeated", NULL };
+
+  expect_error (channels, NULL, OCL_ERROR_UNSUPPORTED, c);
+  expect_error (repeated, NULL, OCL_ERROR_PARSE, r);
+}
+
+/* A model-local function (IR 8 on) is refused by name, with the way to
+ * inline it. */
+static void
+test_local_function (void)
+{
+  g_autofree char *path = fixture ("bad_local_function", ".onnx");
+  const char *n[] = { "node 'block'", "model-local function 'MyBlock'",
+    "inline_local_functions", NULL
+  };
+  expect_error (path, NULL, OCL_ERROR_UNSUPPORTED, n);
+}
+
 static void
 test_dilated_conv (void)
 {
@@ -539,6 +595,65 @@ test_shape_does_not_fit (void)
     gint64 s[4] = { 1, 3, 64, 64 };
     const char *n[] = { "Gemm", NULL };
     expect_error (path, s, OCL_ERROR_SHAPE, n);
+  }
+}
+
+/* ---- the README ----------------------------------------------------------- */
+
+/* The README's operator lists and opset ranges say what the table says
+ * (ocl/onnx-registry.c). */
+static void
+test_readme_operators (void)
+{
+  const char *path = g_getenv ("OCLRESNET_README");
+  g_autofree char *text = NULL;
+  g_autoptr (GString) run = g_string_new ("Operators on the image data: ");
+  g_autoptr (GString) fold = g_string_new ("Folded at load time when their "
+      "inputs are constants (the shape sub-graphs exporters emit): ");
+  g_autoptr (GString) ranges = g_string_new (NULL);
+  GError *error = NULL;
+  const OclOnnxOp *op;
+  char **words;
+
+  if (path == NULL) {
+    g_test_skip ("OCLRESNET_README is not set");
+    return;
+  }
+  g_assert_true (g_file_get_contents (path, &text, NULL, &error));
+  g_assert_no_error (error);
+  /* One space between words, as the lists are written. */
+  words = g_strsplit_set (text, " \n", -1);
+  g_free (text);
+  {
+    g_autoptr (GString) t = g_string_new (NULL);
+    for (char **w = words; *w; w++)
+      if (**w)
+        g_string_append_printf (t, "%s%s", t->len ? " " : "", *w);
+    text = g_string_free (g_steal_pointer (&t), FALSE);
+  }
+  g_strfreev (words);
+
+  for (guint i = 0; (op = ocl_onnx_get_op (i)); i++) {
+    if (op->import)
+      g_string_append_printf (run, "%s%s", run->str[run->len - 2] == ':' ?
+          "" : ", ", op->op);
+    if (op->fold)
+      g_string_append_printf (fold, "%s%s", fold->str[fold->len - 2] == ':' ?
+          "" : ", ", op->op);
+    if (op->first != OCL_ONNX_MIN_OPSET || op->last != OCL_ONNX_MAX_OPSET)
+      g_string_append_printf (ranges, "%s: %d to %d", op->op, op->first,
+          op->last);
+  }
+  g_string_append (run, " (");
+  g_string_append (fold, ".");
+  g_test_message ("%s\n%s\n%s", run->str, fold->str, ranges->str);
+  g_assert_nonnull (strstr (text, run->str));
+  g_assert_nonnull (strstr (text, fold->str));
+  g_assert_nonnull (strstr (text, ranges->str));
+  {
+    g_autofree char *all = g_strdup_printf ("opsets %d to %d",
+        OCL_ONNX_MIN_OPSET, OCL_ONNX_MAX_OPSET);
+    g_assert_nonnull (strstr (text, all));
   }
 }
 
@@ -603,8 +718,13 @@ main (int argc, char **argv)
   g_test_add_func ("/models/error/unsupported-op", test_unsupported_op);
   g_test_add_func ("/models/error/grouped-conv", test_grouped_conv);
   g_test_add_func ("/models/error/dilated-conv", test_dilated_conv);
+  g_test_add_func ("/models/error/opset-out-of-range", test_opset_out_of_range);
+  g_test_add_func ("/models/error/op-opset-range", test_op_opset_range);
+  g_test_add_func ("/models/error/reduce-mean-axes", test_reduce_mean_axes);
+  g_test_add_func ("/models/error/local-function", test_local_function);
   g_test_add_func ("/models/error/shape-does-not-fit", test_shape_does_not_fit);
   g_test_add_func ("/models/threads", test_threads);
+  g_test_add_func ("/models/readme-operators", test_readme_operators);
   rc = g_test_run ();
   g_strfreev (names);
   ocl_context_unref (ctx);

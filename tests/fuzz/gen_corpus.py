@@ -6,7 +6,8 @@ usage: gen_corpus.py OUTDIR
 
 OUTDIR/model/: small ONNX models, one or more per operator family the
 importer knows (runtime ops, constant folding of shape sub-graphs, opset 9
-attribute forms, a raw_data weight large enough to be left in the file);
+attribute forms, the opset-7 Model Zoo form, torch 2.x's opset-18 form,
+ReduceMean, a raw_data weight large enough to be left in the file);
 OUTDIR/npy/: .npy files of versions 1.0 to 3.0; OUTDIR/preprocess/: byte
 strings for the preprocessing target.  Seeded: the same bytes every time.
 Needs python3-onnx and python3-numpy (Debian's /usr/bin/python3).
@@ -161,6 +162,60 @@ def opset9():
     return model(n, i, opset=9)
 
 
+def dynamo18():
+    """torch 2.x's default exporter: opset 18, IR 10, the global pool as
+    ReduceMean with its axes an input, Reshape with allowzero."""
+    n = [
+        helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"]),
+        helper.make_node("ReduceMean", ["r", "axes"], ["m"], keepdims=1),
+        helper.make_node("Reshape", ["m", "shape"], ["f"], allowzero=1),
+        helper.make_node("Gemm", ["f", "fc", "fcb"], ["y"], transB=1),
+    ]
+    i = [init("w", w(8, 3, 3, 3)), init("b", w(8)),
+         init("axes", np.array([-1, -2], np.int64)),
+         init("shape", np.array([1, 8], np.int64)), init("fc", w(4, 8)),
+         init("fcb", w(4))]
+    m = model(n, i, opset=18, hw=16)
+    m.ir_version = 10
+    return m
+
+
+def reduce_keepdims0():
+    """ReduceMean with its axes an attribute and keepdims=0 (opset 13)."""
+    n = [
+        helper.make_node("Conv", ["x", "w"], ["c"], strides=[2, 2]),
+        helper.make_node("ReduceMean", ["c"], ["m"], axes=[2, 3], keepdims=0),
+        helper.make_node("Gemm", ["m", "fc", "fcb"], ["y"], transB=1),
+    ]
+    i = [init("w", w(8, 3, 3, 3)), init("fc", w(4, 8)), init("fcb", w(4))]
+    return model(n, i, hw=16)
+
+
+def zoo7():
+    """The ONNX Model Zoo's opset-7 form: IR 3, initializers also graph
+    inputs, BatchNormalization with spatial, attribute Unsqueeze."""
+    n = [
+        helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("BatchNormalization", ["c", "s", "b", "m", "v"], ["n"],
+                         spatial=1, epsilon=1e-5),
+        helper.make_node("Relu", ["n"], ["r"]),
+        helper.make_node("GlobalAveragePool", ["r"], ["g"]),
+        helper.make_node("Squeeze", ["g"], ["q"], axes=[2, 3]),
+        helper.make_node("Dropout", ["q"], ["d"]),
+        helper.make_node("Gemm", ["d", "fc", "fcb"], ["y"], transB=1),
+    ]
+    i = [init("w", w(8, 3, 3, 3)), init("s", w(8) + 1), init("b", w(8)),
+         init("m", w(8)), init("v", np.abs(w(8)) + 0.5), init("fc", w(4, 8)),
+         init("fcb", w(4))]
+    m = model(n, i, opset=7, hw=16)
+    for t in i:
+        m.graph.input.append(helper.make_tensor_value_info(t.name, t.data_type,
+                                                           list(t.dims)))
+    m.ir_version = 3
+    return m
+
+
 def big_weight():
     """A weight over 4 KB: its raw_data stays in the mapped file."""
     n = [
@@ -190,9 +245,11 @@ def main():
     for sub in ("model", "npy", "preprocess"):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
     for fn in (resnet_block, pools, shape_subgraph, folding, option_a, opset9,
-               big_weight):
+               big_weight, dynamo18, reduce_keepdims0, zoo7):
         m = fn()
-        onnx.checker.check_model(m)
+        # Debian's onnx checks the opsets it knows (to 17 in onnx 1.12).
+        if m.opset_import[0].version <= onnx.defs.onnx_opset_version():
+            onnx.checker.check_model(m)
         onnx.save(m, os.path.join(out, "model", fn.__name__ + ".onnx"))
     arrays = [np.zeros((0,), np.float32), w(3), w(1, 3, 4, 5), w(2, 2, 2, 2, 2)]
     for k, a in enumerate(arrays):

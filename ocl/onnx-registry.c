@@ -1,0 +1,66 @@
+/* The ONNX operators the importer knows, one row each: the opsets whose
+ * semantics the row implements, the folding of constant inputs
+ * (onnx-fold.c) and the run-time operator (onnx-ops.c).  The walker
+ * (onnx-import.c) looks every node up here; the "supported operators"
+ * message and the README's list come from this table. */
+#include <string.h>
+#include "onnx-import.h"
+
+static const OclOnnxOp ops[] = {
+  /* op, first, last, fold, fold_inputs, import, commutes */
+  {"Add", 7, 22, ocl_fold_binary, 2, ocl_op_arith, TRUE},
+  {"AveragePool", 7, 22, NULL, 0, ocl_op_avgpool, FALSE},
+  {"BatchNormalization", 7, 22, NULL, 0, ocl_op_batchnorm, FALSE},
+  {"Cast", 7, 22, ocl_fold_cast, 1, NULL, FALSE},
+  {"Concat", 7, 22, ocl_fold_concat, 1, NULL, FALSE},
+  {"Constant", 7, 22, ocl_fold_constant, 0, NULL, FALSE},
+  {"ConstantOfShape", 9, 22, ocl_fold_constant_of_shape, 1, NULL, FALSE},
+  {"Conv", 7, 22, NULL, 0, ocl_op_conv, FALSE},
+  {"Div", 7, 22, ocl_fold_binary, 2, ocl_op_arith, FALSE},
+  {"Dropout", 7, 22, ocl_fold_identity, 1, ocl_op_dropout, FALSE},
+  {"Flatten", 7, 22, NULL, 0, ocl_op_flatten, FALSE},
+  {"Gather", 7, 22, ocl_fold_gather, 2, NULL, FALSE},
+  {"Gemm", 7, 22, NULL, 0, ocl_op_gemm, FALSE},
+  {"GlobalAveragePool", 7, 22, NULL, 0, ocl_op_global_avgpool, FALSE},
+  {"Identity", 7, 22, ocl_fold_identity, 1, ocl_op_identity, FALSE},
+  {"MatMul", 7, 22, NULL, 0, ocl_op_gemm, FALSE},
+  {"MaxPool", 7, 22, NULL, 0, ocl_op_maxpool, FALSE},
+  {"Mul", 7, 22, ocl_fold_binary, 2, ocl_op_arith, FALSE},
+  {"Pad", 7, 22, NULL, 0, ocl_op_pad, FALSE},
+  {"ReduceMean", 7, 22, NULL, 0, ocl_op_reduce_mean, FALSE},
+  {"Relu", 7, 22, NULL, 0, ocl_op_relu, FALSE},
+  {"Reshape", 7, 22, ocl_fold_reshape, 2, ocl_op_reshape, FALSE},
+  {"Shape", 7, 22, ocl_fold_shape, 1, ocl_op_shape, FALSE},
+  {"Slice", 7, 22, ocl_fold_slice, 1, ocl_op_slice, FALSE},
+  {"Softmax", 7, 22, NULL, 0, ocl_op_softmax, FALSE},
+  {"Squeeze", 7, 22, ocl_fold_squeeze, 1, ocl_op_squeeze, FALSE},
+  {"Sub", 7, 22, ocl_fold_binary, 2, ocl_op_arith, FALSE},
+  {"Transpose", 7, 22, ocl_fold_transpose, 1, NULL, FALSE},
+  {"Unsqueeze", 7, 22, ocl_fold_unsqueeze, 1, NULL, FALSE},
+};
+
+const OclOnnxOp *
+ocl_onnx_find_op (const char *op)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
+    if (strcmp (ops[i].op, op) == 0)
+      return &ops[i];
+  return NULL;
+}
+
+const OclOnnxOp *
+ocl_onnx_get_op (guint i)
+{
+  return i < G_N_ELEMENTS (ops) ? &ops[i] : NULL;
+}
+
+char *
+ocl_onnx_describe_importers (void)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (ops); i++)
+    if (ops[i].import)
+      g_string_append_printf (s, "%s%s", s->len ? ", " : "", ops[i].op);
+  return g_string_free (s, FALSE);
+}
