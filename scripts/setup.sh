@@ -16,7 +16,7 @@ PACKAGES="build-essential pkg-config meson ninja-build
   valgrind clang libclang-rt-dev indent gstreamer1.0-opencv
   libjson-glib-dev libmosquitto-dev mosquitto mosquitto-clients openssl
   gobject-introspection libgirepository1.0-dev gir1.2-gstreamer-1.0
-  python3-gi python3-jsonschema oclgrind"
+  python3-gi python3-jsonschema oclgrind python3-venv"
 
 if [ "${OCLRESNET_SKIP_APT:-0}" != 1 ]; then
   SUDO=
@@ -31,6 +31,15 @@ if [ "${OCLRESNET_SKIP_APT:-0}" != 1 ]; then
     # shellcheck disable=SC2086
     $SUDO apt-get install -y -q --no-install-recommends $PACKAGES
   fi
+fi
+
+# onnxruntime, the answer the tests compare files against, is not in
+# Debian: a virtual environment of its own (OCLRESNET_SKIP_PIP=1 skips it;
+# the test that needs it is then left out).
+if [ "${OCLRESNET_SKIP_PIP:-0}" != 1 ] \
+    && ! .venv/bin/python -c 'import onnxruntime' 2>/dev/null; then
+  /usr/bin/python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check onnxruntime numpy
 fi
 
 if [ -f build/build.ninja ]; then
