@@ -115,6 +115,55 @@ class PreActResNet(nn.Module):
         return self.fc(torch.flatten(out, 1))
 
 
+# ---- squeeze-excitation (SE-ResNet, as timm writes its SE module) -------------
+
+class SEModule(nn.Module):
+    """x * gate(mean over H, W): timm's SEModule, with its mean written as
+    x.mean((2, 3), keepdim=True) (ReduceMean when exported)."""
+    def __init__(self, c, rd, hard=False):
+        super().__init__()
+        self.fc1 = nn.Conv2d(c, rd, 1)
+        self.fc2 = nn.Conv2d(rd, c, 1)
+        self.gate = nn.Hardsigmoid() if hard else nn.Sigmoid()
+
+    def forward(self, x):
+        s = x.mean((2, 3), keepdim=True)
+        return x * self.gate(self.fc2(F.relu(self.fc1(s))))
+
+
+class SEBlock(nn.Module):
+    def __init__(self, inp, planes, stride, hard):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inp, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.se = SEModule(planes, max(planes // 4, 4), hard)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or inp != planes:
+            self.shortcut = nn.Sequential(nn.Conv2d(inp, planes, 1, stride, bias=False),
+                                          nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.se(self.bn2(self.conv2(out)))
+        return F.relu(out + self.shortcut(x))
+
+
+class SEResNet(nn.Module):
+    def __init__(self, hard=False, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.layers = nn.Sequential(SEBlock(16, 16, 1, hard), SEBlock(16, 32, 2, hard),
+                                    SEBlock(32, 48, 2, hard))
+        self.fc = nn.Linear(48, classes)
+
+    def forward(self, x):
+        out = self.layers(F.relu(self.bn1(self.conv1(x))))
+        return self.fc(torch.flatten(out.mean((2, 3)), 1))
+
+
 # ---- the 10-class ResNet-18 of the tutorial in ../shared/seed ----------------
 
 class SeedBasicBlock(nn.Module):
@@ -192,7 +241,7 @@ class UnsupportedOp(nn.Module):
         self.conv = nn.Conv2d(3, 8, 3, padding=1)
 
     def forward(self, x):
-        return torch.sigmoid(self.conv(x))
+        return torch.erf(self.conv(x))
 
 
 def randomize_bn(model, gen):
@@ -255,6 +304,8 @@ FIXTURES = {
     "cifar_resnet8_unfused_bn": (lambda: CifarResNet(1, "B", classes=7, widths=(12, 24, 40)),
                                  (1, 3, 28, 28), 13, 14, True, {"keep_bn": True}),
     "preact_resnet": (lambda: PreActResNet(), (2, 3, 36, 28), 13, 5, True),
+    "se_resnet": (lambda: SEResNet(), (2, 3, 30, 26), 13, 16, True),
+    "se_resnet_hard": (lambda: SEResNet(hard=True), (2, 3, 24, 24), 17, 17, True),
     # Small enough for every kernel variant on a simulator (oclgrind).
     "preact_resnet_small": (lambda: PreActResNet(), (2, 3, 12, 10), 13, 15, True),
     "seed_resnet18": (lambda: SeedResNet18(), (1, 3, 128, 128), 11, 6, True),
@@ -270,7 +321,7 @@ FIXTURES = {
 BROKEN = {
     "bad_grouped_conv": (Grouped, (1, 4, 8, 8)),
     "bad_dilated_conv": (Dilated, (1, 3, 8, 8)),
-    "bad_sigmoid": (UnsupportedOp, (1, 3, 8, 8)),
+    "bad_erf": (UnsupportedOp, (1, 3, 8, 8)),
 }
 
 

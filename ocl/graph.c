@@ -166,6 +166,17 @@ ocl_graph_infer_node (OclGraph * g, int idx, const char *out_name,
             y->h, y->w);
       break;
     }
+    case OCL_OP_SIGMOID:
+      break;
+    case OCL_OP_MUL:{
+      OclValue *y = OCL_VALUE (g, node->in[1]);
+      if (y->rank != x.rank || y->n != x.n || y->c != x.c
+          || !((y->h == x.h && y->w == x.w) || (y->h == 1 && y->w == 1)))
+        SHAPE_ERROR ("operands of shapes %dx%dx%dx%d and %dx%dx%dx%d: the "
+            "second must be of the first's shape or N x C x 1 x 1", x.n, x.c,
+            x.h, x.w, y->n, y->c, y->h, y->w);
+      break;
+    }
     case OCL_OP_FLATTEN:
       if ((gint64) x.c * x.h * x.w > G_MAXINT32)
         SHAPE_ERROR ("%dx%dx%d is too large to flatten", x.c, x.h, x.w);

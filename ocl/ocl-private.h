@@ -127,6 +127,8 @@ typedef enum {
   OCL_OP_PAD,
   OCL_OP_SLICE,
   OCL_OP_SOFTMAX,
+  OCL_OP_SIGMOID,               /* 1 / (1 + e^-x), or hard: clamp (alpha x + beta, 0, 1) */
+  OCL_OP_MUL,                   /* x * y, y of x's shape or N x C x 1 x 1 (a channel gate) */
 } OclOpType;
 
 /* A runtime tensor.  Its logical shape is NCHW; rank-2 values [N,K] are
@@ -170,6 +172,10 @@ typedef struct {
   /* pad: begins then ends for N,C,H,W; slice: start and step for N,C,H,W */
   int pads[8];
   float pad_value;
+
+  /* sigmoid: hard sigmoid when set, with alpha and beta */
+  gboolean hard;
+  float alpha, beta;
   int starts[4], steps[4], sizes[4];
 
   /* epilogue, set by the fuser: ReLU and a residual add of a (strided,

@@ -135,6 +135,7 @@ OCL_OP_DECL (reduce_mean);
 OCL_OP_DECL (relu);
 OCL_OP_DECL (reshape);
 OCL_OP_DECL (shape);
+OCL_OP_DECL (sigmoid);
 OCL_OP_DECL (slice);
 OCL_OP_DECL (softmax);
 OCL_OP_DECL (squeeze);

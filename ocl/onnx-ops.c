@@ -220,12 +220,38 @@ ocl_op_arith (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
     return import_affine_const (im, x, in[0]);
   if (vin[1] < 0)
     return import_affine_const (im, x, in[1]);
+  if (im->node->op_type[0] == 'M') {
+    /* x * gate or gate * x: the operand with the larger map first. */
+    const OclValue *a = val (im, vin[0]), *b = val (im, vin[1]);
+    gboolean swap = (gsize) a->h * a->w < (gsize) b->h * b->w;
+    i = new_node (im, OCL_OP_MUL, swap ? vin[1] : vin[0]);
+    OCL_NODE (im->g, i)->in[1] = swap ? vin[0] : vin[1];
+    OCL_NODE (im->g, i)->n_in = 2;
+    return finish_node (im, i);
+  }
   if (im->node->op_type[0] != 'A')
     return OCL_UNSUPPORTED (im, "%s of two run-time tensors is not "
         "supported", im->node->op_type);
   i = new_node (im, OCL_OP_ADD, x);
   OCL_NODE (im->g, i)->in[1] = vin[1];
   OCL_NODE (im->g, i)->n_in = 2;
+  return finish_node (im, i);
+}
+
+/* Sigmoid, and HardSigmoid: clamp (alpha x + beta, 0, 1). */
+gboolean
+ocl_op_sigmoid (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+{
+  int i = new_node (im, OCL_OP_SIGMOID, x);
+  OclNode *n = OCL_NODE (im->g, i);
+
+  if (im->node->op_type[0] == 'H') {
+    n->hard = TRUE;
+    n->alpha = ocl_attr_float (im->node, "alpha", 0.2f);
+    n->beta = ocl_attr_float (im->node, "beta", 0.5f);
+    if (!isfinite (n->alpha) || !isfinite (n->beta))
+      return OCL_MALFORMED (im, "alpha and beta must be finite");
+  }
   return finish_node (im, i);
 }
 

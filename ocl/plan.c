@@ -773,6 +773,34 @@ add_simple (OclNet * net, const OclNode * n, GError ** error)
       ocl_arg_int (&a, x->c);
       return step_end (net, &a, n, g_strdup_printf ("softmax %d", x->c),
           3.0 * x->n * x->c, 1, x->n, 1, 1, error);
+    case OCL_OP_SIGMOID:
+      if (!step_begin (net, &a, "misc", "", "sigmoid_nhwc", error))
+        return FALSE;
+      ocl_arg_mem (&a, net->value_mem[n->in[0]]);
+      ocl_arg_mem (&a, net->value_mem[n->out]);
+      ocl_arg_int (&a, n->hard);
+      ocl_arg_float (&a, n->alpha);
+      ocl_arg_float (&a, n->beta);
+      return step_end (net, &a, n, g_strdup_printf ("%s %dx%dx%d",
+              n->hard ? "hardsigmoid" : "sigmoid", x->c, x->h, x->w),
+          4.0 * x->n * x->c * x->h * x->w, 1,
+          (size_t) x->n * x->c * x->h * x->w, 1, 1, error);
+    case OCL_OP_MUL:{
+      const OclValue *s = OCL_VALUE (net->g, n->in[1]);
+      gboolean gate = s->h * s->w != x->h * x->w;
+      if (!step_begin (net, &a, "misc", "", "mul_nhwc", error))
+        return FALSE;
+      ocl_arg_mem (&a, net->value_mem[n->in[0]]);
+      ocl_arg_mem (&a, net->value_mem[n->in[1]]);
+      ocl_arg_mem (&a, net->value_mem[n->out]);
+      ocl_arg_int (&a, x->c);
+      ocl_arg_int (&a, x->h * x->w);
+      ocl_arg_int (&a, gate);
+      return step_end (net, &a, n, g_strdup_printf ("mul %dx%dx%d%s", x->c,
+              x->h, x->w, gate ? " by a channel gate" : ""),
+          (double) x->n * x->c * x->h * x->w, 1,
+          (size_t) x->n * x->c * x->h * x->w, 1, 1, error);
+    }
     case OCL_OP_PAD:
     case OCL_OP_SLICE:{
       gboolean pad = n->op == OCL_OP_PAD;

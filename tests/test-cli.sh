@@ -82,7 +82,7 @@ expect_fail "missing input file" "cannot read" "$TOOL" run "$M.onnx" --input "$T
 expect_fail "missing model" "cannot read model" "$TOOL" run "$TMP/none.onnx" --input "$M.input.npy" --output "$TMP/x.npy"
 head -c 1000 "$M.onnx" >"$TMP/trunc.onnx"
 expect_fail "truncated model" "not an ONNX model" "$TOOL" run "$TMP/trunc.onnx" --input "$M.input.npy" --output "$TMP/x.npy"
-expect_fail "unsupported op" "Sigmoid" "$TOOL" info "$FIX/bad_sigmoid.onnx"
+expect_fail "unsupported op" "Erf" "$TOOL" info "$FIX/bad_erf.onnx"
 expect_fail "grouped conv" "group=2" "$TOOL" info "$FIX/bad_grouped_conv.onnx"
 expect_fail "shape does not fit" "channels" "$TOOL" bench "$M.onnx" --shape 1x4x32x32
 expect_fail "bad --shape" "NxCxHxW" "$TOOL" bench "$M.onnx" --shape 1x3x32

@@ -103,6 +103,26 @@ add (Builder * b, int x, int y)
 }
 
 static int
+mul (Builder * b, int x, int y)
+{
+  int i = node1 (b, OCL_OP_MUL, x);
+  OCL_NODE (b->g, i)->in[1] = y;
+  OCL_NODE (b->g, i)->n_in = 2;
+  return finish (b, i);
+}
+
+static int
+sigmoid (Builder * b, int x, gboolean hard)
+{
+  int i = node1 (b, OCL_OP_SIGMOID, x);
+  OclNode *n = OCL_NODE (b->g, i);
+  n->hard = hard;
+  n->alpha = 1.0f / 6.0f;
+  n->beta = 0.5f;
+  return finish (b, i);
+}
+
+static int
 pool (Builder * b, OclOpType op, int x, int k, int s, int p, gboolean ceil,
     gboolean include_pad)
 {
@@ -656,6 +676,38 @@ test_softmax (void)
   check (&b, simple (&b, OCL_OP_SOFTMAX, y));
 }
 
+/* The squeeze-excitation gate: global mean -> 1x1 convs -> sigmoid (or
+ * hard sigmoid) -> x * gate, per image and channel; also a Mul of two
+ * tensors of one shape.  Odd channel counts, batch 3. */
+static void
+test_sigmoid_mul (void)
+{
+  for (int hard = 0; hard < 2; hard++) {
+    Builder b;
+    int x, s, y;
+    builder_init (&b, 70 + hard, 3, 19, 7, 5);
+    x = conv (&b, b.g->input, 37, 3, 1, 1, TRUE);
+    s = simple (&b, OCL_OP_GLOBALAVGPOOL, x);
+    s = conv (&b, s, 9, 1, 1, 0, TRUE);
+    s = simple (&b, OCL_OP_RELU, s);
+    s = conv (&b, s, 37, 1, 1, 0, TRUE);
+    s = sigmoid (&b, s, hard);
+    y = mul (&b, x, s);
+    y = add (&b, y, x);
+    check (&b, simple (&b, OCL_OP_RELU, y));
+  }
+  {
+    /* Same shapes, and a sigmoid over a wide range (saturation). */
+    Builder b;
+    int x, y;
+    builder_init (&b, 72, 2, 5, 9, 11);
+    x = conv (&b, b.g->input, 13, 3, 2, 1, TRUE);
+    y = affine (&b, x);
+    y = sigmoid (&b, y, FALSE);
+    check (&b, mul (&b, x, y));
+  }
+}
+
 /* A 4-D output is returned in NCHW. */
 static void
 test_nchw_output (void)
@@ -694,6 +746,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/flatten", test_flatten);
   g_test_add_func ("/kernels/pad-slice", test_pad_slice);
   g_test_add_func ("/kernels/softmax", test_softmax);
+  g_test_add_func ("/kernels/sigmoid-mul", test_sigmoid_mul);
   g_test_add_func ("/kernels/nchw-output", test_nchw_output);
   rc = g_test_run ();
   ocl_context_unref (ctx);

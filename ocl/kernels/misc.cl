@@ -51,6 +51,29 @@ add_nhwc (__global const float *a, __global const float *res,
   out[o] = relu ? fmax (v, 0.0f) : v;
 }
 
+/* y = 1 / (1 + e^-x), or with hard set, clamp (alpha x + beta, 0, 1)
+ * (HardSigmoid).  NDRange (total elements). */
+__kernel void
+sigmoid_nhwc (__global const float *in, __global float *out, int hard,
+    float alpha, float beta)
+{
+  size_t i = get_global_id (0);
+  float v = in[i];
+  out[i] = hard ? clamp (alpha * v + beta, 0.0f, 1.0f) : 1.0f / (1.0f + exp (-v));
+}
+
+/* out = a * b, b of a's shape, or with gate set one value per image and
+ * channel (N x C x 1 x 1: a squeeze-excitation gate).  NDRange (total
+ * elements). */
+__kernel void
+mul_nhwc (__global const float *a, __global const float *b,
+    __global float *out, int C, int HW, int gate)
+{
+  size_t i = get_global_id (0);
+  size_t j = gate ? i / ((size_t) HW * C) * C + i % C : i;
+  out[i] = a[i] * b[j];
+}
+
 /* Pad and Slice as one strided copy: out[n,y,x,c] =
  *   in[n, SH0 + (y-PH)*TH, SW0 + (x-PW)*TW, SC0 + (c-PC)*TC]
  * when (y-PH, x-PW, c-PC) lies inside the view (VH, VW, VC), else value.

@@ -216,6 +216,29 @@ def zoo7():
     return m
 
 
+def squeeze_excitation():
+    """An SE gate: mean -> 1x1 convs -> Sigmoid / HardSigmoid -> Mul of two
+    run-time tensors, the gate first in one of them."""
+    n = [
+        helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("ReduceMean", ["c"], ["m"], axes=[2, 3], keepdims=1),
+        helper.make_node("Conv", ["m", "w1", "b1"], ["f1"]),
+        helper.make_node("Relu", ["f1"], ["r1"]),
+        helper.make_node("Conv", ["r1", "w2", "b2"], ["f2"]),
+        helper.make_node("Sigmoid", ["f2"], ["s"]),
+        helper.make_node("Mul", ["c", "s"], ["g"]),
+        helper.make_node("HardSigmoid", ["g"], ["h"], alpha=0.2, beta=0.5),
+        helper.make_node("Mul", ["s", "h"], ["e"]),
+        helper.make_node("GlobalAveragePool", ["e"], ["p"]),
+        helper.make_node("Flatten", ["p"], ["q"]),
+        helper.make_node("Gemm", ["q", "fc", "fcb"], ["y"], transB=1),
+    ]
+    i = [init("w", w(8, 3, 3, 3)), init("w1", w(4, 8, 1, 1)), init("b1", w(4)),
+         init("w2", w(8, 4, 1, 1)), init("b2", w(8)), init("fc", w(4, 8)),
+         init("fcb", w(4))]
+    return model(n, i, hw=16)
+
+
 def big_weight():
     """A weight over 4 KB: its raw_data stays in the mapped file."""
     n = [
@@ -245,7 +268,7 @@ def main():
     for sub in ("model", "npy", "preprocess"):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
     for fn in (resnet_block, pools, shape_subgraph, folding, option_a, opset9,
-               big_weight, dynamo18, reduce_keepdims0, zoo7):
+               big_weight, dynamo18, reduce_keepdims0, zoo7, squeeze_excitation):
         m = fn()
         # Debian's onnx checks the opsets it knows (to 17 in onnx 1.12).
         if m.opset_import[0].version <= onnx.defs.onnx_opset_version():

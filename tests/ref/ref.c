@@ -115,6 +115,19 @@ ref_node (const OclGraph * g, const OclNode * nd, float **data)
                   nd->starts[2] + oy * nd->steps[2],
                   nd->starts[3] + ox * nd->steps[3]);
               break;
+            case OCL_OP_SIGMOID:
+              v = AT (x, X->c, X->h, X->w, n, c, oy, ox);
+              v = nd->hard ? MAX (0.0, MIN (1.0, nd->alpha * v + nd->beta)) :
+                  1.0 / (1.0 + exp (-v));
+              break;
+            case OCL_OP_MUL:{
+              const OclValue *S =
+                  &g_array_index (g->values, OclValue, nd->in[1]);
+              v = AT (x, X->c, X->h, X->w, n, c, oy, ox) *
+                  (double) AT (data[nd->in[1]], S->c, S->h, S->w, n, c,
+                  S->h == 1 ? 0 : oy, S->w == 1 ? 0 : ox);
+              break;
+            }
             case OCL_OP_SOFTMAX:{
               double mx = -INFINITY, s = 0.0;
               for (int k = 0; k < X->c; k++)
