@@ -304,6 +304,12 @@ FIXTURES = {
     "cifar_resnet8_unfused_bn": (lambda: CifarResNet(1, "B", classes=7, widths=(12, 24, 40)),
                                  (1, 3, 28, 28), 13, 14, True, {"keep_bn": True}),
     "preact_resnet": (lambda: PreActResNet(), (2, 3, 36, 28), 13, 5, True),
+    "grouped_conv": (Grouped, (2, 4, 9, 7), 13, 18, True),
+    # A ResNeXt of one bottleneck per stage (torchvision's own ResNet class).
+    "resnext_tiny": (lambda: torchvision.models.resnet.ResNet(
+        torchvision.models.resnet.Bottleneck, [1, 1, 1, 1], groups=8, width_per_group=4),
+        (2, 3, 64, 48), 13, 19, True),
+    "resnext50_32x4d": (lambda: tv("resnext50_32x4d"), (1, 3, 64, 64), 13, 20, False),
     "se_resnet": (lambda: SEResNet(), (2, 3, 30, 26), 13, 16, True),
     "se_resnet_hard": (lambda: SEResNet(hard=True), (2, 3, 24, 24), 17, 17, True),
     # Small enough for every kernel variant on a simulator (oclgrind).
@@ -319,7 +325,6 @@ FIXTURES = {
 }
 
 BROKEN = {
-    "bad_grouped_conv": (Grouped, (1, 4, 8, 8)),
     "bad_dilated_conv": (Dilated, (1, 3, 8, 8)),
     "bad_erf": (UnsupportedOp, (1, 3, 8, 8)),
 }
@@ -550,6 +555,11 @@ def write_broken_forms(outdir):
               helper.make_node("ConstantOfShape", ["s"], ["z"], name="zeros"),
               helper.make_node("Add", ["input", "z"], ["output"], name="add")], 8)
     onnx.save(m, os.path.join(outdir, "bad_constantofshape_opset8.onnx"))
+    # Groups that do not split the channels evenly.
+    wg = numpy_helper.from_array(np.zeros((6, 1, 3, 3), np.float32), "w")
+    m = tiny([helper.make_node("Conv", ["input", "w"], ["output"], name="conv_g",
+                               group=2, pads=[1, 1, 1, 1])], 13, inits=[wg])
+    onnx.save(m, os.path.join(outdir, "bad_group_split.onnx"))
     # A mean over the channels (not global pooling).
     m = tiny([helper.make_node("ReduceMean", ["input"], ["output"], name="mean_c",
                                axes=[1], keepdims=1)], 13)

@@ -25,7 +25,7 @@ ocl_node_own_weight (OclNode * n)
 {
   if (n->weight == NULL && n->weight_raw != NULL) {
     n->weight = g_memdup2 (n->weight_raw,
-        (gsize) n->oc * n->ic * n->kh * n->kw * sizeof (float));
+        (gsize) n->oc * ocl_node_icg (n) * n->kh * n->kw * sizeof (float));
     n->weight_raw = NULL;
   }
   return n->weight;
@@ -314,7 +314,7 @@ fuse_affine_into_conv (OclGraph * g, int i, const int *uses)
   if (n->op != OCL_OP_AFFINE || n->relu || !is_conv_without_epilogue (p)
       || uses[p->out] != 1)
     return FALSE;
-  per_oc = (gsize) p->ic * p->kh * p->kw;
+  per_oc = (gsize) ocl_node_icg (p) * p->kh * p->kw;
   w = ocl_node_own_weight (p);
   if (p->bias == NULL)
     p->bias = g_new0 (float, p->oc);

@@ -161,6 +161,7 @@ typedef struct {
    * ocl_node_own_weight() makes it writable, and the net drops it once it
    * is packed into a device buffer. */
   int oc, ic;
+  int group;                    /* grouped convolution: ic and oc split in @group (0 or 1: dense) */
   float *weight;
   const guint8 *weight_raw;
   float *bias;
@@ -196,6 +197,53 @@ OclGraph *ocl_graph_new (void);
 void ocl_graph_free (OclGraph * g);
 float *ocl_node_own_weight (OclNode * n);
 void ocl_node_drop_weight (OclNode * n);
+
+/* Input channels each output channel of a convolution reads: its weight is
+ * [oc][icg][kh][kw]. */
+static inline int
+ocl_node_icg (const OclNode * n)
+{
+  return n->group > 1 ? n->ic / n->group : n->ic;
+}
+
+/* A grouped convolution runs as a dense one per block of @ocb output
+ * channels, over the KC consecutive input channels the block's groups
+ * read (block-diagonal weights, zero between groups): KC is the most any
+ * block needs, and block @blk starts at input channel
+ * ocl_conv_block_ic0().  Dense convolutions: KC = IC, from 0. */
+static inline int
+ocl_conv_block_inputs (const OclNode * n, int ocb)
+{
+  const int g = MAX (n->group, 1), ocg = n->oc / g, icg = n->ic / g;
+  int kc = 0;
+
+  if (g == 1)
+    return n->ic;
+  for (int oc0 = 0; oc0 < n->oc; oc0 += ocb) {
+    int g0 = oc0 / ocg, g1 = (MIN (oc0 + ocb, n->oc) - 1) / ocg;
+    kc = MAX (kc, (g1 - g0 + 1) * icg);
+  }
+  return MIN (kc, n->ic);
+}
+
+/* Grouped convolutions that conv2d_grouped_nhwc runs (GS inputs and
+ * outputs per group, GS dividing 16, whole 16-channel blocks): GS, else 0. */
+static inline int
+ocl_conv_lane_groups (const OclNode * n)
+{
+  const int g = MAX (n->group, 1), gs = n->oc / g;
+
+  return g > 1 && n->ic == n->oc && gs <= 16 && 16 % gs == 0
+      && n->ic % 16 == 0 ? gs : 0;
+}
+
+static inline int
+ocl_conv_block_ic0 (const OclNode * n, int ocb, int kc, int blk)
+{
+  const int g = MAX (n->group, 1);
+
+  return g == 1 ? 0 : MIN (blk * ocb / (n->oc / g) * (n->ic / g), n->ic - kc);
+}
 
 static inline const guint8 *
 ocl_node_weight_bytes (const OclNode * n)
@@ -341,6 +389,8 @@ ocl_arg_float (OclArgs * a, float v)
  * Spread over the host's cores. */
 void ocl_pack_weights (const OclNode * n, int ocb, int nblk, int wino,
     gsize floats, float *dst);
+/* @wino for conv2d_grouped_nhwc's layout, [blk][kh][kw][gs][ocb]. */
+#define OCL_PACK_LANES 8
 
 /* ---- image.c ------------------------------------------------------------ */
 

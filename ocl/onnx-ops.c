@@ -126,12 +126,17 @@ ocl_op_conv (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 
   if (!need_const (im, w, "weight"))
     return FALSE;
-  if (group != 1)
-    return OCL_UNSUPPORTED (im, "group=%" G_GINT64_FORMAT " (grouped or "
-        "depthwise convolution) is not supported", group);
   if (w->rank != 4 || w->n == 0)
     return OCL_UNSUPPORTED (im, "the weight has rank %d or no elements; 2-D "
         "convolution with a 4-D weight is supported", w->rank);
+  /* Grouped: the input's channels and the weight's outputs split evenly,
+   * each output reading w->dims[1] inputs of its group. */
+  if (group < 1 || group > w->dims[0] || w->dims[0] % group != 0
+      || (gint64) val (im, x)->c != w->dims[1] * group)
+    return OCL_UNSUPPORTED (im, "group=%" G_GINT64_FORMAT " does not split "
+        "%d input channels and %" G_GINT64_FORMAT " outputs evenly with %"
+        G_GINT64_FORMAT " inputs per output", group, val (im, x)->c,
+        w->dims[0], w->dims[1]);
   if (b && (b->dtype != OCL_DT_FLOAT || b->n != (gsize) w->dims[0]))
     return OCL_UNSUPPORTED (im, "the bias does not have %d entries",
         (int) w->dims[0]);
@@ -142,7 +147,8 @@ ocl_op_conv (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   if (n->kh != w->dims[2] || n->kw != w->dims[3])
     return OCL_UNSUPPORTED (im, "kernel_shape disagrees with the weight");
   n->oc = w->dims[0];
-  n->ic = w->dims[1];
+  n->ic = w->dims[1] * group;
+  n->group = group;
   set_weight (n, w);
   n->bias = b ? g_memdup2 (ocl_const_floats (b), b->n * sizeof (float)) : NULL;
   return finish_node (im, i);

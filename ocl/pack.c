@@ -67,22 +67,48 @@ pack_winograd (const OclNode * n, int ocb, int blk0, int blk1, float *u,
         }
 }
 
-/* Weights [oc][ic][kh][kw] -> [blk][kh][kw][ic][ocb], blocks [blk0, blk1). */
+/* Weights [oc][icg][kh][kw] -> [blk][kh][kw][kc][ocb], blocks [blk0,
+ * blk1): kc = IC for a dense convolution; for a grouped one the block's
+ * input channels from ocl_conv_block_ic0(), zero where an output channel's
+ * group does not read them (the caller zeroes the buffer first). */
 static void
 pack_direct (const OclNode * n, int ocb, int blk0, int blk1, float *wt)
 {
-  const int ic_n = n->ic, khw = n->kh * n->kw, step = MAX (1, PACK_K / khw);
+  const int icg = ocl_node_icg (n), khw = n->kh * n->kw;
+  const int kc = ocl_conv_block_inputs (n, ocb), step = MAX (1, PACK_K / khw);
+  const int ocg = n->oc / MAX (n->group, 1);
   const guint8 *src = ocl_node_weight_bytes (n);
 
-  for (int oc0 = blk0 * ocb; oc0 < MIN (blk1 * ocb, n->oc); oc0 += ocb)
-    for (int ic0 = 0; ic0 < ic_n; ic0 += step)
+  for (int blk = blk0; blk < blk1 && blk * ocb < n->oc; blk++) {
+    const int oc0 = blk * ocb, ic0 = ocl_conv_block_ic0 (n, ocb, kc, blk);
+    for (int j0 = 0; j0 < icg; j0 += step)
       for (int oc = oc0; oc < MIN (oc0 + ocb, n->oc); oc++) {
-        gsize i = ((gsize) oc * ic_n + ic0) * khw;
-        float *o = wt + (gsize) oc0 * khw * ic_n + oc - oc0;
-        for (int ic = ic0; ic < MIN (ic0 + step, ic_n); ic++)
+        /* Output channel oc reads input channels [first, first + icg). */
+        const int first = oc / ocg * icg - ic0;
+        gsize i = ((gsize) oc * icg + j0) * khw;
+        float *o = wt + (gsize) oc0 * khw * kc + oc - oc0;
+        for (int j = j0; j < MIN (j0 + step, icg); j++)
           for (int k = 0; k < khw; k++)
-            o[((gsize) k * ic_n + ic) * ocb] = ocl_load_float (src, i++);
+            o[((gsize) k * kc + first + j) * ocb] = ocl_load_float (src, i++);
       }
+  }
+}
+
+/* Grouped, GS = icg = ocg dividing 16: [oc][gs][kh][kw] ->
+ * [blk][kh][kw][gs][ocb], lane j of row i being W[oc j][i]. */
+static void
+pack_lanes (const OclNode * n, int ocb, int blk0, int blk1, float *wt)
+{
+  const int gs = ocl_node_icg (n), khw = n->kh * n->kw;
+  const guint8 *src = ocl_node_weight_bytes (n);
+
+  for (int oc = blk0 * ocb; oc < MIN (blk1 * ocb, n->oc); oc++) {
+    float *o = wt + (gsize) (oc / ocb) * khw * gs * ocb + oc % ocb;
+    for (int i = 0; i < gs; i++)
+      for (int k = 0; k < khw; k++)
+        o[((gsize) k * gs + i) * ocb] =
+            ocl_load_float (src, ((gsize) oc * gs + i) * khw + k);
+  }
 }
 
 typedef struct
@@ -98,7 +124,9 @@ pack_job (gpointer data)
 {
   PackJob *j = data;
 
-  if (j->wino == 4)
+  if (j->wino == OCL_PACK_LANES)
+    pack_lanes (j->n, j->ocb, j->blk0, j->blk1, j->dst);
+  else if (j->wino == 4)
     pack_winograd (j->n, j->ocb, j->blk0, j->blk1, j->dst, 6, winograd4_g);
   else if (j->wino)
     pack_winograd (j->n, j->ocb, j->blk0, j->blk1, j->dst, 4, winograd_g);

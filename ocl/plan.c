@@ -255,7 +255,7 @@ use_winograd (OclNet * net, const OclNode * n)
   int w = net->ctx->tuning.winograd;
 
   if (n->op != OCL_OP_CONV || n->kh != 3 || n->kw != 3 || n->sh != 1
-      || n->sw != 1 || n->ic % 16 != 0)
+      || n->sw != 1 || n->ic % 16 != 0 || n->group > 1)
     return 0;
   if (w == 4)
     return 4;
@@ -322,15 +322,18 @@ upload_conv_weights (OclNet * net, OclNode * n, int ocb, int wino,
     cl_mem * wm, cl_mem * bm, GError ** error)
 {
   int nblk = (n->oc + ocb - 1) / ocb;
-  gsize wsize = (gsize) nblk * (wino == 4 ? 36 : wino ? 16 : n->kh * n->kw)
-      * n->ic * ocb;
+  gsize wsize = wino == OCL_PACK_LANES ? (gsize) nblk * n->kh * n->kw *
+      ocl_node_icg (n) * ocb : (gsize) nblk * (wino == 4 ? 36 : wino ? 16 :
+      n->kh * n->kw) * (wino ? n->ic : ocl_conv_block_inputs (n, ocb)) * ocb;
   float *wt = buffer_stage (net, wsize * sizeof (float), wm, error), *bias;
 
   if (wt == NULL)
     return FALSE;
   /* The packers write every weight; only the last block's lanes past OC
-   * stay zero. */
-  if (n->oc % ocb)
+   * stay zero, and in a grouped convolution those between groups. */
+  if (n->group > 1 && wino != OCL_PACK_LANES)
+    memset (wt, 0, wsize * sizeof (float));
+  else if (n->oc % ocb)
     memset (wt + wsize / nblk * (nblk - 1), 0, wsize / nblk * sizeof (float));
   ocl_pack_weights (n, ocb, nblk, wino, wsize, wt);
   /* Packed: the host copy (or the model's, borrowed) is not read again. */
@@ -409,15 +412,31 @@ conv_args (OclArgs * a, OclNet * net, const OclNode * n, cl_mem zero, cl_mem wm,
   epilogue_args (a, net, n);
 }
 
+/* The grouped-convolution arguments of the direct and tiled kernels
+ * (conv.cl's KC, ICG, OCG), for blocks of @ocb output channels. */
+static void
+group_args (OclArgs * a, const OclNode * n, int ocb)
+{
+  const int g = MAX (n->group, 1);
+
+  ocl_arg_int (a, ocl_conv_block_inputs (n, ocb));
+  ocl_arg_int (a, n->ic / g);
+  ocl_arg_int (a, n->oc / g);
+}
+
 /* "conv 3x3/1 64->64 56x56 +bias +res +relu [@variant]" */
 static char *
 conv_desc (const OclNet * net, const OclNode * n, const char *variant)
 {
   const OclValue *y = OCL_VALUE (net->g, n->out);
 
-  return g_strdup_printf ("%s %dx%d/%d %d->%d %dx%d%s%s%s [%s]",
+  g_autofree char *groups = n->group > 1 ?
+      g_strdup_printf (" g%d", n->group) : NULL;
+
+  return g_strdup_printf ("%s %dx%d/%d %d->%d%s %dx%d%s%s%s [%s]",
       strcmp (n->onnx_op, "Conv") == 0 ? "conv" : "fc", n->kh, n->kw, n->sh,
-      n->ic, n->oc, y->h, y->w, n->bias ? " +bias" : "", n->residual < 0 ?
+      n->ic, n->oc, groups ? groups : "", y->h, y->w, n->bias ? " +bias" : "",
+      n->residual < 0 ?
       "" : n->res_stride > 1 || n->res_coff ? " +res(option A)" : " +res",
       n->relu ? " +relu" : "", variant);
 }
@@ -438,7 +457,7 @@ add_conv_tiled_side (OclNet * net, OclNode * n, int side, GError ** error)
   const int tn = 4 * side, tm = 4 * side;
   const int m = y->n * y->h * y->w, nblk = (n->oc + tn - 1) / tn;
   const size_t lws[3] = { side, side, 1 };
-  double flops = 2.0 * m * n->oc * (double) n->kh * n->kw * n->ic;
+  double flops = 2.0 * m * n->oc * (double) n->kh * n->kw * ocl_node_icg (n);
   g_autofree char *opts = g_strdup_printf ("-DTILED -DLX=%d -DLY=%d", side,
       side);
   g_autofree char *why = NULL;
@@ -463,6 +482,7 @@ add_conv_tiled_side (OclNet * net, OclNode * n, int side, GError ** error)
   }
   conv_args (&a, net, n, NULL, wm, bm, TRUE);
   ocl_arg_int (&a, m);
+  group_args (&a, n, tn);
   g_snprintf (variant, sizeof (variant), "tiled %dx%d", tm, tn);
   /* NDRange (ceil(OC / TN) LX, ceil(M / TM) LY): M pixels, RM = 4 of them
    * to a work-item. */
@@ -565,7 +585,8 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
   int ocb = 16 * nb, nblk = (n->oc + ocb - 1) / ocb, bpi = 1;
   const OclTuning *t = &net->ctx->tuning;
   gboolean cpu = t->cpu;
-  double macs = (double) y->n * y->h * y->w * n->oc * n->ic * n->kh * n->kw;
+  double macs = (double) y->n * y->h * y->w * n->oc * ocl_node_icg (n) *
+      n->kh * n->kw;
   /* CPU devices: enough one-item work-groups to balance the cores, but
    * none smaller than ~256 K multiply-adds, below which PoCL's cost per
    * work-group shows (small CIFAR layers want few, big work-items). */
@@ -573,7 +594,9 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
       (gsize) (macs / 262144)) : 0;
   int px = choose_px (cols, 8, (gsize) y->n * nblk * (wino ? 1 : y->h),
       min_items);
-  gsize ksz = (gsize) n->kh * n->kw * n->ic;
+  gsize ksz = (gsize) n->kh * n->kw * ocl_node_icg (n);
+  /* Grouped with GS dividing 16: the lane-shuffle kernel, exact work. */
+  const int gs = ocl_conv_lane_groups (n);
   g_autofree char *opts = NULL;
   cl_mem wm, bm, zm = NULL;
   OclArgs a;
@@ -586,6 +609,9 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
   }
   px = CLAMP (px, 1, 8);
   nb = CLAMP (nb, 1, 2);
+  /* The lane kernel takes whole blocks only. */
+  if (gs && n->oc % (16 * nb))
+    nb = 1;
   ocb = 16 * nb;
   nblk = (n->oc + ocb - 1) / ocb;
   /* Direct convolutions on CPU devices: several output-channel blocks per
@@ -616,22 +642,27 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
         error);
   }
   g_snprintf (bpi_desc, sizeof (bpi_desc), " x%d", bpi);
-  opts = wino ? g_strdup_printf ("-DWT=%d -DNB=%d", px, nb) :
+  opts = wino ? g_strdup_printf ("-DWT=%d -DNB=%d", px, nb) : gs ?
+      g_strdup_printf ("-DGS=%d -DPX=%d -DNB=%d", gs, px, nb) :
       g_strdup_printf ("-DPX=%d -DNB=%d", px, nb);
 
-  if (!upload_conv_weights (net, n, ocb, wino, &wm, &bm, error))
+  if (!upload_conv_weights (net, n, ocb, gs ? OCL_PACK_LANES : wino, &wm,
+          &bm, error))
     return FALSE;
   if (wino && !(zm = zero_buffer (net, n->ic, error)))
     return FALSE;
 
   if (!step_begin (net, &a, "conv", opts, wino ? "conv3x3_winograd_nhwc" :
-          "conv2d_nhwc", error))
+          gs ? "conv2d_grouped_nhwc" : "conv2d_nhwc", error))
     return FALSE;
   conv_args (&a, net, n, zm, wm, bm, !wino);
   if (!wino)
     ocl_arg_int (&a, bpi);
-  g_snprintf (variant, sizeof (variant), "%s=%d NB=%d%s",
-      wino ? "winograd WT" : "PX", px, nb, bpi > 1 ? bpi_desc : "");
+  if (!wino)
+    group_args (&a, n, ocb);
+  g_snprintf (variant, sizeof (variant), "%s%s=%d NB=%d%s",
+      gs ? "lanes " : "", wino ? "winograd WT" : "PX", px, nb,
+      bpi > 1 ? bpi_desc : "");
   /* FLOP counts are the direct algorithm's, so that GFLOP/s compare. */
   if (!step_end (net, &a, n, conv_desc (net, n, variant),
           2.0 * y->n * y->h * y->w * n->oc * (double) ksz, 3,
@@ -958,8 +989,10 @@ count_params (const OclGraph * g, guint64 * macs)
     const OclNode *n = &g_array_index (g->nodes, OclNode, i);
     const OclValue *y = &g_array_index (g->values, OclValue, n->out);
     if (n->op == OCL_OP_CONV) {
-      p += (guint64) n->oc * n->ic * n->kh * n->kw + (n->bias ? n->oc : 0);
-      *macs += (guint64) y->n * y->h * y->w * n->oc * n->ic * n->kh * n->kw;
+      p += (guint64) n->oc * ocl_node_icg (n) * n->kh * n->kw +
+          (n->bias ? n->oc : 0);
+      *macs += (guint64) y->n * y->h * y->w * n->oc * ocl_node_icg (n) *
+          n->kh * n->kw;
     } else if (n->op == OCL_OP_AFFINE)
       p += (n->scale ? n->oc : 0) + (n->shift ? n->oc : 0);
   }

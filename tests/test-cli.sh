@@ -83,7 +83,7 @@ expect_fail "missing model" "cannot read model" "$TOOL" run "$TMP/none.onnx" --i
 head -c 1000 "$M.onnx" >"$TMP/trunc.onnx"
 expect_fail "truncated model" "not an ONNX model" "$TOOL" run "$TMP/trunc.onnx" --input "$M.input.npy" --output "$TMP/x.npy"
 expect_fail "unsupported op" "Erf" "$TOOL" info "$FIX/bad_erf.onnx"
-expect_fail "grouped conv" "group=2" "$TOOL" info "$FIX/bad_grouped_conv.onnx"
+expect_fail "uneven groups" "group=2 does not split" "$TOOL" info "$FIX/bad_group_split.onnx"
 expect_fail "shape does not fit" "channels" "$TOOL" bench "$M.onnx" --shape 1x4x32x32
 expect_fail "bad --shape" "NxCxHxW" "$TOOL" bench "$M.onnx" --shape 1x3x32
 expect_fail "unwritable output" "cannot write" "$TOOL" run "$M.onnx" --input "$M.input.npy" --output /nonexistent/dir/x.npy

@@ -75,6 +75,28 @@ conv (Builder * b, int x, int oc, int k, int s, int p, gboolean bias)
   return finish (b, i);
 }
 
+/* A convolution of @groups groups: weight [oc][ic / groups][k][k]. */
+static int
+gconv (Builder * b, int x, int oc, int k, int s, int p, int groups)
+{
+  int ic = OCL_VALUE (b->g, x)->c;
+  int i = node1 (b, OCL_OP_CONV, x);
+  OclNode *n = OCL_NODE (b->g, i);
+  double bound = 1.0 / sqrt ((double) ic / groups * k * k);
+
+  n->onnx_op = "Conv";
+  n->ic = ic;
+  n->oc = oc;
+  n->group = groups;
+  n->kh = n->kw = k;
+  n->sh = n->sw = s;
+  n->pt = n->pl = n->pb = n->pr = p;
+  n->weight = random_array (b, (gsize) oc * (ic / groups) * k * k, -bound,
+      bound);
+  n->bias = random_array (b, oc, -0.5, 0.5);
+  return finish (b, i);
+}
+
 static int
 affine (Builder * b, int x)
 {
@@ -573,6 +595,80 @@ test_conv_tiled_fallback (void)
   ctx->tuning = saved;
 }
 
+/* Grouped convolution (ResNeXt, depthwise): groups of 1 to 64 outputs,
+ * blocks of 16 or 32 channels holding several groups or part of one,
+ * groups that straddle two blocks, inputs and outputs per group that
+ * differ, depthwise, stride 2, batch 2; the block-diagonal path and the
+ * lane-shuffle kernel (groups of 1 to 16 dividing 16), every register
+ * tile, the tiled kernel at both sides, and the fused epilogue. */
+static void
+test_conv_grouped (void)
+{
+  static const struct
+  {
+    int n, ic, h, w, oc, k, s, p, groups;
+  } cases[] = {
+    {2, 64, 9, 7, 64, 3, 1, 1, 32},     /* ResNeXt layer 1: 2 per group */
+    {1, 128, 6, 5, 128, 3, 2, 1, 32},   /* 4 per group, stride 2 */
+    {1, 96, 5, 9, 96, 3, 1, 1, 4},      /* 24 per group: blocks straddle */
+    {2, 12, 7, 8, 40, 3, 1, 1, 4},      /* 3 inputs, 10 outputs per group */
+    {1, 21, 8, 6, 21, 3, 1, 1, 21},     /* depthwise */
+    {1, 64, 4, 4, 128, 1, 1, 0, 2},     /* 1x1, 64 per group */
+    /* The lane-shuffle kernel: 1, 2, 4, 8, 16 per group. */
+    {1, 32, 5, 7, 32, 3, 1, 1, 32},     /* depthwise */
+    {2, 64, 6, 6, 64, 3, 2, 1, 8},
+    {1, 48, 5, 5, 48, 3, 1, 1, 3},
+    {1, 80, 3, 9, 80, 3, 1, 1, 40},
+  };
+  static const char *const tiles[] = { NULL, "1x1", "3x2", "8x1", "4x2x2" };
+  static const int sides[] = { 0, 8, 16 };
+  const int saved = ctx->tuning.tiled_side;
+
+  for (guint s = 0; s < G_N_ELEMENTS (sides); s++)
+    for (guint t = 0; t < (sides[s] ? 1 : G_N_ELEMENTS (tiles)); t++)
+      for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
+        Builder b;
+        int y;
+        ctx->tuning.tiled_side = sides[s];
+        ctx->tuning.force_px = ctx->tuning.force_nb = 0;
+        ctx->tuning.force_bpi = 0;
+        if (tiles[t])
+          g_assert_cmpint (sscanf (tiles[t], "%dx%dx%d", &ctx->tuning.force_px,
+                  &ctx->tuning.force_nb, &ctx->tuning.force_bpi), >=, 2);
+        g_test_message ("tiled %d, tile %s, case %u", sides[s],
+            tiles[t] ? tiles[t] : "auto", c);
+        builder_init (&b, 700 + c, cases[c].n, cases[c].ic, cases[c].h,
+            cases[c].w);
+        y = gconv (&b, b.g->input, cases[c].oc, cases[c].k, cases[c].s,
+            cases[c].p, cases[c].groups);
+        /* Groups of 1 to 16 dividing 16, whole blocks: the lane kernel. */
+        expect_layer = sides[s] ? "tiled" : cases[c].ic == cases[c].oc
+            && cases[c].ic % 16 == 0 && 16 % (cases[c].ic / cases[c].groups)
+            == 0 ? "lanes PX=" : "PX=";
+        check (&b, y);
+      }
+  {
+    /* ResNeXt's block: 1x1, grouped 3x3 + BN + ReLU, 1x1 + identity. */
+    Builder b;
+    int x, y;
+    ctx->tuning.tiled_side = 0;
+    ctx->tuning.force_px = ctx->tuning.force_nb = ctx->tuning.force_bpi = 0;
+    builder_init (&b, 720, 2, 64, 11, 9);
+    x = conv (&b, b.g->input, 128, 1, 1, 0, FALSE);
+    x = simple (&b, OCL_OP_RELU, x);
+    y = gconv (&b, x, 128, 3, 1, 1, 32);
+    y = affine (&b, y);
+    y = simple (&b, OCL_OP_RELU, y);
+    y = conv (&b, y, 64, 1, 1, 0, FALSE);
+    y = add (&b, y, b.g->input);
+    expect_layer = " g32 ";
+    check_fused (&b, simple (&b, OCL_OP_RELU, y), 4);
+  }
+  expect_layer = NULL;
+  ctx->tuning.force_px = ctx->tuning.force_nb = ctx->tuning.force_bpi = 0;
+  ctx->tuning.tiled_side = saved;
+}
+
 /* Standalone BN + ReLU (pre-activation), standalone Add of non-conv values. */
 static void
 test_affine_add (void)
@@ -733,6 +829,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/winograd-choice", test_conv_winograd_choice);
   g_test_add_func ("/kernels/conv/tiled", test_conv_tiled);
   g_test_add_func ("/kernels/conv/tiled-batches", test_conv_tiled_batches);
+  g_test_add_func ("/kernels/conv/grouped", test_conv_grouped);
   g_test_add_func ("/kernels/conv/tiled-fallback", test_conv_tiled_fallback);
   g_test_add_func ("/kernels/conv/bn-residual-relu",
       test_conv_bn_residual_relu);

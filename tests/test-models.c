@@ -505,8 +505,8 @@ test_unsupported_op (void)
 static void
 test_grouped_conv (void)
 {
-  g_autofree char *path = fixture ("bad_grouped_conv", ".onnx");
-  const char *n[] = { "(Conv)", "group=2", NULL };
+  g_autofree char *path = fixture ("bad_group_split", ".onnx");
+  const char *n[] = { "node 'conv_g'", "group=2 does not split", NULL };
   expect_error (path, NULL, OCL_ERROR_UNSUPPORTED, n);
 }
 

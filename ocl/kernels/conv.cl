@@ -12,12 +12,16 @@
  *
  * Arguments:
  *   in    [N][IH][IW][IC]
- *   wt    [ceil(OC / (16 NB))][KH][KW][IC][16 NB], zero-padded past OC
+ *   wt    [ceil(OC / (16 NB))][KH][KW][KC][16 NB], zero-padded past OC
  *   bias  [ceil(OC / (16 NB)) * 16 NB] (zero-padded)
  *   res   residual [N][RH][RW][RC] when flags & 2, else any buffer
  *   out   [N][OH][OW][OC]
  *   flags bit 0: ReLU after the add; bit 1: add the residual
  *           r[n, y, x, c] = res[n, y*RS, x*RS, c - RCO] (0 outside [0, RC))
+ *   BPI   output-channel blocks per work-item
+ *   KC, ICG, OCG  grouped convolution: a block of output channels reads
+ *         the KC input channels from block_ic0 (), its weights zero
+ *         between groups of ICG inputs and OCG outputs; dense: KC = IC.
  */
 #ifndef PX
 #define PX 4
@@ -30,7 +34,15 @@
 
 #include "ocl-abi.h"
 
-inline float16
+/* The first of the KC input channels output block @blk reads (the host's
+ * ocl_conv_block_ic0 ()). */
+static inline int
+block_ic0 (int blk, int ocb, int IC, int KC, int ICG, int OCG)
+{
+  return KC == IC ? 0 : min (blk * ocb / OCG * ICG, IC - KC);
+}
+
+static inline float16
 residual_block (__global const float *res, int n, int oy, int ox, int oc0,
     int RC, int RH, int RW, int RS, int RCO)
 {
@@ -50,7 +62,7 @@ residual_block (__global const float *res, int n, int oy, int ox, int oc0,
   }
 }
 
-inline void
+static inline void
 store_block (__global float *o, float16 v, int oc0, int OC)
 {
   if (oc0 + VW <= OC) {
@@ -63,7 +75,29 @@ store_block (__global float *o, float16 v, int oc0, int OC)
   }
 }
 
-#if !defined (WT) && !defined (TILED) && !defined (WT4) && !defined (WINO4_INPUT)
+/* The direct kernels' epilogue for one pixel's @acc[NB]: residual, ReLU,
+ * store. */
+static inline void
+store_pixel (__global float *restrict out, __global const float *restrict res,
+    const float16 * acc, int n, int oy, int ox, int blk, int OC, int OH,
+    int OW, int flags, int RC, int RH, int RW, int RS, int RCO)
+{
+  __global float *o = out + ((size_t) (n * OH + oy) * OW + ox) * OC;
+
+  for (int b = 0; b < NB; b++) {
+    const int oc0 = blk * OCB + b * VW;
+    float16 v = acc[b];
+    if (oc0 >= OC)
+      break;
+    if (flags & OCL_ABI_FLAG_RESIDUAL)
+      v += residual_block (res, n, oy, ox, oc0, RC, RH, RW, RS, RCO);
+    if (flags & OCL_ABI_FLAG_RELU)
+      v = fmax (v, (float16) 0.0f);
+    store_block (o, v, oc0, OC);
+  }
+}
+
+#if !defined (WT) && !defined (TILED) && !defined (WT4) && !defined (WINO4_INPUT) && !defined (GS)
 __kernel void
 conv2d_nhwc (__global const float *restrict in,
     __global const float *restrict wt,
@@ -72,7 +106,8 @@ conv2d_nhwc (__global const float *restrict in,
     __global float *restrict out,
     int IC, int IH, int IW, int OC, int OH, int OW,
     int KH, int KW, int SH, int SW, int PT, int PL,
-    int flags, int RC, int RH, int RW, int RS, int RCO, int BPI)
+    int flags, int RC, int RH, int RW, int RS, int RCO, int BPI,
+    int KC, int ICG, int OCG)
 {
   const int ox0 = get_global_id (0) * PX;
   const int oy = get_global_id (1);
@@ -89,6 +124,7 @@ conv2d_nhwc (__global const float *restrict in,
     return;
 
   for (int blk = blk0; blk < blk1; blk++) {
+    const int ic0 = block_ic0 (blk, OCB, IC, KC, ICG, OCG);
     float16 acc[NB][PX];
 
     for (int b = 0; b < NB; b++) {
@@ -104,13 +140,13 @@ conv2d_nhwc (__global const float *restrict in,
       __global const float *row = in + (size_t) (n * IH + iy) * IW * IC;
       for (int kw = 0; kw < KW; kw++) {
         const int ix0 = ox0 * SW - PL + kw;
-        __global const float *w = wt + ((size_t) (blk * KH + kh) * KW + kw) * IC * OCB;
+        __global const float *w = wt + ((size_t) (blk * KH + kh) * KW + kw) * KC * OCB;
 
         if (ix0 >= 0 && ix0 + (PX - 1) * SW < IW) {
           /* Interior: every pixel of the tile reads inside the row. */
-          __global const float *ip = row + (size_t) ix0 * IC;
+          __global const float *ip = row + (size_t) ix0 * IC + ic0;
           const int step = SW * IC;
-          for (int ic = 0; ic < IC; ic++) {
+          for (int ic = 0; ic < KC; ic++) {
             float16 w0 = vload16 (0, w);
   #if NB > 1
             float16 w1 = vload16 (1, w);
@@ -133,10 +169,10 @@ conv2d_nhwc (__global const float *restrict in,
           for (int p = 0; p < PX; p++) {
             int ix = ix0 + p * SW;
             int ok = ix >= 0 && ix < IW;
-            off[p] = ok ? ix * IC : 0;
+            off[p] = (ok ? ix * IC : 0) + ic0;
             m[p] = ok ? 1.0f : 0.0f;
           }
-          for (int ic = 0; ic < IC; ic++) {
+          for (int ic = 0; ic < KC; ic++) {
             float16 w0 = vload16 (0, w);
   #if NB > 1
             float16 w1 = vload16 (1, w);
@@ -155,27 +191,99 @@ conv2d_nhwc (__global const float *restrict in,
       }
     }
 
-    for (int p = 0; p < PX; p++) {
-      const int ox = ox0 + p;
-      if (ox >= OW)
-        break;
-      __global float *o = out + ((size_t) (n * OH + oy) * OW + ox) * OC;
-      for (int b = 0; b < NB; b++) {
-        const int oc0 = blk * OCB + b * VW;
-        float16 v = acc[b][p];
-        if (oc0 >= OC)
-          break;
-        if (flags & OCL_ABI_FLAG_RESIDUAL)
-          v += residual_block (res, n, oy, ox, oc0, RC, RH, RW, RS, RCO);
-        if (flags & OCL_ABI_FLAG_RELU)
-          v = fmax (v, (float16) 0.0f);
-        store_block (o, v, oc0, OC);
-      }
+    for (int p = 0; p < PX && ox0 + p < OW; p++) {
+      float16 px[NB];
+      for (int b = 0; b < NB; b++)
+        px[b] = acc[b][p];
+      store_pixel (out, res, px, n, oy, ox0 + p, blk, OC, OH, OW, flags, RC,
+          RH, RW, RS, RCO);
     }
   }
 }
 
 #endif /* !WT && !TILED */
+
+#ifdef GS
+/* Grouped convolution with GS inputs and GS outputs per group, GS dividing
+ * 16 (ResNeXt's 3x3 layers, depthwise): a block of 16 output lanes holds
+ * 16 / GS whole groups, and their inputs are the same 16 channels.  For
+ * each input i of a group, shuffle () sends channel (j / GS) GS + i to
+ * lane j, so every multiply-add is one of the convolution's (the generic
+ * path's block-diagonal weights do 16 / GS times as many).
+ *
+ * Compile-time options: GS, PX, NB.  NDRange, arguments: conv2d_nhwc's,
+ * with IC = OC, IC % 16 == 0 and
+ *   wt  [OC / OCB][KH][KW][GS][OCB]: lane j of row i is W[oc j][i].
+ */
+__kernel void
+conv2d_grouped_nhwc (__global const float *restrict in,
+    __global const float *restrict wt,
+    __global const float *restrict bias,
+    __global const float *restrict res,
+    __global float *restrict out,
+    int IC, int IH, int IW, int OC, int OH, int OW,
+    int KH, int KW, int SH, int SW, int PT, int PL,
+    int flags, int RC, int RH, int RW, int RS, int RCO, int BPI,
+    int KC, int ICG, int OCG)
+{
+  const int ox0 = get_global_id (0) * PX;
+  const int oy = get_global_id (1);
+  const int nblk = OC / OCB;
+  const int groups = (nblk + BPI - 1) / BPI;
+  const int nimg = get_global_size (2) / groups;
+  const int n = get_global_id (2) % nimg;
+  const int blk0 = get_global_id (2) / nimg * BPI;
+  const int blk1 = min (blk0 + BPI, nblk);
+  const uint16 first = (uint16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+      13, 14, 15) / GS * GS;
+
+  if (ox0 >= OW || oy >= OH)
+    return;
+
+  for (int blk = blk0; blk < blk1; blk++) {
+    float16 acc[NB][PX];
+
+    for (int b = 0; b < NB; b++) {
+      float16 bv = vload16 (0, bias + blk * OCB + b * VW);
+      for (int p = 0; p < PX; p++)
+        acc[b][p] = bv;
+    }
+    for (int kh = 0; kh < KH; kh++) {
+      const int iy = oy * SH - PT + kh;
+      if (iy < 0 || iy >= IH)
+        continue;
+      __global const float *row = in + (size_t) (n * IH + iy) * IW * IC + blk * OCB;
+      for (int kw = 0; kw < KW; kw++) {
+        __global const float *w = wt + ((size_t) (blk * KH + kh) * KW + kw) * GS * OCB;
+        for (int b = 0; b < NB; b++) {
+          float16 v[PX];
+  #pragma unroll
+          for (int p = 0; p < PX; p++) {
+            /* Outside the row: a clamped address, times 0 (zero padding). */
+            const int ix = (ox0 + p) * SW - PL + kw;
+            const int ok = ix >= 0 && ix < IW;
+            v[p] = vload16 (b, row + (size_t) (ok ? ix : 0) * IC) * (ok ? 1.0f : 0.0f);
+          }
+  #pragma unroll
+          for (int i = 0; i < GS; i++) {
+            const float16 wi = vload16 (b, w + i * OCB);
+  #pragma unroll
+            for (int p = 0; p < PX; p++)
+              acc[b][p] = fma (shuffle (v[p], first + (uint16) i), wi, acc[b][p]);
+          }
+        }
+      }
+    }
+    for (int p = 0; p < PX && ox0 + p < OW; p++) {
+      float16 px[NB];
+      for (int b = 0; b < NB; b++)
+        px[b] = acc[b][p];
+      store_pixel (out, res, px, n, oy, ox0 + p, blk, OC, OH, OW, flags, RC,
+          RH, RW, RS, RCO);
+    }
+  }
+}
+#endif /* GS */
 
 /* Both Winograd kernels' register tile: 16 input channels of one transform
  * point for NT tiles (the transformed inputs V, NT x 16 floats) against
@@ -338,7 +446,7 @@ conv3x3_winograd_nhwc (__global const float *restrict in,
  *   in  [N][IH][IW][IC], IC % 16 == 0
  *   v   [N][tiles][36][IC]
  */
-inline void
+static inline void
 bt6 (const float16 * d, int stride, float16 * o, int ostride)
 {
   const float16 d0 = d[0], d1 = d[stride], d2 = d[2 * stride],
@@ -511,8 +619,9 @@ conv3x3_winograd4_nhwc (__global const float *restrict v,
  * NDRange: (ceil(OC / TN) * LX, ceil(M / TM) * LY), local (LX, LY).
  *
  * Arguments as conv2d_nhwc, except:
- *   wt  [ceil(OC / TN)][KH][KW][IC][TN], zero-padded past OC
+ *   wt  [ceil(OC / TN)][KH][KW][KC][TN], zero-padded past OC
  *   M   N * OH * OW
+ *   KC, ICG, OCG  as conv2d_nhwc's (grouped convolution)
  */
 #define RM 4
 #define RN 4
@@ -533,7 +642,8 @@ conv2d_tiled_nhwc (__global const float *restrict in,
     __global float *restrict out,
     int IC, int IH, int IW, int OC, int OH, int OW,
     int KH, int KW, int SH, int SW, int PT, int PL,
-    int flags, int RC, int RH, int RW, int RS, int RCO, int M)
+    int flags, int RC, int RH, int RW, int RS, int RCO, int M,
+    int KC, int ICG, int OCG)
 {
   __local float As[TK][TM + 1];
   __local float Bs[TK][TN];
@@ -541,7 +651,8 @@ conv2d_tiled_nhwc (__global const float *restrict in,
   const int tid = ty * LX + tx;
   const int blk = get_group_id (0);
   const int m0 = get_group_id (1) * TM;
-  const int K = KH * KW * IC, HW = OH * OW;
+  const int K = KH * KW * KC, HW = OH * OW;
+  const int ic0 = block_ic0 (blk, TN, IC, KC, ICG, OCG);
   const int kk_a = tid % TK;
   __global const float *w = wt + (size_t) blk * K * TN;
   int row[AL], iy0[AL], ix0[AL];
@@ -563,7 +674,7 @@ conv2d_tiled_nhwc (__global const float *restrict in,
   for (int k0 = 0; k0 < K; k0 += TK) {
     {
       const int k = k0 + kk_a;
-      const int s = k / IC, ic = k - s * IC, kh = s / KW, kw = s - kh * KW;
+      const int s = k / KC, ic = ic0 + k - s * KC, kh = s / KW, kw = s - kh * KW;
       for (int i = 0; i < AL; i++) {
         const int iy = iy0[i] + kh, ix = ix0[i] + kw;
         As[kk_a][tid / TK + i * (NT / TK)] = k < K && iy >= 0 && iy < IH &&

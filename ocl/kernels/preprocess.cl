@@ -28,7 +28,7 @@
 
 #include "ocl-abi.h"
 
-inline float3
+static inline float3
 yuv_to_rgb (float y, float u, float v, float4 yuv)
 {
   float kr = yuv.s0, kb = yuv.s1, kg = 1.0f - kr - kb;
@@ -49,7 +49,7 @@ yuv_to_rgb (float y, float u, float v, float4 yuv)
 
 /* First tap, tap count and the sampling position along one axis for output
  * coordinate o of a destination of size d drawn from a source of size s. */
-inline void
+static inline void
 axis_taps (int o, int d, int s, int *first, int *count, float *a, float *b)
 {
   float f = (float) s / (float) d;
@@ -69,7 +69,7 @@ axis_taps (int o, int d, int s, int *first, int *count, float *a, float *b)
   }
 }
 
-inline float
+static inline float
 tap_weight (int i, float a, float b)
 {
   if (b >= 0.0f)
@@ -124,7 +124,7 @@ tap_weight (int i, float a, float b)
 
 /* Area average of one channel over the footprint [ax, bx) x [ay, by) in
  * the plane's own pixel coordinates (samples @step bytes apart). */
-inline float
+static inline float
 area_mean (__global const uchar * p, int stride, int step, float ax,
     float bx, float ay, float by)
 {
@@ -153,7 +153,7 @@ area_mean (__global const uchar * p, int stride, int step, float ax,
 
 /* area_mean of both channels of an interleaved pair plane (NV12's UV) in
  * one pass: the pairs are contiguous, so the sums vectorise. */
-inline float2
+static inline float2
 area_mean2 (__global const uchar * p, int stride, float ax, float bx,
     float ay, float by)
 {
@@ -181,13 +181,13 @@ area_mean2 (__global const uchar * p, int stride, float ax, float bx,
   return acc / ((bx - ax) * (by - ay));
 }
 
-inline float3
+static inline float3
 load3 (__global const uchar * q)
 {
   return (float3) (q[0], q[1], q[2]);
 }
 
-inline int3
+static inline int3
 load3i (__global const uchar * q)
 {
   return (int3) (q[0], q[1], q[2]);

@@ -41,19 +41,23 @@ ref_node (const OclGraph * g, const OclNode * nd, float **data)
           double v = 0.0;
           switch (nd->op) {
             case OCL_OP_CONV:
+            {
+              /* Output c of group g reads inputs [g icg, (g + 1) icg). */
+              const int icg = ocl_node_icg (nd);
+              const int first = c / (nd->oc / MAX (nd->group, 1)) * icg;
               v = nd->bias ? nd->bias[c] : 0.0;
-              for (int ic = 0; ic < nd->ic; ic++)
+              for (int j = 0; j < icg; j++)
                 for (int kh = 0; kh < nd->kh; kh++)
                   for (int kw = 0; kw < nd->kw; kw++) {
                     int iy = oy * nd->sh - nd->pt + kh;
                     int ix = ox * nd->sw - nd->pl + kw;
                     if (iy < 0 || iy >= X->h || ix < 0 || ix >= X->w)
                       continue;
-                    v += (double) AT (x, X->c, X->h, X->w, n, ic, iy, ix) *
-                        ocl_load_float (ocl_node_weight_bytes (nd),
-                        (((gsize) c * nd->ic + ic) * nd->kh + kh) * nd->kw +
-                        kw);
+                    v += (double) AT (x, X->c, X->h, X->w, n, first + j, iy,
+                        ix) * ocl_load_float (ocl_node_weight_bytes (nd),
+                        (((gsize) c * icg + j) * nd->kh + kh) * nd->kw + kw);
                   }
+            }
               v += residual_at (g, nd, data, n, c, oy, ox);
               break;
             case OCL_OP_AFFINE:
