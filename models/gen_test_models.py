@@ -494,12 +494,43 @@ def form_relabel(m, opset, ir):
     m.ir_version = ir
 
 
+def form_fp16(m, keep_io):
+    """An fp16 copy, as onnxconverter_common's float16 converter writes it:
+    every float initializer and Constant in float16; with keep_io float32
+    I/O behind Casts, else float16 input and output."""
+    import onnx
+    from onnx import TensorProto, numpy_helper
+    for t in m.graph.initializer:
+        if t.data_type == TensorProto.FLOAT:
+            t.CopyFrom(numpy_helper.from_array(
+                numpy_helper.to_array(t).astype(np.float16), t.name))
+    for n in m.graph.node:
+        for a in n.attribute:
+            if a.name == "value" and a.t.data_type == TensorProto.FLOAT:
+                a.t.CopyFrom(numpy_helper.from_array(
+                    numpy_helper.to_array(a.t).astype(np.float16), a.t.name))
+    inp, out = m.graph.input[0], m.graph.output[0]
+    if keep_io:
+        x16, y16 = inp.name + "_fp16", out.name + "_fp16"
+        for n in m.graph.node:
+            n.input[:] = [x16 if i == inp.name else i for i in n.input]
+            n.output[:] = [y16 if o == out.name else o for o in n.output]
+        m.graph.node.insert(0, onnx.helper.make_node("Cast", [inp.name], [x16],
+                                                     name="cast_in", to=TensorProto.FLOAT16))
+        m.graph.node.append(onnx.helper.make_node("Cast", [y16], [out.name],
+                                                  name="cast_out", to=TensorProto.FLOAT))
+    else:
+        inp.type.tensor_type.elem_type = TensorProto.FLOAT16
+        out.type.tensor_type.elem_type = TensorProto.FLOAT16
+    del m.graph.value_info[:]
+
+
 def onnx_node(op, inputs, outputs, name):
     import onnx
     return onnx.helper.make_node(op, inputs, outputs, name=name)
 
 
-def write_form(outdir, src, dst, rewrite, external=False):
+def write_form(outdir, src, dst, rewrite, external=False, half_input=False):
     import onnx
     m = onnx.load(os.path.join(outdir, src + ".onnx"))
     rewrite(m)
@@ -516,11 +547,19 @@ def write_form(outdir, src, dst, rewrite, external=False):
         with open(os.path.join(outdir, src + suffix), "rb") as f, \
                 open(os.path.join(outdir, dst + suffix), "wb") as g:
             g.write(f.read())
+    if half_input:
+        # What a user feeds an fp16-I/O file: a float16 tensor.
+        x = np.load(os.path.join(outdir, src + ".input.npy"))
+        np.save(os.path.join(outdir, dst + ".input.npy"), x.astype("<f2"))
     print("wrote", dst, "(rewritten from %s)" % src, flush=True)
 
 
-# name -> (source fixture, rewrite, external data)
+# name -> (source fixture, rewrite, external data[, float16 input]); the
+# fp16_ ones are checked to 1e-2 (their weights are rounded to float16).
 FORMS = {
+    "fp16_cifar_keep_io": ("cifar_resnet8_optB_odd", lambda m: form_fp16(m, True), False),
+    "fp16_cifar_io": ("cifar_resnet8_optB_odd", lambda m: form_fp16(m, False), False, True),
+    "fp16_resnet18_io": ("resnet18_b2_odd", lambda m: form_fp16(m, False), False, True),
     "resnet18_dynamo_opset18": ("resnet18_b2_odd", lambda m: form_dynamo(m, 18), True),
     "resnet18_dynamo_opset20": ("resnet18_b2_odd", lambda m: form_dynamo(m, 20), True),
     "resnet18_reducemean_keepdims0": ("resnet18_b2_odd", form_reduce_keepdims0, False),
@@ -599,8 +638,8 @@ def main():
     for name, (make, shape) in BROKEN.items():
         export(outdir, name, make, shape, 13, 99, reference=False)
     write_raw_data_twice(outdir, "cifar_resnet8_optB_odd", "raw_data_twice")
-    for name, (src, rewrite, external) in FORMS.items():
-        write_form(outdir, src, name, rewrite, external)
+    for name, (src, rewrite, external, *half) in FORMS.items():
+        write_form(outdir, src, name, rewrite, external, bool(half and half[0]))
     write_broken_forms(outdir)
     names = "\n".join([n for n, v in FIXTURES.items() if not quick or v[4]]
                       + ["raw_data_twice"] + list(FORMS)) + "\n"

@@ -51,7 +51,7 @@ ocl_npy_parse (const char *data, gsize len, const char *path, int *ndim,
     gint64 shape[8], GError ** error)
 {
   g_autofree char *header = NULL;
-  gsize hlen, off, count = 1;
+  gsize hlen, off, count = 1, es = sizeof (float);
   const char *v;
   int major;
 
@@ -83,11 +83,13 @@ ocl_npy_parse (const char *data, gsize len, const char *path, int *ndim,
   off += hlen;
 
   v = header_value (header, "descr");
-  if (v == NULL || !(g_str_has_prefix (v, "'<f4'")
+  if (v && (g_str_has_prefix (v, "'<f2'") || g_str_has_prefix (v, "'float16'")))
+    es = 2;
+  else if (v == NULL || !(g_str_has_prefix (v, "'<f4'")
           || g_str_has_prefix (v, "'float32'"))) {
     const char *end = v && *v == '\'' ? strchr (v + 1, '\'') : NULL;
     g_autofree char *msg = g_strdup_printf ("dtype %.*s is not supported; "
-        "save little-endian float32 (numpy: a.astype('<f4'))",
+        "save little-endian float32 or float16 (numpy: a.astype('<f4'))",
         end ? (int) (end - v + 1) : 6, v ? v : "(none)");
     npy_error (error, path, msg);
     return NULL;
@@ -125,16 +127,22 @@ ocl_npy_parse (const char *data, gsize len, const char *path, int *ndim,
   }
   /* The data must be exactly there: nothing is allocated by the header's
    * word alone. */
-  if (len - off != count * sizeof (float)) {
+  if (len - off != count * es) {
     g_autofree char *msg = g_strdup_printf ("%" G_GSIZE_FORMAT " bytes of "
-        "data, the shape needs %" G_GSIZE_FORMAT, len - off,
-        count * sizeof (float));
+        "data, the shape needs %" G_GSIZE_FORMAT, len - off, count * es);
     npy_error (error, path, msg);
     return NULL;
   }
   {
+    /* float16 widens to float32. */
     float *out = g_new (float, MAX (count, 1));
-    memcpy (out, data + off, count * sizeof (float));
+    if (es == 2)
+      for (gsize i = 0; i < count; i++) {
+        guint16 h;
+        memcpy (&h, data + off + 2 * i, 2);
+        out[i] = ocl_half_to_float (h);
+    } else
+      memcpy (out, data + off, count * sizeof (float));
     return out;
   }
 }
@@ -143,7 +151,15 @@ gboolean
 ocl_npy_save (const char *path, const float *data, int ndim,
     const gint64 * shape, GError ** error)
 {
-  GString *h = g_string_new ("{'descr': '<f4', 'fortran_order': False, "
+  return ocl_npy_save_as (path, data, ndim, shape, FALSE, error);
+}
+
+gboolean
+ocl_npy_save_as (const char *path, const float *data, int ndim,
+    const gint64 * shape, gboolean half, GError ** error)
+{
+  GString *h = g_string_new (half ? "{'descr': '<f2', 'fortran_order': "
+      "False, 'shape': (" : "{'descr': '<f4', 'fortran_order': False, "
       "'shape': (");
   GString *file;
   gsize count = 1;
@@ -165,7 +181,12 @@ ocl_npy_save (const char *path, const float *data, int ndim,
   g_string_append_c (file, (char) (h->len & 0xff));
   g_string_append_c (file, (char) (h->len >> 8));
   g_string_append_len (file, h->str, h->len);
-  g_string_append_len (file, (const char *) data, count * sizeof (float));
+  if (half)
+    for (gsize i = 0; i < count; i++) {
+      guint16 b = ocl_float_to_half (data[i]);
+      g_string_append_len (file, (const char *) &b, 2);
+  } else
+    g_string_append_len (file, (const char *) data, count * sizeof (float));
   ok = g_file_set_contents (path, file->str, file->len, &err);
   if (!ok) {
     g_set_error (error, OCL_ERROR, OCL_ERROR_IO, "cannot write '%s': %s", path,

@@ -75,6 +75,11 @@ cl_program ocl_context_get_program (OclContext * ctx, const char *file,
 
 /* ---- tensor.c: constant tensors of the importer ------------------------- */
 
+/* IEEE half precision: the value of bits @h, and the bits nearest @f
+ * (ties to even; beyond the range, infinity). */
+float ocl_half_to_float (guint16 h);
+guint16 ocl_float_to_half (float f);
+
 typedef enum { OCL_DT_FLOAT, OCL_DT_INT64 } OclDType;
 
 /* Limits on what a model file may ask for (README, "Limits").  A file

@@ -62,6 +62,10 @@ void ocl_model_get_input_shape (const OclModel * model, gint64 shape[4]);
 const char *ocl_model_get_metadata (const OclModel * model, const char *key);
 /* Returns: (transfer none) the file name the model was loaded from. */
 const char *ocl_model_get_path (const OclModel * model);
+/* Whether the graph's input and output are float16 tensors (fp16 files).
+ * The net runs in float32 either way and takes and returns float32. */
+void ocl_model_get_half_io (const OclModel * model, gboolean * input,
+    gboolean * output);
 
 /* Compiles @model for input @shape (NCHW; batch and spatial size may differ
  * from the declared ones when the graph allows it).  The net does not
@@ -182,11 +186,15 @@ typedef struct {
 gboolean ocl_net_run_images (OclNet * net, const OclImageEntry * entries,
     int n_entries, float *output, GError ** error);
 
-/* .npy files (format 1.0-3.0, little-endian float32, C order).
+/* .npy files (format 1.0-3.0, little-endian float32 or float16, C order;
+ * float16 is widened to float32).
  * Returns: (transfer full) the data (g_free); @shape gets up to 8 dims. */
 float *ocl_npy_load (const char *path, int *ndim, gint64 shape[8],
     GError ** error);
 gboolean ocl_npy_save (const char *path, const float *data, int ndim,
     const gint64 * shape, GError ** error);
+/* As ocl_npy_save(), in float16 (round to nearest even) when @half. */
+gboolean ocl_npy_save_as (const char *path, const float *data, int ndim,
+    const gint64 * shape, gboolean half, GError ** error);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
  * which opsets it is supported; a node whose inputs are all constants and
  * whose op folds (onnx-fold.c) is evaluated here; everything else must be
  * a runtime op (onnx-ops.c). */
+#include <math.h>
 #include <string.h>
 #include "onnx-import.h"
 
@@ -242,6 +243,7 @@ elem_size (int dt)
       return 1;
     case T_UINT16:
     case T_INT16:
+    case T_FLOAT16:
       return 2;
     case T_FLOAT:
     case T_INT32:
@@ -260,6 +262,11 @@ static double
 raw_elem (const guint8 * p, int dt)
 {
   switch (dt) {
+    case T_FLOAT16:{
+      guint16 v;
+      memcpy (&v, p, 2);
+      return ocl_half_to_float (v);
+    }
     case T_FLOAT:{
       float f;
       memcpy (&f, p, 4);
@@ -427,6 +434,9 @@ typed_value (const Onnx__TensorProto * t, int dt, gsize k)
     case T_UINT64:
     case T_UINT32:
       return (double) t->uint64_data[k];
+    case T_FLOAT16:
+      /* The bits of each half, one to an int32 (onnx.proto). */
+      return ocl_half_to_float ((guint16) t->int32_data[k]);
     default:
       return t->int32_data[k];
   }
@@ -449,8 +459,8 @@ ocl_import_tensor (OclImport * im, Onnx__TensorProto * t, const char *what)
     return NULL;
   }
   if (es == 0) {
-    OCL_UNSUPPORTED (im, "tensor '%s' has element type %d; float32, float64 "
-        "and integer tensors are supported", name, dt);
+    OCL_UNSUPPORTED (im, "tensor '%s' has element type %d; float32, float16, "
+        "float64 and integer tensors are supported", name, dt);
     return NULL;
   }
   for (size_t i = 0; i < t->n_dims; i++)
@@ -480,8 +490,9 @@ ocl_import_tensor (OclImport * im, Onnx__TensorProto * t, const char *what)
     return NULL;
   }
 
-  c = ocl_const_new (dt == T_FLOAT || dt == T_DOUBLE ? OCL_DT_FLOAT :
-      OCL_DT_INT64, t->n_dims, dims);
+  /* float16 widens to float32 here: the net runs in float32. */
+  c = ocl_const_new (dt == T_FLOAT || dt == T_DOUBLE || dt == T_FLOAT16 ?
+      OCL_DT_FLOAT : OCL_DT_INT64, t->n_dims, dims);
   if (data && !ext && dt == T_FLOAT && n > 0)
     ocl_const_borrow (c, data); /* the model outlives its import */
   else if (data)

@@ -39,6 +39,7 @@ struct _OclModel {
   gint64 opset;
   const char *input_name;
   gint64 input_shape[4];
+  gboolean input_half, output_half;     /* float16 graph input, output */
 };
 
 gboolean ocl_onnx_is_onnx_domain (const char *domain);
@@ -122,6 +123,7 @@ OclConst *ocl_fold_unsqueeze (OclImport * im, OclConst ** in, int n_in);
     OclConst ** in, const int *vin, int n_in)
 OCL_OP_DECL (arith);
 OCL_OP_DECL (avgpool);
+OCL_OP_DECL (cast);
 OCL_OP_DECL (batchnorm);
 OCL_OP_DECL (conv);
 OCL_OP_DECL (dropout);

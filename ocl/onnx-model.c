@@ -281,10 +281,21 @@ check_graph (OclModel * m, GError ** error)
   m->input_name = in->name;
   t = in->type;
   if (t == NULL || t->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE
-      || t->tensor_type == NULL || t->tensor_type->elem_type != 1) {
+      || t->tensor_type == NULL || (t->tensor_type->elem_type != 1
+          && t->tensor_type->elem_type != 10)) {
     g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED,
-        "'%s': input '%s' is not a float32 tensor", m->path, in->name);
+        "'%s': input '%s' is not a float32 or float16 tensor", m->path,
+        in->name);
     return FALSE;
+  }
+  /* A float16 input and output are fed and read as float32: the net runs
+   * in float32.  The tool writes float16 back for a float16 output. */
+  m->input_half = t->tensor_type->elem_type == 10;
+  {
+    const Onnx__TypeProto *o = g->output[0]->type;
+    m->output_half = o && o->value_case ==
+        ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE && o->tensor_type
+        && o->tensor_type->elem_type == 10;
   }
   shape = t->tensor_type->shape;
   if (shape == NULL || shape->n_dim != 4) {
@@ -401,6 +412,15 @@ ocl_model_get_metadata (const OclModel * m, const char *key)
     if (g_strcmp0 (m->proto->metadata_props[i]->key, key) == 0)
       return m->proto->metadata_props[i]->value;
   return NULL;
+}
+
+void
+ocl_model_get_half_io (const OclModel * m, gboolean * input, gboolean * output)
+{
+  if (input)
+    *input = m->input_half;
+  if (output)
+    *output = m->output_half;
 }
 
 const char *

@@ -618,6 +618,19 @@ ocl_op_shape (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   return TRUE;
 }
 
+/* Cast of the image data between float32 and float16: the identity, the
+ * net running in float32 (fp16 files). */
+gboolean
+ocl_op_cast (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+{
+  gint64 to = ocl_attr_int (im->node, "to", 0);
+
+  if (to != 1 && to != 10)
+    return OCL_UNSUPPORTED (im, "a cast of the image data to element type %"
+        G_GINT64_FORMAT " is not supported (float32 and float16 only)", to);
+  return ocl_op_identity (im, x, in, vin, n_in);
+}
+
 /* Dropout is the identity in inference; a constant training_mode of true
  * (opset 12 on) asks for training. */
 gboolean

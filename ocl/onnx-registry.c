@@ -11,7 +11,7 @@ static const OclOnnxOp ops[] = {
   {"Add", 7, 22, ocl_fold_binary, 2, ocl_op_arith, TRUE},
   {"AveragePool", 7, 22, NULL, 0, ocl_op_avgpool, FALSE},
   {"BatchNormalization", 7, 22, NULL, 0, ocl_op_batchnorm, FALSE},
-  {"Cast", 7, 22, ocl_fold_cast, 1, NULL, FALSE},
+  {"Cast", 7, 22, ocl_fold_cast, 1, ocl_op_cast, FALSE},
   {"Concat", 7, 22, ocl_fold_concat, 1, NULL, FALSE},
   {"Constant", 7, 22, ocl_fold_constant, 0, NULL, FALSE},
   {"ConstantOfShape", 9, 22, ocl_fold_constant_of_shape, 1, NULL, FALSE},

@@ -3,6 +3,51 @@
 #include <string.h>
 #include "ocl-private.h"
 
+float
+ocl_half_to_float (guint16 h)
+{
+  const int e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  float v = e == 0 ? ldexpf (m, -24) : e == 31 ? (m ? NAN : INFINITY) :
+      ldexpf (m | 0x400, e - 25);
+
+  return h & 0x8000 ? -v : v;
+}
+
+guint16
+ocl_float_to_half (float f)
+{
+  guint32 x, m, h, rem, halfway;
+  guint16 sign;
+  int e;
+
+  memcpy (&x, &f, sizeof (x));
+  sign = (x >> 16) & 0x8000;
+  m = x & 0x7fffff;
+  if (((x >> 23) & 0xff) == 0xff)       /* infinity, NaN (kept quiet) */
+    return sign | 0x7c00 | (m ? 0x200 : 0);
+  e = (int) ((x >> 23) & 0xff) - 127 + 15;
+  if (e >= 31)
+    return sign | 0x7c00;       /* too large: infinity */
+  if (e <= 0) {
+    /* A subnormal half (or zero): h = 1.m * 2^(e - 15) / 2^-24. */
+    int shift = 14 - e;
+    if (shift > 24)
+      return sign;
+    m |= 0x800000;
+    h = m >> shift;
+    rem = m & ((1u << shift) - 1);
+    halfway = 1u << (shift - 1);
+  } else {
+    h = (guint32) e << 10 | m >> 13;
+    rem = m & 0x1fff;
+    halfway = 0x1000;
+  }
+  /* Round to nearest, ties to even; a carry into the exponent is right. */
+  if (rem > halfway || (rem == halfway && (h & 1)))
+    h++;
+  return sign | h;
+}
+
 gboolean
 ocl_const_count (int rank, const gint64 * dims, gsize * n)
 {

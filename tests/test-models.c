@@ -112,10 +112,13 @@ run_fixture (OclContext * c, const char *name)
   return err;
 }
 
+/* fp16_* fixtures hold float16 weights (and maybe float16 I/O) run in
+ * float32: within 1e-2 of PyTorch's float32 answer, same top-1. */
 static void
 test_fixture (gconstpointer data)
 {
-  g_assert_cmpfloat (run_fixture (ctx, data), <=, 1e-4);
+  g_assert_cmpfloat (run_fixture (ctx, data), <=,
+      g_str_has_prefix (data, "fp16_") ? 1e-2 : 1e-4);
 }
 
 /* Nets borrow the model's weights only while they are built: batch norm
@@ -598,6 +601,39 @@ test_shape_does_not_fit (void)
   }
 }
 
+/* ---- float16 ------------------------------------------------------------- */
+
+/* Every half widens exactly and narrows back to itself; a float halfway
+ * between two halves goes to the even one; past the largest half,
+ * infinity; below half the smallest subnormal, zero. */
+static void
+test_float16 (void)
+{
+  for (guint h = 0; h < 0x10000; h++) {
+    float f = ocl_half_to_float (h);
+    if (isnan (f)) {
+      g_assert_cmpuint ((h >> 10) & 0x1f, ==, 0x1f);
+      g_assert_true (isnan (ocl_half_to_float (ocl_float_to_half (f))));
+      continue;
+    }
+    g_assert_cmpuint (ocl_float_to_half (f), ==, h);
+    /* Halfway to the next half of larger magnitude (finite ones). */
+    if ((h & 0x7fff) < 0x7bff) {
+      float next = ocl_half_to_float (h + 1);
+      float mid = (f + next) / 2.0f;
+      guint16 even = (h & 1) ? h + 1 : h;
+      if ((h & 0x7fff) != 0 || !(h & 0x8000))
+        g_assert_cmpuint (ocl_float_to_half (mid), ==, even);
+    }
+  }
+  g_assert_cmpfloat (ocl_half_to_float (0x3c00), ==, 1.0f);
+  g_assert_cmpfloat (ocl_half_to_float (0x0001), ==, ldexpf (1.0f, -24));
+  g_assert_cmpuint (ocl_float_to_half (65520.0f), ==, 0x7c00);
+  g_assert_cmpuint (ocl_float_to_half (65519.0f), ==, 0x7bff);
+  g_assert_cmpuint (ocl_float_to_half (ldexpf (1.0f, -26)), ==, 0);
+  g_assert_cmpuint (ocl_float_to_half (-ldexpf (1.5f, -25)), ==, 0x8001);
+}
+
 /* ---- the README ----------------------------------------------------------- */
 
 /* The README's operator lists and opset ranges say what the table says
@@ -725,6 +761,7 @@ main (int argc, char **argv)
   g_test_add_func ("/models/error/shape-does-not-fit", test_shape_does_not_fit);
   g_test_add_func ("/models/threads", test_threads);
   g_test_add_func ("/models/readme-operators", test_readme_operators);
+  g_test_add_func ("/models/float16", test_float16);
   rc = g_test_run ();
   g_strfreev (names);
   ocl_context_unref (ctx);

@@ -211,6 +211,7 @@ cmd_run (const char *path)
   float *in = NULL, *out = NULL;
   gint64 shape[8], dims[4];
   int ndim, rc = 1;
+  gboolean half = FALSE;
 
   if (opt_input == NULL || opt_output == NULL) {
     fprintf (stderr, "oclresnet: run needs --input IN.npy and --output "
@@ -233,8 +234,10 @@ cmd_run (const char *path)
   }
   out = g_new (float, ocl_net_get_output_size (net));
   ocl_net_get_output_shape (net, &ndim, dims);
+  /* A float16 output (an fp16 file) is written as float16. */
+  ocl_model_get_half_io (model, NULL, &half);
   if (!ocl_net_run (net, in, out, &error)
-      || !ocl_npy_save (opt_output, out, ndim, dims, &error))
+      || !ocl_npy_save_as (opt_output, out, ndim, dims, half, &error))
     rc = fail (error);
   else
     rc = 0;

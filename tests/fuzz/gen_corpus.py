@@ -253,14 +253,14 @@ def big_weight():
     return model(n, i, c=3, hw=16)
 
 
-def npy_bytes(arr, version):
-    header = "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }" % (
-        repr(tuple(arr.shape)),)
+def npy_bytes(arr, version, dtype="<f4"):
+    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (
+        dtype, repr(tuple(arr.shape)),)
     pre = 10 if version == 1 else 12
     header += " " * ((64 - (pre + len(header) + 1) % 64) % 64) + "\n"
     out = b"\x93NUMPY" + bytes([version, 0])
     out += len(header).to_bytes(2 if version == 1 else 4, "little")
-    return out + header.encode("latin1") + arr.astype("<f4").tobytes()
+    return out + header.encode("latin1") + arr.astype(dtype).tobytes()
 
 
 def main():
@@ -279,6 +279,8 @@ def main():
         for v in (1, 2, 3):
             with open(os.path.join(out, "npy", "a%d-v%d.npy" % (k, v)), "wb") as f:
                 f.write(npy_bytes(a, v))
+        with open(os.path.join(out, "npy", "a%d-f16.npy" % k), "wb") as f:
+            f.write(npy_bytes(a, 1, "<f2"))
     for k in range(16):
         with open(os.path.join(out, "preprocess", "seed%02d" % k), "wb") as f:
             f.write(RNG.integers(0, 256, 24 + 8 * k, dtype=np.uint8).tobytes())
