@@ -168,6 +168,11 @@ ocl_graph_infer_node (OclGraph * g, int idx, const char *out_name,
     }
     case OCL_OP_SIGMOID:
       break;
+    case OCL_OP_FAKEQUANT:
+      if (x.c != node->oc)
+        SHAPE_ERROR ("has %d channels of parameters, its input has %d",
+            node->oc, x.c);
+      break;
     case OCL_OP_MUL:{
       OclValue *y = OCL_VALUE (g, node->in[1]);
       if (y->rank != x.rank || y->n != x.n || y->c != x.c

@@ -101,6 +101,9 @@ typedef struct {
   float *f;
   const guint8 *raw;
   gint64 *i;
+  /* The ONNX element type it was read as (a quantized tensor's zero point
+   * says int8 or uint8), 0 when computed. */
+  int elem_type;
 } OclConst;
 
 /* The element count of a tensor of @rank dimensions @dims: FALSE when the
@@ -134,6 +137,7 @@ typedef enum {
   OCL_OP_SOFTMAX,
   OCL_OP_SIGMOID,               /* 1 / (1 + e^-x), or hard: clamp (alpha x + beta, 0, 1) */
   OCL_OP_MUL,                   /* x * y, y of x's shape or N x C x 1 x 1 (a channel gate) */
+  OCL_OP_FAKEQUANT,             /* QuantizeLinear -> DequantizeLinear, in float */
 } OclOpType;
 
 /* A runtime tensor.  Its logical shape is NCHW; rank-2 values [N,K] are
@@ -179,7 +183,10 @@ typedef struct {
   int pads[8];
   float pad_value;
 
-  /* sigmoid: hard sigmoid when set, with alpha and beta */
+  /* sigmoid: hard sigmoid when set, with alpha and beta; fakequant: qmin
+   * and qmax in alpha and beta, and in scale 4 x oc floats: the quantize
+   * scale and zero point, the dequantize scale and zero point, per
+   * channel: y = (clamp (rint (x / s) + z, qmin, qmax) - z') * s' */
   gboolean hard;
   float alpha, beta;
   int starts[4], steps[4], sizes[4];

@@ -6,8 +6,6 @@
 #include <string.h>
 #include "onnx-import.h"
 
-enum
-{ T_FLOAT = 1, T_BOOL = 9, T_FLOAT16 = 10, T_DOUBLE = 11 };
 
 static void
 unravel (gsize idx, int rank, const gint64 * dims, gint64 * out)
@@ -73,20 +71,60 @@ OclConst *
 ocl_fold_cast (OclImport * im, OclConst ** in, int n_in)
 {
   OclConst *x = in[0], *o;
-  gint64 to = ocl_attr_int (im->node, "to", T_FLOAT);
+  gint64 to = ocl_attr_int (im->node, "to", OCL_T (FLOAT));
 
-  o = ocl_import_const_new (im, to == T_FLOAT || to == T_DOUBLE
-      || to == T_FLOAT16 ? OCL_DT_FLOAT : OCL_DT_INT64, x->rank, x->dims);
+  o = ocl_import_const_new (im, to == OCL_T (FLOAT) || to == OCL_T (DOUBLE)
+      || to == OCL_T (FLOAT16) ? OCL_DT_FLOAT : OCL_DT_INT64, x->rank, x->dims);
   if (o == NULL)
     return NULL;
   for (gsize i = 0; i < x->n; i++) {
     double v = ocl_const_get (x, i);
-    if (to == T_BOOL)
+    if (to == OCL_T (BOOL))
       ocl_const_set (o, i, v != 0);
     else if (o->i && x->i)
       o->i[i] = x->i[i];
     else
       ocl_const_set (o, i, o->i ? trunc (v) : v);
+  }
+  return o;
+}
+
+/* DequantizeLinear of a constant (a QDQ file's weights): float weights
+ * (x - zero) * scale, per tensor or per output channel (axis 0 for a
+ * convolution's weight, whatever axis the node names). */
+OclConst *
+ocl_fold_dequantize (OclImport * im, OclConst ** in, int n_in)
+{
+  OclConst *x = in[0], *s = in[1], *z = n_in > 2 ? in[2] : NULL, *o;
+  gint64 axis = ocl_attr_int (im->node, "axis", 1);
+  gsize inner = 1, per;
+  int a;
+
+  if (x->dtype != OCL_DT_INT64 || s->dtype != OCL_DT_FLOAT
+      || (z && z->n != s->n)) {
+    OCL_UNSUPPORTED (im, "an integer input, float scales and as many zero "
+        "points are supported");
+    return NULL;
+  }
+  if (ocl_attr_int (im->node, "block_size", 0) != 0) {
+    OCL_UNSUPPORTED (im, "blocked quantization is not supported");
+    return NULL;
+  }
+  a = s->n == 1 ? 0 : ocl_norm_axis (axis, x->rank);
+  if (s->n != 1 && (a < 0 || s->rank != 1 || x->dims[a] != (gint64) s->n)) {
+    OCL_UNSUPPORTED (im, "%" G_GSIZE_FORMAT " scales do not match axis %"
+        G_GINT64_FORMAT " of the input", s->n, axis);
+    return NULL;
+  }
+  for (int d = a + 1; s->n != 1 && d < x->rank; d++)
+    inner *= x->dims[d];
+  if (!(o = ocl_import_const_new (im, OCL_DT_FLOAT, x->rank, x->dims)))
+    return NULL;
+  per = s->n == 1 ? x->n : inner;
+  for (gsize k = 0; k < x->n; k++) {
+    gsize ch = s->n == 1 ? 0 : k / per % s->n;
+    o->f[k] = (float) ((ocl_const_get_int (x, k) -
+            (z ? ocl_const_get_int (z, ch) : 0)) * ocl_const_get (s, ch));
   }
   return o;
 }

@@ -16,6 +16,11 @@ static void
 entry_free (OclEntry * e)
 {
   ocl_const_free (e->c);
+  if (e->quant) {
+    g_free (e->quant->scale);
+    g_free (e->quant->zero);
+    g_free (e->quant);
+  }
   g_free (e);
 }
 
@@ -46,6 +51,15 @@ ocl_import_define_value (OclImport * im, const char *name, int v)
 {
   OclEntry *e = g_new0 (OclEntry, 1);
   e->value = v;
+  g_hash_table_replace (im->names, g_strdup (name), e);
+}
+
+void
+ocl_import_define_quant (OclImport * im, const char *name, OclQuant * q)
+{
+  OclEntry *e = g_new0 (OclEntry, 1);
+  e->value = q->value;
+  e->quant = q;
   g_hash_table_replace (im->names, g_strdup (name), e);
 }
 
@@ -224,34 +238,83 @@ ocl_import_resolve_reshape (OclImport * im, const OclConst * shape,
   return TRUE;
 }
 
-/* ---- tensors ------------------------------------------------------------ */
+/* ---- quantization ------------------------------------------------------- */
 
-enum
+gboolean
+ocl_import_quant_params (OclImport * im, OclConst ** in, int n_in, int rank,
+    int c, int *n, float **scale, float **zero, float *qmin, float *qmax)
 {
-  T_FLOAT = 1, T_UINT8 = 2, T_INT8 = 3, T_UINT16 = 4, T_INT16 = 5,
-  T_INT32 = 6, T_INT64 = 7, T_BOOL = 9, T_FLOAT16 = 10, T_DOUBLE = 11,
-  T_UINT32 = 12, T_UINT64 = 13,
-};
+  OclConst *s = n_in > 1 ? in[1] : NULL, *z = n_in > 2 ? in[2] : NULL;
+  gint64 axis = ocl_attr_int (im->node, "axis", 1);
+  int type = z ? z->elem_type : OCL_T (UINT8);
+
+  if (s == NULL || s->dtype != OCL_DT_FLOAT)
+    return OCL_UNSUPPORTED (im, "its scale must be a float constant");
+  if (ocl_attr_int (im->node, "block_size", 0) != 0)
+    return OCL_UNSUPPORTED (im, "blocked quantization is not supported");
+  if (z && z->n != s->n)
+    return OCL_MALFORMED (im, "%" G_GSIZE_FORMAT " scales and %" G_GSIZE_FORMAT
+        " zero points", s->n, z->n);
+  if (s->n != 1 && (s->rank != 1 || ocl_norm_axis (axis, rank) < 0
+          || (ocl_norm_axis (axis, rank) != 1 && rank > 1)
+          || s->n != (gsize) c))
+    return OCL_UNSUPPORTED (im, "%" G_GSIZE_FORMAT " scales: per tensor or "
+        "per channel (axis 1, %d of them) is supported", s->n, c);
+  switch (type) {
+    case OCL_T (INT8):
+      *qmin = -128.0f, *qmax = 127.0f;
+      break;
+    case OCL_T (UINT8):
+      *qmin = 0.0f, *qmax = 255.0f;
+      break;
+    case OCL_T (INT16):
+      *qmin = -32768.0f, *qmax = 32767.0f;
+      break;
+    case OCL_T (UINT16):
+      *qmin = 0.0f, *qmax = 65535.0f;
+      break;
+    default:
+      return OCL_UNSUPPORTED (im, "quantization to element type %d is not "
+          "supported (int8, uint8, int16, uint16)", type);
+  }
+  *n = (int) s->n;
+  *scale = g_new (float, *n);
+  *zero = g_new (float, *n);
+  for (int k = 0; k < *n; k++) {
+    (*scale)[k] = ocl_const_get (s, k);
+    (*zero)[k] = z ? ocl_const_get (z, k) : 0.0f;
+    if (!isfinite ((*scale)[k]) || (*scale)[k] <= 0.0f
+        || (*zero)[k] < *qmin || (*zero)[k] > *qmax) {
+      g_clear_pointer (scale, g_free);
+      g_clear_pointer (zero, g_free);
+      return OCL_MALFORMED (im, "scale %g or zero point %g out of range",
+          ocl_const_get (s, k), z ? ocl_const_get (z, k) : 0.0);
+    }
+  }
+  return TRUE;
+}
+
+/* ---- tensors ------------------------------------------------------------ */
 
 static int
 elem_size (int dt)
 {
   switch (dt) {
-    case T_UINT8:
-    case T_INT8:
-    case T_BOOL:
+    case OCL_T (UINT8):
+    case OCL_T (INT8):
+    case OCL_T (BOOL):
       return 1;
-    case T_UINT16:
-    case T_INT16:
-    case T_FLOAT16:
+    case OCL_T (UINT16):
+    case OCL_T (INT16):
+    case OCL_T (FLOAT16):
       return 2;
-    case T_FLOAT:
-    case T_INT32:
-    case T_UINT32:
+    case OCL_T (FLOAT):
+    case OCL_T (INT32):
+    case OCL_T (UINT32):
       return 4;
-    case T_INT64:
-    case T_DOUBLE:
-    case T_UINT64:
+    case OCL_T (INT64):
+    case OCL_T (DOUBLE):
+    case OCL_T (UINT64):
       return 8;
     default:
       return 0;
@@ -262,47 +325,47 @@ static double
 raw_elem (const guint8 * p, int dt)
 {
   switch (dt) {
-    case T_FLOAT16:{
+    case OCL_T (FLOAT16):{
       guint16 v;
       memcpy (&v, p, 2);
       return ocl_half_to_float (v);
     }
-    case T_FLOAT:{
+    case OCL_T (FLOAT):{
       float f;
       memcpy (&f, p, 4);
       return f;
     }
-    case T_DOUBLE:{
+    case OCL_T (DOUBLE):{
       double d;
       memcpy (&d, p, 8);
       return d;
     }
-    case T_UINT8:
-    case T_BOOL:
+    case OCL_T (UINT8):
+    case OCL_T (BOOL):
       return *p;
-    case T_INT8:
+    case OCL_T (INT8):
       return (gint8) * p;
-    case T_UINT16:{
+    case OCL_T (UINT16):{
       guint16 v;
       memcpy (&v, p, 2);
       return v;
     }
-    case T_INT16:{
+    case OCL_T (INT16):{
       gint16 v;
       memcpy (&v, p, 2);
       return v;
     }
-    case T_INT32:{
+    case OCL_T (INT32):{
       gint32 v;
       memcpy (&v, p, 4);
       return v;
     }
-    case T_UINT32:{
+    case OCL_T (UINT32):{
       guint32 v;
       memcpy (&v, p, 4);
       return v;
     }
-    case T_UINT64:{
+    case OCL_T (UINT64):{
       guint64 v;
       memcpy (&v, p, 8);
       return (double) v;
@@ -319,11 +382,11 @@ const_fill_raw (OclConst * c, const guint8 * data, int dt)
 {
   int es = elem_size (dt);
 
-  if (dt == T_FLOAT && c->f) {
+  if (dt == OCL_T (FLOAT) && c->f) {
     memcpy (c->f, data, c->n * 4);
     return;
   }
-  if (dt == T_INT64 && c->i) {
+  if (dt == OCL_T (INT64) && c->i) {
     memcpy (c->i, data, c->n * 8);
     return;
   }
@@ -409,14 +472,14 @@ static size_t
 typed_count (const Onnx__TensorProto * t, int dt)
 {
   switch (dt) {
-    case T_FLOAT:
+    case OCL_T (FLOAT):
       return t->n_float_data;
-    case T_DOUBLE:
+    case OCL_T (DOUBLE):
       return t->n_double_data;
-    case T_INT64:
+    case OCL_T (INT64):
       return t->n_int64_data;
-    case T_UINT64:
-    case T_UINT32:
+    case OCL_T (UINT64):
+    case OCL_T (UINT32):
       return t->n_uint64_data;
     default:
       return t->n_int32_data;
@@ -427,14 +490,14 @@ static double
 typed_value (const Onnx__TensorProto * t, int dt, gsize k)
 {
   switch (dt) {
-    case T_FLOAT:
+    case OCL_T (FLOAT):
       return t->float_data[k];
-    case T_DOUBLE:
+    case OCL_T (DOUBLE):
       return t->double_data[k];
-    case T_UINT64:
-    case T_UINT32:
+    case OCL_T (UINT64):
+    case OCL_T (UINT32):
       return (double) t->uint64_data[k];
-    case T_FLOAT16:
+    case OCL_T (FLOAT16):
       /* The bits of each half, one to an int32 (onnx.proto). */
       return ocl_half_to_float ((guint16) t->int32_data[k]);
     default:
@@ -491,17 +554,18 @@ ocl_import_tensor (OclImport * im, Onnx__TensorProto * t, const char *what)
   }
 
   /* float16 widens to float32 here: the net runs in float32. */
-  c = ocl_const_new (dt == T_FLOAT || dt == T_DOUBLE || dt == T_FLOAT16 ?
-      OCL_DT_FLOAT : OCL_DT_INT64, t->n_dims, dims);
-  if (data && !ext && dt == T_FLOAT && n > 0)
+  c = ocl_const_new (dt == OCL_T (FLOAT) || dt == OCL_T (DOUBLE)
+      || dt == OCL_T (FLOAT16) ? OCL_DT_FLOAT : OCL_DT_INT64, t->n_dims, dims);
+  if (data && !ext && dt == OCL_T (FLOAT) && n > 0)
     ocl_const_borrow (c, data); /* the model outlives its import */
   else if (data)
     const_fill_raw (c, data, dt);
-  else if (dt == T_INT64)
+  else if (dt == OCL_T (INT64))
     memcpy (c->i, t->int64_data, n * sizeof (gint64));
   else
     for (gsize k = 0; k < n; k++)
       ocl_const_set (c, k, typed_value (t, dt, k));
+  c->elem_type = dt;
   return c;
 }
 
@@ -530,6 +594,22 @@ import_node (OclImport * im)
   if (!ocl_onnx_is_onnx_domain (node->domain))
     return OCL_UNSUPPORTED (im, "operator domain '%s' is not supported",
         node->domain);
+  /* Formats of quantization other than QDQ, named before their inputs
+   * are looked at. */
+  if (ocl_onnx_find_op (node->op_type) == NULL
+      && (g_str_has_prefix (node->op_type, "QLinear")
+          || g_str_has_suffix (node->op_type, "Integer")))
+    return OCL_UNSUPPORTED (im, "operator '%s' is of the QOperator format of "
+        "quantization, which is not supported; the QDQ format is "
+        "(onnxruntime.quantization.quantize_static (..., quant_format="
+        "QuantFormat.QDQ))", node->op_type);
+  if (ocl_onnx_find_op (node->op_type) == NULL
+      && strcmp (node->op_type, "DynamicQuantizeLinear") == 0)
+    return OCL_UNSUPPORTED (im, "dynamic quantization is not supported; "
+        "static quantization in the QDQ format is "
+        "(onnxruntime.quantization.quantize_static (..., quant_format="
+        "QuantFormat.QDQ))");
+
   if (node->n_output < 1 || node->output[0] == NULL
       || node->output[0][0] == '\0')
     return OCL_MALFORMED (im, "it has no named output");
@@ -542,6 +622,12 @@ import_node (OclImport * im)
     if (e == NULL)
       return OCL_MALFORMED (im, "input '%s' is not produced by any earlier "
           "node or initializer", node->input[k]);
+    if (e->quant && (k != 0 || strcmp (node->op_type, "DequantizeLinear")))
+      return OCL_UNSUPPORTED (im, "input '%s' is the quantized output of a "
+          "QuantizeLinear; only a DequantizeLinear may read it (the QDQ "
+          "format)", node->input[k]);
+    if (e->quant)
+      im->quant_in = e->quant;
     in[k] = e->c;
     vin[k] = e->c ? -1 : e->value;
     if (!e->c)
@@ -634,6 +720,7 @@ ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
 
   for (size_t i = 0; i < gp->n_node; i++) {
     im.node = gp->node[i];
+    im.quant_in = NULL;
     g_free (im.node_name);
     im.node_name = im.node->name && im.node->name[0] ?
         g_strdup (im.node->name) : g_strdup_printf ("%s_%u",
@@ -643,10 +730,11 @@ ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
   }
 
   out = g_hash_table_lookup (im.names, gp->output[0]->name);
-  if (out == NULL || out->c) {
+  if (out == NULL || out->c || out->quant) {
     g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED, "model output '%s' "
-        "is %s", gp->output[0]->name, out ? "a constant" :
-        "not produced by any node");
+        "is %s", gp->output[0]->name, out == NULL ? "not produced by any "
+        "node" : out->c ? "a constant" : "a quantized tensor (only float "
+        "outputs are supported)");
     goto fail;
   }
   im.g->output = out->value;

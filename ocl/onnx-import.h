@@ -44,11 +44,26 @@ struct _OclModel {
 
 gboolean ocl_onnx_is_onnx_domain (const char *domain);
 
+/* An ONNX element type: protobuf-c's TensorProto.DataType, OCL_T (FLOAT). */
+#define OCL_T(name) ONNX__TENSOR_PROTO__DATA_TYPE__##name
+
 /* ---- import state -------------------------------------------------------- */
+
+/* The output of a QuantizeLinear of run-time value @value: not computed
+ * alone, only through the DequantizeLinear that reads it (QDQ format).
+ * Per channel (@n = C) or per tensor (@n = 1): q = clamp (rint (x /
+ * scale) + zero, qmin, qmax). */
+typedef struct {
+  int value;
+  int n;
+  float *scale, *zero;
+  float qmin, qmax;
+} OclQuant;
 
 typedef struct {
   OclConst *c;                  /* constant, or NULL */
   int value;                    /* runtime value index when c == NULL */
+  OclQuant *quant;              /* or a quantized value */
 } OclEntry;
 
 typedef struct {
@@ -56,6 +71,7 @@ typedef struct {
   OclGraph *g;
   GHashTable *names;            /* name -> OclEntry* */
   Onnx__NodeProto *node;        /* the node being imported */
+  const OclQuant *quant_in;     /* its input 0, when a quantized value */
   char *node_name;
   gsize folded_bytes;           /* constants computed so far, all nodes */
   GError **error;
@@ -109,6 +125,7 @@ OclConst *ocl_fold_concat (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_constant (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_constant_of_shape (OclImport * im, OclConst ** in,
     int n_in);
+OclConst *ocl_fold_dequantize (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_gather (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_identity (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_reshape (OclImport * im, OclConst ** in, int n_in);
@@ -126,6 +143,7 @@ OCL_OP_DECL (avgpool);
 OCL_OP_DECL (cast);
 OCL_OP_DECL (batchnorm);
 OCL_OP_DECL (conv);
+OCL_OP_DECL (dequantize);
 OCL_OP_DECL (dropout);
 OCL_OP_DECL (flatten);
 OCL_OP_DECL (gemm);
@@ -133,6 +151,7 @@ OCL_OP_DECL (global_avgpool);
 OCL_OP_DECL (identity);
 OCL_OP_DECL (maxpool);
 OCL_OP_DECL (pad);
+OCL_OP_DECL (quantize);
 OCL_OP_DECL (reduce_mean);
 OCL_OP_DECL (relu);
 OCL_OP_DECL (reshape);
@@ -151,6 +170,8 @@ gboolean ocl_import_error (OclImport * im, OclError code, const char *fmt,
 
 void ocl_import_define_const (OclImport * im, const char *name, OclConst * c);
 void ocl_import_define_value (OclImport * im, const char *name, int v);
+/* Takes @q. */
+void ocl_import_define_quant (OclImport * im, const char *name, OclQuant * q);
 
 /* A new constant computed by the node being imported, charged against
  * OCL_MAX_FOLD_BYTES for the whole import; NULL with im->error set when
@@ -162,6 +183,17 @@ OclConst *ocl_import_const_copy (OclImport * im, const OclConst * c);
  * anything is allocated. */
 OclConst *ocl_import_tensor (OclImport * im, Onnx__TensorProto * t,
     const char *what);
+
+/* ---- quantization (QDQ) ------------------------------------------------- */
+
+/* The scale and zero point of the Quantize- or DequantizeLinear being
+ * imported (inputs 1 and 2) for a tensor of @c channels along its axis 1,
+ * per tensor (@n = 1) or per channel (@n = @c): new arrays in @scale and
+ * @zero, and the range of the quantized type (int8, uint8 when the zero
+ * point is absent, int16, uint16).  FALSE with im->error set. */
+gboolean ocl_import_quant_params (OclImport * im, OclConst ** in, int n_in,
+    int rank, int c, int *n, float **scale, float **zero, float *qmin,
+    float *qmax);
 
 /* ---- attributes ---------------------------------------------------------- */
 

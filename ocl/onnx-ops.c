@@ -618,6 +618,68 @@ ocl_op_shape (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   return TRUE;
 }
 
+/* QuantizeLinear of the image data: nothing runs yet; the DequantizeLinear
+ * that reads its output makes one quantize-dequantize node (the QDQ
+ * format's activations, as onnxruntime's int8 run rounds them). */
+gboolean
+ocl_op_quantize (OclImport * im, int x, OclConst ** in, const int *vin,
+    int n_in)
+{
+  OclQuant *q = g_new0 (OclQuant, 1);
+
+  if (n_in > 2 && vin[2] >= 0) {
+    g_free (q);
+    return OCL_UNSUPPORTED (im, "its zero point must be constant");
+  }
+  if (ocl_attr_int (im->node, "output_dtype", 0) != 0) {
+    g_free (q);
+    return OCL_UNSUPPORTED (im, "output_dtype is not supported (the zero "
+        "point's type is)");
+  }
+  if (!ocl_import_quant_params (im, in, n_in, val (im, x)->rank,
+          val (im, x)->c, &q->n, &q->scale, &q->zero, &q->qmin, &q->qmax)) {
+    g_free (q);
+    return FALSE;
+  }
+  q->value = x;
+  ocl_import_define_quant (im, im->node->output[0], q);
+  return TRUE;
+}
+
+/* DequantizeLinear of a QuantizeLinear's output: one node, in float. */
+gboolean
+ocl_op_dequantize (OclImport * im, int x, OclConst ** in, const int *vin,
+    int n_in)
+{
+  const OclQuant *q = im->quant_in;
+  const int c = val (im, x)->c;
+  float *scale = NULL, *zero = NULL, qmin, qmax;
+  OclNode *node;
+  int n, i;
+
+  if (q == NULL)
+    return OCL_UNSUPPORTED (im, "dequantizing a run-time tensor that no "
+        "QuantizeLinear made is not supported (integer image data)");
+  if (!ocl_import_quant_params (im, in, n_in, val (im, x)->rank, c, &n,
+          &scale, &zero, &qmin, &qmax))
+    return FALSE;
+  i = new_node (im, OCL_OP_FAKEQUANT, x);
+  node = OCL_NODE (im->g, i);
+  node->oc = c;
+  node->alpha = q->qmin;
+  node->beta = q->qmax;
+  node->scale = g_new (float, 4 * (gsize) c);
+  for (int k = 0; k < c; k++) {
+    node->scale[k] = q->scale[q->n == 1 ? 0 : k];
+    node->scale[c + k] = q->zero[q->n == 1 ? 0 : k];
+    node->scale[2 * c + k] = scale[n == 1 ? 0 : k];
+    node->scale[3 * c + k] = zero[n == 1 ? 0 : k];
+  }
+  g_free (scale);
+  g_free (zero);
+  return finish_node (im, i);
+}
+
 /* Cast of the image data between float32 and float16: the identity, the
  * net running in float32 (fp16 files). */
 gboolean

@@ -816,6 +816,23 @@ add_simple (OclNet * net, const OclNode * n, GError ** error)
               n->hard ? "hardsigmoid" : "sigmoid", x->c, x->h, x->w),
           4.0 * x->n * x->c * x->h * x->w, 1,
           (size_t) x->n * x->c * x->h * x->w, 1, 1, error);
+    case OCL_OP_FAKEQUANT:{
+      cl_mem pm = create_buffer (net, 4 * (gsize) n->oc * sizeof (float),
+          n->scale, error);
+      if (pm == NULL || !step_begin (net, &a, "misc", "", "fakequant_nhwc",
+              error))
+        return FALSE;
+      ocl_arg_mem (&a, net->value_mem[n->in[0]]);
+      ocl_arg_mem (&a, pm);
+      ocl_arg_mem (&a, net->value_mem[n->out]);
+      ocl_arg_int (&a, x->c);
+      ocl_arg_float (&a, n->alpha);
+      ocl_arg_float (&a, n->beta);
+      return step_end (net, &a, n, g_strdup_printf ("quantize-dequantize "
+              "%dx%dx%d [%g, %g]", x->c, x->h, x->w, n->alpha, n->beta),
+          4.0 * x->n * x->c * x->h * x->w, 1,
+          (size_t) x->n * x->c * x->h * x->w, 1, 1, error);
+    }
     case OCL_OP_MUL:{
       const OclValue *s = OCL_VALUE (net->g, n->in[1]);
       gboolean gate = s->h * s->w != x->h * x->w;

@@ -102,6 +102,7 @@ ocl_const_copy (const OclConst * c)
 {
   OclConst *d = ocl_const_new (c->dtype, c->rank, c->dims);
 
+  d->elem_type = c->elem_type;
   if (c->raw)
     ocl_const_borrow (d, c->raw);       /* read-only: share it */
   else if (c->dtype == OCL_DT_FLOAT)

@@ -33,13 +33,14 @@ if [ "${OCLRESNET_SKIP_APT:-0}" != 1 ]; then
   fi
 fi
 
-# onnxruntime, the answer the tests compare files against, is not in
-# Debian: a virtual environment of its own (OCLRESNET_SKIP_PIP=1 skips it;
-# the test that needs it is then left out).
+# onnxruntime, the answer the tests compare files against, and its
+# quantizer (with a newer onnx) are not in Debian: a virtual environment of
+# their own (OCLRESNET_SKIP_PIP=1 skips it; the test that needs it is then
+# left out).
 if [ "${OCLRESNET_SKIP_PIP:-0}" != 1 ] \
-    && ! .venv/bin/python -c 'import onnxruntime' 2>/dev/null; then
+    && ! .venv/bin/python -c 'import onnxruntime, onnx' 2>/dev/null; then
   /usr/bin/python3 -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check onnxruntime numpy
+  .venv/bin/pip install -q --disable-pip-version-check onnxruntime onnx numpy
 fi
 
 if [ -f build/build.ninja ]; then

@@ -804,6 +804,38 @@ test_sigmoid_mul (void)
   }
 }
 
+/* Quantize-dequantize (QDQ activations): per tensor and per channel, int8
+ * and uint8 ranges with values beyond them (clamped), scales that put
+ * values on rounding ties, after a convolution and before one. */
+static void
+test_fakequant (void)
+{
+  for (int per_channel = 0; per_channel < 2; per_channel++)
+    for (int uint8 = 0; uint8 < 2; uint8++) {
+      Builder b;
+      int x, i, c = 19;
+      OclNode *n;
+      builder_init (&b, 80 + 2 * per_channel + uint8, 2, 7, 9, 5);
+      x = conv (&b, b.g->input, c, 3, 1, 1, TRUE);
+      i = node1 (&b, OCL_OP_FAKEQUANT, x);
+      n = OCL_NODE (b.g, i);
+      n->oc = c;
+      n->alpha = uint8 ? 0.0f : -128.0f;
+      n->beta = uint8 ? 255.0f : 127.0f;
+      n->scale = g_new (float, 4 * c);
+      for (int k = 0; k < c; k++) {
+        /* Powers of two: x / s is exact, so ties are real ties. */
+        float s = ldexpf (1.0f, -7 - (per_channel ? k % 3 : 0));
+        float z =
+            uint8 ? 128.0f - (per_channel ? k : 0) : per_channel ? k % 5 : 0;
+        n->scale[k] = n->scale[2 * c + k] = s;
+        n->scale[c + k] = n->scale[3 * c + k] = z;
+      }
+      x = finish (&b, i);
+      check (&b, conv (&b, x, 11, 1, 1, 0, TRUE));
+    }
+}
+
 /* A 4-D output is returned in NCHW. */
 static void
 test_nchw_output (void)
@@ -844,6 +876,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/pad-slice", test_pad_slice);
   g_test_add_func ("/kernels/softmax", test_softmax);
   g_test_add_func ("/kernels/sigmoid-mul", test_sigmoid_mul);
+  g_test_add_func ("/kernels/fakequant", test_fakequant);
   g_test_add_func ("/kernels/nchw-output", test_nchw_output);
   rc = g_test_run ();
   ocl_context_unref (ctx);

@@ -645,7 +645,8 @@ test_readme_operators (void)
   g_autofree char *text = NULL;
   g_autoptr (GString) run = g_string_new ("Operators on the image data: ");
   g_autoptr (GString) fold = g_string_new ("Folded at load time when their "
-      "inputs are constants (the shape sub-graphs exporters emit): ");
+      "inputs are constants (the shape sub-graphs exporters emit, and "
+      "quantized weights): ");
   g_autoptr (GString) ranges = g_string_new (NULL);
   GError *error = NULL;
   const OclOnnxOp *op;
@@ -677,8 +678,8 @@ test_readme_operators (void)
       g_string_append_printf (fold, "%s%s", fold->str[fold->len - 2] == ':' ?
           "" : ", ", op->op);
     if (op->first != OCL_ONNX_MIN_OPSET || op->last != OCL_ONNX_MAX_OPSET)
-      g_string_append_printf (ranges, "%s: %d to %d", op->op, op->first,
-          op->last);
+      g_string_append_printf (ranges, "%s%s: %d to %d", ranges->len ? ", " :
+          "", op->op, op->first, op->last);
   }
   g_string_append (run, " (");
   g_string_append (fold, ".");

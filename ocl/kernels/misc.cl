@@ -62,6 +62,20 @@ sigmoid_nhwc (__global const float *in, __global float *out, int hard,
   out[i] = hard ? clamp (alpha * v + beta, 0.0f, 1.0f) : 1.0f / (1.0f + exp (-v));
 }
 
+/* QuantizeLinear then DequantizeLinear in float (the QDQ format's
+ * activations): y = (clamp (rint (x / s) + z, qmin, qmax) - z') * s', per
+ * channel, p holding s, z, s', z' for each of the C channels (rint: ties to
+ * even, as ONNX rounds).  NDRange (total elements). */
+__kernel void
+fakequant_nhwc (__global const float *in, __global const float *p,
+    __global float *out, int C, float qmin, float qmax)
+{
+  size_t i = get_global_id (0);
+  int c = i % C;
+  float q = clamp (rint (in[i] / p[c]) + p[C + c], qmin, qmax);
+  out[i] = (q - p[3 * C + c]) * p[2 * C + c];
+}
+
 /* out = a * b, b of a's shape, or with gate set one value per image and
  * channel (N x C x 1 x 1: a squeeze-excitation gate).  NDRange (total
  * elements). */

@@ -84,12 +84,16 @@ print(json.dumps({"min_ms": t[0], "median_ms": t[len(t) // 2]}))
 """
 
 
-def peak_rss(cmd):
-    """Runs cmd and returns (stdout JSON, the child's own peak RSS, MiB)."""
+def peak_rss(cmd, required=True):
+    """Runs cmd and returns (stdout JSON, the child's own peak RSS, MiB);
+    (None, 0) when it fails and is not required (a baseline build that
+    refuses a model the new one runs)."""
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out = p.stdout.read()
     err = p.stderr.read()
     _, status, ru = os.wait4(p.pid, 0)
+    if status != 0 and not required:
+        return None, 0
     if status != 0:
         sys.exit("%s failed: %s" % (" ".join(cmd[:3]), err.strip()))
     return json.loads(out.strip().splitlines()[-1]), ru.ru_maxrss / 1024.0
@@ -138,8 +142,9 @@ def main():
             first.append(d["first_run_ms"] + d["load_ms"])
             rss["ours"] = max(rss["ours"], m)
             if args.baseline:
-                d, m = peak_rss([args.baseline] + bench)
-                res["base"].append(d["median_ms"])
+                d, m = peak_rss([args.baseline] + bench, required=False)
+                if d:
+                    res["base"].append(d["median_ms"])
             d, m = peak_rss([sys.executable, "-c", ORT_TIMER % dict(sub, path=path, shape=shape)])
             res["ort"].append(d["median_ms"])
             rss["ort"] = max(rss["ort"], m)
@@ -157,7 +162,7 @@ def main():
         # far machine noise moves the comparison.
         by_round = [o / t for o, t in zip(res["ours"], res["ort"])]
         row["ratio_lo"], row["ratio_hi"] = min(by_round), max(by_round)
-        if res["base"]:
+        if res["base"] and len(res["base"]) == len(res["ort"]):
             base = [b / t for b, t in zip(res["base"], res["ort"])]
             row["base"] = median(res["base"])
             row["base_ratio"] = row["base"] / row["ort"]
@@ -178,6 +183,11 @@ def main():
               "| baseline/ort (by round) | ours/ort (by round) |")
         print("|---|---|---|---|---|---|---|")
         for r in rows:
+            if "base" not in r:
+                print("| %s | %s | (refused) | %.2f | %.2f | — | %.2f (%.2f–%.2f) |"
+                      % (r["name"], r["shape"], r["ours"], r["ort"], r["ratio"],
+                         r["ratio_lo"], r["ratio_hi"]))
+                continue
             print("| %s | %s | %.2f | %.2f | %.2f | %.2f (%.2f–%.2f) | %.2f (%.2f–%.2f) |"
                   % (r["name"], r["shape"], r["base"], r["ours"], r["ort"], r["base_ratio"],
                      r["base_lo"], r["base_hi"], r["ratio"], r["ratio_lo"], r["ratio_hi"]))

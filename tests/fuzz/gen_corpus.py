@@ -239,6 +239,26 @@ def squeeze_excitation():
     return model(n, i, hw=16)
 
 
+def qdq():
+    """int8 in the QDQ format: a per-channel int8 weight dequantized at
+    load, activations through QuantizeLinear -> DequantizeLinear (uint8)."""
+    n = [
+        helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+        helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
+        helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["w"], axis=0),
+        helper.make_node("Conv", ["xd", "w"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"]),
+        helper.make_node("GlobalAveragePool", ["r"], ["g"]),
+        helper.make_node("Flatten", ["g"], ["f"]),
+        helper.make_node("Gemm", ["f", "fc", "fcb"], ["y"], transB=1),
+    ]
+    i = [init("xs", np.array(0.02, np.float32)), init("xz", np.array(128, np.uint8)),
+         init("wq", RNG.integers(-127, 128, (8, 3, 3, 3), dtype=np.int8)),
+         init("ws", np.full(8, 0.01, np.float32)), init("wz", np.zeros(8, np.int8)),
+         init("fc", w(4, 8)), init("fcb", w(4))]
+    return model(n, i, hw=16)
+
+
 def big_weight():
     """A weight over 4 KB: its raw_data stays in the mapped file."""
     n = [
@@ -268,7 +288,7 @@ def main():
     for sub in ("model", "npy", "preprocess"):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
     for fn in (resnet_block, pools, shape_subgraph, folding, option_a, opset9,
-               big_weight, dynamo18, reduce_keepdims0, zoo7, squeeze_excitation):
+               big_weight, dynamo18, reduce_keepdims0, zoo7, squeeze_excitation, qdq):
         m = fn()
         # Debian's onnx checks the opsets it knows (to 17 in onnx 1.12).
         if m.opset_import[0].version <= onnx.defs.onnx_opset_version():

@@ -132,6 +132,15 @@ ref_node (const OclGraph * g, const OclNode * nd, float **data)
                   S->h == 1 ? 0 : oy, S->w == 1 ? 0 : ox);
               break;
             }
+            case OCL_OP_FAKEQUANT:{
+              /* As the kernel: float division, ties to even. */
+              const float *p = nd->scale;
+              float q = rintf (AT (x, X->c, X->h, X->w, n, c, oy, ox) / p[c])
+                  + p[nd->oc + c];
+              q = MIN (MAX (q, nd->alpha), nd->beta);
+              v = (q - p[3 * nd->oc + c]) * p[2 * nd->oc + c];
+              break;
+            }
             case OCL_OP_SOFTMAX:{
               double mx = -INFINITY, s = 0.0;
               for (int k = 0; k < X->c; k++)
