@@ -131,14 +131,27 @@ class SEModule(nn.Module):
         return x * self.gate(self.fc2(F.relu(self.fc1(s))))
 
 
+class EcaModule(nn.Module):
+    """timm's EcaModule: the mean over H, W, a 1-D convolution across the
+    channels, sigmoid, x * gate."""
+    def __init__(self, c, rd=None, hard=False, k=3):
+        super().__init__()
+        self.conv = nn.Conv1d(1, 1, k, padding=(k - 1) // 2, bias=False)
+
+    def forward(self, x):
+        y = x.mean((2, 3)).view(x.shape[0], 1, -1)
+        y = self.conv(y)
+        return x * torch.sigmoid(y).view(x.shape[0], -1, 1, 1)
+
+
 class SEBlock(nn.Module):
-    def __init__(self, inp, planes, stride, hard):
+    def __init__(self, inp, planes, stride, hard, att=None):
         super().__init__()
         self.conv1 = nn.Conv2d(inp, planes, 3, stride, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(planes)
         self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(planes)
-        self.se = SEModule(planes, max(planes // 4, 4), hard)
+        self.se = (att or SEModule)(planes, max(planes // 4, 4), hard)
         self.shortcut = nn.Sequential()
         if stride != 1 or inp != planes:
             self.shortcut = nn.Sequential(nn.Conv2d(inp, planes, 1, stride, bias=False),
@@ -151,17 +164,28 @@ class SEBlock(nn.Module):
 
 
 class SEResNet(nn.Module):
-    def __init__(self, hard=False, classes=10):
+    def __init__(self, hard=False, classes=10, att=None):
         super().__init__()
         self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(16)
-        self.layers = nn.Sequential(SEBlock(16, 16, 1, hard), SEBlock(16, 32, 2, hard),
-                                    SEBlock(32, 48, 2, hard))
+        self.layers = nn.Sequential(SEBlock(16, 16, 1, hard, att), SEBlock(16, 32, 2, hard, att),
+                                    SEBlock(32, 48, 2, hard, att))
         self.fc = nn.Linear(48, classes)
 
     def forward(self, x):
         out = self.layers(F.relu(self.bn1(self.conv1(x))))
         return self.fc(torch.flatten(out.mean((2, 3)), 1))
+
+
+class NHWCInput(nn.Module):
+    """A TF/Keras-converted ResNet's form: an N x H x W x C input, and a
+    Transpose to NCHW first."""
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x.permute(0, 3, 1, 2))
 
 
 # ---- the 10-class ResNet-18 of the tutorial in ../shared/seed ----------------
@@ -312,6 +336,9 @@ FIXTURES = {
     "resnext50_32x4d": (lambda: tv("resnext50_32x4d"), (1, 3, 64, 64), 13, 20, False),
     "se_resnet": (lambda: SEResNet(), (2, 3, 30, 26), 13, 16, True),
     "se_resnet_hard": (lambda: SEResNet(hard=True), (2, 3, 24, 24), 17, 17, True),
+    "eca_resnet": (lambda: SEResNet(att=EcaModule), (2, 3, 28, 20), 13, 21, True),
+    "nhwc_cifar": (lambda: NHWCInput(CifarResNet(1, "B", classes=7, widths=(12, 24, 40))),
+                   (2, 40, 40, 3), 13, 22, True),
     # Small enough for every kernel variant on a simulator (oclgrind).
     "preact_resnet_small": (lambda: PreActResNet(), (2, 3, 12, 10), 13, 15, True),
     "seed_resnet18": (lambda: SeedResNet18(), (1, 3, 128, 128), 11, 6, True),
@@ -599,6 +626,11 @@ def write_broken_forms(outdir):
     m = tiny([helper.make_node("Conv", ["input", "w"], ["output"], name="conv_g",
                                group=2, pads=[1, 1, 1, 1])], 13, inits=[wg])
     onnx.save(m, os.path.join(outdir, "bad_group_split.onnx"))
+    # Squeeze of the image data with axes out of range and repeated.
+    for name, axes in (("bad_squeeze_range", [0, 1, 2, 3, 4, 5]), ("bad_squeeze_repeat", [2, 2])):
+        m = tiny([helper.make_node("GlobalAveragePool", ["input"], ["g"], name="gap"),
+                  helper.make_node("Squeeze", ["g"], ["output"], name="squeeze", axes=axes)], 11)
+        onnx.save(m, os.path.join(outdir, name + ".onnx"))
     # A mean over the channels (not global pooling).
     m = tiny([helper.make_node("ReduceMean", ["input"], ["output"], name="mean_c",
                                axes=[1], keepdims=1)], 13)

@@ -203,6 +203,7 @@ typedef struct {
   GArray *values;               /* OclValue */
   GArray *nodes;                /* OclNode, in execution order */
   int input, output;
+  gboolean input_nhwc;          /* ocl_net_run() takes N x H x W x C */
 } OclGraph;
 
 OclGraph *ocl_graph_new (void);

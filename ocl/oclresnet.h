@@ -62,6 +62,11 @@ void ocl_model_get_input_shape (const OclModel * model, gint64 shape[4]);
 const char *ocl_model_get_metadata (const OclModel * model, const char *key);
 /* Returns: (transfer none) the file name the model was loaded from. */
 const char *ocl_model_get_path (const OclModel * model);
+/* Whether the file's input is N x H x W x C, behind a Transpose to NCHW
+ * (TF and Keras conversions).  Shapes given to and returned by this API
+ * stay NCHW (ocl_model_get_input_shape() too); ocl_net_run() then takes
+ * the tensor as the file declares it, N x H x W x C. */
+gboolean ocl_model_input_is_nhwc (const OclModel * model);
 /* Whether the graph's input and output are float16 tensors (fp16 files).
  * The net runs in float32 either way and takes and returns float32. */
 void ocl_model_get_half_io (const OclModel * model, gboolean * input,

@@ -702,6 +702,7 @@ ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
   x = ocl_graph_add_value (im.g, model->input_name, 4, shape[0], shape[1],
       shape[2], shape[3]);
   im.g->input = x;
+  im.g->input_nhwc = model->input_nhwc;
   ocl_import_define_value (&im, model->input_name, x);
 
   for (size_t i = 0; i < gp->n_initializer; i++) {

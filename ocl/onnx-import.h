@@ -40,6 +40,10 @@ struct _OclModel {
   const char *input_name;
   gint64 input_shape[4];
   gboolean input_half, output_half;     /* float16 graph input, output */
+  /* The input is N x H x W x C behind a Transpose to NCHW (TF and Keras
+   * conversions): input_shape is NCHW, the Transpose the identity, and a
+   * tensor run is uploaded as it is (channels-last already). */
+  gboolean input_nhwc;
 };
 
 gboolean ocl_onnx_is_onnx_domain (const char *domain);
@@ -160,6 +164,8 @@ OCL_OP_DECL (sigmoid);
 OCL_OP_DECL (slice);
 OCL_OP_DECL (softmax);
 OCL_OP_DECL (squeeze);
+OCL_OP_DECL (transpose);
+OCL_OP_DECL (unsqueeze);
 
 gboolean ocl_import_error (OclImport * im, OclError code, const char *fmt,
     ...) G_GNUC_PRINTF (3, 4);

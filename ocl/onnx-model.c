@@ -227,6 +227,31 @@ has_name (const char *name)
   return name != NULL && name[0] != '\0';
 }
 
+/* Whether graph input @name is read by one node only, a Transpose to NCHW
+ * (perm 0, 3, 1, 2): an N x H x W x C input. */
+static gboolean
+input_is_nhwc (const Onnx__GraphProto * g, const char *name)
+{
+  const Onnx__NodeProto *t = NULL;
+  int readers = 0;
+
+  for (size_t i = 0; i < g->n_node; i++)
+    for (size_t k = 0; k < g->node[i]->n_input; k++)
+      if (g_strcmp0 (g->node[i]->input[k], name) == 0) {
+        readers++;
+        t = g->node[i];
+      }
+  if (readers != 1 || t == NULL || strcmp (t->op_type, "Transpose") != 0)
+    return FALSE;
+  for (size_t a = 0; a < t->n_attribute; a++) {
+    const Onnx__AttributeProto *p = t->attribute[a];
+    if (g_strcmp0 (p->name, "perm") == 0)
+      return p->n_ints == 4 && p->ints[0] == 0 && p->ints[1] == 3
+          && p->ints[2] == 1 && p->ints[3] == 2;
+  }
+  return FALSE;
+}
+
 /* What the graph itself must satisfy before any node is looked at: every
  * name the format requires, one float image input of rank 4, one output. */
 static gboolean
@@ -311,6 +336,14 @@ check_graph (OclModel * m, GError ** error)
         d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE
         && d->dim_value > 0 && d->dim_value <= OCL_MAX_WINDOW ?
         d->dim_value : -1;
+  }
+  m->input_nhwc = input_is_nhwc (g, in->name);
+  if (m->input_nhwc) {
+    gint64 nhwc[4];
+    memcpy (nhwc, m->input_shape, sizeof (nhwc));
+    m->input_shape[1] = nhwc[3];
+    m->input_shape[2] = nhwc[1];
+    m->input_shape[3] = nhwc[2];
   }
   return TRUE;
 }
@@ -412,6 +445,12 @@ ocl_model_get_metadata (const OclModel * m, const char *key)
     if (g_strcmp0 (m->proto->metadata_props[i]->key, key) == 0)
       return m->proto->metadata_props[i]->value;
   return NULL;
+}
+
+gboolean
+ocl_model_input_is_nhwc (const OclModel * m)
+{
+  return m->input_nhwc;
 }
 
 void

@@ -116,6 +116,62 @@ set_weight (OclNode * n, const OclConst * w)
   n->weight = w->raw ? NULL : g_memdup2 (w->f, w->n * sizeof (float));
 }
 
+/* A 1-D convolution over an N x C x L tensor (held as N x C x 1 x L), as
+ * ECA runs one across the channels: a 2-D one of a 1 x K kernel. */
+static gboolean
+import_conv1d (OclImport * im, int x, OclConst * w, OclConst * b, gint64 group)
+{
+  Onnx__NodeProto *node = im->node;
+  g_autofree char *auto_pad = ocl_attr_string (node, "auto_pad", "NOTSET");
+  gint64 v[4], k = w->dims[2], s = 1, p[2] = { 0, 0 };
+  OclNode *n;
+  int i, c;
+
+  if (ocl_attr_ints (node, "kernel_shape", v, 4) == 1)
+    k = v[0];
+  if (k != w->dims[2])
+    return OCL_UNSUPPORTED (im, "kernel_shape disagrees with the weight");
+  if ((c = ocl_attr_ints (node, "dilations", v, 4)) > 0 && v[0] != 1)
+    return OCL_UNSUPPORTED (im, "dilation %" G_GINT64_FORMAT " is not "
+        "supported (only 1)", v[0]);
+  if ((c = ocl_attr_ints (node, "strides", v, 4)) >= 1)
+    s = v[0];
+  c = ocl_attr_ints (node, "pads", p, 2);
+  if (c != -1 && c != 0 && c != 2)
+    return OCL_UNSUPPORTED (im, "pads must have 2 entries");
+  if (strcmp (auto_pad, "NOTSET") != 0 && strcmp (auto_pad, "VALID") != 0)
+    return OCL_UNSUPPORTED (im, "auto_pad=%s is not supported for 1-D "
+        "convolution", auto_pad);
+  if (s <= 0 || s > OCL_MAX_WINDOW || k > OCL_MAX_WINDOW || p[0] < 0
+      || p[1] < 0 || p[0] > OCL_MAX_WINDOW || p[1] > OCL_MAX_WINDOW)
+    return OCL_UNSUPPORTED (im, "kernel %" G_GINT64_FORMAT ", stride %"
+        G_GINT64_FORMAT " or pads out of range", k, s);
+  if (group != 1 && (group < 1 || w->dims[0] % group != 0
+          || (gint64) val (im, x)->c != w->dims[1] * group))
+    return OCL_UNSUPPORTED (im, "group=%" G_GINT64_FORMAT " does not split "
+        "the channels evenly", group);
+  if ((gint64) val (im, x)->c != w->dims[1] * group)
+    return ocl_import_error (im, OCL_ERROR_SHAPE, "expects %" G_GINT64_FORMAT
+        " input channels, its input has %d", w->dims[1] * group,
+        val (im, x)->c);
+  if (b && (b->dtype != OCL_DT_FLOAT || b->n != (gsize) w->dims[0]))
+    return OCL_UNSUPPORTED (im, "the bias does not have %d entries",
+        (int) w->dims[0]);
+  i = new_node (im, OCL_OP_CONV, x);
+  n = OCL_NODE (im->g, i);
+  n->kh = n->sh = 1;
+  n->kw = k;
+  n->sw = s;
+  n->pl = p[0];
+  n->pr = p[1];
+  n->oc = w->dims[0];
+  n->ic = w->dims[1] * group;
+  n->group = group;
+  set_weight (n, w);
+  n->bias = b ? g_memdup2 (ocl_const_floats (b), b->n * sizeof (float)) : NULL;
+  return finish_node (im, i);
+}
+
 gboolean
 ocl_op_conv (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
@@ -126,9 +182,12 @@ ocl_op_conv (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 
   if (!need_const (im, w, "weight"))
     return FALSE;
+  if (w->rank == 3 && val (im, x)->rank == 3 && w->n > 0)
+    return import_conv1d (im, x, w, b, group);
   if (w->rank != 4 || w->n == 0)
     return OCL_UNSUPPORTED (im, "the weight has rank %d or no elements; 2-D "
-        "convolution with a 4-D weight is supported", w->rank);
+        "convolution with a 4-D weight (or 1-D with a 3-D one) is supported",
+        w->rank);
   /* Grouped: the input's channels and the weight's outputs split evenly,
    * each output reading w->dims[1] inputs of its group. */
   if (group < 1 || group > w->dims[0] || w->dims[0] % group != 0
@@ -562,31 +621,68 @@ ocl_op_slice (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 
 /* Flatten/Reshape/Squeeze of a runtime value: an alias when only the rank
  * changes, a FLATTEN node when a spatial map is flattened to N x (C*H*W). */
+/* Whether N x C x H x W tensors @a and @b hold the same bytes in the
+ * device's channels-last layout: the same sizes above 1 in the same order
+ * of H, W, C. */
+static gboolean
+same_bytes (const gint64 * a, const gint64 * b)
+{
+  static const int order[3] = { 2, 3, 1 };
+  gint64 sa[3], sb[3];
+  int na = 0, nb = 0;
+
+  if (a[0] != b[0])
+    return FALSE;
+  for (int k = 0; k < 3; k++) {
+    if (a[order[k]] > 1)
+      sa[na++] = a[order[k]];
+    if (b[order[k]] > 1)
+      sb[nb++] = b[order[k]];
+  }
+  return na == nb && memcmp (sa, sb, na * sizeof (gint64)) == 0;
+}
+
+/* Flatten/Reshape/Squeeze/Unsqueeze/Transpose of a runtime value to @rank
+ * dimensions @dims: the value itself when nothing changes, an alias of
+ * its storage when only the labels do (N x C x 1 x 1 to N x C, N x C to
+ * ECA's N x 1 x C and back), a FLATTEN node when a spatial map is
+ * flattened to N x (C*H*W).  Rank 3 [N, C, L] is held as N x C x 1 x L,
+ * as a 1-D convolution reads it. */
 static gboolean
 import_reshape_to (OclImport * im, int x, int rank, const gint64 * dims)
 {
   OclValue *v = val (im, x);
+  const gint64 from[4] = { v->n, v->c, v->h, v->w };
+  gint64 to[4] = { dims[0], rank > 1 ? dims[1] : 1, 1, 1 };
   gsize chw = (gsize) v->c * v->h * v->w;
 
-  if (rank == 2 && dims[0] == v->n && (gsize) dims[1] == chw) {
-    if (v->h * v->w == 1) {
-      /* Same bytes, rank 2: an alias of x's storage. */
-      int root = v->alias >= 0 ? v->alias : x;
-      int a = ocl_graph_add_value (im->g, im->node->output[0], 2, v->n, v->c,
-          1, 1);
-      OCL_VALUE (im->g, a)->alias = root;
-      ocl_import_define_value (im, im->node->output[0], a);
-      return TRUE;
-    }
-    return finish_node (im, new_node (im, OCL_OP_FLATTEN, x));
+  if (rank == 3)
+    to[3] = dims[2];
+  else if (rank == 4) {
+    to[2] = dims[2];
+    to[3] = dims[3];
   }
-  if (rank == v->rank && dims[0] == v->n && dims[1] == v->c
-      && (rank == 2 || (dims[2] == v->h && dims[3] == v->w))) {
+  if (rank < 2 || rank > 4)
+    return OCL_UNSUPPORTED (im, "a run-time tensor of rank %d is not "
+        "supported (2 to 4)", rank);
+  if (rank == v->rank && memcmp (from, to, sizeof (to)) == 0) {
     ocl_import_define_value (im, im->node->output[0], x);
     return TRUE;
   }
+  if (same_bytes (from, to)) {
+    /* Same bytes: an alias of x's storage. */
+    int root = v->alias >= 0 ? v->alias : x;
+    int a = ocl_graph_add_value (im->g, im->node->output[0], rank, to[0],
+        to[1], to[2], to[3]);
+    OCL_VALUE (im->g, a)->alias = root;
+    ocl_import_define_value (im, im->node->output[0], a);
+    return TRUE;
+  }
+  if (rank == 2 && dims[0] == v->n && (gsize) dims[1] == chw && v->rank == 4)
+    return finish_node (im, new_node (im, OCL_OP_FLATTEN, x));
   return OCL_UNSUPPORTED (im, "reshaping %dx%dx%dx%d to this shape is not "
-      "supported (only flattening to N x K)", v->n, v->c, v->h, v->w);
+      "supported (only flattening to N x K, and changes of labels that move "
+      "no data)", v->n, v->c, v->h, v->w);
 }
 
 gboolean
@@ -680,6 +776,43 @@ ocl_op_dequantize (OclImport * im, int x, OclConst ** in, const int *vin,
   return finish_node (im, i);
 }
 
+/* Transpose of the image data: the N x H x W x C input's Transpose to
+ * NCHW is the identity (the device's layout is channels-last already, see
+ * OclModel.input_nhwc); any other only where it moves no data (every axis
+ * it reorders but one has size 1), as a relabelling. */
+gboolean
+ocl_op_transpose (OclImport * im, int x, OclConst ** in, const int *vin,
+    int n_in)
+{
+  OclValue *v = val (im, x);
+  gint64 perm[4], dims[4] = { v->n, v->c, v->h, v->w }, out[4];
+  int k = ocl_attr_ints (im->node, "perm", perm, 4), last = -1;
+
+  if (im->model->input_nhwc && x == im->g->input && k == 4 && perm[0] == 0
+      && perm[1] == 3 && perm[2] == 1 && perm[3] == 2) {
+    ocl_import_define_value (im, im->node->output[0], x);
+    return TRUE;
+  }
+  if (v->rank != 4 || k != 4)
+    return OCL_UNSUPPORTED (im, "a transpose of the image data other than "
+        "the input's N x H x W x C to NCHW is not supported");
+  for (int d = 0; d < 4; d++) {
+    if (perm[d] < 0 || perm[d] > 3)
+      return OCL_MALFORMED (im, "perm entry %" G_GINT64_FORMAT " is out of "
+          "range", perm[d]);
+    out[d] = dims[perm[d]];
+    /* Data moves unless the axes of size > 1 keep their order. */
+    if (dims[perm[d]] > 1) {
+      if (perm[d] < last)
+        return OCL_UNSUPPORTED (im, "a transpose of the image data that "
+            "moves data is not supported (only the N x H x W x C input's "
+            "to NCHW)");
+      last = perm[d];
+    }
+  }
+  return import_reshape_to (im, x, 4, out);
+}
+
 /* Cast of the image data between float32 and float16: the identity, the
  * net running in float32 (fp16 files). */
 gboolean
@@ -718,30 +851,90 @@ ocl_op_flatten (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   return import_reshape_to (im, x, 2, dims);
 }
 
+/* The ONNX dimensions of run-time value @v (rank 2: N, C; rank 3: N, C,
+ * L, held as W). */
+static int
+logical_dims (const OclValue * v, gint64 * d)
+{
+  d[0] = v->n;
+  d[1] = v->c;
+  d[2] = v->rank == 3 ? v->w : v->h;
+  d[3] = v->w;
+  return v->rank;
+}
+
 gboolean
 ocl_op_reshape (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   OclValue *v = val (im, x);
-  gint64 vd[4] = { v->n, v->c, v->h, v->w }, dims[OCL_MAX_RANK];
+  gint64 vd[4], dims[OCL_MAX_RANK];
+  int rank = logical_dims (v, vd);
 
   if (n_in < 2 || in[1] == NULL)
     return OCL_UNSUPPORTED (im, "its target shape must be constant");
-  if (!ocl_import_resolve_reshape (im, in[1], v->rank, vd,
+  if (!ocl_import_resolve_reshape (im, in[1], rank, vd,
           (gsize) v->n * v->c * v->h * v->w, dims))
     return FALSE;
   return import_reshape_to (im, x, in[1]->n, dims);
 }
 
+/* Squeeze and Unsqueeze of run-time values: the axes an attribute before
+ * opset 13, an input from 13; each in range and named once. */
+static gboolean
+squeeze (OclImport * im, int x, OclConst ** in, int n_in, gboolean unsq)
+{
+  OclValue *v = val (im, x);
+  gint64 d[4], axes[OCL_MAX_RANK], out[OCL_MAX_RANK];
+  gboolean pick[OCL_MAX_RANK] = { FALSE };
+  int rank = logical_dims (v, d), na, orank, k;
+
+  /* (A run-time axes input is refused before this: not input 0.) */
+  if (im->model->opset >= 13)
+    na = n_in >= 2 && in[1] ? ocl_const_ints (in[1], axes, OCL_MAX_RANK) : -1;
+  else
+    na = ocl_attr_ints (im->node, "axes", axes, OCL_MAX_RANK);
+  if (na > OCL_MAX_RANK || (unsq && na < 1))
+    return OCL_MALFORMED (im, "%d axes", na);
+  orank = unsq ? rank + na : rank;
+  for (k = 0; k < MAX (na, 0); k++) {
+    int a = ocl_norm_axis (axes[k], orank);
+    if (a < 0 || pick[a])
+      return OCL_MALFORMED (im, "axis %" G_GINT64_FORMAT " is out of range "
+          "or repeated", axes[k]);
+    pick[a] = TRUE;
+  }
+  if (unsq) {
+    for (int o = 0, i = 0; o < orank; o++)
+      out[o] = pick[o] ? 1 : d[i++];
+  } else {
+    orank = 0;
+    for (int i = 0; i < rank; i++) {
+      if ((na < 0 && d[i] == 1) || pick[i]) {
+        if (d[i] != 1)
+          return OCL_MALFORMED (im, "axis %d has size %" G_GINT64_FORMAT
+              ", not 1", i, d[i]);
+        continue;
+      }
+      out[orank++] = d[i];
+    }
+  }
+  if (orank < 2 || orank > 4 || out[0] != v->n)
+    return OCL_UNSUPPORTED (im, "the result would have rank %d or lose the "
+        "batch axis (N x K to N x C x H x W are supported)", orank);
+  return import_reshape_to (im, x, orank, out);
+}
+
 gboolean
 ocl_op_squeeze (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
-  OclValue *v = val (im, x);
-  gint64 dims[2] = { v->n, v->c };
+  return squeeze (im, x, in, n_in, FALSE);
+}
 
-  if (v->rank != 4 || v->h != 1 || v->w != 1)
-    return OCL_UNSUPPORTED (im, "squeezing a run-time tensor other than "
-        "N x C x 1 x 1 is not supported");
-  return import_reshape_to (im, x, 2, dims);
+gboolean
+ocl_op_unsqueeze (OclImport * im, int x, OclConst ** in, const int *vin,
+    int n_in)
+{
+  return squeeze (im, x, in, n_in, TRUE);
 }
 
 gboolean

@@ -40,8 +40,8 @@ static const OclOnnxOp ops[] = {
   {"Softmax", 7, 22, NULL, 0, ocl_op_softmax, FALSE},
   {"Squeeze", 7, 22, ocl_fold_squeeze, 1, ocl_op_squeeze, FALSE},
   {"Sub", 7, 22, ocl_fold_binary, 2, ocl_op_arith, FALSE},
-  {"Transpose", 7, 22, ocl_fold_transpose, 1, NULL, FALSE},
-  {"Unsqueeze", 7, 22, ocl_fold_unsqueeze, 1, NULL, FALSE},
+  {"Transpose", 7, 22, ocl_fold_transpose, 1, ocl_op_transpose, FALSE},
+  {"Unsqueeze", 7, 22, ocl_fold_unsqueeze, 1, ocl_op_unsqueeze, FALSE},
 };
 
 const OclOnnxOp *

@@ -1061,7 +1061,13 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
   net->out_dims[1] = out->c;
   net->out_dims[2] = out->h;
   net->out_dims[3] = out->w;
-  if (out->rank == 4 && out->h * out->w > 1)
+  /* Rank 3, N x C x L (held as N x C x 1 x L): reported as such, and
+   * converted to NCHW as N x C x L x 1. */
+  if (out->rank == 3) {
+    net->out_dims[2] = out->w;
+    net->out_dims[3] = 1;
+  }
+  if (out->rank >= 3 && out->h * out->w > 1)
     net->host_out = g_new (float, net->out_size);
 
   if (!allocate_values (net, error))

@@ -98,12 +98,15 @@ out:
 gboolean
 ocl_net_run (OclNet * net, const float *input, float *output, GError ** error)
 {
-  cl_int err = clEnqueueWriteBuffer (net->queue, net->input_nchw, CL_FALSE, 0,
+  /* An N x H x W x C input is the device's layout already: no step 0. */
+  const gboolean nhwc = net->g->input_nhwc;
+  cl_int err = clEnqueueWriteBuffer (net->queue, nhwc ?
+      net->value_mem[net->g->input] : net->input_nchw, CL_FALSE, 0,
       net->in_size * sizeof (float), input, 0, NULL, NULL);
 
   if (err != CL_SUCCESS)
     return ocl_set_cl_error (error, err, "writing the input");
-  return enqueue_plan (net, 0, net->batch, output, error);
+  return enqueue_plan (net, nhwc ? 1 : 0, net->batch, output, error);
 }
 
 /* Device buffers for the planes of the frame in batch slot @slot: the host

@@ -88,6 +88,13 @@ fixture_net (OclContext * c, OclModel * model, const char *name)
 
   g_assert_no_error (error);
   g_assert_cmpint (in_nd, ==, 4);
+  /* An N x H x W x C input: the API's shapes are NCHW. */
+  if (ocl_model_input_is_nhwc (model)) {
+    gint64 nhwc[4] = { in_shape[0], in_shape[1], in_shape[2], in_shape[3] };
+    in_shape[1] = nhwc[3];
+    in_shape[2] = nhwc[1];
+    in_shape[3] = nhwc[2];
+  }
   net = ocl_net_new (c, model, in_shape, &error);
   g_assert_no_error (error);
   g_free (in);
@@ -557,6 +564,21 @@ test_reduce_mean_axes (void)
   expect_error (repeated, NULL, OCL_ERROR_PARSE, r);
 }
 
+/* Squeeze's axes are checked: in range, each once, of size 1. */
+static void
+test_squeeze_axes (void)
+{
+  g_autofree char *range = fixture ("bad_squeeze_range", ".onnx");
+  g_autofree char *repeat = fixture ("bad_squeeze_repeat", ".onnx");
+  const char *r[] = { "node 'squeeze'", "axis 4 is out of range", NULL };
+  const char *p[] = { "node 'squeeze'", "axis 2 is out of range or repeated",
+    NULL
+  };
+
+  expect_error (range, NULL, OCL_ERROR_PARSE, r);
+  expect_error (repeat, NULL, OCL_ERROR_PARSE, p);
+}
+
 /* A model-local function (IR 8 on) is refused by name, with the way to
  * inline it. */
 static void
@@ -759,6 +781,7 @@ main (int argc, char **argv)
   g_test_add_func ("/models/error/op-opset-range", test_op_opset_range);
   g_test_add_func ("/models/error/reduce-mean-axes", test_reduce_mean_axes);
   g_test_add_func ("/models/error/local-function", test_local_function);
+  g_test_add_func ("/models/error/squeeze-axes", test_squeeze_axes);
   g_test_add_func ("/models/error/shape-does-not-fit", test_shape_does_not_fit);
   g_test_add_func ("/models/threads", test_threads);
   g_test_add_func ("/models/readme-operators", test_readme_operators);

@@ -120,9 +120,12 @@ ms_since (gint64 * t)
   return ms;
 }
 
+/* Loads @path and compiles it for @shape_in (NULL: --shape or the
+ * model's); with @as_declared, @shape_in is in the file's own layout
+ * (N x H x W x C for an NHWC input, as a tensor to run is). */
 static OclNet *
-open_net (const char *path, const gint64 * shape_in, OclModel ** model_out,
-    OclContext ** ctx_out, GError ** error)
+open_net (const char *path, const gint64 * shape_in, gboolean as_declared,
+    OclModel ** model_out, OclContext ** ctx_out, GError ** error)
 {
   gint64 t = g_get_monotonic_time ();
   OclModel *model = ocl_model_load (path, error);
@@ -133,7 +136,12 @@ open_net (const char *path, const gint64 * shape_in, OclModel ** model_out,
   parse_ms = ms_since (&t);
   if (model == NULL)
     return NULL;
-  if (shape_in)
+  if (shape_in && as_declared && ocl_model_input_is_nhwc (model)) {
+    shape[0] = shape_in[0];
+    shape[1] = shape_in[3];
+    shape[2] = shape_in[1];
+    shape[3] = shape_in[2];
+  } else if (shape_in)
     memcpy (shape, shape_in, sizeof (shape));
   else if (!pick_shape (model, shape, error))
     goto out;
@@ -160,7 +168,7 @@ cmd_info (const char *path)
   GError *error = NULL;
   OclModel *model;
   OclContext *ctx;
-  OclNet *net = open_net (path, NULL, &model, &ctx, &error);
+  OclNet *net = open_net (path, NULL, FALSE, &model, &ctx, &error);
   gint64 decl[4], dims[4];
   guint64 wbytes, bytes;
   int ndim;
@@ -227,7 +235,7 @@ cmd_run (const char *path)
     g_free (in);
     return 1;
   }
-  net = open_net (path, shape, &model, &ctx, &error);
+  net = open_net (path, shape, TRUE, &model, &ctx, &error);
   if (net == NULL) {
     g_free (in);
     return fail (error);
@@ -293,7 +301,7 @@ cmd_bench (const char *path)
   GRand *rand;
   int iters = MAX (opt_iterations, 1), profile_runs = 0;
 
-  net = open_net (path, NULL, &model, &ctx, &error);
+  net = open_net (path, NULL, FALSE, &model, &ctx, &error);
   if (net == NULL)
     return fail (error);
   load_ms = (g_get_monotonic_time () - t0) / 1000.0;
