@@ -177,6 +177,46 @@ class SEResNet(nn.Module):
         return self.fc(torch.flatten(out.mean((2, 3)), 1))
 
 
+# ---- ResNet-D (timm's resnet50d, resnet26t): deep stem, pooled shortcut ------
+
+class DBottleneck(nn.Module):
+    """A bottleneck whose downsampling shortcut is AvgPool2d(2, ceil_mode,
+    count_include_pad=False) then a 1x1 convolution (ResNet-D)."""
+    def __init__(self, inp, planes, stride):
+        super().__init__()
+        out = planes * 4
+        self.body = nn.Sequential(
+            nn.Conv2d(inp, planes, 1, bias=False), nn.BatchNorm2d(planes), nn.ReLU(),
+            nn.Conv2d(planes, planes, 3, stride, 1, bias=False), nn.BatchNorm2d(planes),
+            nn.ReLU(), nn.Conv2d(planes, out, 1, bias=False), nn.BatchNorm2d(out))
+        self.shortcut = nn.Sequential()
+        if stride != 1 or inp != out:
+            self.shortcut = nn.Sequential(
+                nn.AvgPool2d(2, stride, ceil_mode=True, count_include_pad=False)
+                if stride != 1 else nn.Identity(),
+                nn.Conv2d(inp, out, 1, bias=False), nn.BatchNorm2d(out))
+
+    def forward(self, x):
+        return F.relu(self.body(x) + self.shortcut(x))
+
+
+class ResNetD(nn.Module):
+    def __init__(self, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+            nn.Conv2d(16, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+            nn.Conv2d(16, 32, 3, 1, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
+            nn.MaxPool2d(3, 2, 1))
+        self.layers = nn.Sequential(DBottleneck(32, 16, 1), DBottleneck(64, 32, 2),
+                                    DBottleneck(128, 32, 2))
+        self.fc = nn.Linear(128, classes)
+
+    def forward(self, x):
+        out = self.layers(self.stem(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(out, 1), 1))
+
+
 class NHWCInput(nn.Module):
     """A TF/Keras-converted ResNet's form: an N x H x W x C input, and a
     Transpose to NCHW first."""
@@ -337,6 +377,7 @@ FIXTURES = {
     "se_resnet": (lambda: SEResNet(), (2, 3, 30, 26), 13, 16, True),
     "se_resnet_hard": (lambda: SEResNet(hard=True), (2, 3, 24, 24), 17, 17, True),
     "eca_resnet": (lambda: SEResNet(att=EcaModule), (2, 3, 28, 20), 13, 21, True),
+    "resnet_d": (lambda: ResNetD(), (2, 3, 45, 37), 13, 23, True),
     "nhwc_cifar": (lambda: NHWCInput(CifarResNet(1, "B", classes=7, widths=(12, 24, 40))),
                    (2, 40, 40, 3), 13, 22, True),
     # Small enough for every kernel variant on a simulator (oclgrind).

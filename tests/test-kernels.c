@@ -705,6 +705,15 @@ test_avgpool (void)
     check (&b, pool (&b, OCL_OP_AVGPOOL, b.g->input, v < 2 ? 3 : 4,
             2, v % 2, v >= 2, v % 2));
   }
+  /* ResNet-D's shortcut, AvgPool (2, 2) on odd sizes, and a padded 3x3/2:
+   * ceil_mode and count_include_pad each way. */
+  for (int v = 0; v < 8; v++) {
+    Builder b;
+    const int k = v < 4 ? 2 : 3;
+    builder_init (&b, 24 + v, 2, 13, 11, 13);
+    check (&b, pool (&b, OCL_OP_AVGPOOL, b.g->input, k, 2, k == 3, v & 1,
+            (v >> 1) & 1));
+  }
 }
 
 static void
