@@ -116,6 +116,40 @@ set_weight (OclNode * n, const OclConst * w)
   n->weight = w->raw ? NULL : g_memdup2 (w->f, w->n * sizeof (float));
 }
 
+/* A convolution's groups and bias against its input @x and weight @w
+ * ([OC][IC / group][...]): the input's channels and the outputs split
+ * evenly in @group, each output reading w->dims[1] inputs of its group. */
+static gboolean
+conv_operands_ok (OclImport * im, int x, const OclConst * w,
+    const OclConst * b, gint64 group)
+{
+  if (group < 1 || group > w->dims[0] || w->dims[0] % group != 0
+      || (gint64) val (im, x)->c != w->dims[1] * group)
+    return OCL_UNSUPPORTED (im, "group=%" G_GINT64_FORMAT " does not split "
+        "%d input channels and %" G_GINT64_FORMAT " outputs evenly with %"
+        G_GINT64_FORMAT " inputs per output", group, val (im, x)->c,
+        w->dims[0], w->dims[1]);
+  if (b && (b->dtype != OCL_DT_FLOAT || b->n != (gsize) w->dims[0]))
+    return OCL_UNSUPPORTED (im, "the bias does not have %d entries",
+        (int) w->dims[0]);
+  return TRUE;
+}
+
+/* Convolution node @i's channels, weight and bias, and its output. */
+static gboolean
+conv_finish (OclImport * im, int i, const OclConst * w, OclConst * b,
+    gint64 group)
+{
+  OclNode *n = OCL_NODE (im->g, i);
+
+  n->oc = w->dims[0];
+  n->ic = w->dims[1] * group;
+  n->group = group;
+  set_weight (n, w);
+  n->bias = b ? g_memdup2 (ocl_const_floats (b), b->n * sizeof (float)) : NULL;
+  return finish_node (im, i);
+}
+
 /* A 1-D convolution over an N x C x L tensor (held as N x C x 1 x L), as
  * ECA runs one across the channels: a 2-D one of a 1 x K kernel. */
 static gboolean
@@ -146,17 +180,8 @@ import_conv1d (OclImport * im, int x, OclConst * w, OclConst * b, gint64 group)
       || p[1] < 0 || p[0] > OCL_MAX_WINDOW || p[1] > OCL_MAX_WINDOW)
     return OCL_UNSUPPORTED (im, "kernel %" G_GINT64_FORMAT ", stride %"
         G_GINT64_FORMAT " or pads out of range", k, s);
-  if (group != 1 && (group < 1 || w->dims[0] % group != 0
-          || (gint64) val (im, x)->c != w->dims[1] * group))
-    return OCL_UNSUPPORTED (im, "group=%" G_GINT64_FORMAT " does not split "
-        "the channels evenly", group);
-  if ((gint64) val (im, x)->c != w->dims[1] * group)
-    return ocl_import_error (im, OCL_ERROR_SHAPE, "expects %" G_GINT64_FORMAT
-        " input channels, its input has %d", w->dims[1] * group,
-        val (im, x)->c);
-  if (b && (b->dtype != OCL_DT_FLOAT || b->n != (gsize) w->dims[0]))
-    return OCL_UNSUPPORTED (im, "the bias does not have %d entries",
-        (int) w->dims[0]);
+  if (!conv_operands_ok (im, x, w, b, group))
+    return FALSE;
   i = new_node (im, OCL_OP_CONV, x);
   n = OCL_NODE (im->g, i);
   n->kh = n->sh = 1;
@@ -164,12 +189,7 @@ import_conv1d (OclImport * im, int x, OclConst * w, OclConst * b, gint64 group)
   n->sw = s;
   n->pl = p[0];
   n->pr = p[1];
-  n->oc = w->dims[0];
-  n->ic = w->dims[1] * group;
-  n->group = group;
-  set_weight (n, w);
-  n->bias = b ? g_memdup2 (ocl_const_floats (b), b->n * sizeof (float)) : NULL;
-  return finish_node (im, i);
+  return conv_finish (im, i, w, b, group);
 }
 
 gboolean
@@ -188,29 +208,15 @@ ocl_op_conv (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
     return OCL_UNSUPPORTED (im, "the weight has rank %d or no elements; 2-D "
         "convolution with a 4-D weight (or 1-D with a 3-D one) is supported",
         w->rank);
-  /* Grouped: the input's channels and the weight's outputs split evenly,
-   * each output reading w->dims[1] inputs of its group. */
-  if (group < 1 || group > w->dims[0] || w->dims[0] % group != 0
-      || (gint64) val (im, x)->c != w->dims[1] * group)
-    return OCL_UNSUPPORTED (im, "group=%" G_GINT64_FORMAT " does not split "
-        "%d input channels and %" G_GINT64_FORMAT " outputs evenly with %"
-        G_GINT64_FORMAT " inputs per output", group, val (im, x)->c,
-        w->dims[0], w->dims[1]);
-  if (b && (b->dtype != OCL_DT_FLOAT || b->n != (gsize) w->dims[0]))
-    return OCL_UNSUPPORTED (im, "the bias does not have %d entries",
-        (int) w->dims[0]);
+  if (!conv_operands_ok (im, x, w, b, group))
+    return FALSE;
   i = new_node (im, OCL_OP_CONV, x);
   n = OCL_NODE (im->g, i);
   if (!read_window (im, n, val (im, x), w->dims[2], w->dims[3]))
     return FALSE;
   if (n->kh != w->dims[2] || n->kw != w->dims[3])
     return OCL_UNSUPPORTED (im, "kernel_shape disagrees with the weight");
-  n->oc = w->dims[0];
-  n->ic = w->dims[1] * group;
-  n->group = group;
-  set_weight (n, w);
-  n->bias = b ? g_memdup2 (ocl_const_floats (b), b->n * sizeof (float)) : NULL;
-  return finish_node (im, i);
+  return conv_finish (im, i, w, b, group);
 }
 
 /* Extracts per-channel values of a constant that broadcasts against a value

@@ -75,6 +75,31 @@ store_block (__global float *o, float16 v, int oc0, int OC)
   }
 }
 
+/* The direct kernels' NDRange dimension 2, N x ceil(nblk / BPI): the
+ * image @n and the output blocks [@blk0, @blk1) of this work-item.  Images
+ * vary fastest: the work-groups that follow one another use the same
+ * weights, which stay in cache across a batch. */
+static inline void
+block_range (int nblk, int BPI, int *n, int *blk0, int *blk1)
+{
+  const int nimg = get_global_size (2) / ((nblk + BPI - 1) / BPI);
+
+  *n = get_global_id (2) % nimg;
+  *blk0 = get_global_id (2) / nimg * BPI;
+  *blk1 = min (*blk0 + BPI, nblk);
+}
+
+/* Every accumulator of a direct kernel's tile starts at its bias. */
+static inline void
+init_acc (float16 acc[NB][PX], __global const float *restrict bias, int blk)
+{
+  for (int b = 0; b < NB; b++) {
+    float16 bv = vload16 (0, bias + blk * OCB + b * VW);
+    for (int p = 0; p < PX; p++)
+      acc[b][p] = bv;
+  }
+}
+
 /* The direct kernels' epilogue for one pixel's @acc[NB]: residual, ReLU,
  * store. */
 static inline void
@@ -111,27 +136,16 @@ conv2d_nhwc (__global const float *restrict in,
 {
   const int ox0 = get_global_id (0) * PX;
   const int oy = get_global_id (1);
-  const int nblk = (OC + OCB - 1) / OCB;
-  const int groups = (nblk + BPI - 1) / BPI;
-  /* Images vary fastest: the work-groups that follow one another use the
-   * same weights, which stay in cache across a batch. */
-  const int nimg = get_global_size (2) / groups;
-  const int n = get_global_id (2) % nimg;
-  const int blk0 = get_global_id (2) / nimg * BPI;
-  const int blk1 = min (blk0 + BPI, nblk);
+  int n, blk0, blk1;
 
   if (ox0 >= OW || oy >= OH)
     return;
-
+  block_range ((OC + OCB - 1) / OCB, BPI, &n, &blk0, &blk1);
   for (int blk = blk0; blk < blk1; blk++) {
     const int ic0 = block_ic0 (blk, OCB, IC, KC, ICG, OCG);
     float16 acc[NB][PX];
 
-    for (int b = 0; b < NB; b++) {
-      float16 bv = vload16 (0, bias + blk * OCB + b * VW);
-      for (int p = 0; p < PX; p++)
-        acc[b][p] = bv;
-    }
+    init_acc (acc, bias, blk);
 
     for (int kh = 0; kh < KH; kh++) {
       const int iy = oy * SH - PT + kh;
@@ -228,26 +242,17 @@ conv2d_grouped_nhwc (__global const float *restrict in,
 {
   const int ox0 = get_global_id (0) * PX;
   const int oy = get_global_id (1);
-  const int nblk = OC / OCB;
-  const int groups = (nblk + BPI - 1) / BPI;
-  const int nimg = get_global_size (2) / groups;
-  const int n = get_global_id (2) % nimg;
-  const int blk0 = get_global_id (2) / nimg * BPI;
-  const int blk1 = min (blk0 + BPI, nblk);
   const uint16 first = (uint16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
       13, 14, 15) / GS * GS;
+  int n, blk0, blk1;
 
   if (ox0 >= OW || oy >= OH)
     return;
-
+  block_range (OC / OCB, BPI, &n, &blk0, &blk1);
   for (int blk = blk0; blk < blk1; blk++) {
     float16 acc[NB][PX];
 
-    for (int b = 0; b < NB; b++) {
-      float16 bv = vload16 (0, bias + blk * OCB + b * VW);
-      for (int p = 0; p < PX; p++)
-        acc[b][p] = bv;
-    }
+    init_acc (acc, bias, blk);
     for (int kh = 0; kh < KH; kh++) {
       const int iy = oy * SH - PT + kh;
       if (iy < 0 || iy >= IH)
