@@ -75,6 +75,15 @@ store_block (__global float *o, float16 v, int oc0, int OC)
   }
 }
 
+/* The arguments of both direct kernels (conv2d_nhwc, conv2d_grouped_nhwc),
+ * as documented at the top of this file. */
+#define DIRECT_CONV_ARGS \
+    __global const float *restrict in, __global const float *restrict wt, \
+    __global const float *restrict bias, __global const float *restrict res, \
+    __global float *restrict out, int IC, int IH, int IW, int OC, int OH, \
+    int OW, int KH, int KW, int SH, int SW, int PT, int PL, int flags, \
+    int RC, int RH, int RW, int RS, int RCO, int BPI, int KC, int ICG, int OCG
+
 /* The direct kernels' NDRange dimension 2, N x ceil(nblk / BPI): the
  * image @n and the output blocks [@blk0, @blk1) of this work-item.  Images
  * vary fastest: the work-groups that follow one another use the same
@@ -124,15 +133,7 @@ store_pixel (__global float *restrict out, __global const float *restrict res,
 
 #if !defined (WT) && !defined (TILED) && !defined (WT4) && !defined (WINO4_INPUT) && !defined (GS)
 __kernel void
-conv2d_nhwc (__global const float *restrict in,
-    __global const float *restrict wt,
-    __global const float *restrict bias,
-    __global const float *restrict res,
-    __global float *restrict out,
-    int IC, int IH, int IW, int OC, int OH, int OW,
-    int KH, int KW, int SH, int SW, int PT, int PL,
-    int flags, int RC, int RH, int RW, int RS, int RCO, int BPI,
-    int KC, int ICG, int OCG)
+conv2d_nhwc (DIRECT_CONV_ARGS)
 {
   const int ox0 = get_global_id (0) * PX;
   const int oy = get_global_id (1);
@@ -230,15 +231,7 @@ conv2d_nhwc (__global const float *restrict in,
  *   wt  [OC / OCB][KH][KW][GS][OCB]: lane j of row i is W[oc j][i].
  */
 __kernel void
-conv2d_grouped_nhwc (__global const float *restrict in,
-    __global const float *restrict wt,
-    __global const float *restrict bias,
-    __global const float *restrict res,
-    __global float *restrict out,
-    int IC, int IH, int IW, int OC, int OH, int OW,
-    int KH, int KW, int SH, int SW, int PT, int PL,
-    int flags, int RC, int RH, int RW, int RS, int RCO, int BPI,
-    int KC, int ICG, int OCG)
+conv2d_grouped_nhwc (DIRECT_CONV_ARGS)
 {
   const int ox0 = get_global_id (0) * PX;
   const int oy = get_global_id (1);
