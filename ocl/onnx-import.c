@@ -560,7 +560,7 @@ ocl_import_tensor (OclImport * im, Onnx__TensorProto * t, const char *what)
     ocl_const_borrow (c, data); /* the model outlives its import */
   else if (data)
     const_fill_raw (c, data, dt);
-  else if (dt == OCL_T (INT64))
+  else if (dt == OCL_T (INT64) && n > 0)
     memcpy (c->i, t->int64_data, n * sizeof (gint64));
   else
     for (gsize k = 0; k < n; k++)
