@@ -100,7 +100,7 @@ block_range (int nblk, int BPI, int *n, int *blk0, int *blk1)
 
 /* Every accumulator of a direct kernel's tile starts at its bias. */
 static inline void
-init_acc (float16 acc[NB][PX], __global const float *restrict bias, int blk)
+init_acc (float16 acc[NB][PX], __global const float *bias, int blk)
 {
   for (int b = 0; b < NB; b++) {
     float16 bv = vload16 (0, bias + blk * OCB + b * VW);
@@ -110,9 +110,10 @@ init_acc (float16 acc[NB][PX], __global const float *restrict bias, int blk)
 }
 
 /* The direct kernels' epilogue for one pixel's @acc[NB]: residual, ReLU,
- * store. */
+ * store.  (No restrict on helpers: inlined, it becomes LLVM's noalias
+ * scope intrinsics, which oclgrind cannot run.) */
 static inline void
-store_pixel (__global float *restrict out, __global const float *restrict res,
+store_pixel (__global float *out, __global const float *res,
     const float16 * acc, int n, int oy, int ox, int blk, int OC, int OH,
     int OW, int flags, int RC, int RH, int RW, int RS, int RCO)
 {
