@@ -322,9 +322,12 @@ upload_conv_weights (OclNet * net, OclNode * n, int ocb, int wino,
     cl_mem * wm, cl_mem * bm, GError ** error)
 {
   int nblk = (n->oc + ocb - 1) / ocb;
-  gsize wsize = wino == OCL_PACK_LANES ? (gsize) nblk * n->kh * n->kw *
-      ocl_node_icg (n) * ocb : (gsize) nblk * (wino == 4 ? 36 : wino ? 16 :
-      n->kh * n->kw) * (wino ? n->ic : ocl_conv_block_inputs (n, ocb)) * ocb;
+  /* Per block: taps (Winograd's transform points, else the window) x the
+   * input rows each tap packs (ocl_pack_weights' layouts) x ocb. */
+  const gsize taps = wino == 4 ? 36 : wino == 2 ? 16 : (gsize) n->kh * n->kw;
+  const gsize rows = wino == OCL_PACK_LANES ? ocl_node_icg (n) : wino ? n->ic :
+      ocl_conv_block_inputs (n, ocb);
+  gsize wsize = (gsize) nblk * taps * rows * ocb;
   float *wt = buffer_stage (net, wsize * sizeof (float), wm, error), *bias;
 
   if (wt == NULL)
