@@ -20,6 +20,23 @@ except ImportError as e:
     sys.exit(77)
 
 tool, fixdir = sys.argv[1], sys.argv[2]
+OPTS = ort.SessionOptions()
+OPTS.log_severity_level = 3
+
+
+def ort_run(path, x):
+    """onnxruntime's output for @x on the file at @path."""
+    sess = ort.InferenceSession(path, OPTS, providers=["CPUExecutionProvider"])
+    return sess.run(None, {sess.get_inputs()[0].name: x})[0]
+
+
+def ours_run(path, xin, out):
+    """`oclresnet run` of @path on .npy @xin: (the process, its output or None)."""
+    r = subprocess.run([tool, "run", path, "--input", xin, "--output", out],
+                       capture_output=True, text=True)
+    return r, np.load(out) if r.returncode == 0 else None
+
+
 with open(os.path.join(fixdir, "fixtures.stamp")) as f:
     names = [n for n in f.read().split() if n]
 failed = 0
@@ -27,20 +44,13 @@ total = len(names)
 with tempfile.TemporaryDirectory() as tmp:
     for name in names:
         model = os.path.join(fixdir, name + ".onnx")
-        x = np.load(os.path.join(fixdir, name + ".input.npy"))
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        sess = ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
-        ref = sess.run(None, {sess.get_inputs()[0].name: x})[0]
-        out = os.path.join(tmp, name + ".npy")
-        r = subprocess.run([tool, "run", model, "--input",
-                            os.path.join(fixdir, name + ".input.npy"), "--output", out],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
+        xin = os.path.join(fixdir, name + ".input.npy")
+        ref = ort_run(model, np.load(xin))
+        r, got = ours_run(model, xin, os.path.join(tmp, name + ".npy"))
+        if got is None:
             print("not ok - %s: oclresnet failed: %s" % (name, r.stderr.strip()))
             failed += 1
             continue
-        got = np.load(out)
         err = float(np.abs(got - ref).max()) / max(1.0, float(np.abs(ref).max()))
         # The tool writes what the file's output is: float16 or float32.
         same = got.dtype == ref.dtype and got.shape == ref.shape and (ref.ndim != 2
@@ -75,11 +85,11 @@ with tempfile.TemporaryDirectory() as tmp:
             def get_next(self):
                 return next(self.data, None)
 
+        pre = os.path.join(tmp, "%s_pre.onnx" % name)
+        q.quant_pre_process(src, pre, skip_symbolic_shape=True)
         for kind in ("qdq", "qdq_per_channel", "qoperator", "dynamic"):
             label = "int8 %s %s" % (kind, name)
             dst = os.path.join(tmp, "%s_%s.onnx" % (name, kind))
-            pre = os.path.join(tmp, "%s_pre.onnx" % name)
-            q.quant_pre_process(src, pre, skip_symbolic_shape=True)
             if kind == "dynamic":
                 q.quantize_dynamic(pre, dst, weight_type=q.QuantType.QInt8)
             else:
@@ -89,9 +99,7 @@ with tempfile.TemporaryDirectory() as tmp:
                                   per_channel=kind == "qdq_per_channel",
                                   activation_type=q.QuantType.QUInt8,
                                   weight_type=q.QuantType.QInt8)
-            out = os.path.join(tmp, "%s_%s.npy" % (name, kind))
-            r = subprocess.run([tool, "run", dst, "--input", xin, "--output", out],
-                               capture_output=True, text=True)
+            r, got = ours_run(dst, xin, os.path.join(tmp, "%s_%s.npy" % (name, kind)))
             total += 1
             if kind in ("qoperator", "dynamic"):
                 word = "QOperator" if kind == "qoperator" else "dynamic quantization"
@@ -101,13 +109,11 @@ with tempfile.TemporaryDirectory() as tmp:
                 print("%s - %s refused: %s" % ("ok" if ok else "not ok", label,
                                                r.stderr.strip() or "status %d" % r.returncode))
                 continue
-            if r.returncode != 0:
+            if got is None:
                 print("not ok - %s: oclresnet failed: %s" % (label, r.stderr.strip()))
                 failed += 1
                 continue
-            sess = ort.InferenceSession(dst, opts, providers=["CPUExecutionProvider"])
-            ref = sess.run(None, {sess.get_inputs()[0].name: x})[0]
-            got = np.load(out)
+            ref = ort_run(dst, x)
             # The output's quantization step: the scale of the last
             # DequantizeLinear on the way to the output.
             m = onnx.load(dst)
@@ -143,20 +149,16 @@ with tempfile.TemporaryDirectory() as tmp:
             dst = os.path.join(tmp, "%s_opset%d.onnx" % (name, opset))
             try:
                 onnx.save(version_converter.convert_version(src, opset), dst)
-                sess = ort.InferenceSession(dst, opts, providers=["CPUExecutionProvider"])
-                ref = sess.run(None, {sess.get_inputs()[0].name: x})[0]
+                ref = ort_run(dst, x)
             except Exception as e:
                 print("# %s: skipped (%s)" % (label, str(e).splitlines()[0][:120]))
                 continue
-            out = os.path.join(tmp, "%s_opset%d.npy" % (name, opset))
-            r = subprocess.run([tool, "run", dst, "--input", xin, "--output", out],
-                               capture_output=True, text=True)
+            r, got = ours_run(dst, xin, os.path.join(tmp, "%s_opset%d.npy" % (name, opset)))
             total += 1
-            if r.returncode != 0:
+            if got is None:
                 print("not ok - %s: oclresnet failed: %s" % (label, r.stderr.strip()))
                 failed += 1
                 continue
-            got = np.load(out)
             err = float(np.abs(got - ref).max()) / max(1.0, float(np.abs(ref).max()))
             ok = got.shape == ref.shape and err <= 1e-4 and (got.argmax(1) == ref.argmax(1)).all()
             failed += not ok
