@@ -491,6 +491,86 @@ GST_START_TEST (test_swap_loses_no_frame)
 
 GST_END_TEST;
 
+typedef struct
+{
+  GstHarness *h;
+  GstBuffer *out;
+} RegionPush;
+
+static gpointer
+push_region_frame (gpointer data)
+{
+  RegionPush *rp = data;
+  GstBuffer *in = make_frame (rp->h, 5, 0);
+  GstVideoRegionOfInterestMeta *roi =
+      gst_buffer_add_video_region_of_interest_meta (in, "obj", 4, 4, 40, 36);
+
+  roi->id = 9;
+  rp->out = gst_harness_push_and_pull (rp->h, in);
+  return NULL;
+}
+
+/* A region's request waits for its batch while a swap brings a model with
+ * 1,000 classes: the answer is built with the model it ran with, under
+ * that model's class-thresholds ("cat" is class 3 of the first model and
+ * class 999 of the second), never with the first model's. */
+GST_START_TEST (test_region_swap_to_more_classes)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("grow-XXXXXX", NULL);
+  g_autofree gchar *labels = g_build_filename (dir, "labels.txt", NULL);
+  g_autofree gchar *big = fixture ("resnet18");
+  g_autoptr (GString) text = g_string_new (NULL);
+  const gchar *shared = "model-instance-id=grow batch-size=2 "
+      "batch-timeout=10000";
+  g_autofree gchar *da = g_strdup_printf ("%s inference-region=roi-list "
+      "top-k=1000 class-thresholds=cat:0.99", shared);
+  GstHarness *a = harness_new (da), *b = harness_new (shared);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m = NULL;
+  RegionPush rp = { a, NULL };
+  GstClassificationMeta *cm;
+  GThread *t;
+  gboolean saw3 = FALSE;
+
+  for (guint c = 0; c < 999; c++)
+    g_string_append_printf (text, "class%u\n", c);
+  g_string_append (text, "cat\n");
+  fail_unless (g_file_set_contents (labels, text->str, -1, NULL));
+  gst_element_set_bus (rc_of (a), bus);
+  t = g_thread_new ("region", push_region_frame, &rp);
+  /* The region is queued (b has nothing queued, so it waits). */
+  g_usleep (500 * 1000);
+  g_object_set (rc_of (a), "labels", labels, "model", big, NULL);
+  fail_unless_equals_string (wait_swap (bus, &m), "loaded");
+  gst_message_unref (m);
+  /* b's frame completes the batch, which runs with the new model. */
+  g_free (push_pull_model (b, 0, NULL));
+  g_thread_join (t);
+
+  cm = gst_buffer_get_classification_meta_for_roi (rp.out, 9);
+  fail_unless (cm != NULL);
+  fail_unless_equals_string (gst_classification_meta_get_model (cm),
+      "resnet18");
+  fail_unless_equals_int (gst_classification_meta_get_n_results (cm), 999);
+  for (guint i = 0; i < 999; i++) {
+    gint id;
+    fail_unless (gst_classification_meta_get_result (cm, i, &id, NULL, NULL));
+    fail_unless (id >= 0 && id < 999, "class %d reported", id);
+    saw3 |= id == 3;
+  }
+  fail_unless (saw3, "class 3 of the new model was held to the old model's "
+      "threshold for 'cat'");
+  gst_buffer_unref (rp.out);
+  gst_element_set_bus (rc_of (a), NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (a);
+  gst_harness_teardown (b);
+  g_unlink (labels);
+  g_rmdir (dir);
+}
+
+GST_END_TEST;
+
 /* Two pipelines in one process sharing an instance both reach EOS (the
  * hang DL Streamer users met with one id in two pipelines). */
 GST_START_TEST (test_two_pipelines)
@@ -542,6 +622,7 @@ sharing_suite (void)
   tcase_add_test (tc, test_swap_while_playing);
   tcase_add_test (tc, test_swap_loses_no_frame);
   tcase_add_test (tc, test_two_pipelines);
+  tcase_add_test (tc, test_region_swap_to_more_classes);
   return s;
 }
 

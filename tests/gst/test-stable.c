@@ -244,6 +244,80 @@ GST_START_TEST (test_reclassify_interval)
 
 GST_END_TEST;
 
+/* The last frames' 'resnetclassify' messages on @bus, counted. */
+static guint
+count_messages (GstBus * bus)
+{
+  GstMessage *m;
+  guint n = 0;
+
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+    n += gst_structure_has_name (gst_message_get_structure (m),
+        "resnetclassify");
+    gst_message_unref (m);
+  }
+  return n;
+}
+
+/* post-messages=on-change in roi-list mode: each region id is followed on
+ * its own, so the same picture under the same two regions posts once per
+ * region, not once per frame. */
+GST_START_TEST (test_roi_on_change)
+{
+  /* The later post-messages wins over harness_new()'s. */
+  GstHarness *h = harness_new ("inference-region=roi-list "
+      "post-messages=on-change");
+  const gint ids[] = { 1, 2 };
+  GstBus *bus = gst_bus_new ();
+
+  gst_element_set_bus (rc_of (h), bus);
+  for (guint i = 0; i < 8; i++) {
+    GstBuffer *in = make_frame (h, CAPS, 77, i);
+    for (guint k = 0; k < 2; k++) {
+      GstVideoRegionOfInterestMeta *r =
+          gst_buffer_add_video_region_of_interest_meta (in, "obj",
+          2 + 8 * k, 3, 24, 24);
+      r->id = ids[k];
+    }
+    gst_buffer_unref (gst_harness_push_and_pull (h, in));
+  }
+  fail_unless_equals_int (count_messages (bus), 2);
+  gst_element_set_bus (rc_of (h), NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* inference-interval=2 in roi-list mode: every frame's regions get a
+ * result, those of the frames in between carried over (not fresh), as in
+ * full-frame mode; half the frames are run. */
+GST_START_TEST (test_roi_inference_interval)
+{
+  GstHarness *h = harness_new ("inference-region=roi-list "
+      "inference-interval=2");
+  const gint ids[] = { 1, 2 };
+
+  for (guint i = 0; i < 6; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, frame_with_rois (h, i, ids,
+            2));
+    for (guint k = 0; k < 2; k++) {
+      GstClassificationMeta *m = gst_buffer_get_classification_meta_for_roi
+          (out, ids[k]);
+      fail_unless (m != NULL, "frame %u: no result for region %d", i, ids[k]);
+      fail_unless_equals_int (gst_classification_meta_is_fresh (m), i % 2 == 0);
+      fail_unless_equals_int (gst_classification_meta_get_n_results (m),
+          N_CLASSES);
+    }
+    fail_unless (gst_buffer_get_classification_meta (out) == NULL);
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_uint64 (inferences (h), 6);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* roi-min-size skips small regions; class-thresholds hide a class below
  * its own threshold while the others follow 'threshold'. */
 GST_START_TEST (test_filters)
@@ -379,6 +453,8 @@ stable_suite (void)
   tcase_add_test (tc, test_smoothing_average);
   tcase_add_test (tc, test_smoothing_reset);
   tcase_add_test (tc, test_reclassify_interval);
+  tcase_add_test (tc, test_roi_on_change);
+  tcase_add_test (tc, test_roi_inference_interval);
   tcase_add_test (tc, test_filters);
   tcase_add_test (tc, test_filter_errors);
   tcase_add_test (tc, test_with_cvtracker);
