@@ -22,7 +22,10 @@
 #include "gstoclresnetutil.h"
 #include "gstresnetinstance.h"
 #include "gstresnethistory.h"
-#include <gst/classification/classification-meta.h>
+#include "gstresnetchanges.h"
+#include "gstresnetanswer.h"
+#include "gstresnetregions.h"
+#include "gstoclimage.h"
 #include "oclresnet.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_resnet_classify_debug);
@@ -30,6 +33,11 @@ GST_DEBUG_CATEGORY_STATIC (gst_resnet_classify_debug);
 
 /* Regions classified in one batched run (more are run in chunks). */
 #define ROI_BATCH 8
+
+/* on-change follows each region id's top class; ids unseen for this many
+ * frames are forgotten, and at most this many are kept. */
+#define CHANGES_FORGET_AFTER 1024
+#define CHANGES_MAX_IDS 4096
 
 typedef enum
 {
@@ -48,7 +56,7 @@ typedef enum
 {
   REGION_FULL_FRAME,
   REGION_ROI_LIST,
-} GstResnetRegion;
+} GstResnetInferenceRegion;
 
 typedef enum
 {
@@ -181,7 +189,7 @@ struct _GstResnetClassify
   guint mean_count, std_count;  /* values given; 3 is right */
   GstResnetChannelOrder order;
   gboolean order_set;
-  GstResnetRegion region;
+  GstResnetInferenceRegion region;
   gchar *roi_type;
   GstResnetMessages messages;
   guint64 inference_time;       /* µs, last */
@@ -199,6 +207,7 @@ struct _GstResnetClassify
   OclPreprocess pp;             /* for that model */
   gboolean flushing;            /* atomic: between FLUSH_START and _STOP */
   GstResnetHistory *history;    /* per region (and frame) probabilities */
+  GstResnetChanges *changes;    /* per region (and frame) top class */
   gfloat *thresholds;           /* per class of self->model, NULL: threshold */
   guint min_w, min_h;           /* roi-min-size */
 
@@ -208,9 +217,6 @@ struct _GstResnetClassify
 
   /* streaming */
   guint64 frame;
-  GstClassificationMeta *last;  /* template of the last whole-frame result */
-  GstBuffer *last_holder;       /* owns it */
-  gint last_class;
   GstClockTime earliest_time;   /* QoS, under the object lock */
   gdouble proportion;           /* QoS, under the object lock */
   guint64 inferences;           /* frames or regions run: the property, QoS stats */
@@ -218,8 +224,7 @@ struct _GstResnetClassify
   guint64 latency_reported;     /* µs, inference time in the last latency answer */
 };
 
-#define VIDEO_FORMATS "{ RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, " \
-    "ABGR, I420, NV12, GRAY8 }"
+#define VIDEO_FORMATS GST_OCL_IMAGE_FORMATS
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK, GST_PAD_ALWAYS,
@@ -534,70 +539,6 @@ parse_size (const gchar * v, guint * w, guint * h)
   return TRUE;
 }
 
-/* class-thresholds against @m's labels: "label:t" entries separated by
- * commas or new lines, given inline or as a file of them.  Returns a
- * threshold per class (NaN: the 'threshold' property), or NULL with
- * @error naming every label the model does not have. */
-static gfloat *
-parse_class_thresholds (const gchar * spec, GstResnetModel * m, GError ** error)
-{
-  g_autofree gchar *text = NULL;
-  g_auto (GStrv) items = NULL;
-  g_autoptr (GString) unknown = g_string_new (NULL);
-  gfloat *t;
-
-  if (spec == NULL || *spec == '\0')
-    return NULL;
-  if (g_file_test (spec, G_FILE_TEST_IS_REGULAR)) {
-    if (!g_file_get_contents (spec, &text, NULL, error))
-      return NULL;
-  } else {
-    text = g_strdup (spec);
-  }
-  t = g_new (gfloat, m->n_classes);
-  for (guint c = 0; c < m->n_classes; c++)
-    t[c] = NAN;
-  items = g_strsplit_set (text, ",\n", -1);
-  for (guint i = 0; items[i]; i++) {
-    gchar *item = g_strstrip (items[i]), *colon = strrchr (item, ':'), *end;
-    GQuark q;
-    gdouble v;
-    gboolean found = FALSE;
-    if (*item == '\0' || *item == '#')
-      continue;
-    if (colon == NULL) {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "class-thresholds "
-          "entry '%s' is not label:threshold", item);
-      g_free (t);
-      return NULL;
-    }
-    *colon = '\0';
-    v = g_ascii_strtod (colon + 1, &end);
-    if (end == colon + 1 || *end != '\0' || !(v >= 0.0 && v <= 1.0)) {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "class-thresholds "
-          "entry for '%s' needs a threshold from 0 to 1", g_strstrip (item));
-      g_free (t);
-      return NULL;
-    }
-    q = g_quark_try_string (g_strstrip (item));
-    for (guint c = 0; q && c < m->n_classes; c++)
-      if (m->labels[c] == q) {
-        t[c] = v;
-        found = TRUE;
-      }
-    if (!found)
-      g_string_append_printf (unknown, "%s'%s'", unknown->len ? ", " : "",
-          item);
-  }
-  if (unknown->len) {
-    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "class-thresholds "
-        "names labels model %s does not have: %s", m->model_name, unknown->str);
-    g_free (t);
-    return NULL;
-  }
-  return t;
-}
-
 /* The preprocessing for @m: what the user set, else the model's metadata,
  * else ImageNet's.  FALSE when a std is 0.  Takes the object lock. */
 static gboolean
@@ -640,11 +581,6 @@ setup_preprocess (GstResnetClassify * self, GstResnetModel * m)
   }
   pp.bgr = bgr;
   self->pp = pp;
-  gst_resnet_model_unref (self->model);
-  self->model = gst_resnet_model_ref (m);
-  /* Another model: earlier probabilities mean nothing to it. */
-  if (self->history)
-    gst_resnet_history_reset (self->history);
   return TRUE;
 }
 
@@ -659,7 +595,7 @@ setup_thresholds (GstResnetClassify * self, GError ** error)
   GST_OBJECT_LOCK (self);
   spec = g_strdup (self->class_thresholds);
   GST_OBJECT_UNLOCK (self);
-  t = parse_class_thresholds (spec, self->model, error);
+  t = gst_resnet_model_parse_thresholds (self->model, spec, error);
   if (t == NULL && error && *error)
     return FALSE;
   g_free (self->thresholds);
@@ -679,9 +615,8 @@ release_resources (GstResnetClassify * self)
   gst_resnet_instance_release (instance, self);
   gst_resnet_model_unref (self->model);
   self->model = NULL;
-  gst_clear_buffer (&self->last_holder);
-  self->last = NULL;
   g_clear_pointer (&self->history, gst_resnet_history_free);
+  g_clear_pointer (&self->changes, gst_resnet_changes_free);
   g_clear_pointer (&self->thresholds, g_free);
 }
 
@@ -742,8 +677,10 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   model = gst_resnet_instance_get_model (self->instance);
   if (!setup_preprocess (self, model))
     goto bad_std;
-  gst_resnet_model_unref (model);
+  self->model = model;
   self->history = gst_resnet_history_new ();
+  self->changes = gst_resnet_changes_new (CHANGES_FORGET_AFTER,
+      CHANGES_MAX_IDS);
   if (!setup_thresholds (self, &error))
     goto bad_thresholds;
   GST_OBJECT_LOCK (self);
@@ -757,7 +694,6 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   self->inferences = 0;
   GST_OBJECT_UNLOCK (self);
   self->qos_skipped = 0;
-  self->last_class = -2;
   self->latency_reported = 0;
   g_atomic_int_set (&self->flushing, FALSE);
   GST_OBJECT_LOCK (self);
@@ -797,8 +733,8 @@ no_instance:
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
           ("Conflicting shared instance: %s.", error->message), (NULL));
     else if (error->domain == G_FILE_ERROR
-        || g_error_matches (error, GST_RESNET_INSTANCE_ERROR,
-            GST_RESNET_INSTANCE_LABELS))
+        || g_error_matches (error, GST_RESNET_MODEL_ERROR,
+            GST_RESNET_MODEL_LABELS))
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
           ("Bad labels: %s", error->message), ("labels='%s'",
               labels_path ? labels_path : "(from the model)"));
@@ -860,38 +796,18 @@ gst_resnet_classify_set_caps (GstBaseTransform * trans, GstCaps * incaps,
     GstCaps * outcaps)
 {
   GstResnetClassify *self = GST_RESNET_CLASSIFY (trans);
-  static const struct
-  {
-    GstVideoFormat gst;
-    OclPixelFormat ocl;
-  } map[] = {
-    {GST_VIDEO_FORMAT_RGB, OCL_PIXEL_RGB},
-    {GST_VIDEO_FORMAT_BGR, OCL_PIXEL_BGR},
-    {GST_VIDEO_FORMAT_RGBx, OCL_PIXEL_RGBX},
-    {GST_VIDEO_FORMAT_RGBA, OCL_PIXEL_RGBX},
-    {GST_VIDEO_FORMAT_BGRx, OCL_PIXEL_BGRX},
-    {GST_VIDEO_FORMAT_BGRA, OCL_PIXEL_BGRX},
-    {GST_VIDEO_FORMAT_xRGB, OCL_PIXEL_XRGB},
-    {GST_VIDEO_FORMAT_ARGB, OCL_PIXEL_XRGB},
-    {GST_VIDEO_FORMAT_xBGR, OCL_PIXEL_XBGR},
-    {GST_VIDEO_FORMAT_ABGR, OCL_PIXEL_XBGR},
-    {GST_VIDEO_FORMAT_I420, OCL_PIXEL_I420},
-    {GST_VIDEO_FORMAT_NV12, OCL_PIXEL_NV12},
-    {GST_VIDEO_FORMAT_GRAY8, OCL_PIXEL_GRAY8},
-  };
 
-  if (!gst_video_info_from_caps (&self->info, incaps))
+  if (!gst_video_info_from_caps (&self->info, incaps)
+      || !gst_ocl_image_format_from_video (GST_VIDEO_INFO_FORMAT (&self->info),
+          &self->pixel_format))
     goto bad_caps;
   /* Other caps: another camera, maybe; start the history anew. */
   if (self->history)
     gst_resnet_history_reset (self->history);
-  for (guint i = 0; i < G_N_ELEMENTS (map); i++)
-    if (map[i].gst == GST_VIDEO_INFO_FORMAT (&self->info)) {
-      self->pixel_format = map[i].ocl;
-      GST_DEBUG_OBJECT (self, "caps %" GST_PTR_FORMAT, incaps);
-      return TRUE;
-    }
+  GST_DEBUG_OBJECT (self, "caps %" GST_PTR_FORMAT, incaps);
+  return TRUE;
 
+  /* ERRORS */
 bad_caps:
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("Unsupported video caps."), ("%" GST_PTR_FORMAT, incaps));
@@ -903,16 +819,7 @@ bad_caps:
 /* QoS: a late frame is not dropped, only its inference is skipped (see
  * transform_ip).  QOS events therefore update our own earliest time and go
  * upstream without reaching the base class's QoS, which would drop the
- * buffer in submit_input_buffer; everything else that method does
- * (reconfiguration, the not-negotiated guard, discont) it still does. */
-static GstFlowReturn
-gst_resnet_classify_submit_input_buffer (GstBaseTransform * trans,
-    gboolean is_discont, GstBuffer * input)
-{
-  return GST_BASE_TRANSFORM_CLASS (parent_class)->submit_input_buffer (trans,
-      is_discont, input);
-}
-
+ * buffer. */
 static gboolean
 gst_resnet_classify_src_event (GstBaseTransform * trans, GstEvent * event)
 {
@@ -996,176 +903,33 @@ gst_resnet_classify_query (GstBaseTransform * trans, GstPadDirection direction,
 
 /* ---- streaming --------------------------------------------------------------- */
 
-/* Fills @meta from @probs: the top-k classes at or above their threshold
- * (@thresholds[c] unless NaN or @thresholds is NULL, else @threshold).
- * Selection by (probability, then lower index) below the last pick, so no
- * buffer is sized by the model's class count. */
-static void
-fill_results (GstResnetModel * m, GstClassificationMeta * meta,
-    const float *probs, guint top_k, gdouble threshold,
-    const gfloat * thresholds)
-{
-  guint k = MIN (top_k, m->n_classes);
-  gint last = -1;
-
-  for (guint r = 0; r < k; r++) {
-    gint best = -1;
-    for (guint c = 0; c < m->n_classes; c++) {
-      gboolean below_last = last < 0 || probs[c] < probs[last]
-          || (probs[c] == probs[last] && (gint) c > last);
-      gdouble t = thresholds && !isnan (thresholds[c]) ? thresholds[c] :
-          threshold;
-      if (below_last && probs[c] >= t && (best < 0 || probs[c] > probs[best]))
-        best = c;
-    }
-    if (best < 0)
-      break;
-    last = best;
-    gst_classification_meta_add_result (meta, best, m->labels[best],
-        probs[best]);
-  }
-}
-
-/* The frame's own answer before smoothing: its top class and score. */
+/* What a buffer is processed with: the properties, read once. */
 typedef struct
 {
-  guint batch;                  /* images in the run (0: carried over) */
-  guint64 wait_us;              /* waited for the batch */
-  gint raw_id;
-  gfloat raw_conf;
-} ResultInfo;
+  GstResnetSelection sel;       /* thresholds: those of self->model */
+  guint interval, window, reclassify;
+  GstResnetMessages messages;
+  GstResnetInferenceRegion region;
+  gchar *roi_type;
+  GstClockTime earliest;
+} FrameSettings;
 
 static void
-raw_top (GstResnetModel * m, const float *probs, ResultInfo * info)
+snapshot_settings (GstResnetClassify * self, FrameSettings * s)
 {
-  info->raw_id = 0;
-  for (guint c = 1; c < m->n_classes; c++)
-    if (probs[c] > probs[info->raw_id])
-      info->raw_id = c;
-  info->raw_conf = probs[info->raw_id];
-}
-
-/* Logits -> probabilities in place (unless the model ends in Softmax). */
-static void
-softmax (GstResnetModel * m, float *x)
-{
-  float top = x[0];
-  double sum = 0.0;
-
-  if (m->probabilities)
-    return;
-  for (guint c = 1; c < m->n_classes; c++)
-    top = MAX (top, x[c]);
-  for (guint c = 0; c < m->n_classes; c++) {
-    x[c] = expf (x[c] - top);
-    sum += x[c];
-  }
-  for (guint c = 0; c < m->n_classes; c++)
-    x[c] /= sum;
-}
-
-static void
-fill_image (GstResnetClassify * self, GstVideoFrame * frame, OclImage * img)
-{
-  GstVideoInfo *info = &frame->info;
-  guint np = GST_VIDEO_FRAME_N_PLANES (frame);
-
-  memset (img, 0, sizeof (*img));
-  img->format = self->pixel_format;
-  img->width = GST_VIDEO_INFO_WIDTH (info);
-  img->height = GST_VIDEO_INFO_HEIGHT (info);
-  for (guint p = 0; p < np && p < 3; p++) {
-    guint comp_h = GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (info->finfo, p,
-        img->height);
-    img->data[p] = GST_VIDEO_FRAME_PLANE_DATA (frame, p);
-    img->stride[p] = GST_VIDEO_FRAME_PLANE_STRIDE (frame, p);
-    img->size[p] = (gsize) img->stride[p] * comp_h;
-  }
-  switch (info->colorimetry.matrix) {
-    case GST_VIDEO_COLOR_MATRIX_BT709:
-      img->matrix = OCL_YUV_BT709;
-      break;
-    case GST_VIDEO_COLOR_MATRIX_BT2020:
-      img->matrix = OCL_YUV_BT2020;
-      break;
-    default:
-      img->matrix = OCL_YUV_BT601;
-      break;
-  }
-  img->full_range = info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
-}
-
-/* @info: how the result was computed (NULL: carried over from an earlier
- * frame). */
-static void
-post_result (GstResnetClassify * self, GstBuffer * buf,
-    GstClassificationMeta * meta, guint64 frame_no, GstResnetMessages mode,
-    const ResultInfo * info)
-{
-  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
-  GstClockTime pts = GST_BUFFER_PTS (buf);
-  GValue labels = G_VALUE_INIT, confs = G_VALUE_INIT;
-  GstStructure *s;
-  gint top = -1;
-  GQuark top_label = 0;
-  gfloat top_conf = 0.0f;
-
-  gst_classification_meta_get_result (meta, 0, &top, &top_label, &top_conf);
-  if (mode == MESSAGES_NONE || (mode == MESSAGES_ON_CHANGE
-          && top == self->last_class))
-    return;
-  if (meta->roi_id < 0)
-    self->last_class = top;
-
-  g_value_init (&labels, GST_TYPE_LIST);
-  g_value_init (&confs, GST_TYPE_LIST);
-  for (guint i = 0; i < gst_classification_meta_get_n_results (meta); i++) {
-    GValue v = G_VALUE_INIT;
-    GQuark l;
-    gfloat c;
-    gst_classification_meta_get_result (meta, i, NULL, &l, &c);
-    g_value_init (&v, G_TYPE_STRING);
-    g_value_set_string (&v, g_quark_to_string (l));
-    gst_value_list_append_and_take_value (&labels, &v);
-    g_value_init (&v, G_TYPE_DOUBLE);
-    g_value_set_double (&v, c);
-    gst_value_list_append_and_take_value (&confs, &v);
-  }
-  s = gst_structure_new ("resnetclassify",
-      "running-time", G_TYPE_UINT64, gst_segment_to_running_time
-      (&trans->segment, GST_FORMAT_TIME, pts),
-      "stream-time", G_TYPE_UINT64, gst_segment_to_stream_time
-      (&trans->segment, GST_FORMAT_TIME, pts),
-      "frame", G_TYPE_UINT64, frame_no,
-      "label", G_TYPE_STRING, top >= 0 ? g_quark_to_string (top_label) : "",
-      "class-id", G_TYPE_INT, top,
-      "confidence", G_TYPE_DOUBLE, (gdouble) top_conf,
-      "fresh", G_TYPE_BOOLEAN, meta->fresh,
-      "inference-time", G_TYPE_UINT64, meta->inference_time,
-      "roi-id", G_TYPE_INT, meta->roi_id,
-      "model", G_TYPE_STRING, gst_classification_meta_get_model (meta),
-      "batch", G_TYPE_UINT, info ? info->batch : 0,
-      "wait-time", G_TYPE_UINT64, info ? info->wait_us : 0,
-      "smoothed-over", G_TYPE_UINT, meta->smoothed_over,
-      "raw-class-id", G_TYPE_INT, info ? info->raw_id : top,
-      "raw-confidence", G_TYPE_DOUBLE, (gdouble) (info ? info->raw_conf :
-          top_conf), NULL);
-  gst_structure_take_value (s, "labels", &labels);
-  gst_structure_take_value (s, "confidences", &confs);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
-}
-
-/* A copy of @from on @to, through the meta's own copy transform. */
-static GstClassificationMeta *
-copy_meta (GstBuffer * to, GstClassificationMeta * from)
-{
-  GstMetaTransformCopy copy = { FALSE, 0, (gsize) - 1 };
-
-  if (!from->meta.info->transform_func (to, (GstMeta *) from, NULL,
-          _gst_meta_transform_copy, &copy))
-    return NULL;
-  return gst_buffer_get_classification_meta_for_roi (to, from->roi_id);
+  GST_OBJECT_LOCK (self);
+  s->sel.top_k = self->top_k;
+  s->sel.threshold = self->threshold;
+  s->interval = self->interval;
+  s->window = self->smoothing_window;
+  s->reclassify = self->region == REGION_ROI_LIST ?
+      self->reclassify_interval : 1;
+  s->messages = self->messages;
+  s->region = self->region;
+  s->roi_type = g_strdup (self->roi_type);
+  s->earliest = self->earliest_time;
+  GST_OBJECT_UNLOCK (self);
+  s->sel.thresholds = self->thresholds;
 }
 
 static void
@@ -1216,26 +980,39 @@ run_request (GstResnetClassify * self, GstResnetRequest * req)
   return GST_FLOW_ERROR;
 }
 
-/* The model now in use by the instance: when it changed (a swap), the
- * preprocessing follows its metadata. */
+/* Makes @m the model answers are built with: the one the instance runs
+ * now (before a frame), or the one a run used (a swap can land while a
+ * request waits for its batch).  Its class thresholds and preprocessing
+ * follow, and earlier answers mean nothing to it. */
+static void
+adopt_model (GstResnetClassify * self, GstResnetModel * m)
+{
+  GError *error = NULL;
+
+  if (m == self->model)
+    return;
+  if (!setup_preprocess (self, m))
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("Model %s asks for a std of 0; the previous preprocessing goes on.",
+            m->model_name), (NULL));
+  gst_resnet_model_unref (self->model);
+  self->model = gst_resnet_model_ref (m);
+  gst_resnet_history_reset (self->history);
+  gst_resnet_changes_reset (self->changes);
+  if (!setup_thresholds (self, &error)) {
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("class-thresholds do not fit model %s; the 'threshold' applies to "
+            "every class: %s", m->model_name, error->message), (NULL));
+    g_clear_error (&error);
+  }
+}
+
 static void
 follow_model (GstResnetClassify * self)
 {
   GstResnetModel *m = gst_resnet_instance_get_model (self->instance);
 
-  GError *error = NULL;
-
-  if (m != self->model) {
-    if (!setup_preprocess (self, m))
-      GST_WARNING_OBJECT (self, "model %s asks for a std of 0; keeping the "
-          "previous preprocessing", m->model_name);
-    else if (!setup_thresholds (self, &error)) {
-      GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
-          ("class-thresholds do not fit model %s; the 'threshold' applies to "
-              "every class: %s", m->model_name, error->message), (NULL));
-      g_clear_error (&error);
-    }
-  }
+  adopt_model (self, m);
   gst_resnet_model_unref (m);
 }
 
@@ -1248,287 +1025,144 @@ count_inferences (GstResnetClassify * self, guint n)
   GST_OBJECT_UNLOCK (self);
 }
 
-/* @probs of region @id (-1: the frame): smoothed over the last @window
- * inferences when @window > 1 (into @out, returned), else @probs itself.
- * @smoothed_over gets the count. */
-static const float *
-smooth (GstResnetClassify * self, gint id, guint64 frame, const float *probs,
-    guint n, guint window, guint interval, float *out, guint * smoothed_over)
+/* @r's last answer, carried over to this frame when it was computed less
+ * than @limit frames ago: FALSE when there is none to carry. */
+static gboolean
+carried_answer (GstResnetClassify * self, const GstResnetRegion * r,
+    guint64 frame_no, guint limit, gboolean late, const FrameSettings * s,
+    GstResnetAnswer * a)
 {
-  *smoothed_over = 1;
-  if (window <= 1 && interval <= 1)
-    return probs;
-  *smoothed_over = gst_resnet_history_smooth (self->history, id, frame, probs,
-      n, window, out);
-  return out;
+  GstResnetModel *m = self->model;
+  GstResnetHistoryStamp stamp;
+  const float *probs;
+
+  if (!r->stable)
+    return FALSE;
+  probs = gst_resnet_history_cached (self->history, r->id, frame_no, limit,
+      m->n_classes, &stamp);
+  if (probs == NULL)
+    return FALSE;
+  a->model = g_quark_from_string (m->model_name);
+  a->roi_id = r->id;
+  a->fresh = FALSE;
+  a->qos_skipped = late;
+  a->smoothed_over = stamp.smoothed_over;
+  a->source_pts = stamp.source_pts;
+  a->inference_us = stamp.inference_us;
+  gst_resnet_answer_select (a, probs, m->n_classes, m->labels, &s->sel);
+  return TRUE;
 }
 
-/* Attaches @probs as region @roi's result (meta and 'classification'
- * parameter) and posts its message. */
+/* @r's answer from this frame's @probs (the run's output, made
+ * probabilities in place), smoothed over its history. */
 static void
-attach_roi_result (GstResnetClassify * self, GstBuffer * buf,
-    GstVideoRegionOfInterestMeta * roi, GstResnetModel * m,
-    const float *probs, guint smoothed_over, gboolean fresh, guint64 run_us,
-    guint top_k, gdouble threshold, GstResnetMessages mode, guint64 frame_no,
-    const ResultInfo * info)
+fresh_answer (GstResnetClassify * self, const GstResnetRegion * r,
+    guint64 frame_no, GstClockTime pts, const GstResnetRequest * req,
+    float *probs, const FrameSettings * s, GstResnetAnswer * a)
 {
-  GstClassificationMeta *cm;
-  gint id = -1;
-  GQuark label = 0;
-  gfloat conf = 0.0f;
+  GstResnetModel *m = req->model;
+  g_autofree float *avg = NULL;
+  const float *shown = probs;
 
-  cm = gst_buffer_add_classification_meta (buf, m->model_name, roi->id);
-  cm->source_pts = GST_BUFFER_PTS (buf);
-  cm->inference_time = run_us;
-  cm->fresh = fresh;
-  cm->smoothed_over = smoothed_over;
-  fill_results (m, cm, probs, top_k, threshold, self->thresholds);
-  gst_classification_meta_get_result (cm, 0, &id, &label, &conf);
-  gst_video_region_of_interest_meta_add_param (roi,
-      gst_structure_new ("classification",
-          "label", G_TYPE_STRING, id >= 0 ? g_quark_to_string (label) : "",
-          "label-id", G_TYPE_INT, id,
-          "confidence", G_TYPE_DOUBLE, (gdouble) conf,
-          "model", G_TYPE_STRING, m->model_name, NULL));
-  post_result (self, buf, cm, frame_no, mode, info);
+  if (!m->probabilities)
+    gst_resnet_softmax (probs, m->n_classes);
+  gst_resnet_answer_set_raw (a, probs, m->n_classes);
+  if (r->stable) {
+    avg = g_new (float, m->n_classes);
+    a->smoothed_over = gst_resnet_history_smooth (self->history, r->id,
+        frame_no, pts, req->run_us, probs, m->n_classes, s->window, avg);
+    shown = avg;
+  }
+  a->model = g_quark_from_string (m->model_name);
+  a->roi_id = r->id;
+  a->source_pts = pts;
+  a->inference_us = req->run_us;
+  a->batch = req->batch_images;
+  a->wait_us = req->wait_us;
+  gst_resnet_answer_select (a, shown, m->n_classes, m->labels, &s->sel);
 }
 
-/* The regions to classify: of roi-type, clipped to the frame, at least
- * roi-min-size.  @stable[i]: region i's id can key its history (not
- * negative, once in the frame). */
+/* Hands @a to the three writers: the meta, the region's 'classification'
+ * parameter, and the bus message (every answer, or those whose top class
+ * changed for their region; a region whose id is negative or repeated on
+ * the frame cannot be followed, so each of its answers is posted). */
 static void
-collect_rois (GstResnetClassify * self, GstBuffer * buf, const OclImage * img,
-    const gchar * roi_type, GArray * rects, GPtrArray * rois, GArray * stable)
+emit_answer (GstResnetClassify * self, GstBuffer * buf,
+    const GstResnetRegion * r, const GstResnetAnswer * a,
+    const FrameSettings * s, guint64 frame_no)
 {
-  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
-  gpointer state = NULL;
-  GstMeta *m;
+  GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+  gboolean changed = TRUE;
+  gint top;
 
-  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
-    /* Region metas come from upstream: clip in 64 bits, skip what is
-     * left empty (never an error: the stream goes on). */
-    guint64 x1 = MIN ((guint64) roi->x + roi->w, (guint64) img->width);
-    guint64 y1 = MIN ((guint64) roi->y + roi->h, (guint64) img->height);
-    gpointer key = GINT_TO_POINTER (roi->id);
-    OclRect r;
-    if (roi_type && *roi_type
-        && g_strcmp0 (g_quark_to_string (roi->roi_type), roi_type) != 0)
-      continue;
-    if (roi->x >= x1 || roi->y >= y1) {
-      GST_LOG_OBJECT (self, "region %d lies outside the frame", roi->id);
-      continue;
-    }
-    r.x = roi->x;
-    r.y = roi->y;
-    r.width = x1 - roi->x;
-    r.height = y1 - roi->y;
-    if ((guint) r.width < self->min_w || (guint) r.height < self->min_h) {
-      GST_LOG_OBJECT (self, "region %d (%dx%d) is below roi-min-size",
-          roi->id, r.width, r.height);
-      continue;
-    }
-    g_hash_table_insert (seen, key, GINT_TO_POINTER (GPOINTER_TO_INT
-            (g_hash_table_lookup (seen, key)) + 1));
-    g_array_append_val (rects, r);
-    g_ptr_array_add (rois, roi);
-  }
-  g_array_set_size (stable, rois->len);
-  for (guint i = 0; i < rois->len; i++) {
-    GstVideoRegionOfInterestMeta *roi = rois->pdata[i];
-    gboolean ok = roi->id >= 0 && GPOINTER_TO_INT (g_hash_table_lookup (seen,
-            GINT_TO_POINTER (roi->id))) == 1;
-    g_array_index (stable, gboolean, i) = ok;
-  }
+  gst_resnet_answer_add_meta (a, buf);
+  if (r->roi)
+    gst_resnet_answer_add_roi_param (a, r->roi);
+  if (s->messages == MESSAGES_NONE)
+    return;
+  gst_resnet_answer_top (a, &top, NULL, NULL);
+  if (r->stable)
+    changed = gst_resnet_changes_update (self->changes, r->id, top, frame_no);
+  if (s->messages == MESSAGES_ON_CHANGE && !changed)
+    return;
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self),
+          gst_resnet_answer_to_structure (a, frame_no,
+              gst_segment_to_running_time (seg, GST_FORMAT_TIME, pts),
+              gst_segment_to_stream_time (seg, GST_FORMAT_TIME, pts))));
 }
 
+/* Runs the regions @todo (indices into @regions) of @buf in chunks of the
+ * net's batch (the whole frame: one image), and emits their answers. */
 static GstFlowReturn
-classify_rois (GstResnetClassify * self, GstBuffer * buf, GstVideoFrame * f,
-    guint top_k, gdouble threshold, const gchar * roi_type,
-    GstResnetMessages mode, guint64 frame_no, guint window, guint interval)
+run_regions (GstResnetClassify * self, GstBuffer * buf, GArray * regions,
+    GArray * todo, FrameSettings * s, guint64 frame_no)
 {
   g_autoptr (GArray) rects = g_array_new (FALSE, FALSE, sizeof (OclRect));
-  g_autoptr (GArray) stable = g_array_new (FALSE, FALSE, sizeof (gboolean));
-  g_autoptr (GArray) todo = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autoptr (GArray) todo_rects = g_array_new (FALSE, FALSE, sizeof (OclRect));
-  g_autoptr (GPtrArray) rois = g_ptr_array_new ();
-  GstResnetModel *m = self->model;
-  g_autofree float *avg = g_new (float, m->n_classes);
-  OclImage img;
+  gboolean whole = s->region == REGION_FULL_FRAME;
+  guint chunk = whole ? 1 : (guint) self->model->batch;
   GstFlowReturn ret = GST_FLOW_OK;
-  guint chunk;
+  GstVideoFrame frame;
+  OclImage img;
 
-  fill_image (self, f, &img);
-  collect_rois (self, buf, &img, roi_type, rects, rois, stable);
-
-  /* Regions classified less than reclassify-interval frames ago keep
-   * their result; the others are run. */
-  for (guint i = 0; i < rois->len; i++) {
-    GstVideoRegionOfInterestMeta *roi = rois->pdata[i];
-    guint sm;
-    const float *cached = interval > 1 && g_array_index (stable, gboolean, i) ?
-        gst_resnet_history_cached (self->history, roi->id, frame_no, interval,
-        m->n_classes, &sm) : NULL;
-    if (cached) {
-      attach_roi_result (self, buf, roi, m, cached, sm, FALSE, 0, top_k,
-          threshold, mode, frame_no, NULL);
-      continue;
-    }
-    g_array_append_val (todo, i);
-    g_array_append_val (todo_rects, g_array_index (rects, OclRect, i));
-  }
-
-  /* In chunks of the instance's batch. */
-  chunk = m->batch;
-  for (guint first = 0; first < todo->len && ret == GST_FLOW_OK; first += chunk) {
+  for (guint i = 0; i < todo->len; i++)
+    g_array_append_val (rects, g_array_index (regions, GstResnetRegion,
+            g_array_index (todo, guint, i)).rect);
+  /* NO_REF: metadata is added while mapped, and a ref would make the
+   * buffer read-only. */
+  if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ |
+          GST_VIDEO_FRAME_MAP_FLAG_NO_REF))
+    goto map_failed;
+  gst_ocl_image_from_frame (&frame, self->pixel_format, &img);
+  for (guint first = 0; first < todo->len && ret == GST_FLOW_OK;
+      first += chunk) {
     GstResnetRequest req = { 0 };
     guint n = MIN (chunk, todo->len - first);
     req.entry.image = &img;
-    req.entry.rects = &g_array_index (todo_rects, OclRect, first);
-    req.entry.n_rects = n;
+    req.entry.rects = whole ? NULL : &g_array_index (rects, OclRect, first);
+    req.entry.n_rects = whole ? 0 : n;
     req.entry.pp = &self->pp;
     ret = run_request (self, &req);
-    if (ret == GST_FLOW_OK)
+    if (ret == GST_FLOW_OK) {
       count_inferences (self, n);
+      adopt_model (self, req.model);
+      s->sel.thresholds = self->thresholds;
+    }
     for (guint i = 0; ret == GST_FLOW_OK && i < n; i++) {
-      guint k = g_array_index (todo, guint, first + i);
-      GstVideoRegionOfInterestMeta *roi = rois->pdata[k];
-      float *probs = req.output + (gsize) i * req.model->n_classes;
-      ResultInfo info = { req.batch_images, req.wait_us, 0, 0.0f };
-      const float *shown = probs;
-      guint sm = 1;
-      softmax (req.model, probs);
-      raw_top (req.model, probs, &info);
-      if (g_array_index (stable, gboolean, k) && req.model->n_classes ==
-          m->n_classes)
-        shown = smooth (self, roi->id, frame_no, probs, m->n_classes,
-            window, interval, avg, &sm);
-      attach_roi_result (self, buf, roi, req.model, shown, sm, TRUE,
-          req.run_us, top_k, threshold, mode, frame_no, &info);
+      const GstResnetRegion *r = &g_array_index (regions, GstResnetRegion,
+          g_array_index (todo, guint, first + i));
+      GstResnetAnswer a;
+      gst_resnet_answer_init (&a);
+      fresh_answer (self, r, frame_no, GST_BUFFER_PTS (buf), &req,
+          req.output + (gsize) i * req.model->n_classes, s, &a);
+      emit_answer (self, buf, r, &a, s, frame_no);
+      gst_resnet_answer_clear (&a);
     }
     gst_resnet_request_clear (&req);
   }
-  if (window > 1 || interval > 1)
-    gst_resnet_history_forget (self->history, frame_no, MAX (window, interval));
-  return ret;
-}
-
-static GstFlowReturn
-gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
-{
-  GstResnetClassify *self = GST_RESNET_CLASSIFY (trans);
-  guint64 frame_no = self->frame++;
-  GstClockTime pts = GST_BUFFER_PTS (buf), rt, earliest;
-  GstResnetMessages mode;
-  GstResnetRegion region;
-  g_autofree gchar *roi_type = NULL;
-  GstClassificationMeta *meta;
-  GstResnetRequest req = { 0 };
-  GstVideoFrame frame;
-  gboolean late, skip;
-  guint top_k, interval;
-  gdouble threshold;
-  OclImage img;
-  GstFlowReturn ret;
-  guint window, reclassify, smoothed_over;
-  ResultInfo info;
-  const float *shown;
-
-  GST_OBJECT_LOCK (self);
-  top_k = self->top_k;
-  threshold = self->threshold;
-  interval = self->interval;
-  window = self->smoothing_window;
-  reclassify = self->reclassify_interval;
-  mode = self->messages;
-  region = self->region;
-  roi_type = g_strdup (self->roi_type);
-  earliest = self->earliest_time;
-  GST_OBJECT_UNLOCK (self);
-
-  rt = gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, pts);
-  late = gst_base_transform_is_qos_enabled (trans)
-      && GST_CLOCK_TIME_IS_VALID (earliest) && GST_CLOCK_TIME_IS_VALID (rt)
-      && rt < earliest;
-  skip = late || (interval > 1 && frame_no % interval != 0);
-  if (late)
-    post_qos_skip (self, buf, rt, earliest);
-
-  if (region == REGION_ROI_LIST) {
-    if (skip)
-      return GST_FLOW_OK;
-    if (!gst_buffer_get_meta (buf, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))
-      return GST_FLOW_OK;
-    follow_model (self);
-    /* NO_REF: metadata is added while mapped, and a ref would make the
-     * buffer read-only. */
-    if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ |
-            GST_VIDEO_FRAME_MAP_FLAG_NO_REF))
-      goto map_failed;
-    ret = classify_rois (self, buf, &frame, top_k, threshold, roi_type, mode,
-        frame_no, window, reclassify);
-    gst_video_frame_unmap (&frame);
-    return ret;
-  }
-
-  if (skip && self->last && (meta = copy_meta (buf, self->last))) {
-    meta->fresh = FALSE;
-    meta->qos_skipped = late;
-    GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %s, last result "
-        "carried over", frame_no, late ? "late (QoS)" : "interval");
-    post_result (self, buf, meta, frame_no, mode, NULL);
-    return GST_FLOW_OK;
-  }
-  if (late) {
-    GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT " late, no result yet",
-        frame_no);
-    return GST_FLOW_OK;
-  }
-
-  follow_model (self);
-  if (!gst_video_frame_map (&frame, &self->info, buf, GST_MAP_READ))
-    goto map_failed;
-  fill_image (self, &frame, &img);
-  req.entry.image = &img;
-  req.entry.pp = &self->pp;
-  ret = run_request (self, &req);
   gst_video_frame_unmap (&frame);
-  if (ret != GST_FLOW_OK) {
-    gst_resnet_request_clear (&req);
-    return ret;
-  }
-
-  count_inferences (self, 1);
-  softmax (req.model, req.output);
-  info.batch = req.batch_images;
-  info.wait_us = req.wait_us;
-  raw_top (req.model, req.output, &info);
-  {
-    g_autofree float *avg = g_new (float, req.model->n_classes);
-    shown = req.model == self->model ? smooth (self, -1, frame_no,
-        req.output, req.model->n_classes, window, 1, avg, &smoothed_over) :
-        req.output;
-    if (shown == req.output)
-      smoothed_over = 1;
-    meta = gst_buffer_add_classification_meta (buf, req.model->model_name, -1);
-    meta->source_pts = pts;
-    meta->inference_time = req.run_us;
-    meta->smoothed_over = smoothed_over;
-    fill_results (req.model, meta, shown, top_k, threshold,
-        req.model == self->model ? self->thresholds : NULL);
-  }
-  GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %u results in %"
-      G_GUINT64_FORMAT " us", frame_no, meta->results->len, req.run_us);
-
-  /* Keep a copy for the frames that skip inference. */
-  gst_clear_buffer (&self->last_holder);
-  self->last_holder = gst_buffer_new ();
-  self->last = copy_meta (self->last_holder, meta);
-
-  post_result (self, buf, meta, frame_no, mode, &info);
-  gst_resnet_request_clear (&req);
-  return GST_FLOW_OK;
+  return ret;
 
   /* ERRORS */
 map_failed:
@@ -1537,6 +1171,75 @@ map_failed:
             "frame for reading."), (NULL));
     return GST_FLOW_ERROR;
   }
+}
+
+/* One path for both inference regions: the whole frame is one region (id
+ * -1).  Each region either carries its last answer over (a frame skipped
+ * by inference-interval or QoS, or a tracked region classified less than
+ * reclassify-interval frames ago) or is run; every answer goes through
+ * emit_answer(). */
+static GstFlowReturn
+gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
+{
+  GstResnetClassify *self = GST_RESNET_CLASSIFY (trans);
+  guint64 frame_no = self->frame++;
+  GstClockTime rt;
+  g_autoptr (GArray) regions = g_array_new (FALSE, FALSE,
+      sizeof (GstResnetRegion));
+  g_autoptr (GArray) todo = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint width = GST_VIDEO_INFO_WIDTH (&self->info);
+  guint height = GST_VIDEO_INFO_HEIGHT (&self->info);
+  FrameSettings s;
+  gboolean late, skip;
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  follow_model (self);
+  snapshot_settings (self, &s);
+  rt = gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME,
+      GST_BUFFER_PTS (buf));
+  late = gst_base_transform_is_qos_enabled (trans)
+      && GST_CLOCK_TIME_IS_VALID (s.earliest) && GST_CLOCK_TIME_IS_VALID (rt)
+      && rt < s.earliest;
+  skip = late || (s.interval > 1 && frame_no % s.interval != 0);
+  if (late)
+    post_qos_skip (self, buf, rt, s.earliest);
+
+  if (s.region == REGION_ROI_LIST) {
+    GstResnetRegionFilter filter = { s.roi_type, self->min_w, self->min_h };
+    guint skipped = gst_resnet_regions_collect (regions, buf, width, height,
+        &filter);
+    if (skipped)
+      GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %u regions outside "
+          "the frame or below roi-min-size", frame_no, skipped);
+  } else {
+    gst_resnet_regions_full_frame (regions, width, height);
+  }
+
+  for (guint i = 0; i < regions->len; i++) {
+    const GstResnetRegion *r = &g_array_index (regions, GstResnetRegion, i);
+    /* How old a carried answer may be: any age on a skipped frame (a
+     * region without one is run, unless the frame is late), less than
+     * reclassify-interval frames otherwise. */
+    guint limit = skip ? G_MAXUINT : s.reclassify > 1 ? s.reclassify : 0;
+    GstResnetAnswer a;
+
+    gst_resnet_answer_init (&a);
+    if (limit && carried_answer (self, r, frame_no, limit, late, &s, &a))
+      emit_answer (self, buf, r, &a, &s, frame_no);
+    else if (!late)
+      g_array_append_val (todo, i);
+    gst_resnet_answer_clear (&a);
+  }
+  GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %u regions, %u to run%s",
+      frame_no, regions->len, todo->len, late ? " (late)" : "");
+  if (todo->len)
+    ret = run_regions (self, buf, regions, todo, &s, frame_no);
+
+  gst_resnet_history_forget (self->history, frame_no, MAX (MAX (s.window,
+              s.interval), s.reclassify));
+  gst_resnet_changes_end_frame (self->changes, frame_no);
+  g_free (s.roi_type);
+  return ret;
 }
 
 /* A flush drops this stream's requests that have not started, and only
@@ -1557,6 +1260,8 @@ gst_resnet_classify_sink_event (GstBaseTransform * trans, GstEvent * event)
       /* A flush (a seek): the frames before it say nothing of the next. */
       if (self->history)
         gst_resnet_history_reset (self->history);
+      if (self->changes)
+        gst_resnet_changes_reset (self->changes);
       break;
     default:
       break;
@@ -1740,8 +1445,6 @@ gst_resnet_classify_class_init (GstResnetClassifyClass * klass)
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_resnet_classify_set_caps);
   trans_class->transform_ip =
       GST_DEBUG_FUNCPTR (gst_resnet_classify_transform_ip);
-  trans_class->submit_input_buffer =
-      GST_DEBUG_FUNCPTR (gst_resnet_classify_submit_input_buffer);
   trans_class->src_event = GST_DEBUG_FUNCPTR (gst_resnet_classify_src_event);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_resnet_classify_sink_event);
   trans_class->query = GST_DEBUG_FUNCPTR (gst_resnet_classify_query);

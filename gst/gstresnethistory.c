@@ -18,7 +18,7 @@ typedef struct
   guint count, head;            /* entries in the ring, next slot */
   float *ring;                  /* window x n */
   float *last;                  /* n: the last (smoothed) result */
-  guint last_smoothed;
+  GstResnetHistoryStamp stamp;  /* of the last result */
 } Track;
 
 struct _GstResnetHistory
@@ -82,7 +82,8 @@ track_get (GstResnetHistory * h, gint id, guint n, guint window)
 
 guint
 gst_resnet_history_smooth (GstResnetHistory * h, gint id, guint64 frame,
-    const float *probs, guint n, guint window, float *out)
+    guint64 pts, guint64 run_us, const float *probs, guint n, guint window,
+    float *out)
 {
   Track *t = track_get (h, id, n, MAX (window, 1));
 
@@ -96,14 +97,16 @@ gst_resnet_history_smooth (GstResnetHistory * h, gint id, guint64 frame,
     out[c] = sum / t->count;
   }
   memcpy (t->last, out, n * sizeof (float));
-  t->last_smoothed = t->count;
+  t->stamp.smoothed_over = t->count;
+  t->stamp.source_pts = pts;
+  t->stamp.inference_us = run_us;
   t->seen = t->classified = frame;
   return t->count;
 }
 
 const float *
 gst_resnet_history_cached (GstResnetHistory * h, gint id, guint64 frame,
-    guint interval, guint n, guint * smoothed_over)
+    guint interval, guint n, GstResnetHistoryStamp * stamp)
 {
   Track *t = g_hash_table_lookup (h->tracks, GINT_TO_POINTER (id));
 
@@ -112,7 +115,7 @@ gst_resnet_history_cached (GstResnetHistory * h, gint id, guint64 frame,
   t->seen = frame;
   if (frame - t->classified >= interval)
     return NULL;
-  *smoothed_over = t->last_smoothed;
+  *stamp = t->stamp;
   return t->last;
 }
 

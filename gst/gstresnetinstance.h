@@ -5,7 +5,7 @@
 #pragma once
 
 #include <gst/gst.h>
-#include "oclresnet.h"
+#include "gstresnetmodel.h"
 
 G_BEGIN_DECLS
 
@@ -18,28 +18,6 @@ typedef struct {
   guint batch_timeout_ms;       /* longest wait for a batch to fill */
   guint min_batch;              /* the net's batch is at least this (regions) */
 } GstResnetInstanceConfig;
-
-/* A loaded model, compiled: what one run used.  Immutable and reference
- * counted, so that a model swap never frees what a result still needs. */
-typedef struct {
-  gint refcount;
-  OclNet *net;
-  gchar *model_path;
-  gchar *model_name;            /* metadata "name", else the file's stem */
-  GQuark *labels;               /* per class */
-  guint n_classes;
-  gboolean probabilities;       /* the net ends in Softmax */
-  gint64 input_h, input_w;
-  gint batch;
-  /* preprocessing defaults from the model's metadata_props */
-  gboolean has_mean, has_std;
-  gdouble mean[3], std[3];
-  gchar *channel_order;         /* nullable */
-  gchar *resize_mode;           /* nullable */
-} GstResnetModel;
-
-GstResnetModel *gst_resnet_model_ref (GstResnetModel * m);
-void gst_resnet_model_unref (GstResnetModel * m);
 
 typedef struct _GstResnetInstance GstResnetInstance;
 
@@ -106,8 +84,6 @@ GQuark gst_resnet_instance_error_quark (void);
 typedef enum {
   GST_RESNET_INSTANCE_CANCELLED,
   GST_RESNET_INSTANCE_CONFLICT,
-  GST_RESNET_INSTANCE_LABELS,
-  GST_RESNET_INSTANCE_OUTPUT,
 } GstResnetInstanceError;
 
 G_END_DECLS

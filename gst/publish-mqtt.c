@@ -28,7 +28,11 @@
 #define STOP_WAIT_US (2 * G_TIME_SPAN_SECOND)
 
 #define MQTT_PUBLISHER_ERROR (mqtt_publisher_error_quark ())
-static G_DEFINE_QUARK (mqtt - publisher - error - quark, mqtt_publisher_error);
+static GQuark
+mqtt_publisher_error_quark (void)
+{
+  return g_quark_from_static_string ("mqtt-publisher-error-quark");
+}
 
 typedef struct
 {

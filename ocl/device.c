@@ -4,7 +4,11 @@
 #include <string.h>
 #include "ocl-private.h"
 
-G_DEFINE_QUARK (ocl - error - quark, ocl_error);
+GQuark
+ocl_error_quark (void)
+{
+  return g_quark_from_static_string ("ocl-error-quark");
+}
 
 const char *
 ocl_cl_error_string (cl_int err)

@@ -1,0 +1,184 @@
+/* GstResnetAnswer: selection and the three writers. */
+#include <math.h>
+#include <string.h>
+#include "gstresnetanswer.h"
+
+void
+gst_resnet_answer_init (GstResnetAnswer * a)
+{
+  memset (a, 0, sizeof (*a));
+  a->roi_id = -1;
+  a->results = g_array_new (FALSE, FALSE, sizeof (GstClassificationResult));
+  a->fresh = TRUE;
+  a->smoothed_over = 1;
+  a->source_pts = GST_CLOCK_TIME_NONE;
+  a->raw_id = -1;
+}
+
+void
+gst_resnet_answer_clear (GstResnetAnswer * a)
+{
+  g_clear_pointer (&a->results, g_array_unref);
+}
+
+void
+gst_resnet_softmax (float *x, guint n)
+{
+  float top;
+  double sum = 0.0;
+
+  if (n == 0)
+    return;
+  top = x[0];
+  for (guint c = 1; c < n; c++)
+    top = MAX (top, x[c]);
+  for (guint c = 0; c < n; c++) {
+    x[c] = expf (x[c] - top);
+    sum += x[c];
+  }
+  for (guint c = 0; c < n; c++)
+    x[c] /= sum;
+}
+
+/* Selection by (probability, then lower index) below the last pick: k
+ * passes over the classes, so that nothing is sized by the class count
+ * (a model's output comes from outside). */
+void
+gst_resnet_answer_select (GstResnetAnswer * a, const float *probs, guint n,
+    const GQuark * labels, const GstResnetSelection * sel)
+{
+  guint k = MIN (sel->top_k, n);
+  gint last = -1;
+
+  g_array_set_size (a->results, 0);
+  for (guint r = 0; r < k; r++) {
+    GstClassificationResult res;
+    gint best = -1;
+    for (guint c = 0; c < n; c++) {
+      gboolean below_last = last < 0 || probs[c] < probs[last]
+          || (probs[c] == probs[last] && (gint) c > last);
+      gdouble t = sel->thresholds && !isnan (sel->thresholds[c]) ?
+          sel->thresholds[c] : sel->threshold;
+      if (below_last && probs[c] >= t && (best < 0 || probs[c] > probs[best]))
+        best = c;
+    }
+    if (best < 0)
+      break;
+    last = best;
+    res.class_id = best;
+    res.label = labels[best];
+    res.confidence = probs[best];
+    g_array_append_val (a->results, res);
+  }
+}
+
+void
+gst_resnet_answer_set_raw (GstResnetAnswer * a, const float *probs, guint n)
+{
+  a->raw_id = n ? 0 : -1;
+  a->raw_conf = n ? probs[0] : 0.0f;
+  for (guint c = 1; c < n; c++)
+    if (probs[c] > a->raw_conf) {
+      a->raw_id = c;
+      a->raw_conf = probs[c];
+    }
+}
+
+gboolean
+gst_resnet_answer_top (const GstResnetAnswer * a, gint * class_id,
+    GQuark * label, gfloat * confidence)
+{
+  const GstClassificationResult *r = a->results->len ?
+      &g_array_index (a->results, GstClassificationResult, 0) : NULL;
+
+  if (class_id)
+    *class_id = r ? r->class_id : -1;
+  if (label)
+    *label = r ? r->label : 0;
+  if (confidence)
+    *confidence = r ? r->confidence : 0.0f;
+  return r != NULL;
+}
+
+GstClassificationMeta *
+gst_resnet_answer_add_meta (const GstResnetAnswer * a, GstBuffer * buf)
+{
+  GstClassificationMeta *m = gst_buffer_add_classification_meta (buf,
+      g_quark_to_string (a->model), a->roi_id);
+
+  m->fresh = a->fresh;
+  m->qos_skipped = a->qos_skipped;
+  m->source_pts = a->source_pts;
+  m->inference_time = a->inference_us;
+  m->smoothed_over = a->smoothed_over;
+  for (guint i = 0; i < a->results->len; i++) {
+    const GstClassificationResult *r =
+        &g_array_index (a->results, GstClassificationResult, i);
+    gst_classification_meta_add_result (m, r->class_id, r->label,
+        r->confidence);
+  }
+  return m;
+}
+
+void
+gst_resnet_answer_add_roi_param (const GstResnetAnswer * a,
+    GstVideoRegionOfInterestMeta * roi)
+{
+  gint id;
+  GQuark label;
+  gfloat conf;
+
+  gst_resnet_answer_top (a, &id, &label, &conf);
+  gst_video_region_of_interest_meta_add_param (roi,
+      gst_structure_new ("classification",
+          "label", G_TYPE_STRING, id >= 0 ? g_quark_to_string (label) : "",
+          "label-id", G_TYPE_INT, id,
+          "confidence", G_TYPE_DOUBLE, (gdouble) conf,
+          "model", G_TYPE_STRING, g_quark_to_string (a->model), NULL));
+}
+
+GstStructure *
+gst_resnet_answer_to_structure (const GstResnetAnswer * a, guint64 frame,
+    GstClockTime running_time, GstClockTime stream_time)
+{
+  GValue labels = G_VALUE_INIT, confs = G_VALUE_INIT;
+  GstStructure *s;
+  gint top;
+  GQuark top_label;
+  gfloat top_conf;
+
+  gst_resnet_answer_top (a, &top, &top_label, &top_conf);
+  g_value_init (&labels, GST_TYPE_LIST);
+  g_value_init (&confs, GST_TYPE_LIST);
+  for (guint i = 0; i < a->results->len; i++) {
+    const GstClassificationResult *r =
+        &g_array_index (a->results, GstClassificationResult, i);
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, G_TYPE_STRING);
+    g_value_set_string (&v, g_quark_to_string (r->label));
+    gst_value_list_append_and_take_value (&labels, &v);
+    g_value_init (&v, G_TYPE_DOUBLE);
+    g_value_set_double (&v, r->confidence);
+    gst_value_list_append_and_take_value (&confs, &v);
+  }
+  s = gst_structure_new ("resnetclassify",
+      "running-time", G_TYPE_UINT64, running_time,
+      "stream-time", G_TYPE_UINT64, stream_time,
+      "frame", G_TYPE_UINT64, frame,
+      "label", G_TYPE_STRING, top >= 0 ? g_quark_to_string (top_label) : "",
+      "class-id", G_TYPE_INT, top,
+      "confidence", G_TYPE_DOUBLE, (gdouble) top_conf,
+      "fresh", G_TYPE_BOOLEAN, a->fresh,
+      "inference-time", G_TYPE_UINT64, a->inference_us,
+      "roi-id", G_TYPE_INT, a->roi_id,
+      "model", G_TYPE_STRING, g_quark_to_string (a->model),
+      "batch", G_TYPE_UINT, a->batch,
+      "wait-time", G_TYPE_UINT64, a->wait_us,
+      "smoothed-over", G_TYPE_UINT, a->smoothed_over,
+      "raw-class-id", G_TYPE_INT, a->fresh ? a->raw_id : top,
+      "raw-confidence", G_TYPE_DOUBLE, (gdouble) (a->fresh ? a->raw_conf :
+          top_conf), NULL);
+  gst_structure_take_value (s, "labels", &labels);
+  gst_structure_take_value (s, "confidences", &confs);
+  return s;
+}

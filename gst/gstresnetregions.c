@@ -1,0 +1,58 @@
+/* GstResnetRegion collection. */
+#include "gstresnetregions.h"
+
+void
+gst_resnet_regions_full_frame (GArray * out, guint width, guint height)
+{
+  GstResnetRegion r = { NULL, -1, {0, 0, width, height}, TRUE };
+
+  g_array_set_size (out, 0);
+  g_array_append_val (out, r);
+}
+
+guint
+gst_resnet_regions_collect (GArray * out, GstBuffer * buf, guint width,
+    guint height, const GstResnetRegionFilter * filter)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
+  gpointer state = NULL;
+  GstMeta *m;
+  guint first = out->len, skipped = 0;
+
+  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+    guint64 x1 = MIN ((guint64) roi->x + roi->w, (guint64) width);
+    guint64 y1 = MIN ((guint64) roi->y + roi->h, (guint64) height);
+    gpointer key = GINT_TO_POINTER (roi->id);
+    GstResnetRegion r;
+
+    if (filter->roi_type && *filter->roi_type
+        && g_strcmp0 (g_quark_to_string (roi->roi_type), filter->roi_type))
+      continue;
+    if (roi->x >= x1 || roi->y >= y1) {
+      skipped++;
+      continue;
+    }
+    r.roi = roi;
+    r.id = roi->id;
+    r.rect.x = roi->x;
+    r.rect.y = roi->y;
+    r.rect.width = x1 - roi->x;
+    r.rect.height = y1 - roi->y;
+    if ((guint) r.rect.width < filter->min_w
+        || (guint) r.rect.height < filter->min_h) {
+      skipped++;
+      continue;
+    }
+    g_hash_table_insert (seen, key, GINT_TO_POINTER (GPOINTER_TO_INT
+            (g_hash_table_lookup (seen, key)) + 1));
+    g_array_append_val (out, r);
+  }
+  for (guint i = first; i < out->len; i++) {
+    GstResnetRegion *r = &g_array_index (out, GstResnetRegion, i);
+    r->stable = r->id >= 0 && GPOINTER_TO_INT (g_hash_table_lookup (seen,
+            GINT_TO_POINTER (r->id))) == 1;
+  }
+  return skipped;
+}

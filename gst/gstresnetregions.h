@@ -1,0 +1,38 @@
+/* What resnetclassify classifies on a frame: its regions.  The whole frame
+ * is one region with id -1 and no ROI meta; in roi-list mode each
+ * GstVideoRegionOfInterestMeta of the chosen type, clipped to the frame and
+ * at least roi-min-size, is one.  Region metas come from upstream, so
+ * every box is clipped in 64 bits and an empty one is skipped, never an
+ * error.  No device code; tests/test-regions.c runs it on the host. */
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+#include "oclresnet.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  GstVideoRegionOfInterestMeta *roi;    /* NULL: the whole frame */
+  gint id;                      /* roi->id, -1 for the whole frame */
+  OclRect rect;                 /* clipped to the frame */
+  /* The id names this region alone (the frame, or a region whose id is not
+   * negative and appears once on the frame): it may key the history of
+   * answers that smoothing and carry-over read. */
+  gboolean stable;
+} GstResnetRegion;
+
+/* Filters for roi-list mode. */
+typedef struct {
+  const gchar *roi_type;        /* NULL or "": every type */
+  guint min_w, min_h;           /* smaller regions are skipped */
+} GstResnetRegionFilter;
+
+/* The whole @width x @height frame as the one region of @out. */
+void gst_resnet_regions_full_frame (GArray * out, guint width, guint height);
+/* Appends @buf's region metas that pass @filter, in the buffer's order,
+ * to @out (of GstResnetRegion).  Returns how many were skipped. */
+guint gst_resnet_regions_collect (GArray * out, GstBuffer * buf,
+    guint width, guint height, const GstResnetRegionFilter * filter);
+
+G_END_DECLS
