@@ -26,6 +26,7 @@
 #include "gstresnetanswer.h"
 #include "gstresnetregions.h"
 #include "gstoclimage.h"
+#include "gstresnetsettings.h"
 #include "oclresnet.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_resnet_classify_debug);
@@ -39,167 +40,14 @@ GST_DEBUG_CATEGORY_STATIC (gst_resnet_classify_debug);
 #define CHANGES_FORGET_AFTER 1024
 #define CHANGES_MAX_IDS 4096
 
-typedef enum
-{
-  RESIZE_STRETCH = OCL_RESIZE_STRETCH,
-  RESIZE_CENTER_CROP = OCL_RESIZE_CENTER_CROP,
-  RESIZE_LETTERBOX = OCL_RESIZE_LETTERBOX,
-} GstResnetResizeMode;
-
-typedef enum
-{
-  ORDER_RGB,
-  ORDER_BGR,
-} GstResnetChannelOrder;
-
-typedef enum
-{
-  REGION_FULL_FRAME,
-  REGION_ROI_LIST,
-} GstResnetInferenceRegion;
-
-typedef enum
-{
-  MESSAGES_NONE,
-  MESSAGES_ON_CHANGE,
-  MESSAGES_EVERY,
-} GstResnetMessages;
-
-#define GST_TYPE_RESNET_RESIZE_MODE (resize_mode_get_type ())
-static GType
-resize_mode_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {RESIZE_STRETCH, "Scale the frame to the model's input size", "stretch"},
-    {RESIZE_CENTER_CROP, "Crop the centre to the model's aspect ratio, "
-          "then scale", "center-crop"},
-    {RESIZE_LETTERBOX, "Scale to fit keeping the aspect ratio; borders "
-          "get the mean colour", "letterbox"},
-    {0, NULL, NULL}
-  };
-  if (g_once_init_enter (&type))
-    g_once_init_leave (&type, g_enum_register_static ("GstResnetResizeMode",
-            values));
-  return type;
-}
-
-#define GST_TYPE_RESNET_CHANNEL_ORDER (channel_order_get_type ())
-static GType
-channel_order_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {ORDER_RGB, "Tensor channels R, G, B", "rgb"},
-    {ORDER_BGR, "Tensor channels B, G, R", "bgr"},
-    {0, NULL, NULL}
-  };
-  if (g_once_init_enter (&type))
-    g_once_init_leave (&type, g_enum_register_static ("GstResnetChannelOrder",
-            values));
-  return type;
-}
-
-#define GST_TYPE_RESNET_REGION (region_get_type ())
-static GType
-region_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {REGION_FULL_FRAME, "Classify the whole frame", "full-frame"},
-    {REGION_ROI_LIST, "Classify every region of interest meta (see "
-          "roi-type)", "roi-list"},
-    {0, NULL, NULL}
-  };
-  if (g_once_init_enter (&type))
-    g_once_init_leave (&type, g_enum_register_static ("GstResnetRegion",
-            values));
-  return type;
-}
-
-#define GST_TYPE_RESNET_MESSAGES (messages_get_type ())
-static GType
-messages_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {MESSAGES_NONE, "No bus messages", "none"},
-    {MESSAGES_ON_CHANGE, "When the top class changes", "on-change"},
-    {MESSAGES_EVERY, "For every frame", "every"},
-    {0, NULL, NULL}
-  };
-  if (g_once_init_enter (&type))
-    g_once_init_leave (&type, g_enum_register_static ("GstResnetMessages",
-            values));
-  return type;
-}
-
-enum
-{
-  PROP_0,
-  PROP_MODEL,
-  PROP_LABELS,
-  PROP_DEVICE,
-  PROP_TOP_K,
-  PROP_THRESHOLD,
-  PROP_INFERENCE_INTERVAL,
-  PROP_RESIZE_MODE,
-  PROP_MEAN,
-  PROP_STD,
-  PROP_CHANNEL_ORDER,
-  PROP_INFERENCE_REGION,
-  PROP_ROI_TYPE,
-  PROP_POST_MESSAGES,
-  PROP_INFERENCE_TIME,
-  PROP_MODEL_INSTANCE_ID,
-  PROP_BATCH_SIZE,
-  PROP_BATCH_TIMEOUT,
-  PROP_SMOOTHING_WINDOW,
-  PROP_RECLASSIFY_INTERVAL,
-  PROP_ROI_MIN_SIZE,
-  PROP_CLASS_THRESHOLDS,
-  PROP_INFERENCES,
-};
-
-#define DEFAULT_TOP_K 5
-#define DEFAULT_THRESHOLD 0.0
-#define DEFAULT_INTERVAL 1
-#define DEFAULT_BATCH_SIZE 1
-#define DEFAULT_BATCH_TIMEOUT 10
-#define DEFAULT_SMOOTHING_WINDOW 1
-#define DEFAULT_RECLASSIFY_INTERVAL 1
-static const double imagenet_mean[3] = { 0.485, 0.456, 0.406 };
-static const double imagenet_std[3] = { 0.229, 0.224, 0.225 };
 
 struct _GstResnetClassify
 {
   GstBaseTransform parent;
 
-  /* properties, under the object lock */
-  gchar *model_path;
-  gchar *labels_path;
-  gchar *device;
-  guint top_k;
-  gdouble threshold;
-  guint interval;
-  GstResnetResizeMode resize_mode;
-  gboolean resize_mode_set;
-  gdouble mean[3], std[3];
-  gboolean mean_set, std_set;
-  guint mean_count, std_count;  /* values given; 3 is right */
-  GstResnetChannelOrder order;
-  gboolean order_set;
-  GstResnetInferenceRegion region;
-  gchar *roi_type;
-  GstResnetMessages messages;
-  guint64 inference_time;       /* µs, last */
-
-  gchar *instance_id;
-  guint batch_size, batch_timeout;
+  GstResnetSettings props;      /* under the object lock */
+  guint64 inference_time;       /* µs, last; under the object lock */
   gchar *model_in_use;          /* the path the instance runs, for a failed swap */
-  guint smoothing_window, reclassify_interval;
-  gchar *roi_min_size;          /* "WxH" */
-  gchar *class_thresholds;      /* "label:t,..." or a file of them */
 
   /* from start() to stop() */
   GstResnetInstance *instance;  /* private (id NULL) or shared */
@@ -243,33 +91,6 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (resnetclassify, "resnetclassify",
 
 /* ---- properties ---------------------------------------------------------- */
 
-/* Stores a mean or std array; its length is checked in start(), where a
- * wrong one is an element error naming the property. */
-static void
-set_triple (const GValue * value, gdouble out[3], gboolean * set, guint * count)
-{
-  *count = gst_value_array_get_size (value);
-  for (guint i = 0; i < 3 && i < *count; i++) {
-    const GValue *v = gst_value_array_get_value (value, i);
-    out[i] = G_VALUE_HOLDS_DOUBLE (v) ? g_value_get_double (v) :
-        G_VALUE_HOLDS_FLOAT (v) ? g_value_get_float (v) :
-        G_VALUE_HOLDS_INT (v) ? g_value_get_int (v) : out[i];
-  }
-  *set = TRUE;
-}
-
-static void
-get_triple (GValue * value, const gdouble in[3])
-{
-  for (guint i = 0; i < 3; i++) {
-    GValue v = G_VALUE_INIT;
-    g_value_init (&v, G_TYPE_DOUBLE);
-    g_value_set_double (&v, in[i]);
-    gst_value_array_append_value (value, &v);
-    g_value_unset (&v);
-  }
-}
-
 /* A model swap has ended (on the loader's thread): a message either way,
  * and a warning when the old model stays. */
 static void
@@ -286,9 +107,9 @@ swap_done (gpointer user_data, const gchar * model, const GError * error)
         ("Could not swap in model '%s'; the current model goes on: %s", model,
             error->message), (NULL));
     GST_OBJECT_LOCK (self);
-    if (g_strcmp0 (self->model_path, model) == 0) {
-      g_free (self->model_path);
-      self->model_path = g_strdup (self->model_in_use);
+    if (g_strcmp0 (self->props.model_path, model) == 0) {
+      g_free (self->props.model_path);
+      self->props.model_path = g_strdup (self->model_in_use);
     }
     GST_OBJECT_UNLOCK (self);
   } else {
@@ -312,87 +133,16 @@ gst_resnet_classify_set_property (GObject * object, guint prop_id,
   if (gst_oclresnet_refuse_above_ready (GST_ELEMENT (self), pspec))
     return;
   GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_MODEL:
-      g_free (self->model_path);
-      self->model_path = g_value_dup_string (value);
-      if (self->instance && self->model_path && *self->model_path) {
-        /* PAUSED or PLAYING: load it beside the running model, swap it in
-         * between two frames (for every sharer of the instance). */
-        GST_INFO_OBJECT (self, "loading %s to swap it in", self->model_path);
-        gst_resnet_instance_swap (self->instance, self->model_path,
-            self->labels_path, swap_done, gst_object_ref (self),
-            gst_object_unref);
-      }
-      break;
-    case PROP_LABELS:
-      g_free (self->labels_path);
-      self->labels_path = g_value_dup_string (value);
-      break;
-    case PROP_DEVICE:
-      g_free (self->device);
-      self->device = g_value_dup_string (value);
-      break;
-    case PROP_TOP_K:
-      self->top_k = g_value_get_uint (value);
-      break;
-    case PROP_THRESHOLD:
-      self->threshold = g_value_get_double (value);
-      break;
-    case PROP_INFERENCE_INTERVAL:
-      self->interval = g_value_get_uint (value);
-      break;
-    case PROP_RESIZE_MODE:
-      self->resize_mode = g_value_get_enum (value);
-      self->resize_mode_set = TRUE;
-      break;
-    case PROP_MEAN:
-      set_triple (value, self->mean, &self->mean_set, &self->mean_count);
-      break;
-    case PROP_STD:
-      set_triple (value, self->std, &self->std_set, &self->std_count);
-      break;
-    case PROP_CHANNEL_ORDER:
-      self->order = g_value_get_enum (value);
-      self->order_set = TRUE;
-      break;
-    case PROP_INFERENCE_REGION:
-      self->region = g_value_get_enum (value);
-      break;
-    case PROP_ROI_TYPE:
-      g_free (self->roi_type);
-      self->roi_type = g_value_dup_string (value);
-      break;
-    case PROP_POST_MESSAGES:
-      self->messages = g_value_get_enum (value);
-      break;
-    case PROP_MODEL_INSTANCE_ID:
-      g_free (self->instance_id);
-      self->instance_id = g_value_dup_string (value);
-      break;
-    case PROP_BATCH_SIZE:
-      self->batch_size = g_value_get_uint (value);
-      break;
-    case PROP_BATCH_TIMEOUT:
-      self->batch_timeout = g_value_get_uint (value);
-      break;
-    case PROP_SMOOTHING_WINDOW:
-      self->smoothing_window = g_value_get_uint (value);
-      break;
-    case PROP_RECLASSIFY_INTERVAL:
-      self->reclassify_interval = g_value_get_uint (value);
-      break;
-    case PROP_ROI_MIN_SIZE:
-      g_free (self->roi_min_size);
-      self->roi_min_size = g_value_dup_string (value);
-      break;
-    case PROP_CLASS_THRESHOLDS:
-      g_free (self->class_thresholds);
-      self->class_thresholds = g_value_dup_string (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+  if (!gst_resnet_settings_set (&self->props, prop_id, value)) {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  } else if (prop_id == PROP_MODEL && self->instance
+      && self->props.model_path && *self->props.model_path) {
+    /* PAUSED or PLAYING: load it beside the running model, swap it in
+     * between two frames (for every sharer of the instance). */
+    GST_INFO_OBJECT (self, "loading %s to swap it in", self->props.model_path);
+    gst_resnet_instance_swap (self->instance, self->props.model_path,
+        self->props.labels_path, swap_done, gst_object_ref (self),
+        gst_object_unref);
   }
   GST_OBJECT_UNLOCK (self);
 }
@@ -404,77 +154,12 @@ gst_resnet_classify_get_property (GObject * object, guint prop_id,
   GstResnetClassify *self = GST_RESNET_CLASSIFY (object);
 
   GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_MODEL:
-      g_value_set_string (value, self->model_path);
-      break;
-    case PROP_LABELS:
-      g_value_set_string (value, self->labels_path);
-      break;
-    case PROP_DEVICE:
-      g_value_set_string (value, self->device);
-      break;
-    case PROP_TOP_K:
-      g_value_set_uint (value, self->top_k);
-      break;
-    case PROP_THRESHOLD:
-      g_value_set_double (value, self->threshold);
-      break;
-    case PROP_INFERENCE_INTERVAL:
-      g_value_set_uint (value, self->interval);
-      break;
-    case PROP_RESIZE_MODE:
-      g_value_set_enum (value, self->resize_mode);
-      break;
-    case PROP_MEAN:
-      get_triple (value, self->mean);
-      break;
-    case PROP_STD:
-      get_triple (value, self->std);
-      break;
-    case PROP_CHANNEL_ORDER:
-      g_value_set_enum (value, self->order);
-      break;
-    case PROP_INFERENCE_REGION:
-      g_value_set_enum (value, self->region);
-      break;
-    case PROP_ROI_TYPE:
-      g_value_set_string (value, self->roi_type);
-      break;
-    case PROP_POST_MESSAGES:
-      g_value_set_enum (value, self->messages);
-      break;
-    case PROP_INFERENCE_TIME:
-      g_value_set_uint64 (value, self->inference_time);
-      break;
-    case PROP_MODEL_INSTANCE_ID:
-      g_value_set_string (value, self->instance_id);
-      break;
-    case PROP_BATCH_SIZE:
-      g_value_set_uint (value, self->batch_size);
-      break;
-    case PROP_BATCH_TIMEOUT:
-      g_value_set_uint (value, self->batch_timeout);
-      break;
-    case PROP_SMOOTHING_WINDOW:
-      g_value_set_uint (value, self->smoothing_window);
-      break;
-    case PROP_RECLASSIFY_INTERVAL:
-      g_value_set_uint (value, self->reclassify_interval);
-      break;
-    case PROP_ROI_MIN_SIZE:
-      g_value_set_string (value, self->roi_min_size);
-      break;
-    case PROP_CLASS_THRESHOLDS:
-      g_value_set_string (value, self->class_thresholds);
-      break;
-    case PROP_INFERENCES:
-      g_value_set_uint64 (value, self->inferences);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
+  if (prop_id == PROP_INFERENCE_TIME)
+    g_value_set_uint64 (value, self->inference_time);
+  else if (prop_id == PROP_INFERENCES)
+    g_value_set_uint64 (value, self->inferences);
+  else if (!gst_resnet_settings_get (&self->props, prop_id, value))
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -539,49 +224,16 @@ parse_size (const gchar * v, guint * w, guint * h)
   return TRUE;
 }
 
-/* The preprocessing for @m: what the user set, else the model's metadata,
- * else ImageNet's.  FALSE when a std is 0.  Takes the object lock. */
+/* The preprocessing for @m; FALSE when a std is 0. */
 static gboolean
 setup_preprocess (GstResnetClassify * self, GstResnetModel * m)
 {
-  gdouble mean[3], std[3];
-  gboolean bgr;
-  OclPreprocess pp;
+  gboolean ok;
 
-  memcpy (mean, m->has_mean ? m->mean : imagenet_mean, sizeof (mean));
-  memcpy (std, m->has_std ? m->std : imagenet_std, sizeof (std));
-  bgr = m->channel_order && g_ascii_strcasecmp (m->channel_order, "bgr") == 0;
   GST_OBJECT_LOCK (self);
-  if (self->mean_set)
-    memcpy (mean, self->mean, sizeof (mean));
-  else
-    memcpy (self->mean, mean, sizeof (mean));
-  if (self->std_set)
-    memcpy (std, self->std, sizeof (std));
-  else
-    memcpy (self->std, std, sizeof (std));
-  if (self->order_set)
-    bgr = self->order == ORDER_BGR;
-  else
-    self->order = bgr ? ORDER_BGR : ORDER_RGB;
-  if (!self->resize_mode_set && m->resize_mode) {
-    GEnumValue *ev = g_enum_get_value_by_nick (g_type_class_peek
-        (GST_TYPE_RESNET_RESIZE_MODE), m->resize_mode);
-    if (ev)
-      self->resize_mode = ev->value;
-  }
-  pp.resize = (OclResizeMode) self->resize_mode;
+  ok = gst_resnet_settings_preprocess (&self->props, m, &self->pp);
   GST_OBJECT_UNLOCK (self);
-  /* All or nothing: a refused model leaves the running one's settings. */
-  for (int c = 0; c < 3; c++) {
-    if (std[c] == 0.0)
-      return FALSE;
-    pp.mean[c] = mean[c];
-    pp.std[c] = std[c];
-  }
-  pp.bgr = bgr;
-  self->pp = pp;
-  return TRUE;
+  return ok;
 }
 
 /* Per-class thresholds for the model in use; FALSE with @error when the
@@ -593,7 +245,7 @@ setup_thresholds (GstResnetClassify * self, GError ** error)
   gfloat *t;
 
   GST_OBJECT_LOCK (self);
-  spec = g_strdup (self->class_thresholds);
+  spec = g_strdup (self->props.class_thresholds);
   GST_OBJECT_UNLOCK (self);
   t = gst_resnet_model_parse_thresholds (self->model, spec, error);
   if (t == NULL && error && *error)
@@ -637,18 +289,18 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   gboolean min_size_ok;
 
   GST_OBJECT_LOCK (self);
-  model_path = g_strdup (self->model_path);
-  labels_path = g_strdup (self->labels_path);
-  device = g_strdup (self->device);
-  instance_id = g_strdup (self->instance_id);
-  config.batch_size = self->batch_size;
-  config.batch_timeout_ms = self->batch_timeout;
+  model_path = g_strdup (self->props.model_path);
+  labels_path = g_strdup (self->props.labels_path);
+  device = g_strdup (self->props.device);
+  instance_id = g_strdup (self->props.instance_id);
+  config.batch_size = self->props.batch_size;
+  config.batch_timeout_ms = self->props.batch_timeout;
   /* Regions are run in batches of ROI_BATCH even with batch-size 1. */
-  config.min_batch = self->region == REGION_ROI_LIST ? ROI_BATCH : 1;
-  if ((self->mean_set && self->mean_count != 3)
-      || (self->std_set && self->std_count != 3)) {
-    bad_count = self->mean_set && self->mean_count != 3 ? "mean" : "std";
-    n_values = bad_count[0] == 'm' ? self->mean_count : self->std_count;
+  config.min_batch = self->props.region == REGION_ROI_LIST ? ROI_BATCH : 1;
+  if ((self->props.mean_set && self->props.mean_count != 3)
+      || (self->props.std_set && self->props.std_count != 3)) {
+    bad_count = self->props.mean_set && self->props.mean_count != 3 ? "mean" : "std";
+    n_values = bad_count[0] == 'm' ? self->props.mean_count : self->props.std_count;
   }
   GST_OBJECT_UNLOCK (self);
   if (bad_count)
@@ -684,7 +336,7 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   if (!setup_thresholds (self, &error))
     goto bad_thresholds;
   GST_OBJECT_LOCK (self);
-  min_size_ok = parse_size (self->roi_min_size, &self->min_w, &self->min_h);
+  min_size_ok = parse_size (self->props.roi_min_size, &self->min_w, &self->min_h);
   GST_OBJECT_UNLOCK (self);
   if (!min_size_ok)
     goto bad_min_size;
@@ -888,7 +540,7 @@ gst_resnet_classify_query (GstBaseTransform * trans, GstPadDirection direction,
     GST_OBJECT_LOCK (self);
     /* Inference, plus the longest a frame waits for its batch to fill. */
     ours = self->inference_time * GST_USECOND +
-        (self->batch_size > 1 ? self->batch_timeout * GST_MSECOND : 0);
+        (self->props.batch_size > 1 ? self->props.batch_timeout * GST_MSECOND : 0);
     self->latency_reported = self->inference_time;
     GST_OBJECT_UNLOCK (self);
     min += ours;
@@ -918,15 +570,15 @@ static void
 snapshot_settings (GstResnetClassify * self, FrameSettings * s)
 {
   GST_OBJECT_LOCK (self);
-  s->sel.top_k = self->top_k;
-  s->sel.threshold = self->threshold;
-  s->interval = self->interval;
-  s->window = self->smoothing_window;
-  s->reclassify = self->region == REGION_ROI_LIST ?
-      self->reclassify_interval : 1;
-  s->messages = self->messages;
-  s->region = self->region;
-  s->roi_type = g_strdup (self->roi_type);
+  s->sel.top_k = self->props.top_k;
+  s->sel.threshold = self->props.threshold;
+  s->interval = self->props.interval;
+  s->window = self->props.smoothing_window;
+  s->reclassify = self->props.region == REGION_ROI_LIST ?
+      self->props.reclassify_interval : 1;
+  s->messages = self->props.messages;
+  s->region = self->props.region;
+  s->roi_type = g_strdup (self->props.roi_type);
   s->earliest = self->earliest_time;
   GST_OBJECT_UNLOCK (self);
   s->sel.thresholds = self->thresholds;
@@ -1277,14 +929,8 @@ gst_resnet_classify_finalize (GObject * object)
   GstResnetClassify *self = GST_RESNET_CLASSIFY (object);
 
   release_resources (self);
-  g_free (self->model_path);
-  g_free (self->labels_path);
-  g_free (self->device);
-  g_free (self->roi_type);
-  g_free (self->instance_id);
+  gst_resnet_settings_clear (&self->props);
   g_free (self->model_in_use);
-  g_free (self->roi_min_size);
-  g_free (self->class_thresholds);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -1294,143 +940,23 @@ gst_resnet_classify_class_init (GstResnetClassifyClass * klass)
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
   GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
-  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
-  const GParamFlags rw_ready = rw | GST_PARAM_MUTABLE_READY;
-  const GParamFlags rw_playing = rw | GST_PARAM_MUTABLE_PLAYING;
 
   gobject_class->set_property = gst_resnet_classify_set_property;
   gobject_class->get_property = gst_resnet_classify_get_property;
   gobject_class->finalize = gst_resnet_classify_finalize;
 
-  g_object_class_install_property (gobject_class, PROP_MODEL,
-      g_param_spec_string ("model", "Model",
-          "ONNX model file (a ResNet exported by torch.onnx.export); its "
-          "metadata_props may carry labels, mean, std, channel_order, "
-          "resize_mode and input_size defaults (default: the CIFAR-10 "
-          "ResNet-20 installed with the plugin).  Set while PLAYING, the new "
-          "model is loaded in the background and swapped in between two "
-          "frames, for every sharer of the model-instance-id; a "
-          "'resnetclassify-model' message tells how it went, and a model "
-          "that fails leaves the current one running", NULL, rw_playing));
-  g_object_class_install_property (gobject_class, PROP_LABELS,
-      g_param_spec_string ("labels", "Labels",
-          "Text file with one label per line, as many as the model has "
-          "classes (default: the model's 'labels' metadata, else class "
-          "numbers).  While PLAYING it takes effect with the next model "
-          "swap: set labels first, then model", NULL, rw_playing));
-  g_object_class_install_property (gobject_class, PROP_MODEL_INSTANCE_ID,
-      g_param_spec_string ("model-instance-id", "Model instance id",
-          "Elements of one process with the same id share one loaded model "
-          "and compiled net, and their frames are batched together; their "
-          "model, labels, device, batch-size and batch-timeout must agree "
-          "(NULL: a net of this element's own)", NULL, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_BATCH_SIZE,
-      g_param_spec_uint ("batch-size", "Batch size",
-          "Largest number of frames (or regions) in one run; frames of all "
-          "sharers of a model-instance-id are gathered into it", 1, 64,
-          DEFAULT_BATCH_SIZE, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_BATCH_TIMEOUT,
-      g_param_spec_uint ("batch-timeout", "Batch timeout",
-          "Longest wait for a batch to fill, in milliseconds, after which "
-          "the frames waiting run as they are (added to the reported "
-          "latency when batch-size > 1)", 0, 10000, DEFAULT_BATCH_TIMEOUT,
-          rw_ready));
-  g_object_class_install_property (gobject_class, PROP_DEVICE,
-      g_param_spec_string ("device", "OpenCL device",
-          "auto (first GPU, else accelerator, else CPU), gpu, cpu, "
-          "accelerator, P:D (platform:device index) or part of the device "
-          "name; default: $OCLRESNET_DEVICE, else auto", NULL, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_TOP_K,
-      g_param_spec_uint ("top-k", "Top k",
-          "Number of most likely classes reported per frame", 1, 1000,
-          DEFAULT_TOP_K, rw_playing));
-  g_object_class_install_property (gobject_class, PROP_THRESHOLD,
-      g_param_spec_double ("threshold", "Threshold",
-          "Classes with a lower confidence are not reported (a frame with "
-          "none left reports no class, class-id -1)", 0.0, 1.0,
-          DEFAULT_THRESHOLD, rw_playing));
-  g_object_class_install_property (gobject_class, PROP_INFERENCE_INTERVAL,
-      g_param_spec_uint ("inference-interval", "Inference interval",
-          "Classify every Nth frame; frames in between carry the last "
-          "result, marked as not fresh", 1, G_MAXINT, DEFAULT_INTERVAL,
-          rw_playing));
-  g_object_class_install_property (gobject_class, PROP_RESIZE_MODE,
-      g_param_spec_enum ("resize-mode", "Resize mode",
-          "How a frame (or region) is fitted to the model's input size "
-          "(default: the model's metadata, else stretch)",
-          GST_TYPE_RESNET_RESIZE_MODE, RESIZE_STRETCH, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_MEAN,
-      gst_param_spec_array ("mean", "Mean",
-          "Per-channel mean subtracted from pixel values scaled to [0, 1], "
-          "in the tensor's channel order, e.g. \"<0.485, 0.456, 0.406>\" "
-          "(default: the model's metadata, else ImageNet's)",
-          g_param_spec_double ("value", "Value", "One channel's mean",
-              -G_MAXDOUBLE, G_MAXDOUBLE, 0.0, rw), rw_ready));
-  g_object_class_install_property (gobject_class, PROP_STD,
-      gst_param_spec_array ("std", "Standard deviation",
-          "Per-channel divisor applied after the mean: y = (x - mean) / std, "
-          "e.g. \"<0.229, 0.224, 0.225>\" (default: the model's metadata, "
-          "else ImageNet's)",
-          g_param_spec_double ("value", "Value", "One channel's std",
-              -G_MAXDOUBLE, G_MAXDOUBLE, 1.0, rw), rw_ready));
-  g_object_class_install_property (gobject_class, PROP_CHANNEL_ORDER,
-      g_param_spec_enum ("channel-order", "Channel order",
-          "Colour order of the model's input tensor (default: the model's "
-          "metadata, else rgb)", GST_TYPE_RESNET_CHANNEL_ORDER, ORDER_RGB,
-          rw_ready));
-  g_object_class_install_property (gobject_class, PROP_INFERENCE_REGION,
-      g_param_spec_enum ("inference-region", "Inference region",
-          "Classify the whole frame, or each GstVideoRegionOfInterestMeta "
-          "(batched; each gets a 'classification' parameter and a "
-          "GstClassificationMeta with its roi-id)", GST_TYPE_RESNET_REGION,
-          REGION_FULL_FRAME, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_ROI_TYPE,
-      g_param_spec_string ("roi-type", "ROI type",
-          "With inference-region=roi-list, classify only regions of this "
-          "type (NULL: all)", NULL, rw_playing));
-  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
-      g_param_spec_enum ("post-messages", "Post messages",
-          "Post an element message named 'resnetclassify' on the bus "
-          "(running-time, stream-time, frame, label, class-id, confidence, "
-          "labels, confidences, fresh, inference-time, roi-id, model, batch, "
-          "wait-time, smoothed-over, raw-class-id, raw-confidence)",
-          GST_TYPE_RESNET_MESSAGES, MESSAGES_NONE, rw_playing));
+  gst_resnet_settings_install (gobject_class);
   g_object_class_install_property (gobject_class, PROP_INFERENCE_TIME,
       g_param_spec_uint64 ("inference-time", "Inference time",
           "Duration of the last inference in microseconds (preprocessing "
           "included)", 0, G_MAXUINT64, 0,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-
-  g_object_class_install_property (gobject_class, PROP_SMOOTHING_WINDOW,
-      g_param_spec_uint ("smoothing-window", "Smoothing window",
-          "Report the mean of the class probabilities of the last N "
-          "inferences of the frame (or of each region, by its id) instead "
-          "of this inference's alone; top-k and thresholds apply after "
-          "averaging.  Reset by a flush, a seek or new caps (1: off)", 1, 1000,
-          DEFAULT_SMOOTHING_WINDOW, rw_playing));
-  g_object_class_install_property (gobject_class, PROP_RECLASSIFY_INTERVAL,
-      g_param_spec_uint ("reclassify-interval", "Reclassify interval",
-          "With inference-region=roi-list, a region whose id was classified "
-          "less than N frames ago gets that result again (not fresh) instead "
-          "of a new inference; new ids are classified at once.  Ids must be "
-          "stable (a tracker's) and not negative; regions whose id is "
-          "negative or repeated in the frame are always classified", 1,
-          G_MAXINT, DEFAULT_RECLASSIFY_INTERVAL, rw_playing));
-  g_object_class_install_property (gobject_class, PROP_ROI_MIN_SIZE,
-      g_param_spec_string ("roi-min-size", "ROI minimum size",
-          "WIDTHxHEIGHT: regions smaller than this (once clipped to the "
-          "frame) are skipped and get no result", "0x0", rw_ready));
-  g_object_class_install_property (gobject_class, PROP_CLASS_THRESHOLDS,
-      g_param_spec_string ("class-thresholds", "Per-class thresholds",
-          "Thresholds for some classes, as \"label:threshold,...\" (e.g. "
-          "\"cat:0.8,dog:0.6\") or a file of such entries (one per line); "
-          "'threshold' applies to the others; a label the model does not "
-          "have is an error", NULL, rw_ready));
   g_object_class_install_property (gobject_class, PROP_INFERENCES,
       g_param_spec_uint64 ("inferences", "Inferences",
           "Frames or regions actually run through the network since the "
           "element started (frames that reuse a result are not counted)", 0,
           G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -1460,20 +986,7 @@ gst_resnet_classify_class_init (GstResnetClassifyClass * klass)
 static void
 gst_resnet_classify_init (GstResnetClassify * self)
 {
-  self->top_k = DEFAULT_TOP_K;
-  self->threshold = DEFAULT_THRESHOLD;
-  self->interval = DEFAULT_INTERVAL;
-  self->resize_mode = RESIZE_STRETCH;
-  memcpy (self->mean, imagenet_mean, sizeof (self->mean));
-  memcpy (self->std, imagenet_std, sizeof (self->std));
-  self->order = ORDER_RGB;
-  self->region = REGION_FULL_FRAME;
-  self->messages = MESSAGES_NONE;
-  self->batch_size = DEFAULT_BATCH_SIZE;
-  self->batch_timeout = DEFAULT_BATCH_TIMEOUT;
-  self->smoothing_window = DEFAULT_SMOOTHING_WINDOW;
-  self->reclassify_interval = DEFAULT_RECLASSIFY_INTERVAL;
-  self->roi_min_size = g_strdup ("0x0");
+  gst_resnet_settings_init (&self->props);
   self->earliest_time = GST_CLOCK_TIME_NONE;
   self->proportion = 1.0;
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
