@@ -17,18 +17,14 @@
 #include "config.h"
 #endif
 
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
-#include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 #include <gst/video/video.h>
 #include <gst/classification/classification-meta.h>
 #include "gstclassificationpublish.h"
 #include "gstoclresnetutil.h"
-#ifdef HAVE_MQTT
-#include "publish-mqtt.h"
-#endif
+#include "gstresnetchanges.h"
+#include "publish-json.h"
+#include "publish-sink.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_classification_publish_debug);
 #define GST_CAT_DEFAULT gst_classification_publish_debug
@@ -79,15 +75,10 @@ enum
 #define DEFAULT_EOS_TIMEOUT 5000
 #define KEEPALIVE_S 30
 /* on-change remembers the top class of each region id; ids not seen for
- * this many frames are forgotten (bounded memory under a tracker that
- * makes up new ids all the time). */
+ * this many frames are forgotten, and at most this many are kept (bounded
+ * memory under a tracker that makes up new ids all the time). */
 #define FORGET_AFTER_FRAMES 1024
-
-typedef struct
-{
-  gint top;
-  guint64 last_seen;
-} LastTop;
+#define MAX_IDS 4096
 
 struct _GstClassificationPublish
 {
@@ -100,22 +91,17 @@ struct _GstClassificationPublish
   gint qos;
   gchar *username, *password, *ca_file, *cert_file, *key_file;
   guint max_queued, reconnect_max_delay, eos_timeout;
-  /* The method=file run's counts, or the last run's once it stopped;
-   * while MQTT runs, its client holds them. */
+  /* The last run's counts once it stopped; while it runs, its sink holds
+   * them. */
   guint64 published, dropped;
 
   /* Between start() and stop(): the streaming thread's. */
   GstClassificationPublishWhen run_when;
   gchar *run_source;
-  FILE *file;
-  gboolean file_is_stdout;
-#ifdef HAVE_MQTT
-  MqttPublisher *mqtt;
-  gchar *mqtt_where;            /* host:port, for messages */
-#endif
+  PublishSink *sink;            /* under the object lock: get_property reads it */
   guint64 frame;
   gint width, height;
-  GHashTable *last_top;         /* roi id -> LastTop (on-change) */
+  GstResnetChanges *changes;    /* on-change: top class per roi id */
 };
 
 #define VIDEO_CAPS "video/x-raw(ANY)"
@@ -186,7 +172,7 @@ gst_classification_publish_init (GstClassificationPublish * self)
   self->max_queued = DEFAULT_MAX_QUEUED;
   self->reconnect_max_delay = DEFAULT_RECONNECT_MAX_DELAY;
   self->eos_timeout = DEFAULT_EOS_TIMEOUT;
-  self->last_top = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  self->changes = gst_resnet_changes_new (FORGET_AFTER_FRAMES, MAX_IDS);
   /* Pass-through: transform_ip sees every buffer and never writes it. */
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
@@ -208,7 +194,7 @@ gst_classification_publish_finalize (GObject * object)
   g_free (self->cert_file);
   g_free (self->key_file);
   g_free (self->run_source);
-  g_hash_table_unref (self->last_top);
+  gst_resnet_changes_free (self->changes);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -249,10 +235,8 @@ get_counts (GstClassificationPublish * self, guint64 * published,
   GST_OBJECT_LOCK (self);
   *published = self->published;
   *dropped = self->dropped;
-#ifdef HAVE_MQTT
-  if (self->mqtt)
-    mqtt_publisher_get_counts (self->mqtt, published, dropped);
-#endif
+  if (self->sink)
+    publish_sink_get_counts (self->sink, published, dropped);
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -349,50 +333,28 @@ gst_classification_publish_get_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 }
 
-#ifdef HAVE_MQTT
-/* From the MQTT client's thread: the pipeline survives a broker that is
- * away, so a warning, and an info message when it is back. */
+/* From the streaming thread (a write failed) or the MQTT client's (the
+ * broker went or came back): the pipeline survives either, so a warning,
+ * and an info message when messages flow again. */
 static void
-mqtt_status (gpointer user_data, gboolean up, const gchar * why)
+sink_status (gpointer user_data, gboolean ok, const gchar * text)
 {
   GstClassificationPublish *self = user_data;
 
-  if (up) {
-    GST_INFO_OBJECT (self, "connected to the MQTT broker at %s again",
-        self->mqtt_where);
-    GST_ELEMENT_INFO (self, RESOURCE, OPEN_WRITE,
-        ("Connected to the MQTT broker at %s again; publishing resumed.",
-            self->mqtt_where), (NULL));
-  } else {
-    /* libmosquitto's texts end with a full stop; ours goes on. */
-    gchar *reason = g_strchomp (g_strdup (why ? why : "unknown error"));
-    gsize n = strlen (reason);
-
-    if (n > 0 && reason[n - 1] == '.')
-      reason[n - 1] = '\0';
-    GST_ELEMENT_WARNING (self, RESOURCE, OPEN_WRITE,
-        ("Cannot reach the MQTT broker at %s (%s). Retrying; up to %u "
-            "messages are kept meanwhile, older ones are dropped.",
-            self->mqtt_where, reason, self->max_queued), (NULL));
-    g_free (reason);
-  }
+  if (ok)
+    GST_ELEMENT_INFO (self, RESOURCE, OPEN_WRITE, ("%s", text), (NULL));
+  else
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE, ("%s", text), (NULL));
 }
 
-static gboolean
-start_mqtt (GstClassificationPublish * self)
+static PublishSink *
+open_mqtt (GstClassificationPublish * self, GError ** error)
 {
   MqttSettings s = { 0 };
-  MqttPublisher *mqtt;
-  GError *error = NULL;
+  g_autofree gchar *address = NULL;
 
   GST_OBJECT_LOCK (self);
-  if (!mqtt_parse_address (self->address, &s.host, &s.port, &error)) {
-    GST_OBJECT_UNLOCK (self);
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
-        ("property address"));
-    g_error_free (error);
-    return FALSE;
-  }
+  address = g_strdup (self->address);
   s.topic = self->topic && *self->topic ? g_strdup (self->topic)
       : g_strdup_printf ("oclresnet/%s", self->run_source);
   s.client_id = g_strdup (self->client_id);
@@ -406,56 +368,21 @@ start_mqtt (GstClassificationPublish * self)
   s.reconnect_max_delay_ms = self->reconnect_max_delay * 1000;
   s.keepalive_s = KEEPALIVE_S;
   GST_OBJECT_UNLOCK (self);
-
-  if (strchr (s.topic, '+') || strchr (s.topic, '#') || *s.topic == '\0') {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("MQTT topic '%s' is not one to publish on (no '+' or '#').",
-            s.topic), ("property topic"));
-    mqtt_settings_clear (&s);
-    return FALSE;
-  }
-  self->mqtt_where = g_strdup_printf ("%s:%u", s.host, s.port);
-  GST_INFO_OBJECT (self, "publishing to %s, topic %s, QoS %d%s",
-      self->mqtt_where, s.topic, s.qos, s.ca_file ? ", TLS" : "");
-  mqtt = mqtt_publisher_new (&s, mqtt_status, self, &error);
-  GST_OBJECT_LOCK (self);
-  self->mqtt = mqtt;            /* get_property reads it */
-  GST_OBJECT_UNLOCK (self);
-  if (mqtt == NULL) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
-        (NULL));
-    g_error_free (error);
-    g_clear_pointer (&self->mqtt_where, g_free);
-    return FALSE;
-  }
-  return TRUE;
+  GST_INFO_OBJECT (self, "publishing to %s, topic %s, QoS %d%s", address,
+      s.topic, s.qos, s.ca_file ? ", TLS" : "");
+  return publish_sink_new_mqtt (address, &s, sink_status, self, error);
 }
-#endif
 
-static gboolean
-start_file (GstClassificationPublish * self)
+static PublishSink *
+open_file (GstClassificationPublish * self, GError ** error)
 {
-  gchar *path;
+  g_autofree gchar *path = NULL;
 
   GST_OBJECT_LOCK (self);
   path = g_strdup (self->file_path);
   GST_OBJECT_UNLOCK (self);
-  if (g_strcmp0 (path, "-") == 0) {
-    self->file = stdout;
-    self->file_is_stdout = TRUE;
-  } else {
-    self->file = g_fopen (path, "w");
-    if (self->file == NULL) {
-      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-          ("Cannot open '%s' to write: %s", path, g_strerror (errno)),
-          ("property file-path"));
-      g_free (path);
-      return FALSE;
-    }
-  }
   GST_INFO_OBJECT (self, "writing JSON Lines to %s", path);
-  g_free (path);
-  return TRUE;
+  return publish_sink_new_file (path, sink_status, self, error);
 }
 
 static gboolean
@@ -463,6 +390,8 @@ gst_classification_publish_start (GstBaseTransform * trans)
 {
   GstClassificationPublish *self = GST_CLASSIFICATION_PUBLISH (trans);
   GstClassificationPublishMethod method;
+  PublishSink *sink;
+  GError *error = NULL;
 
   GST_OBJECT_LOCK (self);
   method = self->method;
@@ -475,18 +404,33 @@ gst_classification_publish_start (GstBaseTransform * trans)
   GST_OBJECT_UNLOCK (self);
   self->frame = 0;
   self->width = self->height = 0;
-  g_hash_table_remove_all (self->last_top);
+  gst_resnet_changes_reset (self->changes);
 
-  if (method == METHOD_FILE)
-    return start_file (self);
-#ifdef HAVE_MQTT
-  return start_mqtt (self);
-#else
-  GST_ELEMENT_ERROR (self, LIBRARY, INIT,
-      ("method=mqtt is not available: oclresnet was built without "
-          "libmosquitto."), ("meson option mqtt"));
-  return FALSE;
-#endif
+  sink = method == METHOD_FILE ? open_file (self, &error) :
+      open_mqtt (self, &error);
+  if (sink == NULL)
+    goto no_sink;
+  GST_OBJECT_LOCK (self);
+  self->sink = sink;
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+
+  /* ERRORS */
+no_sink:
+  {
+    if (g_error_matches (error, PUBLISH_SINK_ERROR, PUBLISH_SINK_ERROR_OPEN))
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("%s", error->message),
+          ("property file-path"));
+    else if (g_error_matches (error, PUBLISH_SINK_ERROR,
+            PUBLISH_SINK_ERROR_UNAVAILABLE))
+      GST_ELEMENT_ERROR (self, LIBRARY, INIT, ("%s", error->message),
+          ("meson option mqtt"));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", error->message),
+          (NULL));
+    g_error_free (error);
+    return FALSE;
+  }
 }
 
 static gboolean
@@ -495,40 +439,29 @@ gst_classification_publish_stop (GstBaseTransform * trans)
   GstClassificationPublish *self = GST_CLASSIFICATION_PUBLISH (trans);
   guint64 published = 0, dropped = 0;
 
-#ifdef HAVE_MQTT
-  if (self->mqtt) {
-    MqttPublisher *mqtt;
+  if (self->sink) {
+    PublishSink *sink;
 
     /* Out of get_property's reach before it is freed; meanwhile the
      * properties show the counts as they were. */
-    mqtt_publisher_get_counts (self->mqtt, &published, &dropped);
+    publish_sink_get_counts (self->sink, &published, &dropped);
     GST_OBJECT_LOCK (self);
-    mqtt = self->mqtt;
-    self->mqtt = NULL;
+    sink = self->sink;
+    self->sink = NULL;
     self->published = published;
     self->dropped = dropped;
     GST_OBJECT_UNLOCK (self);
-    mqtt_publisher_free (mqtt, &published, &dropped);
-    g_clear_pointer (&self->mqtt_where, g_free);
+    publish_sink_free (sink, &published, &dropped);
     GST_OBJECT_LOCK (self);
     self->published = published;
     self->dropped = dropped;
     GST_OBJECT_UNLOCK (self);
-  }
-#endif
-  if (self->file) {
-    if (!self->file_is_stdout)
-      fclose (self->file);
-    else
-      fflush (self->file);
-    self->file = NULL;
-    self->file_is_stdout = FALSE;
   }
   get_counts (self, &published, &dropped);
   GST_INFO_OBJECT (self, "stopped: %" G_GUINT64_FORMAT " published, %"
       G_GUINT64_FORMAT " dropped", published, dropped);
   g_clear_pointer (&self->run_source, g_free);
-  g_hash_table_remove_all (self->last_top);
+  gst_resnet_changes_reset (self->changes);
   return TRUE;
 }
 
@@ -568,166 +501,17 @@ select_metas (GstClassificationPublish * self, GstBuffer * buf)
     if (self->run_when == PUBLISH_FRESH && !m->fresh)
       continue;
     g_ptr_array_add (metas, m);
-    if (self->run_when == PUBLISH_ON_CHANGE) {
-      gpointer key = GINT_TO_POINTER (m->roi_id);
-      LastTop *last = g_hash_table_lookup (self->last_top, key);
-      gint top = top_class (m);
-
-      if (last == NULL) {
-        last = g_new (LastTop, 1);
-        g_hash_table_insert (self->last_top, key, last);
-        changed = TRUE;
-      } else if (last->top != top) {
-        changed = TRUE;
-      }
-      last->top = top;
-      last->last_seen = self->frame;
-    }
+    /* Every region's tracker is updated, so no change goes unseen. */
+    if (self->run_when == PUBLISH_ON_CHANGE)
+      changed |= gst_resnet_changes_update (self->changes, m->roi_id,
+          top_class (m), self->frame);
   }
   if (self->run_when == PUBLISH_ON_CHANGE) {
     if (!changed)
       g_ptr_array_set_size (metas, 0);
-    if (self->frame % FORGET_AFTER_FRAMES == 0) {
-      GHashTableIter it;
-      LastTop *last;
-
-      g_hash_table_iter_init (&it, self->last_top);
-      while (g_hash_table_iter_next (&it, NULL, (gpointer *) & last))
-        if (last->last_seen + FORGET_AFTER_FRAMES < self->frame)
-          g_hash_table_iter_remove (&it);
-    }
+    gst_resnet_changes_end_frame (self->changes, self->frame);
   }
   return metas;
-}
-
-static void
-add_time (JsonBuilder * b, const gchar * name, GstClockTime t)
-{
-  json_builder_set_member_name (b, name);
-  if (GST_CLOCK_TIME_IS_VALID (t))
-    json_builder_add_int_value (b, (gint64) MIN (t, (guint64) G_MAXINT64));
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-add_result (JsonBuilder * b, GstBuffer * buf, GstClassificationMeta * m)
-{
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "roi_id");
-  json_builder_add_int_value (b, m->roi_id);
-  if (m->roi_id >= 0) {
-    GstVideoRegionOfInterestMeta *roi =
-        gst_buffer_get_video_region_of_interest_meta_id (buf, m->roi_id);
-    if (roi) {
-      json_builder_set_member_name (b, "roi");
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "x");
-      json_builder_add_int_value (b, roi->x);
-      json_builder_set_member_name (b, "y");
-      json_builder_add_int_value (b, roi->y);
-      json_builder_set_member_name (b, "w");
-      json_builder_add_int_value (b, roi->w);
-      json_builder_set_member_name (b, "h");
-      json_builder_add_int_value (b, roi->h);
-      json_builder_set_member_name (b, "type");
-      json_builder_add_string_value (b, roi->roi_type ?
-          g_quark_to_string (roi->roi_type) : "");
-      json_builder_end_object (b);
-    }
-  }
-  json_builder_set_member_name (b, "model");
-  json_builder_add_string_value (b, gst_classification_meta_get_model (m));
-  json_builder_set_member_name (b, "fresh");
-  json_builder_add_boolean_value (b, m->fresh);
-  json_builder_set_member_name (b, "inference_time_ms");
-  json_builder_add_double_value (b, m->inference_time / 1000.0);
-  json_builder_set_member_name (b, "smoothed_over");
-  json_builder_add_int_value (b, MAX (m->smoothed_over, 1));
-  json_builder_set_member_name (b, "classes");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < gst_classification_meta_get_n_results (m); i++) {
-    gint id;
-    GQuark label;
-    gfloat conf;
-
-    gst_classification_meta_get_result (m, i, &id, &label, &conf);
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "label");
-    json_builder_add_string_value (b, label ? g_quark_to_string (label) : "");
-    json_builder_set_member_name (b, "class_id");
-    json_builder_add_int_value (b, id);
-    json_builder_set_member_name (b, "confidence");
-    json_builder_add_double_value (b, conf);
-    json_builder_end_object (b);
-  }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-}
-
-/* One line of JSON (no newline inside: the generator is not pretty). */
-static gchar *
-frame_to_json (GstClassificationPublish * self, GstBuffer * buf,
-    GPtrArray * metas, gsize * len)
-{
-  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
-  GstClockTime pts = GST_BUFFER_PTS (buf);
-  JsonBuilder *b = json_builder_new ();
-  JsonGenerator *gen;
-  JsonNode *root;
-  gchar *text;
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "source");
-  json_builder_add_string_value (b, self->run_source);
-  add_time (b, "timestamp", pts);
-  add_time (b, "running_time", trans->segment.format == GST_FORMAT_TIME ?
-      gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, pts) :
-      GST_CLOCK_TIME_NONE);
-  json_builder_set_member_name (b, "frame");
-  json_builder_add_int_value (b, (gint64) MIN (self->frame, G_MAXINT64));
-  json_builder_set_member_name (b, "width");
-  json_builder_add_int_value (b, MAX (self->width, 0));
-  json_builder_set_member_name (b, "height");
-  json_builder_add_int_value (b, MAX (self->height, 0));
-  json_builder_set_member_name (b, "results");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < metas->len; i++)
-    add_result (b, buf, g_ptr_array_index (metas, i));
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-
-  root = json_builder_get_root (b);
-  gen = json_generator_new ();
-  json_generator_set_root (gen, root);
-  text = json_generator_to_data (gen, len);
-  g_object_unref (gen);
-  json_node_unref (root);
-  g_object_unref (b);
-  return text;
-}
-
-static void
-write_line (GstClassificationPublish * self, const gchar * text, gsize len)
-{
-  gboolean ok = fwrite (text, 1, len, self->file) == len
-      && fputc ('\n', self->file) != EOF && fflush (self->file) == 0;
-  int saved_errno = errno;
-  guint64 dropped;
-
-  GST_OBJECT_LOCK (self);
-  if (ok)
-    self->published++;
-  else
-    self->dropped++;
-  dropped = self->dropped;
-  GST_OBJECT_UNLOCK (self);
-  /* A full disk or a closed pipe: the video goes on, the user is told
-   * once. */
-  if (!ok && dropped == 1)
-    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-        ("Cannot write results: %s; the next ones are counted in "
-            "'dropped'.", g_strerror (saved_errno)), (NULL));
 }
 
 static GstFlowReturn
@@ -738,19 +522,17 @@ gst_classification_publish_transform_ip (GstBaseTransform * trans,
   GPtrArray *metas = select_metas (self, buf);
 
   if (metas->len > 0) {
+    GstClockTime pts = GST_BUFFER_PTS (buf);
+    PublishFrame f = { self->run_source, pts,
+      trans->segment.format == GST_FORMAT_TIME ?
+          gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, pts) :
+          GST_CLOCK_TIME_NONE, self->frame, self->width, self->height
+    };
     gsize len;
-    gchar *text = frame_to_json (self, buf, metas, &len);
+    gchar *text = publish_json_frame (&f, buf, metas, &len);
 
     GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %s", self->frame, text);
-#ifdef HAVE_MQTT
-    if (self->mqtt) {
-      mqtt_publisher_push (self->mqtt, text, len);
-      text = NULL;
-    }
-#endif
-    if (self->file)
-      write_line (self, text, len);
-    g_free (text);
+    publish_sink_push (self->sink, text, len);
   }
   g_ptr_array_unref (metas);
   self->frame++;
@@ -765,24 +547,22 @@ gst_classification_publish_sink_event (GstBaseTransform * trans,
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
-#ifdef HAVE_MQTT
       /* Bounded: the messages queued so far get eos-timeout to reach the
        * broker (no wait when it was never reached). */
-      if (self->mqtt) {
+      if (self->sink) {
         guint timeout;
 
         GST_OBJECT_LOCK (self);
         timeout = self->eos_timeout;
         GST_OBJECT_UNLOCK (self);
-        if (!mqtt_publisher_drain (self->mqtt, g_get_monotonic_time () +
+        if (!publish_sink_drain (self->sink, g_get_monotonic_time () +
                 timeout * (gint64) G_TIME_SPAN_MILLISECOND))
           GST_WARNING_OBJECT (self, "EOS: messages still undelivered after "
               "%u ms", timeout);
       }
-#endif
       break;
     case GST_EVENT_FLUSH_STOP:
-      g_hash_table_remove_all (self->last_top);
+      gst_resnet_changes_reset (self->changes);
       break;
     default:
       break;
