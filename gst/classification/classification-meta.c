@@ -38,18 +38,15 @@ classification_meta_free (GstMeta * meta, GstBuffer * buffer)
   g_array_unref (m->results);
 }
 
-/* Every transform (copy, scale, ...) keeps the meta as it is: a
- * classification of the frame does not depend on its size or format. */
-static gboolean
-classification_meta_transform (GstBuffer * dest, GstMeta * meta,
-    GstBuffer * buffer, GQuark type, gpointer data)
+/* Adds to @dest a meta with @src's fields and results. */
+static GstClassificationMeta *
+copy_meta (GstBuffer * dest, const GstClassificationMeta * src)
 {
-  GstClassificationMeta *src = (GstClassificationMeta *) meta;
   GstClassificationMeta *dst = (GstClassificationMeta *)
       gst_buffer_add_meta (dest, GST_CLASSIFICATION_META_INFO, NULL);
 
   if (dst == NULL)
-    return FALSE;
+    return NULL;
   dst->model = src->model;
   dst->roi_id = src->roi_id;
   dst->fresh = src->fresh;
@@ -58,7 +55,38 @@ classification_meta_transform (GstBuffer * dest, GstMeta * meta,
   dst->inference_time = src->inference_time;
   dst->smoothed_over = src->smoothed_over;
   g_array_append_vals (dst->results, src->results->data, src->results->len);
-  return TRUE;
+  return dst;
+}
+
+/* GstVideo's rules, as its region-of-interest meta follows them: a copy
+ * of the buffer (whole or part) copies the meta; a scale keeps it as it
+ * is, since what the frame shows does not change with its size, and the
+ * region boxes are the region meta's business (its own transform scales
+ * them); any other transform (one this meta does not know) drops it.
+ * The scale transform is named by its quark's text, which keeps this
+ * library free of a GstVideo dependency. */
+static gboolean
+classification_meta_transform (GstBuffer * dest, GstMeta * meta,
+    GstBuffer * buffer, GQuark type, gpointer data)
+{
+  static GQuark scale = 0;
+
+  if (scale == 0)
+    scale = g_quark_from_static_string ("gst-video-scale");
+  if (!GST_META_TRANSFORM_IS_COPY (type) && type != scale)
+    return FALSE;
+  return copy_meta (dest, (GstClassificationMeta *) meta) != NULL;
+}
+
+GstClassificationMeta *
+gst_classification_meta_copy_to (const GstClassificationMeta * meta,
+    GstBuffer * dest)
+{
+  g_return_val_if_fail (meta != NULL, NULL);
+  g_return_val_if_fail (GST_IS_BUFFER (dest), NULL);
+  g_return_val_if_fail (gst_buffer_is_writable (dest), NULL);
+
+  return copy_meta (dest, meta);
 }
 
 const GstMetaInfo *

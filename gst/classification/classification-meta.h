@@ -8,7 +8,11 @@
  * per region of interest classified (roi-id = the id of its
  * GstVideoRegionOfInterestMeta).  The meta has no tags, so elements that
  * copy metadata (tee, queue, videoconvert, videoscale, videorate, appsink)
- * keep it. */
+ * keep it.  Its transform follows GstVideo's rules: a buffer copy copies
+ * it, a scale keeps it unchanged (the region boxes are the region metas'
+ * business), any other transform drops it.  An element that makes a new
+ * buffer from an old one carries a result over with
+ * gst_classification_meta_copy_to(). */
 #pragma once
 
 #include <gst/gst.h>
@@ -128,6 +132,19 @@ GstClassificationMeta *gst_buffer_iterate_classification_meta (GstBuffer *
  *   metas, owned by @buffer; free the list with g_list_free().
  */
 GList *gst_buffer_get_classification_metas (GstBuffer * buffer);
+
+/**
+ * gst_classification_meta_copy_to:
+ * @meta: a meta
+ * @dest: a writable buffer
+ *
+ * Adds a copy of @meta (its fields and results) to @dest, as a buffer copy
+ * would.
+ *
+ * Returns: (transfer none) (nullable): the new meta, owned by @dest.
+ */
+GstClassificationMeta *gst_classification_meta_copy_to (const
+    GstClassificationMeta * meta, GstBuffer * dest);
 
 /**
  * gst_classification_meta_add_result:

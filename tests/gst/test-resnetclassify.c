@@ -844,6 +844,51 @@ GST_START_TEST (test_meta_api)
 
 GST_END_TEST;
 
+/* The meta follows GstVideo's transform rules: copied on a copy and by
+ * gst_classification_meta_copy_to(), kept unchanged on a scale, dropped
+ * by a transform it does not know. */
+GST_START_TEST (test_meta_transforms)
+{
+  GstBuffer *b = gst_buffer_new (), *to = gst_buffer_new ();
+  GstClassificationMeta *m = gst_buffer_add_classification_meta (b, "net", 4);
+  GstClassificationMeta *c;
+  GstVideoInfo in_info, out_info;
+  GstVideoMetaTransform scale = { &in_info, &out_info };
+  gint id;
+
+  gst_classification_meta_add_result (m, 3, g_quark_from_string ("cat"), 0.6f);
+  m->fresh = FALSE;
+  m->smoothed_over = 4;
+  gst_video_info_set_format (&in_info, GST_VIDEO_FORMAT_RGB, 64, 48);
+  gst_video_info_set_format (&out_info, GST_VIDEO_FORMAT_RGB, 32, 24);
+
+  c = gst_classification_meta_copy_to (m, to);
+  fail_unless (c != NULL && c == gst_buffer_get_classification_meta_for_roi
+      (to, 4));
+  fail_unless (!gst_classification_meta_is_fresh (c));
+  fail_unless_equals_int (gst_classification_meta_get_smoothed_over (c), 4);
+  fail_unless (gst_classification_meta_get_result (c, 0, &id, NULL, NULL));
+  fail_unless_equals_int (id, 3);
+  gst_buffer_unref (to);
+
+  to = gst_buffer_new ();
+  fail_unless (m->meta.info->transform_func (to, (GstMeta *) m, b,
+          gst_video_meta_transform_scale_get_quark (), &scale));
+  c = gst_buffer_get_classification_meta_for_roi (to, 4);
+  fail_unless (c != NULL);
+  fail_unless_equals_int (gst_classification_meta_get_n_results (c), 1);
+  gst_buffer_unref (to);
+
+  to = gst_buffer_new ();
+  fail_if (m->meta.info->transform_func (to, (GstMeta *) m, b,
+          g_quark_from_static_string ("something-else"), NULL));
+  fail_unless (gst_buffer_get_classification_meta_for_roi (to, 4) == NULL);
+  gst_buffer_unref (to);
+  gst_buffer_unref (b);
+}
+
+GST_END_TEST;
+
 static Suite *
 resnetclassify_suite (void)
 {
@@ -855,6 +900,7 @@ resnetclassify_suite (void)
   tcase_set_timeout (tc, 300);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_meta_api);
+  tcase_add_test (tc, test_meta_transforms);
   tcase_add_test (tc, test_property_ranges);
   tcase_add_test (tc, test_caps_every_format);
   tcase_add_test (tc, test_meta_matches_reference);
