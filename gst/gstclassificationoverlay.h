@@ -6,10 +6,9 @@
 
 G_BEGIN_DECLS
 
+GST_ELEMENT_REGISTER_DECLARE (classificationoverlay);
+
 #define GST_TYPE_CLASSIFICATION_OVERLAY (gst_classification_overlay_get_type ())
 G_DECLARE_FINAL_TYPE (GstClassificationOverlay, gst_classification_overlay,
     GST, CLASSIFICATION_OVERLAY, GstVideoFilter)
-
-GST_ELEMENT_REGISTER_DECLARE (classificationoverlay);
-
 G_END_DECLS

@@ -299,8 +299,10 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   config.min_batch = self->props.region == REGION_ROI_LIST ? ROI_BATCH : 1;
   if ((self->props.mean_set && self->props.mean_count != 3)
       || (self->props.std_set && self->props.std_count != 3)) {
-    bad_count = self->props.mean_set && self->props.mean_count != 3 ? "mean" : "std";
-    n_values = bad_count[0] == 'm' ? self->props.mean_count : self->props.std_count;
+    bad_count = self->props.mean_set
+        && self->props.mean_count != 3 ? "mean" : "std";
+    n_values =
+        bad_count[0] == 'm' ? self->props.mean_count : self->props.std_count;
   }
   GST_OBJECT_UNLOCK (self);
   if (bad_count)
@@ -336,7 +338,8 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   if (!setup_thresholds (self, &error))
     goto bad_thresholds;
   GST_OBJECT_LOCK (self);
-  min_size_ok = parse_size (self->props.roi_min_size, &self->min_w, &self->min_h);
+  min_size_ok =
+      parse_size (self->props.roi_min_size, &self->min_w, &self->min_h);
   GST_OBJECT_UNLOCK (self);
   if (!min_size_ok)
     goto bad_min_size;
@@ -540,7 +543,8 @@ gst_resnet_classify_query (GstBaseTransform * trans, GstPadDirection direction,
     GST_OBJECT_LOCK (self);
     /* Inference, plus the longest a frame waits for its batch to fill. */
     ours = self->inference_time * GST_USECOND +
-        (self->props.batch_size > 1 ? self->props.batch_timeout * GST_MSECOND : 0);
+        (self->props.batch_size >
+        1 ? self->props.batch_timeout * GST_MSECOND : 0);
     self->latency_reported = self->inference_time;
     GST_OBJECT_UNLOCK (self);
     min += ours;
@@ -787,8 +791,7 @@ run_regions (GstResnetClassify * self, GstBuffer * buf, GArray * regions,
           GST_VIDEO_FRAME_MAP_FLAG_NO_REF))
     goto map_failed;
   gst_ocl_image_from_frame (&frame, self->pixel_format, &img);
-  for (guint first = 0; first < todo->len && ret == GST_FLOW_OK;
-      first += chunk) {
+  for (guint first = 0; first < todo->len && ret == GST_FLOW_OK; first += chunk) {
     GstResnetRequest req = { 0 };
     guint n = MIN (chunk, todo->len - first);
     req.entry.image = &img;

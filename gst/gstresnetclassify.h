@@ -6,10 +6,9 @@
 
 G_BEGIN_DECLS
 
+GST_ELEMENT_REGISTER_DECLARE (resnetclassify);
+
 #define GST_TYPE_RESNET_CLASSIFY (gst_resnet_classify_get_type ())
 G_DECLARE_FINAL_TYPE (GstResnetClassify, gst_resnet_classify, GST,
     RESNET_CLASSIFY, GstBaseTransform)
-
-GST_ELEMENT_REGISTER_DECLARE (resnetclassify);
-
 G_END_DECLS

@@ -424,8 +424,8 @@ swap_thread (gpointer data)
   /* One swap at a time, in the order they were asked for. */
   if (s->previous)
     g_thread_join (s->previous);
-  m = gst_resnet_model_load (inst->ctx, s->model, s->labels, MAX (inst->batch_size,
-          inst->min_batch), &error);
+  m = gst_resnet_model_load (inst->ctx, s->model, s->labels,
+      MAX (inst->batch_size, inst->min_batch), &error);
   if (m) {
     g_mutex_lock (&inst->lock);
     old = inst->model;

@@ -116,8 +116,8 @@ model_input_size (const OclModel * model, gint64 * h, gint64 * w)
 }
 
 GstResnetModel *
-gst_resnet_model_load (OclContext * ctx, const gchar * path, const gchar * labels,
-    gint batch, GError ** error)
+gst_resnet_model_load (OclContext * ctx, const gchar * path,
+    const gchar * labels, gint batch, GError ** error)
 {
   GstResnetModel *m = g_new0 (GstResnetModel, 1);
   OclModel *model = ocl_model_load (path, error);
@@ -222,11 +222,10 @@ gst_resnet_model_parse_thresholds (const GstResnetModel * m,
   }
   if (unknown->len) {
     g_set_error (error, GST_RESNET_MODEL_ERROR,
-          GST_RESNET_MODEL_THRESHOLDS, "class-thresholds "
+        GST_RESNET_MODEL_THRESHOLDS, "class-thresholds "
         "names labels model %s does not have: %s", m->model_name, unknown->str);
     g_free (t);
     return NULL;
   }
   return t;
 }
-

@@ -458,4 +458,3 @@ gst_resnet_settings_preprocess (GstResnetSettings * s, const GstResnetModel * m,
   *out = pp;
   return TRUE;
 }
-

@@ -8,27 +8,23 @@
 
 G_BEGIN_DECLS
 
-typedef enum
-{
+typedef enum {
   RESIZE_STRETCH = OCL_RESIZE_STRETCH,
   RESIZE_CENTER_CROP = OCL_RESIZE_CENTER_CROP,
   RESIZE_LETTERBOX = OCL_RESIZE_LETTERBOX,
 } GstResnetResizeMode;
 
-typedef enum
-{
+typedef enum {
   ORDER_RGB,
   ORDER_BGR,
 } GstResnetChannelOrder;
 
-typedef enum
-{
+typedef enum {
   REGION_FULL_FRAME,
   REGION_ROI_LIST,
 } GstResnetInferenceRegion;
 
-typedef enum
-{
+typedef enum {
   MESSAGES_NONE,
   MESSAGES_ON_CHANGE,
   MESSAGES_EVERY,
@@ -43,8 +39,7 @@ GType gst_resnet_messages_get_type (void);
 #define GST_TYPE_RESNET_REGION (gst_resnet_inference_region_get_type ())
 #define GST_TYPE_RESNET_MESSAGES (gst_resnet_messages_get_type ())
 
-enum
-{
+enum {
   PROP_0,
   PROP_MODEL,
   PROP_LABELS,

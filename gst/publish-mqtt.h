@@ -6,10 +6,11 @@
 
 #include <glib.h>
 
-G_BEGIN_DECLS typedef struct _MqttPublisher MqttPublisher;
+G_BEGIN_DECLS
 
-typedef struct
-{
+typedef struct _MqttPublisher MqttPublisher;
+
+typedef struct {
   gchar *host;
   guint port;
   gchar *topic;

@@ -20,7 +20,7 @@ publish_sink_error_quark (void)
 typedef struct
 {
   void (*push) (PublishSink * sink, gchar * payload, gsize len);
-  gboolean (*drain) (PublishSink * sink, gint64 end_time);
+    gboolean (*drain) (PublishSink * sink, gint64 end_time);
   void (*get_counts) (PublishSink * sink, guint64 * published,
       guint64 * dropped);
   void (*free) (PublishSink * sink, guint64 * published, guint64 * dropped);
@@ -110,7 +110,7 @@ mqtt_parse_address (const gchar * address, gchar ** host, guint * port,
 
 bad:
   g_set_error (error, PUBLISH_SINK_ERROR,
-        PUBLISH_SINK_ERROR_ADDRESS,
+      PUBLISH_SINK_ERROR_ADDRESS,
       "address '%s' is not host:port (port 1 to 65535; [v6]:port)",
       address ? address : "");
   return FALSE;

@@ -272,6 +272,7 @@ ocl_load_float (const guint8 * p, gsize i)
   memcpy (&v, p + i * sizeof (float), sizeof (float));
   return v;
 }
+
 int ocl_graph_add_value (OclGraph * g, const char *name, int rank, int n,
     int c, int h, int w);
 /* Returns the index of a new node (zeroed, residual = -1). */

@@ -82,8 +82,8 @@ void ocl_net_free (OclNet * net);
 
 /* Output shape of the model as it computes it: @ndim is 2 (N × classes) or 4. */
 void ocl_net_get_output_shape (const OclNet * net, int *ndim, gint64 dims[4]);
-gsize ocl_net_get_input_size (const OclNet * net);     /* in floats */
-gsize ocl_net_get_output_size (const OclNet * net);    /* in floats */
+gsize ocl_net_get_input_size (const OclNet * net);      /* in floats */
+gsize ocl_net_get_output_size (const OclNet * net);     /* in floats */
 
 /* Runs one inference.  @input: (array) N×C×H×W float32, C order;
  * @output: (out caller-allocates) ocl_net_get_output_size() floats. */

@@ -127,8 +127,7 @@ OclConst *ocl_fold_binary (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_cast (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_concat (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_constant (OclImport * im, OclConst ** in, int n_in);
-OclConst *ocl_fold_constant_of_shape (OclImport * im, OclConst ** in,
-    int n_in);
+OclConst *ocl_fold_constant_of_shape (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_dequantize (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_gather (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_identity (OclImport * im, OclConst ** in, int n_in);
@@ -167,8 +166,10 @@ OCL_OP_DECL (squeeze);
 OCL_OP_DECL (transpose);
 OCL_OP_DECL (unsqueeze);
 
+/* *INDENT-OFF* */
 gboolean ocl_import_error (OclImport * im, OclError code, const char *fmt,
     ...) G_GNUC_PRINTF (3, 4);
+/* *INDENT-ON* */
 #define OCL_UNSUPPORTED(im, ...) \
   ocl_import_error ((im), OCL_ERROR_UNSUPPORTED, __VA_ARGS__)
 #define OCL_MALFORMED(im, ...) \
@@ -210,8 +211,7 @@ float ocl_attr_float (Onnx__NodeProto * n, const char *name, float def);
  * full count, or -1 if absent.  Callers compare the count to @max. */
 int ocl_attr_ints (Onnx__NodeProto * n, const char *name, gint64 * out,
     int max);
-char *ocl_attr_string (Onnx__NodeProto * n, const char *name,
-    const char *def);
+char *ocl_attr_string (Onnx__NodeProto * n, const char *name, const char *def);
 /* The int list of constant @c in @out (at most @max); the full count, or -1
  * when @c is NULL. */
 int ocl_const_ints (const OclConst * c, gint64 * out, int max);

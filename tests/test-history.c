@@ -12,22 +12,22 @@ test_mean (void)
   GstResnetHistory *h = gst_resnet_history_new ();
   float p[4][2] = { {1, 0}, {0, 1}, {0.5f, 0.5f}, {0.25f, 0.75f} }, out[2];
 
-  g_assert_cmpuint (gst_resnet_history_smooth (h, 5, 0, 0, 0, p[0], 2, 3, out), ==,
-      1);
+  g_assert_cmpuint (gst_resnet_history_smooth (h, 5, 0, 0, 0, p[0], 2, 3, out),
+      ==, 1);
   g_assert_cmpfloat (out[0], ==, 1.0f);
-  g_assert_cmpuint (gst_resnet_history_smooth (h, 5, 1, 0, 0, p[1], 2, 3, out), ==,
-      2);
+  g_assert_cmpuint (gst_resnet_history_smooth (h, 5, 1, 0, 0, p[1], 2, 3, out),
+      ==, 2);
   g_assert_cmpfloat (out[0], ==, 0.5f);
   gst_resnet_history_smooth (h, 5, 2, 0, 0, p[2], 2, 3, out);
-  g_assert_cmpuint (gst_resnet_history_smooth (h, 5, 3, 0, 0, p[3], 2, 3, out), ==,
-      3);
+  g_assert_cmpuint (gst_resnet_history_smooth (h, 5, 3, 0, 0, p[3], 2, 3, out),
+      ==, 3);
   g_assert_cmpfloat (fabsf (out[1] - (1 + 0.5f + 0.75f) / 3), <, 1e-7);
   /* id -1 (the frame) is a region of its own */
-  g_assert_cmpuint (gst_resnet_history_smooth (h, -1, 3, 0, 0, p[3], 2, 3, out), ==,
-      1);
+  g_assert_cmpuint (gst_resnet_history_smooth (h, -1, 3, 0, 0, p[3], 2, 3, out),
+      ==, 1);
   /* another window: starts over */
-  g_assert_cmpuint (gst_resnet_history_smooth (h, 5, 4, 0, 0, p[3], 2, 4, out), ==,
-      1);
+  g_assert_cmpuint (gst_resnet_history_smooth (h, 5, 4, 0, 0, p[3], 2, 4, out),
+      ==, 1);
   gst_resnet_history_reset (h);
   g_assert_cmpuint (gst_resnet_history_size (h), ==, 0);
   gst_resnet_history_free (h);
