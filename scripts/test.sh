@@ -4,8 +4,18 @@
 # checks, the fuzz regressions, then a one-minute libFuzzer run of each
 # fuzz target (OCLRESNET_FUZZ_SECONDS, 0 to skip).  Run scripts/setup.sh
 # first (the README's test command does).
+#
+#   scripts/test.sh              everything (what CI runs)
+#   scripts/test.sh --quick      the edit-test loop: the host, kernel and
+#                                element tests (suites unit and gst), no
+#                                valgrind, simulator, accuracy or fuzzing
+#   scripts/test.sh TEST...      those meson tests
 set -eu
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = --quick ]; then
+  shift
+  exec meson test -C build --print-errorlogs --suite unit --suite gst "$@"
+fi
 meson test -C build --print-errorlogs --num-processes 1 "$@"
 if [ $# -eq 0 ] && [ "${OCLRESNET_FUZZ_SECONDS:-60}" != 0 ]; then
   tests/fuzz/smoke.sh "${OCLRESNET_FUZZ_SECONDS:-60}"
