@@ -40,7 +40,12 @@ struct _GstResnetInstance
   gint refcount;                /* sharers: changed under registry_lock */
   gchar *id;                    /* NULL: private */
   gchar *first_element;         /* for conflict messages */
+  /* The identity a sharer must agree with: what the instance was created
+   * with (a swap does not change the door), and the model and labels it
+   * runs now (so the element that swapped may restart with its new
+   * setting).  Under lock. */
   gchar *model_path, *labels_path, *device;
+  gchar *running_model, *running_labels;
   guint batch_size, batch_timeout_ms, min_batch;
 
   OclContext *ctx;
@@ -90,6 +95,8 @@ instance_free (GstResnetInstance * inst)
   g_free (inst->first_element);
   g_free (inst->model_path);
   g_free (inst->labels_path);
+  g_free (inst->running_model);
+  g_free (inst->running_labels);
   g_free (inst->device);
   g_free (inst);
 }
@@ -105,6 +112,8 @@ instance_new (const gchar * id, const GstResnetInstanceConfig * c,
   inst->first_element = g_strdup (element);
   inst->model_path = g_strdup (c->model);
   inst->labels_path = g_strdup (c->labels);
+  inst->running_model = g_strdup (c->model);
+  inst->running_labels = g_strdup (c->labels);
   inst->device = g_strdup (c->device);
   inst->batch_size = MAX (c->batch_size, 1);
   inst->batch_timeout_ms = c->batch_timeout_ms;
@@ -126,21 +135,26 @@ fail:
   return NULL;
 }
 
-/* @c against what the instance was made with: the first property that
- * differs, or NULL. */
+/* @c against the instance's identity: the first property that differs,
+ * or NULL.  The model and labels may be those it was created with or
+ * those it runs now (after a swap). */
 static const gchar *
 config_differs (GstResnetInstance * inst, const GstResnetInstanceConfig * c,
     gchar ** ours, gchar ** theirs)
 {
-  if (g_strcmp0 (inst->model_path, c->model) != 0) {
+  gboolean created_model = g_strcmp0 (inst->model_path, c->model) == 0;
+  gboolean running_model = g_strcmp0 (inst->running_model, c->model) == 0;
+
+  if (!created_model && !running_model) {
     *ours = g_strdup (c->model);
     *theirs = g_strdup (inst->model_path);
     return "model";
   }
-  if (g_strcmp0 (inst->labels_path, c->labels) != 0) {
+  if (!(created_model && g_strcmp0 (inst->labels_path, c->labels) == 0)
+      && !(running_model && g_strcmp0 (inst->running_labels, c->labels) == 0)) {
+    const gchar *l = created_model ? inst->labels_path : inst->running_labels;
     *ours = g_strdup (c->labels ? c->labels : "(the model's)");
-    *theirs = g_strdup (inst->labels_path ? inst->labels_path :
-        "(the model's)");
+    *theirs = g_strdup (l ? l : "(the model's)");
     return "labels";
   }
   if (g_strcmp0 (inst->device, c->device) != 0) {
@@ -187,9 +201,9 @@ gst_resnet_instance_acquire (const gchar * id,
     g_mutex_unlock (&inst->lock);
     if (prop) {
       g_set_error (error, GST_RESNET_INSTANCE_ERROR,
-          GST_RESNET_INSTANCE_CONFLICT, "%s and %s share model-instance-id "
-          "'%s' but their '%s' differs ('%s' against '%s')", element,
-          inst->first_element, id, prop, ours, theirs);
+          GST_RESNET_INSTANCE_CONFLICT, "%s's '%s' ('%s') differs from that "
+          "of model-instance-id '%s' ('%s', as %s created it)", element, prop,
+          ours, id, theirs, inst->first_element);
       inst = NULL;
     } else {
       g_atomic_int_inc (&inst->refcount);
@@ -430,10 +444,10 @@ swap_thread (gpointer data)
     g_mutex_lock (&inst->lock);
     old = inst->model;
     inst->model = m;
-    g_free (inst->model_path);
-    inst->model_path = g_strdup (s->model);
-    g_free (inst->labels_path);
-    inst->labels_path = g_strdup (s->labels);
+    g_free (inst->running_model);
+    inst->running_model = g_strdup (s->model);
+    g_free (inst->running_labels);
+    inst->running_labels = g_strdup (s->labels);
     g_mutex_unlock (&inst->lock);
     GST_INFO ("instance '%s': model %s swapped in", inst->id ? inst->id :
         "(private)", s->model);

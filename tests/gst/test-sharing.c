@@ -493,6 +493,96 @@ GST_END_TEST;
 
 typedef struct
 {
+  GstElement *rc;
+  gchar *models[2];
+  gint stop;
+  gint swaps;
+} Swapper;
+
+/* Swaps the model of @data's element every 200 ms, back and forth. */
+static gpointer
+keep_swapping (gpointer data)
+{
+  Swapper *sw = data;
+
+  while (!g_atomic_int_get (&sw->stop)) {
+    g_object_set (sw->rc, "model", sw->models[(sw->swaps + 1) % 2], NULL);
+    g_atomic_int_inc (&sw->swaps);
+    g_usleep (200 * 1000);
+  }
+  return NULL;
+}
+
+static GstPadProbeReturn
+count_metas (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  guint *counts = data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  counts[0]++;
+  counts[1] += gst_buffer_get_classification_meta (buf) != NULL;
+  return GST_PAD_PROBE_OK;
+}
+
+/* A sharer restarted while another swaps the instance's model every
+ * 200 ms is never refused: its own settings did not change, and the door
+ * is what the instance was created with (or runs now), not whatever the
+ * last swap brought in.  Every buffer of every run gets a meta. */
+GST_START_TEST (test_restart_under_swaps)
+{
+  g_autofree gchar *preact = fixture ("preact_resnet");
+  Swapper sw = { 0 };
+  GstHarness *a = harness_new ("model-instance-id=door");
+  GThread *th;
+
+  sw.rc = rc_of (a);
+  sw.models[0] = (gchar *) model_path;
+  sw.models[1] = preact;
+  th = g_thread_new ("swap", keep_swapping, &sw);
+  /* At least 20 restarts, spread over at least 15 swaps. */
+  for (guint i = 0; i < 20 || g_atomic_int_get (&sw.swaps) < 15; i++) {
+    GstElement *pipe = gst_parse_launch ("videotestsrc num-buffers=4 ! "
+        "video/x-raw,width=48,height=40 ! resnetclassify name=rc "
+        "model-instance-id=door ! fakesink name=sink", NULL);
+    GstElement *rc = gst_bin_get_by_name (GST_BIN (pipe), "rc");
+    GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+    GstPad *pad = gst_element_get_static_pad (sink, "sink");
+    GstBus *bus = gst_element_get_bus (pipe);
+    guint counts[2] = { 0, 0 };
+    GstMessage *m;
+    GError *err = NULL;
+
+    g_object_set (rc, "model", model_path, "labels", labels_path, NULL);
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_metas, counts,
+        NULL);
+    gst_element_set_state (pipe, GST_STATE_PLAYING);
+    m = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND, GST_MESSAGE_EOS |
+        GST_MESSAGE_ERROR);
+    fail_unless (m != NULL);
+    if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR) {
+      gst_message_parse_error (m, &err, NULL);
+      fail ("restart %u refused: %s", i, err->message);
+    }
+    gst_message_unref (m);
+    fail_unless_equals_int (counts[0], 4);
+    fail_unless_equals_int (counts[1], 4);
+    gst_element_set_state (pipe, GST_STATE_NULL);
+    gst_object_unref (pad);
+    gst_object_unref (bus);
+    gst_object_unref (sink);
+    gst_object_unref (rc);
+    gst_object_unref (pipe);
+    g_usleep (50 * 1000);
+  }
+  g_atomic_int_set (&sw.stop, TRUE);
+  g_thread_join (th);
+  gst_harness_teardown (a);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
   GstHarness *h;
   GstBuffer *out;
 } RegionPush;
@@ -623,6 +713,7 @@ sharing_suite (void)
   tcase_add_test (tc, test_swap_loses_no_frame);
   tcase_add_test (tc, test_two_pipelines);
   tcase_add_test (tc, test_region_swap_to_more_classes);
+  tcase_add_test (tc, test_restart_under_swaps);
   return s;
 }
 
