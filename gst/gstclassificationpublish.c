@@ -501,10 +501,15 @@ select_metas (GstClassificationPublish * self, GstBuffer * buf)
     if (self->run_when == PUBLISH_FRESH && !m->fresh)
       continue;
     g_ptr_array_add (metas, m);
-    /* Every region's tracker is updated, so no change goes unseen. */
-    if (self->run_when == PUBLISH_ON_CHANGE)
-      changed |= gst_resnet_changes_update (self->changes, m->roi_id,
-          top_class (m), self->frame);
+    /* Every region's tracker is updated, so no change goes unseen.  The
+     * whole frame's key is G_MININT, which a region with that id shares:
+     * such a region is always news. */
+    if (self->run_when == PUBLISH_ON_CHANGE) {
+      gboolean frame = gst_classification_meta_is_whole_frame (m);
+      changed |= gst_resnet_changes_update (self->changes, frame ? G_MININT
+          : m->roi_id, top_class (m), self->frame)
+          || (!frame && m->roi_id == G_MININT);
+    }
   }
   if (self->run_when == PUBLISH_ON_CHANGE) {
     if (!changed)

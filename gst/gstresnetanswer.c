@@ -8,6 +8,7 @@ gst_resnet_answer_init (GstResnetAnswer * a)
 {
   memset (a, 0, sizeof (*a));
   a->roi_id = -1;
+  a->roi_index = GST_CLASSIFICATION_META_WHOLE_FRAME;
   a->results = g_array_new (FALSE, FALSE, sizeof (GstClassificationResult));
   a->fresh = TRUE;
   a->smoothed_over = 1;
@@ -103,8 +104,11 @@ gst_resnet_answer_top (const GstResnetAnswer * a, gint * class_id,
 GstClassificationMeta *
 gst_resnet_answer_add_meta (const GstResnetAnswer * a, GstBuffer * buf)
 {
-  GstClassificationMeta *m = gst_buffer_add_classification_meta (buf,
-      g_quark_to_string (a->model), a->roi_id);
+  GstClassificationMeta *m = a->roi_index >= 0 ?
+      gst_buffer_add_classification_meta_for_region (buf,
+      g_quark_to_string (a->model), a->roi_id, a->roi_index) :
+      gst_buffer_add_classification_meta (buf, g_quark_to_string (a->model),
+      -1);
 
   m->fresh = a->fresh;
   m->qos_skipped = a->qos_skipped;
@@ -171,6 +175,7 @@ gst_resnet_answer_to_structure (const GstResnetAnswer * a, guint64 frame,
       "fresh", G_TYPE_BOOLEAN, a->fresh,
       "inference-time", G_TYPE_UINT64, a->inference_us,
       "roi-id", G_TYPE_INT, a->roi_id,
+      "roi-index", G_TYPE_INT, a->roi_index,
       "model", G_TYPE_STRING, g_quark_to_string (a->model),
       "batch", G_TYPE_UINT, a->batch,
       "wait-time", G_TYPE_UINT64, a->wait_us,

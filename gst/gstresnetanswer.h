@@ -23,7 +23,9 @@ typedef struct {
 
 typedef struct {
   GQuark model;                 /* name of the model that computed it */
-  gint roi_id;                  /* -1: the whole frame */
+  gint roi_id;                  /* the region meta's id; -1: the frame */
+  gint roi_index;               /* the region meta's position on the buffer;
+                                 * -1: the whole frame */
   GArray *results;              /* GstClassificationResult, most likely first */
   /* provenance */
   gboolean fresh;               /* computed on this frame */

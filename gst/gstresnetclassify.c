@@ -700,6 +700,7 @@ carried_answer (GstResnetClassify * self, const GstResnetRegion * r,
     return FALSE;
   a->model = g_quark_from_string (m->model_name);
   a->roi_id = r->id;
+  a->roi_index = r->index;
   a->fresh = FALSE;
   a->qos_skipped = late;
   a->smoothed_over = stamp.smoothed_over;
@@ -731,6 +732,7 @@ fresh_answer (GstResnetClassify * self, const GstResnetRegion * r,
   }
   a->model = g_quark_from_string (m->model_name);
   a->roi_id = r->id;
+  a->roi_index = r->index;
   a->source_pts = pts;
   a->inference_us = req->run_us;
   a->batch = req->batch_images;

@@ -4,7 +4,7 @@
 void
 gst_resnet_regions_full_frame (GArray * out, guint width, guint height)
 {
-  GstResnetRegion r = { NULL, -1, {0, 0, width, height}, TRUE };
+  GstResnetRegion r = { NULL, -1, -1, {0, 0, width, height}, TRUE };
 
   g_array_set_size (out, 0);
   g_array_append_val (out, r);
@@ -18,6 +18,7 @@ gst_resnet_regions_collect (GArray * out, GstBuffer * buf, guint width,
   gpointer state = NULL;
   GstMeta *m;
   guint first = out->len, skipped = 0;
+  gint index = -1;
 
   while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
@@ -27,6 +28,10 @@ gst_resnet_regions_collect (GArray * out, GstBuffer * buf, guint width,
     gpointer key = GINT_TO_POINTER (roi->id);
     GstResnetRegion r;
 
+    /* Every region meta counts for the index, filtered out or not. */
+    if (index == G_MAXINT)
+      break;
+    index++;
     if (filter->roi_type && *filter->roi_type
         && g_strcmp0 (g_quark_to_string (roi->roi_type), filter->roi_type))
       continue;
@@ -36,6 +41,7 @@ gst_resnet_regions_collect (GArray * out, GstBuffer * buf, guint width,
     }
     r.roi = roi;
     r.id = roi->id;
+    r.index = index;
     r.rect.x = roi->x;
     r.rect.y = roi->y;
     r.rect.width = x1 - roi->x;

@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 typedef struct {
   GstVideoRegionOfInterestMeta *roi;    /* NULL: the whole frame */
   gint id;                      /* roi->id, -1 for the whole frame */
+  gint index;                   /* of roi among the buffer's region metas;
+                                 * -1: the whole frame */
   OclRect rect;                 /* clipped to the frame */
   /* The id names this region alone (the frame, or a region whose id is not
    * negative and appears once on the frame): it may key the history of

@@ -385,7 +385,8 @@ gst_resnet_settings_install (GObjectClass * klass)
       g_param_spec_enum ("post-messages", "Post messages",
           "Post an element message named 'resnetclassify' on the bus "
           "(running-time, stream-time, frame, label, class-id, confidence, "
-          "labels, confidences, fresh, inference-time, roi-id, model, batch, "
+          "labels, confidences, fresh, inference-time, roi-id, roi-index (-1: "
+          "the whole frame), model, batch, "
           "wait-time, smoothed-over, raw-class-id, raw-confidence)",
           GST_TYPE_RESNET_MESSAGES, MESSAGES_NONE, rw_playing));
 

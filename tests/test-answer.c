@@ -91,12 +91,16 @@ test_writers (void)
   gst_resnet_answer_set_raw (&a, p, 5);
   a.model = g_quark_from_static_string ("net");
   a.roi_id = 12;
+  a.roi_index = 0;
   a.fresh = FALSE;
   a.smoothed_over = 3;
   a.source_pts = 40 * GST_MSECOND;
   a.inference_us = 1234;
   m = gst_resnet_answer_add_meta (&a, buf);
   g_assert_true (m == gst_buffer_get_classification_meta_for_roi (buf, 12));
+  g_assert_false (gst_classification_meta_is_whole_frame (m));
+  g_assert_cmpint (gst_classification_meta_get_roi_index (m), ==, 0);
+  g_assert_null (gst_buffer_get_classification_meta (buf));
   g_assert_cmpstr (gst_classification_meta_get_model (m), ==, "net");
   g_assert_false (gst_classification_meta_is_fresh (m));
   g_assert_cmpuint (gst_classification_meta_get_smoothed_over (m), ==, 3);
@@ -119,6 +123,8 @@ test_writers (void)
   g_assert_cmpstr (gst_structure_get_string (s, "label"), ==, "b");
   g_assert_true (gst_structure_get_int (s, "roi-id", &id));
   g_assert_cmpint (id, ==, 12);
+  g_assert_true (gst_structure_get_int (s, "roi-index", &id));
+  g_assert_cmpint (id, ==, 0);
   g_assert_true (gst_structure_get_uint (s, "smoothed-over", &u));
   g_assert_cmpuint (u, ==, 3);
   /* carried over: the raw answer is the reported one */

@@ -26,6 +26,7 @@ classification_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
   m->source_pts = GST_CLOCK_TIME_NONE;
   m->inference_time = 0;
   m->smoothed_over = 1;
+  m->roi_index = GST_CLASSIFICATION_META_WHOLE_FRAME;
   m->results = g_array_new (FALSE, FALSE, sizeof (GstClassificationResult));
   return TRUE;
 }
@@ -54,6 +55,7 @@ copy_meta (GstBuffer * dest, const GstClassificationMeta * src)
   dst->source_pts = src->source_pts;
   dst->inference_time = src->inference_time;
   dst->smoothed_over = src->smoothed_over;
+  dst->roi_index = src->roi_index;
   g_array_append_vals (dst->results, src->results->data, src->results->len);
   return dst;
 }
@@ -117,6 +119,21 @@ gst_buffer_add_classification_meta (GstBuffer * buffer, const gchar * model,
       GST_CLASSIFICATION_META_INFO, NULL);
   m->model = g_quark_from_string (model ? model : "");
   m->roi_id = roi_id;
+  m->roi_index = roi_id == -1 ? GST_CLASSIFICATION_META_WHOLE_FRAME :
+      GST_CLASSIFICATION_META_ROI_BY_ID;
+  return m;
+}
+
+GstClassificationMeta *
+gst_buffer_add_classification_meta_for_region (GstBuffer * buffer,
+    const gchar * model, gint roi_id, guint roi_index)
+{
+  GstClassificationMeta *m;
+
+  g_return_val_if_fail (roi_index <= G_MAXINT, NULL);
+  m = gst_buffer_add_classification_meta (buffer, model, roi_id);
+  if (m)
+    m->roi_index = roi_index;
   return m;
 }
 
@@ -147,7 +164,8 @@ gst_buffer_get_classification_meta_for_roi (GstBuffer * buffer, gint roi_id)
   GstClassificationMeta *m;
 
   while ((m = gst_buffer_iterate_classification_meta (buffer, &state)))
-    if (m->roi_id == roi_id)
+    if (m->roi_id == roi_id
+        && m->roi_index != GST_CLASSIFICATION_META_WHOLE_FRAME)
       return m;
   return NULL;
 }
@@ -155,7 +173,27 @@ gst_buffer_get_classification_meta_for_roi (GstBuffer * buffer, gint roi_id)
 GstClassificationMeta *
 gst_buffer_get_classification_meta (GstBuffer * buffer)
 {
-  return gst_buffer_get_classification_meta_for_roi (buffer, -1);
+  gpointer state = NULL;
+  GstClassificationMeta *m;
+
+  while ((m = gst_buffer_iterate_classification_meta (buffer, &state)))
+    if (m->roi_index == GST_CLASSIFICATION_META_WHOLE_FRAME)
+      return m;
+  return NULL;
+}
+
+gboolean
+gst_classification_meta_is_whole_frame (const GstClassificationMeta * meta)
+{
+  g_return_val_if_fail (meta != NULL, FALSE);
+  return meta->roi_index == GST_CLASSIFICATION_META_WHOLE_FRAME;
+}
+
+gint
+gst_classification_meta_get_roi_index (const GstClassificationMeta * meta)
+{
+  g_return_val_if_fail (meta != NULL, GST_CLASSIFICATION_META_ROI_BY_ID);
+  return meta->roi_index;
 }
 
 void

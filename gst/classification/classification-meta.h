@@ -51,6 +51,13 @@ typedef struct {
  *   confidence; empty when nothing reached the element's threshold
  * @smoothed_over: the number of inferences whose probabilities were
  *   averaged into @results (1: this inference alone, not smoothed)
+ * @roi_index: what the results are of: #GST_CLASSIFICATION_META_WHOLE_FRAME
+ *   (-1) for the whole frame; the position of the region's
+ *   GstVideoRegionOfInterestMeta among the buffer's region metas, in the
+ *   buffer's order from 0, for a region (a buffer copy keeps that order);
+ *   #GST_CLASSIFICATION_META_ROI_BY_ID (-2) for a region known only by
+ *   @roi_id.  Any @roi_id, -1 and negative ones too, can be a region's:
+ *   only @roi_index tells the whole frame.
  *
  * Read it with the accessors below; the fields are public for
  * introspection and debugging, and may grow at the end.
@@ -70,7 +77,22 @@ struct _GstClassificationMeta {
   GArray *results;
   /*< public >*/
   guint smoothed_over;
+  gint roi_index;
 };
+
+/**
+ * GST_CLASSIFICATION_META_WHOLE_FRAME:
+ *
+ * The @roi_index of a result for the whole frame.
+ */
+#define GST_CLASSIFICATION_META_WHOLE_FRAME (-1)
+/**
+ * GST_CLASSIFICATION_META_ROI_BY_ID:
+ *
+ * The @roi_index of a region's result whose region meta is found by its id
+ * only (the first region meta with that id).
+ */
+#define GST_CLASSIFICATION_META_ROI_BY_ID (-2)
 
 GType gst_classification_meta_api_get_type (void);
 const GstMetaInfo *gst_classification_meta_get_info (void);
@@ -82,7 +104,10 @@ const GstMetaInfo *gst_classification_meta_get_info (void);
  * @roi_id: region of interest id, or -1 for the whole frame
  *
  * Adds an empty meta (fresh, no results, no source PTS); fill it with
- * gst_classification_meta_add_result() and the public fields.
+ * gst_classification_meta_add_result() and the public fields.  With
+ * @roi_id -1 it is the whole frame's; with another id, a region's, found by
+ * that id (see gst_buffer_add_classification_meta_for_region() to name
+ * the region itself).
  *
  * Returns: (transfer none): the meta, owned by @buffer.
  */
@@ -90,11 +115,28 @@ GstClassificationMeta *gst_buffer_add_classification_meta (GstBuffer * buffer,
     const gchar * model, gint roi_id);
 
 /**
+ * gst_buffer_add_classification_meta_for_region:
+ * @buffer: a writable buffer
+ * @model: name of the model
+ * @roi_id: the id of the region's GstVideoRegionOfInterestMeta, whatever
+ *   it is (negative and repeated ids included)
+ * @roi_index: the position of that region meta among @buffer's region
+ *   metas, from 0 in the buffer's order
+ *
+ * Adds an empty meta for one region, tied to its region meta by position,
+ * so that regions that share an id keep their own results.
+ *
+ * Returns: (transfer none): the meta, owned by @buffer.
+ */
+GstClassificationMeta *gst_buffer_add_classification_meta_for_region
+    (GstBuffer * buffer, const gchar * model, gint roi_id, guint roi_index);
+
+/**
  * gst_buffer_get_classification_meta:
  * @buffer: a buffer
  *
- * Returns: (transfer none) (nullable): the whole-frame meta (roi-id -1) of
- *   @buffer, owned by @buffer, or NULL.
+ * Returns: (transfer none) (nullable): the whole-frame meta of @buffer
+ *   (never a region's, whatever its id), owned by @buffer, or NULL.
  */
 GstClassificationMeta *gst_buffer_get_classification_meta (GstBuffer * buffer);
 
@@ -103,7 +145,8 @@ GstClassificationMeta *gst_buffer_get_classification_meta (GstBuffer * buffer);
  * @buffer: a buffer
  * @roi_id: id of a GstVideoRegionOfInterestMeta
  *
- * Returns: (transfer none) (nullable): the meta for that region, or NULL.
+ * Returns: (transfer none) (nullable): the first region meta's result with
+ *   that id (never the whole frame's), or NULL.
  */
 GstClassificationMeta *gst_buffer_get_classification_meta_for_roi (GstBuffer *
     buffer, gint roi_id);
@@ -194,8 +237,15 @@ gboolean gst_classification_meta_is_fresh (const GstClassificationMeta * meta);
 /* Returns: TRUE if inference was skipped on this frame for QoS. */
 gboolean gst_classification_meta_is_qos_skipped (const GstClassificationMeta *
     meta);
-/* Returns: -1 for the whole frame, else the region of interest's id. */
+/* Returns: the region of interest's id (-1 for the whole frame, but a
+ * region's id may be -1 too: see gst_classification_meta_is_whole_frame()). */
 gint gst_classification_meta_get_roi_id (const GstClassificationMeta * meta);
+/* Returns: TRUE for the whole frame's result, FALSE for a region's. */
+gboolean gst_classification_meta_is_whole_frame (const GstClassificationMeta *
+    meta);
+/* Returns: the @roi_index field: -1 for the whole frame, the position of
+ * the region meta among the buffer's, or -2 when only its id is known. */
+gint gst_classification_meta_get_roi_index (const GstClassificationMeta * meta);
 /* Returns: PTS of the frame the results were computed on. */
 GstClockTime gst_classification_meta_get_source_pts (const
     GstClassificationMeta * meta);

@@ -6,6 +6,7 @@
  * The MQTT method is tested against a real broker in
  * tests/python/test-publish-mqtt.py. */
 #include <string.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <gst/check/gstcheck.h>
@@ -372,6 +373,140 @@ GST_START_TEST (test_regions_through_resnetclassify)
 
 GST_END_TEST;
 
+/* Hostile region ids through resnetclassify: three regions share id 7,
+ * others are -1, -5, INT_MIN and INT_MAX.  Each is published with the box
+ * it was computed on, as a region (never as the whole frame), and the file
+ * validates against the schema (test_schema). */
+GST_START_TEST (test_hostile_region_ids)
+{
+  g_autofree gchar *path = out_path ("hostile-ids.jsonl");
+  g_autofree gchar *desc = g_strdup_printf ("resnetclassify model=%s "
+      "labels=%s inference-region=roi-list top-k=2 ! classificationpublish "
+      "file-path=%s", g_getenv ("OCLRESNET_TEST_MODEL"),
+      g_getenv ("OCLRESNET_TEST_LABELS"), path);
+  const gint ids[] = { 7, 7, 7, -1, -5, G_MININT, G_MAXINT };
+  GstHarness *h = gst_harness_new_parse (desc);
+  GstBuffer *in, *out;
+  GPtrArray *msgs;
+
+  gst_harness_set_src_caps_str (h,
+      "video/x-raw,format=RGB,width=64,height=48,framerate=30/1");
+  for (guint f = 0; f < 2; f++) {
+    in = gst_harness_create_buffer (h, 64 * 48 * 3);
+    gst_buffer_memset (in, 0, 90 + 40 * f, 64 * 48 * 3);
+    GST_BUFFER_PTS (in) = f * GST_SECOND / 30;
+    for (guint k = 0; k < G_N_ELEMENTS (ids); k++) {
+      GstVideoRegionOfInterestMeta *r =
+          gst_buffer_add_video_region_of_interest_meta (in, "obj", 4 * k,
+          2 * k, 16 + k, 12 + k);
+      r->id = ids[k];
+    }
+    out = gst_harness_push_and_pull (h, in);
+    fail_unless (gst_buffer_get_classification_meta (out) == NULL,
+        "a region passed for the whole frame");
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+
+  msgs = read_messages (path);
+  fail_unless_equals_int (msgs->len, 2);
+  for (guint f = 0; f < 2; f++) {
+    fail_unless_equals_int (n_results (msgs, f), G_N_ELEMENTS (ids));
+    for (guint k = 0; k < G_N_ELEMENTS (ids); k++) {
+      JsonObject *r = result (msgs, f, k), *box;
+      fail_unless (json_object_get_boolean_member (r, "region"));
+      fail_unless_equals_int64 (json_object_get_int_member (r, "roi_id"),
+          ids[k]);
+      fail_unless (json_object_has_member (r, "roi"), "region %u: no box", k);
+      box = json_object_get_object_member (r, "roi");
+      fail_unless_equals_int64 (json_object_get_int_member (box, "x"), 4 * k);
+      fail_unless_equals_int64 (json_object_get_int_member (box, "y"), 2 * k);
+      fail_unless_equals_int64 (json_object_get_int_member (box, "w"), 16 + k);
+    }
+  }
+  g_ptr_array_unref (msgs);
+}
+
+GST_END_TEST;
+
+typedef struct
+{
+  const gchar *path;
+  gchar line[4096];
+} FifoReader;
+
+/* Opens the FIFO, reads one line, and goes away, as `head -n 1` does. */
+static gpointer
+read_one_line (gpointer data)
+{
+  FifoReader *r = data;
+  FILE *f = fopen (r->path, "r");
+
+  if (f) {
+    if (!fgets (r->line, sizeof (r->line), f))
+      r->line[0] = '\0';
+    fclose (f);
+  }
+  return NULL;
+}
+
+/* A pipe whose reader went away: the write fails (no SIGPIPE kills the
+ * process), the element warns once, counts the rest as dropped, and the
+ * video goes on. */
+GST_START_TEST (test_closed_pipe)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("fifo-XXXXXX", NULL);
+  g_autofree gchar *fifo = g_build_filename (dir, "results", NULL);
+  FifoReader reader = { fifo, "" };
+  GstHarness *h;
+  GstElement *e;
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m;
+  GThread *t;
+  guint64 published, dropped;
+  guint warnings = 0;
+  const gint ids[] = { 1 };
+
+  fail_unless (mkfifo (fifo, 0600) == 0);
+  /* The publisher's open waits for a reader: start one first. */
+  t = g_thread_new ("reader", read_one_line, &reader);
+  h = publisher (fifo, NULL);
+  e = gst_harness_find_element (h, "classificationpublish");
+  gst_element_set_bus (e, bus);
+  {
+    GstBuffer *b = frame (0);
+    add_meta (b, -1, TRUE, ids, 1);
+    push (h, b);
+  }
+  g_thread_join (t);
+  fail_unless (g_str_has_prefix (reader.line, "{\"source\""));
+  for (guint i = 1; i < 6; i++) {
+    GstBuffer *b = frame (i * GST_SECOND / 30);
+    add_meta (b, -1, TRUE, ids, 1);
+    push (h, b);
+  }
+  g_object_get (e, "published", &published, "dropped", &dropped, NULL);
+  fail_unless_equals_int (published, 1);
+  fail_unless_equals_int (dropped, 5);
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *err = NULL;
+    gst_message_parse_warning (m, &err, NULL);
+    fail_unless (strstr (err->message, "dropped") != NULL, "%s", err->message);
+    g_error_free (err);
+    gst_message_unref (m);
+    warnings++;
+  }
+  fail_unless_equals_int (warnings, 1);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+  gst_harness_teardown (h);
+  g_unlink (fifo);
+  g_rmdir (dir);
+}
+
+GST_END_TEST;
+
 /* NULL -> PLAYING -> NULL twice: the file starts again, counters too. */
 GST_START_TEST (test_state_cycling)
 {
@@ -574,7 +709,7 @@ GST_START_TEST (test_schema)
       g_ptr_array_add (argv, g_build_filename (out_dir, name, NULL));
   g_dir_close (dir);
   g_ptr_array_add (argv, NULL);
-  fail_unless (argv->len >= 3 + 6, "%u files to validate", argv->len - 3);
+  fail_unless (argv->len >= 3 + 7, "%u files to validate", argv->len - 3);
   fail_unless (g_spawn_sync (NULL, (gchar **) argv->pdata, NULL,
           G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error),
       "%s", error ? error->message : "");
@@ -603,6 +738,8 @@ publish_suite (void)
   tcase_add_test (tc, test_publish_on_change);
   tcase_add_test (tc, test_regions_by_hand);
   tcase_add_test (tc, test_regions_through_resnetclassify);
+  tcase_add_test (tc, test_hostile_region_ids);
+  tcase_add_test (tc, test_closed_pipe);
   tcase_add_test (tc, test_state_cycling);
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_ready_only);
