@@ -27,15 +27,20 @@ gi.require_version("GstClassification", "1.0")
 from gi.repository import GLib, Gst, GstClassification  # noqa: E402
 
 
-def describe(meta):
-    """One meta as a dictionary of plain Python values."""
+def describe(meta, buffer=None):
+    """One meta as a dictionary of plain Python values; with its BUFFER, a
+    region's box too (the very region meta it was computed on)."""
     classes = []
     for i in range(meta.get_n_results()):
         ok, class_id, _quark, confidence = meta.get_result(i)
         classes.append({"label": meta.get_label(i), "class_id": class_id,
                         "confidence": confidence})
-    return {"roi_id": meta.get_roi_id(), "fresh": meta.is_fresh(),
-            "model": meta.get_model(), "classes": classes}
+    d = {"whole_frame": meta.is_whole_frame(), "roi_id": meta.get_roi_id(),
+         "fresh": meta.is_fresh(), "model": meta.get_model(), "classes": classes}
+    region = meta.get_region(buffer) if buffer and not d["whole_frame"] else None
+    if region:
+        d["roi"] = (region.x, region.y, region.w, region.h)
+    return d
 
 
 def classify(source, model, labels, extra=""):
@@ -46,7 +51,7 @@ def classify(source, model, labels, extra=""):
         sample = sink.emit("pull-sample")
         buffer = sample.get_buffer()
         metas = GstClassification.buffer_get_classification_metas(buffer)
-        frames.append((buffer.pts, [describe(m) for m in metas]))
+        frames.append((buffer.pts, [describe(m, buffer) for m in metas]))
         return Gst.FlowReturn.OK
 
     pipeline = Gst.parse_launch(
@@ -82,7 +87,8 @@ def main():
         for m in metas:
             top = ", ".join(f"{c['label']} ({c['class_id']}) {c['confidence']:.3f}"
                             for c in m["classes"])
-            print(f"frame {n} roi {m['roi_id']} "
+            where = "frame" if m["whole_frame"] else f"roi {m['roi_id']} at {m.get('roi')}"
+            print(f"frame {n} {where} "
                   f"{'fresh' if m['fresh'] else 'carried'} model={m['model']}: {top}")
     return 0
 

@@ -169,14 +169,13 @@ gst_classification_overlay_transform_frame_ip (GstVideoFilter * filter,
   while ((meta = gst_buffer_iterate_classification_meta (buf, &state))) {
     g_autofree gchar *text = NULL;
     GstVideoOverlayRectangle *rect;
-    gint roi = gst_classification_meta_get_roi_id (meta);
 
-    if (roi < 0) {
+    if (gst_classification_meta_is_whole_frame (meta)) {
       text = results_text (meta, max);
       rect = render (font, text, 8, 8, 0, 0, fw, fh);
     } else {
       GstVideoRegionOfInterestMeta *r =
-          gst_buffer_get_video_region_of_interest_meta_id (buf, roi);
+          gst_classification_meta_get_region (meta, buf);
       if (r == NULL)
         continue;
       text = results_text (meta, 1);

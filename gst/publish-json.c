@@ -13,27 +13,6 @@ add_time (JsonBuilder * b, const gchar * name, GstClockTime t)
     json_builder_add_null_value (b);
 }
 
-/* The region meta @m was computed on: the one at its position when that
- * one still has its id (an element in between may have added or removed
- * region metas), else the first with its id. */
-static GstVideoRegionOfInterestMeta *
-region_of (GstBuffer * buf, const GstClassificationMeta * m)
-{
-  gint index = gst_classification_meta_get_roi_index (m), i = 0;
-  gpointer state = NULL;
-  GstMeta *meta;
-
-  while (index >= 0 && (meta = gst_buffer_iterate_meta_filtered (buf, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
-    if (i++ == index) {
-      GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
-      if (roi->id == m->roi_id)
-        return roi;
-      break;
-    }
-  return gst_buffer_get_video_region_of_interest_meta_id (buf, m->roi_id);
-}
-
 static void
 add_result (JsonBuilder * b, GstBuffer * buf, GstClassificationMeta * m)
 {
@@ -45,7 +24,8 @@ add_result (JsonBuilder * b, GstBuffer * buf, GstClassificationMeta * m)
   json_builder_set_member_name (b, "roi_id");
   json_builder_add_int_value (b, region ? m->roi_id : -1);
   if (region) {
-    GstVideoRegionOfInterestMeta *roi = region_of (buf, m);
+    GstVideoRegionOfInterestMeta *roi =
+        gst_classification_meta_get_region (m, buf);
     if (roi) {
       json_builder_set_member_name (b, "roi");
       json_builder_begin_object (b);

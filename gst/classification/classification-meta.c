@@ -189,6 +189,29 @@ gst_classification_meta_is_whole_frame (const GstClassificationMeta * meta)
   return meta->roi_index == GST_CLASSIFICATION_META_WHOLE_FRAME;
 }
 
+GstVideoRegionOfInterestMeta *
+gst_classification_meta_get_region (const GstClassificationMeta * meta,
+    GstBuffer * buffer)
+{
+  gpointer state = NULL;
+  GstMeta *m;
+  gint i = 0;
+
+  g_return_val_if_fail (meta != NULL, NULL);
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  if (meta->roi_index == GST_CLASSIFICATION_META_WHOLE_FRAME)
+    return NULL;
+  while (meta->roi_index >= 0 && (m = gst_buffer_iterate_meta_filtered (buffer,
+              &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
+    if (i++ == meta->roi_index) {
+      GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+      if (roi->id == meta->roi_id)
+        return roi;
+      break;
+    }
+  return gst_buffer_get_video_region_of_interest_meta_id (buffer, meta->roi_id);
+}
+
 gint
 gst_classification_meta_get_roi_index (const GstClassificationMeta * meta)
 {

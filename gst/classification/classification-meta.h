@@ -16,6 +16,7 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/video/video.h>
 
 G_BEGIN_DECLS
 
@@ -240,6 +241,21 @@ gboolean gst_classification_meta_is_qos_skipped (const GstClassificationMeta *
 /* Returns: the region of interest's id (-1 for the whole frame, but a
  * region's id may be -1 too: see gst_classification_meta_is_whole_frame()). */
 gint gst_classification_meta_get_roi_id (const GstClassificationMeta * meta);
+/**
+ * gst_classification_meta_get_region:
+ * @meta: a region's meta
+ * @buffer: the buffer @meta is on
+ *
+ * The region meta the results were computed on: the one at @meta's
+ * roi-index when it still has @meta's roi-id (an element in between may
+ * have added or removed region metas), else the first with that id.
+ *
+ * Returns: (transfer none) (nullable): the region meta, owned by @buffer,
+ *   or NULL for the whole frame or when the region is not on @buffer.
+ */
+GstVideoRegionOfInterestMeta *gst_classification_meta_get_region (const
+    GstClassificationMeta * meta, GstBuffer * buffer);
+
 /* Returns: TRUE for the whole frame's result, FALSE for a region's. */
 gboolean gst_classification_meta_is_whole_frame (const GstClassificationMeta *
     meta);

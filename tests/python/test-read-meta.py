@@ -68,7 +68,7 @@ def main():
     for n, (metas, bus_result) in enumerate(zip(frames, posted)):
         check(len(metas) == 1, f"frame {n}: {len(metas)} metas")
         m = metas[0]
-        check(m["roi_id"] == -1, f"frame {n}: roi id {m['roi_id']}")
+        check(m["roi_id"] == -1 and m["whole_frame"], f"frame {n}: {m}")
         check(m["fresh"] == (n % 2 == 0) == bus_result["fresh"],
               f"frame {n}: fresh {m['fresh']}, bus {bus_result['fresh']}")
         check(len(m["classes"]) == 3, f"frame {n}: {len(m['classes'])} classes, top-k 3")
@@ -81,6 +81,32 @@ def main():
         confidences = [c["confidence"] for c in m["classes"]]
         check(confidences == sorted(confidences, reverse=True),
               f"frame {n}: not sorted {confidences}")
+
+    # Regions that share an id keep their own boxes (appsrc, two region
+    # metas with id 5), and neither passes for the whole frame.
+    gi.require_version("GstVideo", "1.0")
+    from gi.repository import GstVideo
+    pipeline = Gst.parse_launch(
+        "appsrc name=src caps=video/x-raw,format=RGB,width=64,height=48,framerate=30/1 "
+        f"format=time ! resnetclassify model=\"{model}\" labels=\"{labels}\" "
+        "inference-region=roi-list ! appsink name=sink sync=false")
+    pipeline.set_state(Gst.State.PLAYING)
+    buffer = Gst.Buffer.new_wrapped(bytes(range(256)) * 36)
+    buffer.pts = 0
+    for x in (4, 30):
+        roi = GstVideo.buffer_add_video_region_of_interest_meta(buffer, "car", x, 6, 20, 24)
+        roi.id = 5
+    pipeline.get_by_name("src").emit("push-buffer", buffer)
+    pipeline.get_by_name("src").emit("end-of-stream")
+    sample = pipeline.get_by_name("sink").emit("pull-sample")
+    out = sample.get_buffer()
+    metas = [read_meta.describe(m, out)
+             for m in read_meta.GstClassification.buffer_get_classification_metas(out)]
+    pipeline.set_state(Gst.State.NULL)
+    check([m.get("roi") for m in metas] == [(4, 6, 20, 24), (30, 6, 20, 24)]
+          and not any(m["whole_frame"] for m in metas), f"regions: {metas}")
+    check(read_meta.GstClassification.buffer_get_classification_meta(out) is None,
+          "a region passed for the whole frame")
 
     # The example's own entry point, as a user runs it.
     result = read_meta.classify("videotestsrc num-buffers=2 ! video/x-raw,width=64,height=48",
