@@ -68,6 +68,7 @@ struct _GstResnetClassify
   GstClockTime earliest_time;   /* QoS, under the object lock */
   gdouble proportion;           /* QoS, under the object lock */
   guint64 inferences;           /* frames or regions run: the property, QoS stats */
+  guint64 regions_skipped;      /* over max-regions: the property */
   guint64 qos_skipped;
   guint64 latency_reported;     /* µs, inference time in the last latency answer */
 };
@@ -158,6 +159,8 @@ gst_resnet_classify_get_property (GObject * object, guint prop_id,
     g_value_set_uint64 (value, self->inference_time);
   else if (prop_id == PROP_INFERENCES)
     g_value_set_uint64 (value, self->inferences);
+  else if (prop_id == PROP_REGIONS_SKIPPED)
+    g_value_set_uint64 (value, self->regions_skipped);
   else if (!gst_resnet_settings_get (&self->props, prop_id, value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   GST_OBJECT_UNLOCK (self);
@@ -347,6 +350,7 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   self->frame = 0;
   GST_OBJECT_LOCK (self);
   self->inferences = 0;
+  self->regions_skipped = 0;
   GST_OBJECT_UNLOCK (self);
   self->qos_skipped = 0;
   self->latency_reported = 0;
@@ -567,6 +571,7 @@ typedef struct
   GstResnetMessages messages;
   GstResnetInferenceRegion region;
   gchar *roi_type;
+  guint max_regions;
   GstClockTime earliest;
 } FrameSettings;
 
@@ -583,6 +588,7 @@ snapshot_settings (GstResnetClassify * self, FrameSettings * s)
   s->messages = self->props.messages;
   s->region = self->props.region;
   s->roi_type = g_strdup (self->props.roi_type);
+  s->max_regions = self->props.max_regions;
   s->earliest = self->earliest_time;
   GST_OBJECT_UNLOCK (self);
   s->sel.thresholds = self->thresholds;
@@ -679,6 +685,28 @@ count_inferences (GstResnetClassify * self, guint n)
   GST_OBJECT_LOCK (self);
   self->inferences += n;
   GST_OBJECT_UNLOCK (self);
+}
+
+/* @n regions of frame @frame_no found no room under max-regions: counted,
+ * and the first time told (the pipeline goes on). */
+static void
+count_regions_skipped (GstResnetClassify * self, guint64 frame_no, guint n,
+    guint max)
+{
+  gboolean first;
+
+  GST_OBJECT_LOCK (self);
+  first = self->regions_skipped == 0;
+  self->regions_skipped += n;
+  GST_OBJECT_UNLOCK (self);
+  GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %u regions over "
+      "max-regions", frame_no, n);
+  if (first)
+    GST_ELEMENT_WARNING (self, STREAM, FAILED, ("Frame %" G_GUINT64_FORMAT
+            " carried %u regions more than max-regions (%u): only the first "
+            "%u in the buffer's order are classified, the rest get no result "
+            "(counted in 'regions-skipped'; told once).", frame_no, n, max,
+            max), (NULL));
 }
 
 /* @r's last answer, carried over to this frame when it was computed less
@@ -862,9 +890,13 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     post_qos_skip (self, buf, rt, s.earliest);
 
   if (s.region == REGION_ROI_LIST) {
-    GstResnetRegionFilter filter = { s.roi_type, self->min_w, self->min_h };
-    guint skipped = gst_resnet_regions_collect (regions, buf, width, height,
-        &filter);
+    GstResnetRegionFilter filter = { s.roi_type, self->min_w, self->min_h,
+      s.max_regions
+    };
+    guint over, skipped = gst_resnet_regions_collect (regions, buf, width,
+        height, &filter, &over);
+    if (over)
+      count_regions_skipped (self, frame_no, over, s.max_regions);
     if (skipped)
       GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %u regions outside "
           "the frame or below roi-min-size", frame_no, skipped);
@@ -961,7 +993,11 @@ gst_resnet_classify_class_init (GstResnetClassifyClass * klass)
           "Frames or regions actually run through the network since the "
           "element started (frames that reuse a result are not counted)", 0,
           G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-
+  g_object_class_install_property (gobject_class, PROP_REGIONS_SKIPPED,
+      g_param_spec_uint64 ("regions-skipped", "Regions skipped",
+          "Regions left without a result since the element started because "
+          "their frame carried more than max-regions", 0, G_MAXUINT64, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

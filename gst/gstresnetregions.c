@@ -12,8 +12,9 @@ gst_resnet_regions_full_frame (GArray * out, guint width, guint height)
 
 guint
 gst_resnet_regions_collect (GArray * out, GstBuffer * buf, guint width,
-    guint height, const GstResnetRegionFilter * filter)
+    guint height, const GstResnetRegionFilter * filter, guint * over_limit)
 {
+  guint kept = 0, over = 0;
   g_autoptr (GHashTable) seen = g_hash_table_new (NULL, NULL);
   gpointer state = NULL;
   GstMeta *m;
@@ -51,10 +52,17 @@ gst_resnet_regions_collect (GArray * out, GstBuffer * buf, guint width,
       skipped++;
       continue;
     }
+    if (filter->max_regions && kept == filter->max_regions) {
+      over++;
+      continue;
+    }
+    kept++;
     g_hash_table_insert (seen, key, GINT_TO_POINTER (GPOINTER_TO_INT
             (g_hash_table_lookup (seen, key)) + 1));
     g_array_append_val (out, r);
   }
+  if (over_limit)
+    *over_limit = over;
   for (guint i = first; i < out->len; i++) {
     GstResnetRegion *r = &g_array_index (out, GstResnetRegion, i);
     r->stable = r->id >= 0 && GPOINTER_TO_INT (g_hash_table_lookup (seen,

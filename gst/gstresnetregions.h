@@ -28,13 +28,17 @@ typedef struct {
 typedef struct {
   const gchar *roi_type;        /* NULL or "": every type */
   guint min_w, min_h;           /* smaller regions are skipped */
+  guint max_regions;            /* the first this many are kept; 0: all */
 } GstResnetRegionFilter;
 
 /* The whole @width x @height frame as the one region of @out. */
 void gst_resnet_regions_full_frame (GArray * out, guint width, guint height);
 /* Appends @buf's region metas that pass @filter, in the buffer's order,
- * to @out (of GstResnetRegion).  Returns how many were skipped. */
+ * to @out (of GstResnetRegion), at most @filter->max_regions of them.
+ * Returns how many were skipped as outside the frame or too small; sets
+ * @over_limit (nullable) to how many passed but found no room. */
 guint gst_resnet_regions_collect (GArray * out, GstBuffer * buf,
-    guint width, guint height, const GstResnetRegionFilter * filter);
+    guint width, guint height, const GstResnetRegionFilter * filter,
+    guint * over_limit);
 
 G_END_DECLS

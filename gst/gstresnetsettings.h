@@ -62,7 +62,9 @@ enum {
   PROP_RECLASSIFY_INTERVAL,
   PROP_ROI_MIN_SIZE,
   PROP_CLASS_THRESHOLDS,
+  PROP_MAX_REGIONS,
   PROP_INFERENCES,
+  PROP_REGIONS_SKIPPED,
 };
 
 typedef struct {
@@ -88,6 +90,7 @@ typedef struct {
   guint smoothing_window, reclassify_interval;
   gchar *roi_min_size;          /* "WxH" */
   gchar *class_thresholds;      /* "label:t,..." or a file of them */
+  guint max_regions;
 } GstResnetSettings;
 
 void gst_resnet_settings_init (GstResnetSettings * s);

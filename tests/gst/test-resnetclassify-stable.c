@@ -318,6 +318,52 @@ GST_START_TEST (test_roi_inference_interval)
 
 GST_END_TEST;
 
+/* A frame carrying 10,000 regions: the first max-regions (default 256) are
+ * classified, the rest are counted in regions-skipped, and one warning
+ * says so for the first such frame only. */
+GST_START_TEST (test_max_regions)
+{
+  GstHarness *h = harness_new ("inference-region=roi-list top-k=1");
+  GstBus *bus = gst_bus_new ();
+  guint64 skipped;
+  guint warnings = 0;
+  GstMessage *m;
+
+  gst_element_set_bus (rc_of (h), bus);
+  for (guint f = 0; f < 2; f++) {
+    GstBuffer *in = make_frame (h, CAPS, 5, f), *out;
+    gpointer state = NULL;
+    guint n = 0;
+
+    for (gint k = 0; k < 10000; k++) {
+      GstVideoRegionOfInterestMeta *r =
+          gst_buffer_add_video_region_of_interest_meta (in, "obj", k % 30,
+          k % 20, 16, 16);
+      r->id = k;
+    }
+    out = gst_harness_push_and_pull (h, in);
+    while (gst_buffer_iterate_classification_meta (out, &state))
+      n++;
+    fail_unless_equals_int (n, 256);
+    fail_unless (gst_buffer_get_classification_meta_for_roi (out, 255));
+    fail_unless (!gst_buffer_get_classification_meta_for_roi (out, 256));
+    gst_buffer_unref (out);
+  }
+  g_object_get (rc_of (h), "regions-skipped", &skipped, NULL);
+  fail_unless_equals_uint64 (skipped, 2 * (10000 - 256));
+  fail_unless_equals_uint64 (inferences (h), 2 * 256);
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    warnings++;
+    gst_message_unref (m);
+  }
+  fail_unless_equals_int (warnings, 1);
+  gst_element_set_bus (rc_of (h), NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* roi-min-size skips small regions; class-thresholds hide a class below
  * its own threshold while the others follow 'threshold'. */
 GST_START_TEST (test_filters)
@@ -455,6 +501,7 @@ stable_suite (void)
   tcase_add_test (tc, test_reclassify_interval);
   tcase_add_test (tc, test_roi_on_change);
   tcase_add_test (tc, test_roi_inference_interval);
+  tcase_add_test (tc, test_max_regions);
   tcase_add_test (tc, test_filters);
   tcase_add_test (tc, test_filter_errors);
   tcase_add_test (tc, test_with_cvtracker);
