@@ -332,10 +332,20 @@ check_graph (OclModel * m, GError ** error)
   }
   for (int i = 0; i < 4; i++) {
     Onnx__TensorShapeProto__Dimension *d = shape->dim[i];
-    m->input_shape[i] =
-        d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE
-        && d->dim_value > 0 && d->dim_value <= OCL_MAX_WINDOW ?
-        d->dim_value : -1;
+    gboolean value =
+        d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+    /* A size too large to run is the file's error, not a free choice left
+     * to the caller: said here, before anyone picks a size of their own.
+     * Zero and negative values are read as symbolic, as some converters
+     * mean them. */
+    if (value && d->dim_value > OCL_MAX_WINDOW) {
+      g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED,
+          "'%s': input '%s' declares dimension %d as %" G_GINT64_FORMAT
+          "; at most %d can be run", m->path, in->name, i, d->dim_value,
+          OCL_MAX_WINDOW);
+      return FALSE;
+    }
+    m->input_shape[i] = value && d->dim_value > 0 ? d->dim_value : -1;
   }
   m->input_nhwc = input_is_nhwc (g, in->name);
   if (m->input_nhwc) {
