@@ -87,8 +87,8 @@ def main():
         for m in metas:
             top = ", ".join(f"{c['label']} ({c['class_id']}) {c['confidence']:.3f}"
                             for c in m["classes"])
-            where = "frame" if m["whole_frame"] else f"roi {m['roi_id']} at {m.get('roi')}"
-            print(f"frame {n} {where} "
+            where = "" if m["whole_frame"] else f" at {m.get('roi')}"
+            print(f"frame {n} roi {m['roi_id']}{where} "
                   f"{'fresh' if m['fresh'] else 'carried'} model={m['model']}: {top}")
     return 0
 

@@ -26,6 +26,11 @@ DICT=
 # PoCL keeps its compiled kernels for the process's life: not leaks of ours.
 export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+# PoCL only: other ICDs (Mesa's Rusticl and Clover) leak and read
+# uninitialised memory inside clGetPlatformIDs, which would be reported as
+# ours.  A machine without PoCL's .icd keeps the loader's own choice.
+POCL_ICD=${OCLRESNET_POCL_ICD:-/etc/OpenCL/vendors/pocl.icd}
+[ -f "$POCL_ICD" ] && export OCL_ICD_VENDORS="$POCL_ICD"
 # shellcheck disable=SC2086
 exec "$BUILD/tests/fuzz/fuzz-$TARGET-libfuzzer" -max_total_time="$SECONDS_" \
   -timeout=60 -rss_limit_mb=4096 -print_final_stats=1 $DICT \
