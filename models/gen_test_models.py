@@ -134,14 +134,22 @@ class SEModule(nn.Module):
 class EcaModule(nn.Module):
     """timm's EcaModule: the mean over H, W, a 1-D convolution across the
     channels, sigmoid, x * gate."""
-    def __init__(self, c, rd=None, hard=False, k=3):
+    def __init__(self, c, rd=None, hard=False, k=3, expand=False):
         super().__init__()
         self.conv = nn.Conv1d(1, 1, k, padding=(k - 1) // 2, bias=False)
+        self.expand = expand
 
     def forward(self, x):
         y = x.mean((2, 3)).view(x.shape[0], 1, -1)
         y = self.conv(y)
-        return x * torch.sigmoid(y).view(x.shape[0], -1, 1, 1)
+        gate = torch.sigmoid(y).view(x.shape[0], -1, 1, 1)
+        # timm's ecaresnet50d writes the gate's broadcast out: Expand.
+        return x * (gate.expand_as(x) if self.expand else gate)
+
+
+class EcaExpandModule(EcaModule):
+    def __init__(self, c, rd=None, hard=False):
+        super().__init__(c, rd, hard, expand=True)
 
 
 class SEBlock(nn.Module):
@@ -377,6 +385,7 @@ FIXTURES = {
     "se_resnet": (lambda: SEResNet(), (2, 3, 30, 26), 13, 16, True),
     "se_resnet_hard": (lambda: SEResNet(hard=True), (2, 3, 24, 24), 17, 17, True),
     "eca_resnet": (lambda: SEResNet(att=EcaModule), (2, 3, 28, 20), 13, 21, True),
+    "eca_resnet_expand": (lambda: SEResNet(att=EcaExpandModule), (2, 3, 24, 20), 13, 22, True),
     "resnet_d": (lambda: ResNetD(), (2, 3, 45, 37), 13, 23, True),
     "nhwc_cifar": (lambda: NHWCInput(CifarResNet(1, "B", classes=7, widths=(12, 24, 40))),
                    (2, 40, 40, 3), 13, 22, True),
@@ -672,6 +681,13 @@ def write_broken_forms(outdir):
         m = tiny([helper.make_node("GlobalAveragePool", ["input"], ["g"], name="gap"),
                   helper.make_node("Squeeze", ["g"], ["output"], name="squeeze", axes=axes)], 11)
         onnx.save(m, os.path.join(outdir, name + ".onnx"))
+    # An Expand's broadcast gate into something other than a Mul.
+    shape = numpy_helper.from_array(np.array([1, 3, 8, 8], dtype=np.int64), "shape")
+    m = tiny([helper.make_node("GlobalAveragePool", ["input"], ["g"], name="gap"),
+              helper.make_node("Expand", ["g", "shape"], ["e"], name="expand"),
+              helper.make_node("Relu", ["e"], ["output"], name="relu_e")], 13,
+             inits=[shape])
+    onnx.save(m, os.path.join(outdir, "bad_expand_into_relu.onnx"))
     # A mean over the channels (not global pooling).
     m = tiny([helper.make_node("ReduceMean", ["input"], ["output"], name="mean_c",
                                axes=[1], keepdims=1)], 13)

@@ -66,7 +66,7 @@ int
 ocl_graph_add_value (OclGraph * g, const char *name, int rank, int n, int c,
     int h, int w)
 {
-  OclValue v = { g_strdup (name), rank, n, c, h, w, -1, -1 };
+  OclValue v = { g_strdup (name), rank, n, c, h, w, -1, -1, 0, 0 };
 
   g_array_append_val (g->values, v);
   return g->values->len - 1;

@@ -148,6 +148,10 @@ typedef struct {
   int n, c, h, w;
   int producer;                 /* node index, -1 for the graph input or an alias */
   int alias;                    /* value whose storage this one shares, or -1 */
+  /* Expand's output: an N x C x 1 x 1 value standing for its broadcast to
+   * N x C x bh x bw, which only a Mul takes (as a channel gate); 0: a
+   * value like any other. */
+  int bh, bw;
 } OclValue;
 
 typedef struct {

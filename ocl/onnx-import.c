@@ -731,11 +731,12 @@ ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
   }
 
   out = g_hash_table_lookup (im.names, gp->output[0]->name);
-  if (out == NULL || out->c || out->quant) {
+  if (out == NULL || out->c || out->quant || OCL_VALUE (im.g, out->value)->bh) {
     g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED, "model output '%s' "
         "is %s", gp->output[0]->name, out == NULL ? "not produced by any "
-        "node" : out->c ? "a constant" : "a quantized tensor (only float "
-        "outputs are supported)");
+        "node" : out->c ? "a constant" : out->quant ? "a quantized tensor "
+        "(only float outputs are supported)" : "an Expand's output (only a "
+        "Mul takes one)");
     goto fail;
   }
   im.g->output = out->value;

@@ -148,6 +148,7 @@ OCL_OP_DECL (batchnorm);
 OCL_OP_DECL (conv);
 OCL_OP_DECL (dequantize);
 OCL_OP_DECL (dropout);
+OCL_OP_DECL (expand);
 OCL_OP_DECL (flatten);
 OCL_OP_DECL (gemm);
 OCL_OP_DECL (global_avgpool);

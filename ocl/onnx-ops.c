@@ -292,9 +292,14 @@ ocl_op_arith (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   if (vin[1] < 0)
     return import_affine_const (im, x, in[1]);
   if (im->node->op_type[0] == 'M') {
-    /* x * gate or gate * x: the operand with the larger map first. */
+    /* x * gate or gate * x: the operand with the larger map first.  A gate
+     * Expand broadcast to H x W must meet a map of that H x W. */
     const OclValue *a = val (im, vin[0]), *b = val (im, vin[1]);
     gboolean swap = (gsize) a->h * a->w < (gsize) b->h * b->w;
+    const OclValue *big = swap ? b : a, *gate = swap ? a : b;
+    if (big->bh || (gate->bh && (gate->bh != big->h || gate->bw != big->w)))
+      return OCL_UNSUPPORTED (im, "an Expand's output multiplied by a "
+          "tensor of another shape is not supported");
     i = new_node (im, OCL_OP_MUL, swap ? vin[1] : vin[0]);
     OCL_NODE (im->g, i)->in[1] = swap ? vin[0] : vin[1];
     OCL_NODE (im->g, i)->n_in = 2;
@@ -943,6 +948,47 @@ ocl_op_unsqueeze (OclImport * im, int x, OclConst ** in, const int *vin,
   return squeeze (im, x, in, n_in, TRUE);
 }
 
+/* Expand of a run-time value: to its own shape (nothing to do), or of an
+ * N x C x 1 x 1 channel gate to N x C x H x W, as timm's ECA and SE modules
+ * write `gate.expand_as(x)` before `x * gate`.  The gate is not copied: the
+ * output is a view that only a Mul takes, which broadcasts it anyway. */
+gboolean
+ocl_op_expand (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+{
+  OclValue *v = val (im, x);
+  gint64 shape[OCL_MAX_RANK], d[4], out[4];
+  int rank = logical_dims (v, d), ns, a;
+
+  if (n_in < 2 || in[1] == NULL)
+    return OCL_UNSUPPORTED (im, "its shape must be a constant");
+  ns = ocl_const_ints (in[1], shape, OCL_MAX_RANK);
+  if (ns < 1 || ns > OCL_MAX_RANK)
+    return OCL_MALFORMED (im, "a shape of %d dimensions", ns);
+  if (ns > rank)
+    return OCL_UNSUPPORTED (im, "expanding a %d-D tensor to %d dimensions "
+        "is not supported", rank, ns);
+  /* Broadcast, aligned on the last dimension (ONNX, as numpy). */
+  for (int k = 0; k < rank; k++) {
+    gint64 s = k - (rank - ns) >= 0 ? shape[k - (rank - ns)] : 1;
+    if (s < 0 || (s != 1 && d[k] != 1 && s != d[k]))
+      return OCL_MALFORMED (im, "dimension %d of size %" G_GINT64_FORMAT
+          " cannot be expanded to %" G_GINT64_FORMAT, k, d[k], s);
+    out[k] = d[k] == 1 ? s : d[k];
+  }
+  if (memcmp (out, d, rank * sizeof (gint64)) == 0)
+    return ocl_op_identity (im, x, in, vin, n_in);
+  if (rank != 4 || v->bh || d[2] != 1 || d[3] != 1 || out[0] != d[0]
+      || out[1] != d[1] || out[2] > OCL_MAX_WINDOW || out[3] > OCL_MAX_WINDOW)
+    return OCL_UNSUPPORTED (im, "only an N x C x 1 x 1 gate expanded over "
+        "H x W is supported");
+  a = ocl_graph_add_value (im->g, im->node->output[0], 4, v->n, v->c, 1, 1);
+  OCL_VALUE (im->g, a)->alias = v->alias >= 0 ? v->alias : x;
+  OCL_VALUE (im->g, a)->bh = out[2];
+  OCL_VALUE (im->g, a)->bw = out[3];
+  ocl_import_define_value (im, im->node->output[0], a);
+  return TRUE;
+}
+
 gboolean
 ocl_op_softmax (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
@@ -974,5 +1020,10 @@ ocl_onnx_import_op (OclImport * im, const OclOnnxOp * op, OclConst ** in,
     if (vin[k] >= 0 && !op->commutes)
       return OCL_UNSUPPORTED (im, "input %d must be a constant (an "
           "initializer)", k);
+  for (int k = 0; k < n_in; k++)
+    if (vin[k] >= 0 && val (im, vin[k])->bh
+        && strcmp (im->node->op_type, "Mul") != 0)
+      return OCL_UNSUPPORTED (im, "input %d is an Expand's output, which "
+          "only a Mul takes (as a channel gate)", k);
   return op->import (im, x, in, vin, n_in);
 }

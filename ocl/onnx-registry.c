@@ -20,6 +20,7 @@ static const OclOnnxOp ops[] = {
       FALSE},
   {"Div", 7, 22, ocl_fold_binary, 2, ocl_op_arith, FALSE},
   {"Dropout", 7, 22, ocl_fold_identity, 1, ocl_op_dropout, FALSE},
+  {"Expand", 8, 22, NULL, 0, ocl_op_expand, FALSE},
   {"Flatten", 7, 22, NULL, 0, ocl_op_flatten, FALSE},
   {"Gather", 7, 22, ocl_fold_gather, 2, NULL, FALSE},
   {"Gemm", 7, 22, NULL, 0, ocl_op_gemm, FALSE},

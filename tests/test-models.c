@@ -564,6 +564,18 @@ test_reduce_mean_axes (void)
   expect_error (repeated, NULL, OCL_ERROR_PARSE, r);
 }
 
+/* An Expand's broadcast gate goes into a Mul only: anything else would see
+ * the unexpanded N x C x 1 x 1. */
+static void
+test_expand_only_into_mul (void)
+{
+  g_autofree char *path = fixture ("bad_expand_into_relu", ".onnx");
+  const char *n[] = { "node 'relu_e'", "Expand's output", "only a Mul",
+    NULL
+  };
+  expect_error (path, NULL, OCL_ERROR_UNSUPPORTED, n);
+}
+
 /* Squeeze's axes are checked: in range, each once, of size 1. */
 static void
 test_squeeze_axes (void)
@@ -782,6 +794,8 @@ main (int argc, char **argv)
   g_test_add_func ("/models/error/reduce-mean-axes", test_reduce_mean_axes);
   g_test_add_func ("/models/error/local-function", test_local_function);
   g_test_add_func ("/models/error/squeeze-axes", test_squeeze_axes);
+  g_test_add_func ("/models/error/expand-only-into-mul",
+      test_expand_only_into_mul);
   g_test_add_func ("/models/error/shape-does-not-fit", test_shape_does_not_fit);
   g_test_add_func ("/models/threads", test_threads);
   g_test_add_func ("/models/readme-operators", test_readme_operators);
