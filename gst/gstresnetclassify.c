@@ -168,8 +168,6 @@ gst_resnet_classify_get_property (GObject * object, guint prop_id,
 
 /* ---- start / stop ---------------------------------------------------------- */
 
-#define DEFAULT_MODEL_FILE "resnet20-cifar10.onnx"
-
 /* Where the default model is looked for: the data folder it is installed
  * to, then models/ beside the folder the plugin was loaded from (the build
  * tree's layout: build/gst/ and build/models/).  No build-tree path is
@@ -180,51 +178,12 @@ default_model_dirs (GstResnetClassify * self)
   GstElementFactory *factory = gst_element_get_factory (GST_ELEMENT (self));
   GstPlugin *plugin = factory ?
       gst_plugin_feature_get_plugin (GST_PLUGIN_FEATURE (factory)) : NULL;
-  const gchar *file = plugin ? gst_plugin_get_filename (plugin) : NULL;
-  gchar **dirs = g_new0 (gchar *, 3);
+  gchar **dirs = gst_resnet_model_default_dirs (OCLRESNET_MODEL_DIR,
+      plugin ? gst_plugin_get_filename (plugin) : NULL);
 
-  dirs[0] = g_strdup (OCLRESNET_MODEL_DIR);
-  if (file) {
-    g_autofree gchar *plugin_dir = g_path_get_dirname (file);
-    dirs[1] = g_build_filename (plugin_dir, "..", "models", NULL);
-  }
   if (plugin)
     gst_object_unref (plugin);
   return dirs;
-}
-
-/* The default model: the CIFAR-10 ResNet-20 installed with the plugin, or
- * the one in the build tree.  Returns: (transfer full) (nullable). */
-static gchar *
-default_model (gchar ** dirs)
-{
-  for (guint i = 0; dirs[i]; i++) {
-    gchar *p = g_build_filename (dirs[i], DEFAULT_MODEL_FILE, NULL);
-    if (g_file_test (p, G_FILE_TEST_IS_REGULAR))
-      return p;
-    g_free (p);
-  }
-  return NULL;
-}
-
-/* "WxH" into @w and @h; NULL or "" is 0x0. */
-static gboolean
-parse_size (const gchar * v, guint * w, guint * h)
-{
-  guint64 a, b;
-  g_auto (GStrv) p = NULL;
-
-  *w = *h = 0;
-  if (v == NULL || *v == '\0')
-    return TRUE;
-  p = g_strsplit (v, "x", 2);
-  if (g_strv_length (p) != 2
-      || !g_ascii_string_to_unsigned (p[0], 10, 0, G_MAXINT, &a, NULL)
-      || !g_ascii_string_to_unsigned (p[1], 10, 0, G_MAXINT, &b, NULL))
-    return FALSE;
-  *w = a;
-  *h = b;
-  return TRUE;
 }
 
 /* The preprocessing for @m; FALSE when a std is 0. */
@@ -313,7 +272,7 @@ gst_resnet_classify_start (GstBaseTransform * trans)
 
   if (model_path == NULL) {
     model_dirs = default_model_dirs (self);
-    model_path = default_model (model_dirs);
+    model_path = gst_resnet_model_find_default (model_dirs);
     if (model_path)
       GST_INFO_OBJECT (self, "no model set, using the default %s", model_path);
   }
@@ -342,7 +301,8 @@ gst_resnet_classify_start (GstBaseTransform * trans)
     goto bad_thresholds;
   GST_OBJECT_LOCK (self);
   min_size_ok =
-      parse_size (self->props.roi_min_size, &self->min_w, &self->min_h);
+      gst_resnet_settings_parse_size (self->props.roi_min_size, &self->min_w,
+      &self->min_h);
   GST_OBJECT_UNLOCK (self);
   if (!min_size_ok)
     goto bad_min_size;
@@ -373,7 +333,7 @@ no_model:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
         ("No model set: set the 'model' property to an ONNX file (the "
-            "default " DEFAULT_MODEL_FILE " is not installed)."),
+            "default " GST_RESNET_MODEL_DEFAULT_FILE " is not installed)."),
         ("looked in %s and %s", OCLRESNET_MODEL_DIR, model_dirs
             && model_dirs[1] ? model_dirs[1] : "(no plugin folder)"));
     return FALSE;

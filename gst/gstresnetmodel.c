@@ -229,3 +229,29 @@ gst_resnet_model_parse_thresholds (const GstResnetModel * m,
   }
   return t;
 }
+
+gchar **
+gst_resnet_model_default_dirs (const gchar * data_dir,
+    const gchar * plugin_file)
+{
+  gchar **dirs = g_new0 (gchar *, 3);
+
+  dirs[0] = g_strdup (data_dir);
+  if (plugin_file) {
+    g_autofree gchar *plugin_dir = g_path_get_dirname (plugin_file);
+    dirs[1] = g_build_filename (plugin_dir, "..", "models", NULL);
+  }
+  return dirs;
+}
+
+gchar *
+gst_resnet_model_find_default (gchar ** dirs)
+{
+  for (guint i = 0; dirs[i]; i++) {
+    gchar *p = g_build_filename (dirs[i], GST_RESNET_MODEL_DEFAULT_FILE, NULL);
+    if (g_file_test (p, G_FILE_TEST_IS_REGULAR))
+      return p;
+    g_free (p);
+  }
+  return NULL;
+}

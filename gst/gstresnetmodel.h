@@ -45,6 +45,19 @@ void gst_resnet_model_unref (GstResnetModel * m);
 gfloat *gst_resnet_model_parse_thresholds (const GstResnetModel * m,
     const gchar * spec, GError ** error);
 
+/* The model an element runs when none is set. */
+#define GST_RESNET_MODEL_DEFAULT_FILE "resnet20-cifar10.onnx"
+
+/* Where the default model is looked for: @data_dir (where it is
+ * installed), then models/ beside the folder of @plugin_file (the build
+ * tree's layout: build/gst/ and build/models/).  Returns: (transfer full)
+ * the folders, NULL-terminated (@plugin_file NULL: @data_dir alone). */
+gchar **gst_resnet_model_default_dirs (const gchar * data_dir,
+    const gchar * plugin_file);
+/* The first of @dirs holding GST_RESNET_MODEL_DEFAULT_FILE.
+ * Returns: (transfer full) (nullable) its path. */
+gchar *gst_resnet_model_find_default (gchar ** dirs);
+
 #define GST_RESNET_MODEL_ERROR (gst_resnet_model_error_quark ())
 GQuark gst_resnet_model_error_quark (void);
 typedef enum {

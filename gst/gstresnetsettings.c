@@ -478,3 +478,23 @@ gst_resnet_settings_preprocess (GstResnetSettings * s, const GstResnetModel * m,
   *out = pp;
   return TRUE;
 }
+
+/* "WxH" into @w and @h; NULL or "" is 0x0. */
+gboolean
+gst_resnet_settings_parse_size (const gchar * v, guint * w, guint * h)
+{
+  guint64 a, b;
+  g_auto (GStrv) p = NULL;
+
+  *w = *h = 0;
+  if (v == NULL || *v == '\0')
+    return TRUE;
+  p = g_strsplit (v, "x", 2);
+  if (g_strv_length (p) != 2
+      || !g_ascii_string_to_unsigned (p[0], 10, 0, G_MAXINT, &a, NULL)
+      || !g_ascii_string_to_unsigned (p[1], 10, 0, G_MAXINT, &b, NULL))
+    return FALSE;
+  *w = a;
+  *h = b;
+  return TRUE;
+}

@@ -111,4 +111,8 @@ gboolean gst_resnet_settings_get (const GstResnetSettings * s, guint prop_id,
 gboolean gst_resnet_settings_preprocess (GstResnetSettings * s,
     const GstResnetModel * m, OclPreprocess * out);
 
+/* roi-min-size's "WxH" into @w and @h (NULL or "": 0x0); FALSE when it is
+ * not two numbers of at most G_MAXINT joined by an x. */
+gboolean gst_resnet_settings_parse_size (const gchar * v, guint * w, guint * h);
+
 G_END_DECLS
