@@ -185,6 +185,61 @@ class SEResNet(nn.Module):
         return self.fc(torch.flatten(out.mean((2, 3)), 1))
 
 
+# ---- selective kernels (timm's skresnet18/34, SKNet) -------------------------
+
+class SelectiveKernel(nn.Module):
+    """timm's SelectiveKernel with split_input: the input's channels split
+    among the paths (a 3x3 convolution each, dilated 1, 2, ...), the paths'
+    maps stacked into N x K x C x H x W, an attention over their sum that
+    picks, per channel, a softmax mix of the paths."""
+    def __init__(self, cin, cout, stride=1, paths=2):
+        super().__init__()
+        self.paths = nn.ModuleList([
+            nn.Sequential(nn.Conv2d(cin // paths, cout, 3, stride, padding=d, dilation=d,
+                                    bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+            for d in range(1, paths + 1)])
+        attn = max(cout // 4, 8)
+        self.fc_reduce = nn.Conv2d(cout, attn, 1, bias=False)
+        self.bn = nn.BatchNorm2d(attn)
+        self.fc_select = nn.Conv2d(attn, cout * paths, 1, bias=False)
+
+    def forward(self, x):
+        xs = torch.split(x, x.shape[1] // len(self.paths), 1)
+        s = torch.stack([p(xi) for p, xi in zip(self.paths, xs)], dim=1)
+        a = s.sum(1).mean((2, 3), keepdim=True)
+        a = self.fc_select(F.relu(self.bn(self.fc_reduce(a))))
+        a = a.view(a.shape[0], len(self.paths), -1, 1, 1).softmax(dim=1)
+        return (s * a).sum(1)
+
+
+class SKBlock(nn.Module):
+    def __init__(self, cin, cout, stride, paths):
+        super().__init__()
+        self.sk = SelectiveKernel(cin, cout, stride, paths)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or cin != cout:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
+                                          nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        return F.relu(self.bn2(self.conv2(self.sk(x))) + self.shortcut(x))
+
+
+class SKResNet(nn.Module):
+    def __init__(self, classes=10, paths=2):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.layers = nn.Sequential(SKBlock(16, 16, 1, paths), SKBlock(16, 32, 2, paths))
+        self.fc = nn.Linear(32, classes)
+
+    def forward(self, x):
+        out = self.layers(F.relu(self.bn1(self.conv1(x))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(out, 1), 1))
+
+
 # ---- ResNet-D (timm's resnet50d, resnet26t): deep stem, pooled shortcut ------
 
 class DBottleneck(nn.Module):
@@ -299,12 +354,15 @@ class Grouped(nn.Module):
 
 
 class Dilated(nn.Module):
+    """Dilated convolutions: 3x3 by 2 (SK-ResNet's second path), 3x2 by
+    (3, 1) with a stride, and SAME padding's arithmetic left to the pads."""
     def __init__(self):
         super().__init__()
-        self.conv = nn.Conv2d(3, 8, 3, padding=2, dilation=2)
+        self.a = nn.Conv2d(3, 8, 3, padding=2, dilation=2)
+        self.b = nn.Conv2d(8, 6, (3, 2), stride=(2, 1), padding=(3, 1), dilation=(3, 1))
 
     def forward(self, x):
-        return self.conv(x)
+        return self.b(F.relu(self.a(x)))
 
 
 class UnsupportedOp(nn.Module):
@@ -387,6 +445,8 @@ FIXTURES = {
     "eca_resnet": (lambda: SEResNet(att=EcaModule), (2, 3, 28, 20), 13, 21, True),
     "eca_resnet_expand": (lambda: SEResNet(att=EcaExpandModule), (2, 3, 24, 20), 13, 22, True),
     "resnet_d": (lambda: ResNetD(), (2, 3, 45, 37), 13, 23, True),
+    "sk_resnet": (lambda: SKResNet(), (2, 3, 22, 26), 13, 24, True),
+    "dilated_conv": (Dilated, (2, 3, 11, 9), 13, 26, True),
     "nhwc_cifar": (lambda: NHWCInput(CifarResNet(1, "B", classes=7, widths=(12, 24, 40))),
                    (2, 40, 40, 3), 13, 22, True),
     # Small enough for every kernel variant on a simulator (oclgrind).
@@ -402,7 +462,7 @@ FIXTURES = {
 }
 
 BROKEN = {
-    "bad_dilated_conv": (Dilated, (1, 3, 8, 8)),
+    "bad_sk_three_paths": (lambda: SKResNet(paths=3), (1, 3, 12, 12)),
     "bad_erf": (UnsupportedOp, (1, 3, 8, 8)),
 }
 
@@ -564,6 +624,32 @@ def form_zoo_opset7(m, opset=7):
     m.opset_import[0].version = opset
 
 
+def form_sk_opset18(m):
+    """The selective-kernel block as torch 2.x's dynamo exporter writes it at
+    opset 18: Split by num_outputs (no sizes input), ReduceMean with its
+    axes as an input."""
+    from onnx import helper
+    out = []
+    for n in m.graph.node:
+        if n.op_type == "Split" and len(n.input) > 1:
+            s = helper.make_node("Split", [n.input[0]], list(n.output), name=n.name,
+                                 axis=1, num_outputs=len(n.output))
+            out.append(s)
+        elif n.op_type == "ReduceMean" and any(a.name == "axes" for a in n.attribute):
+            axes = [a for a in n.attribute if a.name == "axes"][0].ints
+            keep = [a.i for a in n.attribute if a.name == "keepdims"] or [1]
+            name = n.output[0] + "_axes"
+            out.append(_const_node(name, np.array(list(axes), dtype=np.int64)))
+            out.append(helper.make_node("ReduceMean", [n.input[0], name], list(n.output),
+                                        name=n.name, keepdims=keep[0]))
+        else:
+            out.append(n)
+    del m.graph.node[:]
+    m.graph.node.extend(out)
+    m.ir_version = 10
+    m.opset_import[0].version = 18
+
+
 def form_relabel(m, opset, ir):
     """A file whose operators read the same at a newer opset: as
     onnx.version_converter writes it, opset and IR version raised."""
@@ -644,6 +730,7 @@ FORMS = {
     "cifar_zoo_opset7_bn": ("cifar_resnet8_unfused_bn", form_zoo_opset7, False),
     "cifar_zoo_opset8_bn": ("cifar_resnet8_unfused_bn", lambda m: form_zoo_opset7(m, 8), False),
     "cifar_opset22": ("cifar_resnet8_optB_odd", lambda m: form_relabel(m, 22, 10), False),
+    "sk_resnet_opset18": ("sk_resnet", form_sk_opset18, False),
     "cifar_opset21": ("cifar_resnet8_unfused_bn", lambda m: form_relabel(m, 21, 10), False),
 }
 

@@ -86,6 +86,7 @@ typedef enum { OCL_DT_FLOAT, OCL_DT_INT64 } OclDType;
  * beyond them fails to load with an error naming the node. */
 #define OCL_MAX_RANK 8          /* of any tensor */
 #define OCL_MAX_WINDOW 65536    /* kernel size, stride, padding, image side */
+#define OCL_MAX_DILATION 64     /* a convolution's, spread into its kernel */
 #define OCL_MAX_CONST_ELEMENTS ((gsize) 1 << 28)        /* one constant */
 #define OCL_MAX_FOLD_BYTES ((gsize) 256 << 20)  /* all constants folded */
 #define OCL_MAX_VALUE_ELEMENTS ((gsize) 1 << 28)        /* one run-time tensor */

@@ -16,6 +16,8 @@ static void
 entry_free (OclEntry * e)
 {
   ocl_const_free (e->c);
+  if (e->stack)
+    g_array_unref (e->stack);
   if (e->quant) {
     g_free (e->quant->scale);
     g_free (e->quant->zero);
@@ -578,7 +580,8 @@ import_node (OclImport * im)
   int n_in = (int) MIN (node->n_input, (size_t) G_MAXINT);
   g_autofree OclConst **in = g_new0 (OclConst *, n_in + 1);
   g_autofree int *vin = g_new (int, n_in + 1);
-  gboolean all_const = TRUE;
+  g_autofree GArray **stacks = g_new0 (GArray *, n_in + 1);
+  gboolean all_const = TRUE, any_stack = FALSE;
   const OclOnnxOp *op;
 
   for (size_t f = 0; f < im->model->proto->n_functions; f++) {
@@ -630,6 +633,8 @@ import_node (OclImport * im)
       im->quant_in = e->quant;
     in[k] = e->c;
     vin[k] = e->c ? -1 : e->value;
+    stacks[k] = e->stack;
+    any_stack |= e->stack != NULL;
     if (!e->c)
       all_const = FALSE;
   }
@@ -646,6 +651,8 @@ import_node (OclImport * im)
         " is not supported (opsets %d to %d; onnx.version_converter."
         "convert_version (model, %d) converts a file)", node->op_type,
         im->model->opset, op->first, op->last, op->last);
+  if (any_stack)
+    return ocl_stack_import (im, stacks, in, vin, n_in);
   if (all_const && op->fold && (n_in == 0 || in[0] != NULL)) {
     OclConst *c;
     for (int k = 0; k < op->fold_inputs; k++)
@@ -731,12 +738,13 @@ ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
   }
 
   out = g_hash_table_lookup (im.names, gp->output[0]->name);
-  if (out == NULL || out->c || out->quant || OCL_VALUE (im.g, out->value)->bh) {
+  if (out == NULL || out->c || out->quant || out->stack
+      || OCL_VALUE (im.g, out->value)->bh) {
     g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED, "model output '%s' "
         "is %s", gp->output[0]->name, out == NULL ? "not produced by any "
         "node" : out->c ? "a constant" : out->quant ? "a quantized tensor "
-        "(only float outputs are supported)" : "an Expand's output (only a "
-        "Mul takes one)");
+        "(only float outputs are supported)" : out->stack ? "a 5-D tensor" :
+        "an Expand's output (only a Mul takes one)");
     goto fail;
   }
   im.g->output = out->value;

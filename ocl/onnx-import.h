@@ -68,6 +68,8 @@ typedef struct {
   OclConst *c;                  /* constant, or NULL */
   int value;                    /* runtime value index when c == NULL */
   OclQuant *quant;              /* or a quantized value */
+  GArray *stack;                /* or the members (int) of a 5-D stack,
+                                 * value being the first (onnx-stack.c) */
 } OclEntry;
 
 typedef struct {
@@ -147,6 +149,7 @@ OCL_OP_DECL (cast);
 OCL_OP_DECL (batchnorm);
 OCL_OP_DECL (conv);
 OCL_OP_DECL (dequantize);
+OCL_OP_DECL (concat);
 OCL_OP_DECL (dropout);
 OCL_OP_DECL (expand);
 OCL_OP_DECL (flatten);
@@ -162,10 +165,22 @@ OCL_OP_DECL (reshape);
 OCL_OP_DECL (shape);
 OCL_OP_DECL (sigmoid);
 OCL_OP_DECL (slice);
+OCL_OP_DECL (reduce_sum);
 OCL_OP_DECL (softmax);
+OCL_OP_DECL (split);
 OCL_OP_DECL (squeeze);
 OCL_OP_DECL (transpose);
 OCL_OP_DECL (unsqueeze);
+
+/* Stacks (onnx-stack.c): 5-D N x K x C x H x W tensors held as K maps. */
+void ocl_import_define_stack (OclImport * im, const char *name,
+    const int *members, int k);
+gboolean ocl_stack_unsqueeze (OclImport * im, int x);
+gboolean ocl_stack_reshape (OclImport * im, int x, const gint64 * dims);
+/* A node with a stack among its inputs (@stacks[k] NULL where input k is
+ * none). */
+gboolean ocl_stack_import (OclImport * im, GArray ** stacks, OclConst ** in,
+    const int *vin, int n_in);
 
 /* *INDENT-OFF* */
 gboolean ocl_import_error (OclImport * im, OclError code, const char *fmt,
