@@ -1011,7 +1011,7 @@ ocl_op_expand (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   OclValue *v = val (im, x);
   gint64 shape[OCL_MAX_RANK], d[4], out[4];
-  int rank = logical_dims (v, d), ns, a;
+  int rank = logical_dims (v, d), ns, a, root;
 
   if (n_in < 2 || in[1] == NULL)
     return OCL_UNSUPPORTED (im, "its shape must be a constant");
@@ -1035,8 +1035,10 @@ ocl_op_expand (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
       || out[1] != d[1] || out[2] > OCL_MAX_WINDOW || out[3] > OCL_MAX_WINDOW)
     return OCL_UNSUPPORTED (im, "only an N x C x 1 x 1 gate expanded over "
         "H x W is supported");
+  /* (Adding a value may move the values: v is not read after.) */
+  root = v->alias >= 0 ? v->alias : x;
   a = ocl_graph_add_value (im->g, im->node->output[0], 4, v->n, v->c, 1, 1);
-  OCL_VALUE (im->g, a)->alias = v->alias >= 0 ? v->alias : x;
+  OCL_VALUE (im->g, a)->alias = root;
   OCL_VALUE (im->g, a)->bh = out[2];
   OCL_VALUE (im->g, a)->bw = out[3];
   ocl_import_define_value (im, im->node->output[0], a);
