@@ -25,7 +25,7 @@ TORCHVISION = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152",
                "wide_resnet50_2", "wide_resnet101_2", "resnext50_32x4d",
                "resnext101_32x8d", "resnext101_64x4d"]
 TIMM = ["resnet26t", "resnet50d", "resnetv2_50", "seresnet50", "ecaresnet50d",
-        "resnext50_32x4d", "skresnet18"]
+        "resnext50_32x4d", "skresnet18", "skresnet34", "skresnext50_32x4d"]
 
 
 def main():
