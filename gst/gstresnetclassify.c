@@ -199,7 +199,8 @@ setup_preprocess (GstResnetClassify * self, GstResnetModel * m)
 }
 
 /* Per-class thresholds for the model in use; FALSE with @error when the
- * labels it names are not the model's. */
+ * labels it names are not the model's, and then none ('threshold' applies
+ * to every class). */
 static gboolean
 setup_thresholds (GstResnetClassify * self, GError ** error)
 {
@@ -210,11 +211,10 @@ setup_thresholds (GstResnetClassify * self, GError ** error)
   spec = g_strdup (self->props.class_thresholds);
   GST_OBJECT_UNLOCK (self);
   t = gst_resnet_model_parse_thresholds (self->model, spec, error);
-  if (t == NULL && error && *error)
-    return FALSE;
+  /* On failure too: the old array is sized for the model before. */
   g_free (self->thresholds);
   self->thresholds = t;
-  return TRUE;
+  return t != NULL || error == NULL || *error == NULL;
 }
 
 static void

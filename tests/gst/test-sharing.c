@@ -456,6 +456,49 @@ GST_START_TEST (test_swap_while_playing)
 
 GST_END_TEST;
 
+/* A swap to a model whose labels lack one that class-thresholds names: a
+ * warning, and 'threshold' for every class of the new model, not the old
+ * model's per-class array ("cat" is class 3 of the old one). */
+GST_START_TEST (test_swap_drops_unfit_thresholds)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("unfit-XXXXXX", NULL);
+  g_autofree gchar *seven = g_build_filename (dir, "seven.txt", NULL);
+  g_autofree gchar *odd = fixture ("cifar_resnet8_optB_odd");
+  GstHarness *h = harness_new ("top-k=10 class-thresholds=cat:0.99");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m = NULL;
+  guint n;
+  gchar *name;
+
+  fail_unless (g_file_set_contents (seven, "a\nb\nc\nd\ne\nf\ng\n", -1, NULL));
+  gst_element_set_bus (rc_of (h), bus);
+  name = push_pull_model (h, 0, &n);
+  fail_unless_equals_int (n, 9);
+  g_free (name);
+  g_object_set (rc_of (h), "labels", seven, "model", odd, NULL);
+  fail_unless_equals_string (wait_swap (bus, &m), "loaded");
+  gst_message_unref (m);
+  name = push_pull_model (h, 1, &n);
+  fail_unless_equals_string (name, "cifar_resnet8_optB_odd");
+  fail_unless_equals_int (n, 7);
+  g_free (name);
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *err = NULL;
+    gst_message_parse_warning (m, &err, NULL);
+    warned |= strstr (err->message, "class-thresholds do not fit") != NULL;
+    g_error_free (err);
+    gst_message_unref (m);
+  }
+  fail_unless (warned);
+  gst_element_set_bus (rc_of (h), NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  g_unlink (seven);
+  g_rmdir (dir);
+}
+
+GST_END_TEST;
+
 /* Frames flow while a swap loads: none is lost, those after it carry the
  * new model, and the two sharers of the instance both switch. */
 GST_START_TEST (test_swap_loses_no_frame)
@@ -710,6 +753,7 @@ sharing_suite (void)
   tcase_add_test (tc, test_no_wait_when_all_queued);
   tcase_add_test (tc, test_sharer_cycles);
   tcase_add_test (tc, test_swap_while_playing);
+  tcase_add_test (tc, test_swap_drops_unfit_thresholds);
   tcase_add_test (tc, test_swap_loses_no_frame);
   tcase_add_test (tc, test_two_pipelines);
   tcase_add_test (tc, test_region_swap_to_more_classes);
