@@ -172,6 +172,14 @@ OCL_OP_DECL (squeeze);
 OCL_OP_DECL (transpose);
 OCL_OP_DECL (unsqueeze);
 
+/* A node of @op on run-time value @a (and @b when >= 0) for the node being
+ * imported; its parameters are the caller's to set before
+ * ocl_import_infer_node() infers its output, named after the node's first
+ * output and @suffix ("": that name itself).  Returns: the output value,
+ * or -1 with im->error set. */
+int ocl_import_add_node (OclImport * im, OclOpType op, int a, int b);
+int ocl_import_infer_node (OclImport * im, int i, const char *suffix);
+
 /* Stacks (onnx-stack.c): 5-D N x K x C x H x W tensors held as K maps. */
 void ocl_import_define_stack (OclImport * im, const char *name,
     const int *members, int k);

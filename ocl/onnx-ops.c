@@ -13,23 +13,61 @@ val (OclImport * im, int v)
   return OCL_VALUE (im->g, v);
 }
 
-static int
-new_node (OclImport * im, OclOpType op, int x)
+int
+ocl_import_add_node (OclImport * im, OclOpType op, int a, int b)
 {
   int i = ocl_graph_add_node (im->g, op, im->node_name, im->node->op_type);
   OclNode *n = OCL_NODE (im->g, i);
-  n->in[0] = x;
+
+  n->in[0] = a;
   n->n_in = 1;
+  if (b >= 0) {
+    n->in[1] = b;
+    n->n_in = 2;
+  }
   return i;
+}
+
+int
+ocl_import_infer_node (OclImport * im, int i, const char *suffix)
+{
+  g_autofree char *name = g_strdup_printf ("%s%s", im->node->output[0],
+      suffix);
+
+  if (!ocl_graph_infer_node (im->g, i, name, im->error))
+    return -1;
+  return OCL_NODE (im->g, i)->out;
+}
+
+static int
+new_node (OclImport * im, OclOpType op, int x)
+{
+  return ocl_import_add_node (im, op, x, -1);
 }
 
 static gboolean
 finish_node (OclImport * im, int i)
 {
-  if (!ocl_graph_infer_node (im->g, i, im->node->output[0], im->error))
+  int out = ocl_import_infer_node (im, i, "");
+
+  if (out < 0)
     return FALSE;
-  ocl_import_define_value (im, im->node->output[0], OCL_NODE (im->g, i)->out);
+  ocl_import_define_value (im, im->node->output[0], out);
   return TRUE;
+}
+
+/* A value named after the node's output that shares @x's storage (its
+ * root's, when @x is an alias itself), of the dimensions given.  Adding a
+ * value may move the values, so nothing of @x is read after. */
+static int
+alias_value (OclImport * im, int x, int rank, gint64 n, gint64 c, gint64 h,
+    gint64 w)
+{
+  int root = val (im, x)->alias >= 0 ? val (im, x)->alias : x;
+  int a = ocl_graph_add_value (im->g, im->node->output[0], rank, n, c, h, w);
+
+  OCL_VALUE (im->g, a)->alias = root;
+  return a;
 }
 
 /* Reads kernel_shape/strides/pads/dilations/auto_pad of Conv and pools;
@@ -733,11 +771,8 @@ import_reshape_to (OclImport * im, int x, int rank, const gint64 * dims)
   }
   if (same_bytes (from, to)) {
     /* Same bytes: an alias of x's storage. */
-    int root = v->alias >= 0 ? v->alias : x;
-    int a = ocl_graph_add_value (im->g, im->node->output[0], rank, to[0],
-        to[1], to[2], to[3]);
-    OCL_VALUE (im->g, a)->alias = root;
-    ocl_import_define_value (im, im->node->output[0], a);
+    ocl_import_define_value (im, im->node->output[0], alias_value (im, x,
+            rank, to[0], to[1], to[2], to[3]));
     return TRUE;
   }
   if (rank == 2 && dims[0] == v->n && (gsize) dims[1] == chw && v->rank == 4)
@@ -1011,7 +1046,7 @@ ocl_op_expand (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   OclValue *v = val (im, x);
   gint64 shape[OCL_MAX_RANK], d[4], out[4];
-  int rank = logical_dims (v, d), ns, a, root;
+  int rank = logical_dims (v, d), ns, a;
 
   if (n_in < 2 || in[1] == NULL)
     return OCL_UNSUPPORTED (im, "its shape must be a constant");
@@ -1035,10 +1070,7 @@ ocl_op_expand (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
       || out[1] != d[1] || out[2] > OCL_MAX_WINDOW || out[3] > OCL_MAX_WINDOW)
     return OCL_UNSUPPORTED (im, "only an N x C x 1 x 1 gate expanded over "
         "H x W is supported");
-  /* (Adding a value may move the values: v is not read after.) */
-  root = v->alias >= 0 ? v->alias : x;
-  a = ocl_graph_add_value (im->g, im->node->output[0], 4, v->n, v->c, 1, 1);
-  OCL_VALUE (im->g, a)->alias = root;
+  a = alias_value (im, x, 4, d[0], d[1], 1, 1);
   OCL_VALUE (im->g, a)->bh = out[2];
   OCL_VALUE (im->g, a)->bw = out[3];
   ocl_import_define_value (im, im->node->output[0], a);

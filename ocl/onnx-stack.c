@@ -29,50 +29,13 @@ ocl_import_define_stack (OclImport * im, const char *name, const int *members,
   g_hash_table_replace (im->names, g_strdup (name), e);
 }
 
-static OclValue *
-val (OclImport * im, int v)
-{
-  return OCL_VALUE (im->g, v);
-}
-
-/* A node of @op on @a (and @b when >= 0); infer() then names its output
- * after the ONNX node's with a suffix. */
-static int
-add_node (OclImport * im, OclOpType op, int a, int b, OclNode ** out)
-{
-  int i = ocl_graph_add_node (im->g, op, im->node_name, im->node->op_type);
-  OclNode *n = OCL_NODE (im->g, i);
-
-  n->in[0] = a;
-  n->n_in = 1;
-  if (b >= 0) {
-    n->in[1] = b;
-    n->n_in = 2;
-  }
-  if (out)
-    *out = n;
-  /* (Parameters an op needs are set by the caller before inference.) */
-  return i;
-}
-
-static int
-infer (OclImport * im, int i, const char *suffix)
-{
-  g_autofree char *name = g_strdup_printf ("%s%s", im->node->output[0],
-      suffix);
-
-  if (!ocl_graph_infer_node (im->g, i, name, im->error))
-    return -1;
-  return OCL_NODE (im->g, i)->out;
-}
-
 /* Channels [@start, @start + @size) of @x. */
 static int
 channel_slice (OclImport * im, int x, int start, int size, const char *suffix)
 {
-  OclValue *v = val (im, x);
-  OclNode *n;
-  int i = add_node (im, OCL_OP_SLICE, x, -1, &n);
+  OclValue *v = OCL_VALUE (im->g, x);
+  int i = ocl_import_add_node (im, OCL_OP_SLICE, x, -1);
+  OclNode *n = OCL_NODE (im->g, i);
   const int dims[4] = { v->n, v->c, v->h, v->w };
 
   for (int d = 0; d < 4; d++) {
@@ -82,7 +45,7 @@ channel_slice (OclImport * im, int x, int start, int size, const char *suffix)
   }
   n->starts[1] = start;
   n->sizes[1] = size;
-  return infer (im, i, suffix);
+  return ocl_import_infer_node (im, i, suffix);
 }
 
 /* Split of the image data along its channels, into the sizes the node
@@ -91,7 +54,7 @@ channel_slice (OclImport * im, int x, int start, int size, const char *suffix)
 gboolean
 ocl_op_split (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
-  OclValue *v = val (im, x);
+  OclValue *v = OCL_VALUE (im->g, x);
   Onnx__NodeProto *node = im->node;
   int axis = ocl_norm_axis (ocl_attr_int (node, "axis", 0), v->rank);
   int n_out = (int) MIN (node->n_output, (size_t) 64), ns, off = 0;
@@ -151,7 +114,7 @@ ocl_stack_unsqueeze (OclImport * im, int x)
 gboolean
 ocl_stack_reshape (OclImport * im, int x, const gint64 * dims)
 {
-  OclValue *v = val (im, x);
+  OclValue *v = OCL_VALUE (im->g, x);
   int k = dims[1], members[64];
 
   if (dims[0] != v->n || dims[3] != 1 || dims[4] != 1 || v->h != 1
@@ -193,8 +156,8 @@ ocl_stack_import (OclImport * im, GArray ** stacks, OclConst ** in,
     if (all->len > 64)
       return OCL_UNSUPPORTED (im, "more than 64 paths");
     for (guint k = 1; k < all->len; k++) {
-      OclValue *a = val (im, g_array_index (all, int, 0));
-      OclValue *b = val (im, g_array_index (all, int, k));
+      OclValue *a = OCL_VALUE (im->g, g_array_index (all, int, 0));
+      OclValue *b = OCL_VALUE (im->g, g_array_index (all, int, k));
       if (a->n != b->n || a->c != b->c || a->h != b->h || a->w != b->w)
         return OCL_UNSUPPORTED (im, "paths of different shapes");
     }
@@ -214,8 +177,9 @@ ocl_stack_import (OclImport * im, GArray ** stacks, OclConst ** in,
           "over axis 1 (the paths) only");
     for (guint k = 1; k < s->len; k++) {
       g_autofree char *suffix = g_strdup_printf ("#sum%u", k);
-      int i = add_node (im, OCL_OP_ADD, sum, g_array_index (s, int, k), NULL);
-      sum = infer (im, i, k + 1 < s->len || keep ? suffix : "");
+      int i = ocl_import_add_node (im, OCL_OP_ADD, sum,
+          g_array_index (s, int, k));
+      sum = ocl_import_infer_node (im, i, k + 1 < s->len || keep ? suffix : "");
       if (sum < 0)
         return FALSE;
     }
@@ -236,12 +200,12 @@ ocl_stack_import (OclImport * im, GArray ** stacks, OclConst ** in,
     for (guint k = 0; k < a->len; k++) {
       g_autofree char *suffix = g_strdup_printf ("#%u", k);
       int x = g_array_index (a, int, k), y = g_array_index (b, int, k);
-      OclValue *vx = val (im, x), *vy = val (im, y);
+      OclValue *vx = OCL_VALUE (im->g, x), *vy = OCL_VALUE (im->g, y);
       /* The map first, its gate second (as a Mul of maps does). */
       int i = (gsize) vx->h * vx->w >= (gsize) vy->h * vy->w ?
-          add_node (im, OCL_OP_MUL, x, y, NULL) :
-          add_node (im, OCL_OP_MUL, y, x, NULL);
-      members[k] = infer (im, i, suffix);
+          ocl_import_add_node (im, OCL_OP_MUL, x, y) :
+          ocl_import_add_node (im, OCL_OP_MUL, y, x);
+      members[k] = ocl_import_infer_node (im, i, suffix);
       if (members[k] < 0)
         return FALSE;
     }
@@ -266,20 +230,24 @@ ocl_stack_import (OclImport * im, GArray ** stacks, OclConst ** in,
     /* softmax (a, b) = (sigmoid (a - b), sigmoid (b - a)). */
     for (int k = 0; k < 2; k++) {
       int a = g_array_index (s, int, k), b = g_array_index (s, int, 1 - k);
-      OclNode *neg;
       g_autofree char *s1 = g_strdup_printf ("#neg%d", k);
       g_autofree char *s2 = g_strdup_printf ("#diff%d", k);
       g_autofree char *s3 = g_strdup_printf ("#%d", k);
-      int i = add_node (im, OCL_OP_AFFINE, b, -1, &neg), d;
-      neg->oc = val (im, b)->c;
+      int i = ocl_import_add_node (im, OCL_OP_AFFINE, b, -1), d;
+      OclNode *neg = OCL_NODE (im->g, i);
+      neg->oc = OCL_VALUE (im->g, b)->c;
       neg->scale = g_new (float, neg->oc);
       for (int c = 0; c < neg->oc; c++)
         neg->scale[c] = -1.0f;
-      if ((b = infer (im, i, s1)) < 0
-          || (d = infer (im, add_node (im, OCL_OP_ADD, a, b, NULL),
-                  s2)) < 0
-          || (members[k] = infer (im, add_node (im, OCL_OP_SIGMOID, d, -1,
-                      NULL), s3)) < 0)
+      if ((b = ocl_import_infer_node (im, i, s1)) < 0)
+        return FALSE;
+      d = ocl_import_infer_node (im, ocl_import_add_node (im, OCL_OP_ADD, a,
+              b), s2);
+      if (d < 0)
+        return FALSE;
+      members[k] = ocl_import_infer_node (im, ocl_import_add_node (im,
+              OCL_OP_SIGMOID, d, -1), s3);
+      if (members[k] < 0)
         return FALSE;
     }
     ocl_import_define_stack (im, im->node->output[0], members, 2);
