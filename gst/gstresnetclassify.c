@@ -669,8 +669,9 @@ count_regions_skipped (GstResnetClassify * self, guint64 frame_no, guint n,
             max), (NULL));
 }
 
-/* @r's last answer, carried over to this frame when it was computed less
- * than @limit frames ago: FALSE when there is none to carry. */
+/* Stable region @r's last answer (its id keys the history), carried over
+ * to this frame when it was computed less than @limit frames ago: FALSE
+ * when there is none to carry. */
 static gboolean
 carried_answer (GstResnetClassify * self, const GstResnetRegion * r,
     guint64 frame_no, guint limit, gboolean late, const FrameSettings * s,
@@ -680,8 +681,6 @@ carried_answer (GstResnetClassify * self, const GstResnetRegion * r,
   GstResnetHistoryStamp stamp;
   const float *probs;
 
-  if (!r->stable)
-    return FALSE;
   probs = gst_resnet_history_cached (self->history, r->id, frame_no, limit,
       m->n_classes, &stamp);
   if (probs == NULL)
@@ -836,6 +835,7 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   guint height = GST_VIDEO_INFO_HEIGHT (&self->info);
   FrameSettings s;
   gboolean late, skip;
+  guint limit;
   GstFlowReturn ret = GST_FLOW_OK;
 
   follow_model (self);
@@ -864,20 +864,24 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     gst_resnet_regions_full_frame (regions, width, height);
   }
 
+  /* How old a carried answer may be: any age on a skipped frame (a region
+   * without one is run, unless the frame is late), less than
+   * reclassify-interval frames otherwise; 0: nothing is carried. */
+  limit = skip ? G_MAXUINT : s.reclassify > 1 ? s.reclassify : 0;
   for (guint i = 0; i < regions->len; i++) {
     const GstResnetRegion *r = &g_array_index (regions, GstResnetRegion, i);
-    /* How old a carried answer may be: any age on a skipped frame (a
-     * region without one is run, unless the frame is late), less than
-     * reclassify-interval frames otherwise. */
-    guint limit = skip ? G_MAXUINT : s.reclassify > 1 ? s.reclassify : 0;
-    GstResnetAnswer a;
+    gboolean carried = FALSE;
 
-    gst_resnet_answer_init (&a);
-    if (limit && carried_answer (self, r, frame_no, limit, late, &s, &a))
-      emit_answer (self, buf, r, &a, &s, frame_no);
-    else if (!late)
+    if (limit && r->stable) {
+      GstResnetAnswer a;
+      gst_resnet_answer_init (&a);
+      carried = carried_answer (self, r, frame_no, limit, late, &s, &a);
+      if (carried)
+        emit_answer (self, buf, r, &a, &s, frame_no);
+      gst_resnet_answer_clear (&a);
+    }
+    if (!carried && !late)
       g_array_append_val (todo, i);
-    gst_resnet_answer_clear (&a);
   }
   GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT ": %u regions, %u to run%s",
       frame_no, regions->len, todo->len, late ? " (late)" : "");
