@@ -19,6 +19,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 
+from onnx_forms import form_fp16
+
 
 # ---- CIFAR ResNets (He et al. 2015, section 4.2) ----------------------------
 
@@ -655,37 +657,6 @@ def form_relabel(m, opset, ir):
     onnx.version_converter writes it, opset and IR version raised."""
     m.opset_import[0].version = opset
     m.ir_version = ir
-
-
-def form_fp16(m, keep_io):
-    """An fp16 copy, as onnxconverter_common's float16 converter writes it:
-    every float initializer and Constant in float16; with keep_io float32
-    I/O behind Casts, else float16 input and output."""
-    import onnx
-    from onnx import TensorProto, numpy_helper
-    for t in m.graph.initializer:
-        if t.data_type == TensorProto.FLOAT:
-            t.CopyFrom(numpy_helper.from_array(
-                numpy_helper.to_array(t).astype(np.float16), t.name))
-    for n in m.graph.node:
-        for a in n.attribute:
-            if a.name == "value" and a.t.data_type == TensorProto.FLOAT:
-                a.t.CopyFrom(numpy_helper.from_array(
-                    numpy_helper.to_array(a.t).astype(np.float16), a.t.name))
-    inp, out = m.graph.input[0], m.graph.output[0]
-    if keep_io:
-        x16, y16 = inp.name + "_fp16", out.name + "_fp16"
-        for n in m.graph.node:
-            n.input[:] = [x16 if i == inp.name else i for i in n.input]
-            n.output[:] = [y16 if o == out.name else o for o in n.output]
-        m.graph.node.insert(0, onnx.helper.make_node("Cast", [inp.name], [x16],
-                                                     name="cast_in", to=TensorProto.FLOAT16))
-        m.graph.node.append(onnx.helper.make_node("Cast", [y16], [out.name],
-                                                  name="cast_out", to=TensorProto.FLOAT))
-    else:
-        inp.type.tensor_type.elem_type = TensorProto.FLOAT16
-        out.type.tensor_type.elem_type = TensorProto.FLOAT16
-    del m.graph.value_info[:]
 
 
 def onnx_node(op, inputs, outputs, name):

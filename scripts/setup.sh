@@ -35,13 +35,14 @@ fi
 
 # onnxruntime, the answer the tests compare files against, and its
 # quantizer (with a newer onnx) are not in Debian: a virtual environment of
-# their own (OCLRESNET_SKIP_PIP=1 skips it; the test that needs it is then
-# left out).
+# their own, with Pillow to decode the test images for it
+# (OCLRESNET_SKIP_PIP=1 skips it; the tests that need it are then left
+# out).
 if [ "${OCLRESNET_SKIP_PIP:-0}" != 1 ] \
-    && ! .venv/bin/python -c 'import onnxruntime, onnx' 2>/dev/null; then
+    && ! .venv/bin/python -c 'import onnxruntime, onnx, PIL' 2>/dev/null; then
   if ! { /usr/bin/python3 -m venv .venv \
       && .venv/bin/pip install -q --disable-pip-version-check onnxruntime onnx \
-          numpy; }; then
+          numpy pillow; }; then
     echo "setup: onnxruntime could not be installed; the onnxruntime test is left out" >&2
     rm -rf .venv
   fi

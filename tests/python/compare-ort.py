@@ -19,6 +19,10 @@ except ImportError as e:
     print("skipped:", e)
     sys.exit(77)
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "models"))
+import onnx_forms  # noqa: E402
+
 tool, fixdir = sys.argv[1], sys.argv[2]
 OPTS = ort.SessionOptions()
 OPTS.log_severity_level = 3
@@ -67,38 +71,21 @@ with tempfile.TemporaryDirectory() as tmp:
     # its output.  QOperator and dynamic: refused, one line naming the
     # format.
     try:
-        import onnx
-        from onnxruntime import quantization as q
+        import onnx  # noqa: F401
+        from onnxruntime import quantization  # noqa: F401
+        have_quant = True
     except ImportError as e:
         print("# int8 copies skipped: %s" % e)
-        q = None
+        have_quant = False
     int8 = ["cifar_resnet8_optB_odd", "resnet18_b2_odd", "resnext_tiny", "se_resnet"]
-    for name in int8 if q else []:
+    for name in int8 if have_quant else []:
         src = os.path.join(fixdir, name + ".onnx")
         xin = os.path.join(fixdir, name + ".input.npy")
         x = np.load(xin)
-
-        class Reader(q.CalibrationDataReader):
-            def __init__(self):
-                self.data = iter([{"input": x}])
-
-            def get_next(self):
-                return next(self.data, None)
-
-        pre = os.path.join(tmp, "%s_pre.onnx" % name)
-        q.quant_pre_process(src, pre, skip_symbolic_shape=True)
-        for kind in ("qdq", "qdq_per_channel", "qoperator", "dynamic"):
+        for kind in onnx_forms.QUANT_KINDS:
             label = "int8 %s %s" % (kind, name)
             dst = os.path.join(tmp, "%s_%s.onnx" % (name, kind))
-            if kind == "dynamic":
-                q.quantize_dynamic(pre, dst, weight_type=q.QuantType.QInt8)
-            else:
-                q.quantize_static(pre, dst, Reader(),
-                                  quant_format=q.QuantFormat.QOperator if kind == "qoperator"
-                                  else q.QuantFormat.QDQ,
-                                  per_channel=kind == "qdq_per_channel",
-                                  activation_type=q.QuantType.QUInt8,
-                                  weight_type=q.QuantType.QInt8)
+            onnx_forms.quantize(src, dst, kind, [x], tmp)
             r, got = ours_run(dst, xin, os.path.join(tmp, "%s_%s.npy" % (name, kind)))
             total += 1
             if kind in ("qoperator", "dynamic"):
@@ -114,17 +101,7 @@ with tempfile.TemporaryDirectory() as tmp:
                 failed += 1
                 continue
             ref = ort_run(dst, x)
-            # The output's quantization step: the scale of the last
-            # DequantizeLinear on the way to the output.
-            m = onnx.load(dst)
-            prod = {o: n for n in m.graph.node for o in n.output}
-            inits = {t.name: onnx.numpy_helper.to_array(t) for t in m.graph.initializer}
-            step, v = None, m.graph.output[0].name
-            while v in prod and step is None:
-                n = prod[v]
-                if n.op_type == "DequantizeLinear" and n.input[1] in inits:
-                    step = float(np.max(inits[n.input[1]]))
-                v = n.input[0]
+            step = onnx_forms.output_step(dst)
             err = float(np.abs(got - ref).max())
             same = (got.argmax(1) == ref.argmax(1)).all()
             ok = step is not None and err <= 2 * step and same
