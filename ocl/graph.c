@@ -46,6 +46,8 @@ node_clear (OclNode * n)
   g_free (n->bias);
   g_free (n->scale);
   g_free (n->shift);
+  g_free (n->quant[0]);
+  g_free (n->quant[1]);
 }
 
 void
@@ -282,7 +284,17 @@ remove_producer (OclGraph * g, int v)
 static gboolean
 is_conv_without_epilogue (OclNode * p)
 {
-  return p && p->op == OCL_OP_CONV && !p->relu && p->residual < 0;
+  return p && p->op == OCL_OP_CONV && !p->relu && p->residual < 0
+      && !p->quant[0] && !p->quant[1];
+}
+
+/* A convolution whose epilogue can still take a residual add: nothing in
+ * it past the first quantize-dequantize pass. */
+static gboolean
+is_conv_before_residual (OclNode * p)
+{
+  return p && p->op == OCL_OP_CONV && !p->relu && p->residual < 0
+      && !p->quant[1];
 }
 
 /* Zero spatial Pad → Conv: widen the convolution's padding. */
@@ -423,7 +435,7 @@ fuse_add (OclGraph * g, int i, const int *uses)
     OclNode *p = producer (g, a);
     int stride, coff, pi;
 
-    if (!is_conv_without_epilogue (p) || uses[a] != 1 || b == a)
+    if (!is_conv_before_residual (p) || uses[a] != 1 || b == a)
       continue;
     pi = OCL_VALUE (g, a)->producer;
     b = residual_view (g, b, uses, &stride, &coff);
@@ -453,10 +465,31 @@ fuse_relu (OclGraph * g, int i, const int *uses)
   OclNode *p = producer (g, n->in[0]);
 
   if (n->op != OCL_OP_RELU || !p || uses[p->out] != 1 || p->relu
-      || !(p->op == OCL_OP_CONV || p->op == OCL_OP_AFFINE
+      || p->quant[1] || !(p->op == OCL_OP_CONV || p->op == OCL_OP_AFFINE
           || p->op == OCL_OP_ADD))
     return FALSE;
   p->relu = TRUE;
+  absorb (g, OCL_VALUE (g, n->in[0])->producer, i);
+  return TRUE;
+}
+
+/* Conv → quantize-dequantize (the QDQ format's activations): into the
+ * convolution's epilogue, as its first pass when nothing else is there yet
+ * (a residual add may follow it), else as its last. */
+static gboolean
+fuse_quant (OclGraph * g, int i, const int *uses)
+{
+  OclNode *n = OCL_NODE (g, i);
+  OclNode *p = producer (g, n->in[0]);
+  int k;
+
+  if (n->op != OCL_OP_FAKEQUANT || !p || p->op != OCL_OP_CONV
+      || uses[p->out] != 1 || p->quant[1] || n->oc != p->oc)
+    return FALSE;
+  k = p->quant[0] || p->residual >= 0 || p->relu ? 1 : 0;
+  p->quant[k] = g_steal_pointer (&n->scale);
+  p->qrange[k][0] = n->alpha;
+  p->qrange[k][1] = n->beta;
   absorb (g, OCL_VALUE (g, n->in[0])->producer, i);
   return TRUE;
 }
@@ -468,8 +501,7 @@ ocl_graph_fuse (OclGraph * g)
 {
   static const FusePass passes[] = {
     fuse_pad_conv, fuse_affine_into_conv, fuse_flatten_fc, fuse_slices,
-    fuse_add,
-    fuse_relu,
+    fuse_quant, fuse_add, fuse_relu, fuse_quant,
   };
 
   for (guint p = 0; p < G_N_ELEMENTS (passes); p++) {

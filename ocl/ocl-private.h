@@ -202,6 +202,12 @@ typedef struct {
   gboolean relu;
   int residual;                 /* value index or -1 */
   int res_stride, res_coff;
+  /* convolution epilogue, set by the fuser: quantize-dequantize passes
+   * before the residual add (0) and after the ReLU (1), each 4 x oc floats
+   * laid out as a fakequant node's scale, with qmin and qmax in qrange;
+   * NULL: none. */
+  float *quant[2];
+  float qrange[2][2];
 } OclNode;
 
 typedef struct {

@@ -314,6 +314,38 @@ zero_buffer (OclNet * net, gsize floats, GError ** error)
   return net->zero;
 }
 
+/* A convolution's bias buffer (ocl-abi.h): the bias padded to @padded
+ * floats (whole blocks of 16, 32 or 64 lanes: never more than
+ * OCL_ABI_EPI_STRIDE) or to OCL_ABI_EPI_STRIDE, then the epilogue's
+ * quantize-dequantize parameters when it has any.  Returns its size in
+ * floats; @out (g_free) holds it. */
+static gsize
+epilogue_params (const OclNode * n, gsize padded, float **out)
+{
+  const gsize stride = OCL_ABI_EPI_STRIDE ((gsize) n->oc);
+  const gsize size = n->quant[0] || n->quant[1] ?
+      OCL_ABI_EPI_FLOATS (stride) : MAX (padded, stride);
+  float *b = g_new0 (float, size);
+
+  if (n->bias)
+    memcpy (b, n->bias, n->oc * sizeof (float));
+  for (int k = 0; k < 2; k++) {
+    float *q = b + OCL_ABI_EPI_QUANT (stride, k);
+    if (!n->quant[k])
+      continue;
+    /* Rows s, z, s', z'; the scales past OC are 1 (no division by 0 in
+     * the lanes that are not stored). */
+    for (int r = 0; r < 4; r++)
+      for (gsize c = 0; c < stride; c++)
+        q[r * stride + c] = c < (gsize) n->oc ? n->quant[k][r * n->oc + c] :
+            r % 2 == 0 ? 1.0f : 0.0f;
+    q[4 * stride] = n->qrange[k][0];
+    q[4 * stride + 1] = n->qrange[k][1];
+  }
+  *out = b;
+  return size;
+}
+
 /* Packs @n's weights for blocks of @ocb output channels (Winograd's U or
  * the direct layout) and its bias, padded to whole blocks, into new device
  * buffers @wm and @bm. */
@@ -327,7 +359,7 @@ upload_conv_weights (OclNet * net, OclNode * n, int ocb, int wino,
   const gsize taps = wino == 4 ? 36 : wino == 2 ? 16 : (gsize) n->kh * n->kw;
   const gsize rows = wino == OCL_PACK_LANES ? ocl_node_icg (n) : wino ? n->ic :
       ocl_conv_block_inputs (n, ocb);
-  gsize wsize = (gsize) nblk * taps * rows * ocb;
+  gsize wsize = (gsize) nblk * taps * rows * ocb, bsize;
   float *wt = buffer_stage (net, wsize * sizeof (float), wm, error), *bias;
 
   if (wt == NULL)
@@ -343,14 +375,12 @@ upload_conv_weights (OclNet * net, OclNode * n, int ocb, int wino,
   ocl_node_drop_weight (n);
   if (!buffer_upload (net, *wm, wt, wsize * sizeof (float), error))
     return FALSE;
-  bias = g_new0 (float, (gsize) nblk * ocb);
-  if (n->bias)
-    memcpy (bias, n->bias, n->oc * sizeof (float));
-  *bm = create_buffer (net, (gsize) nblk * ocb * sizeof (float), bias, error);
+  bsize = epilogue_params (n, nblk * ocb, &bias);
+  *bm = create_buffer (net, bsize * sizeof (float), bias, error);
   g_free (bias);
   if (*bm == NULL)
     return FALSE;
-  net->weight_bytes += (wsize + nblk * ocb) * sizeof (float);
+  net->weight_bytes += (wsize + bsize) * sizeof (float);
   return TRUE;
 }
 
@@ -362,7 +392,9 @@ epilogue_args (OclArgs * a, OclNet * net, const OclNode * n)
   const OclValue *r = n->residual >= 0 ? OCL_VALUE (net->g, n->residual) : NULL;
 
   ocl_arg_int (a, (n->relu ? OCL_ABI_FLAG_RELU : 0) |
-      (r ? OCL_ABI_FLAG_RESIDUAL : 0));
+      (r ? OCL_ABI_FLAG_RESIDUAL : 0) |
+      (n->quant[0] ? OCL_ABI_FLAG_QUANT_IN : 0) |
+      (n->quant[1] ? OCL_ABI_FLAG_QUANT_OUT : 0));
   ocl_arg_int (a, r ? r->c : 0);
   ocl_arg_int (a, r ? r->h : 0);
   ocl_arg_int (a, r ? r->w : 0);
@@ -436,12 +468,12 @@ conv_desc (const OclNet * net, const OclNode * n, const char *variant)
   g_autofree char *groups = n->group > 1 ?
       g_strdup_printf (" g%d", n->group) : NULL;
 
-  return g_strdup_printf ("%s %dx%d/%d %d->%d%s %dx%d%s%s%s [%s]",
+  return g_strdup_printf ("%s %dx%d/%d %d->%d%s %dx%d%s%s%s%s%s [%s]",
       strcmp (n->onnx_op, "Conv") == 0 ? "conv" : "fc", n->kh, n->kw, n->sh,
       n->ic, n->oc, groups ? groups : "", y->h, y->w, n->bias ? " +bias" : "",
-      n->residual < 0 ?
+      n->quant[0] ? " +qdq" : "", n->residual < 0 ?
       "" : n->res_stride > 1 || n->res_coff ? " +res(option A)" : " +res",
-      n->relu ? " +relu" : "", variant);
+      n->relu ? " +relu" : "", n->quant[1] ? " +qdq" : "", variant);
 }
 
 /* The local-memory tiled kernel (conv2d_tiled_nhwc) is what GPUs run: the

@@ -845,6 +845,103 @@ test_fakequant (void)
     }
 }
 
+/* A quantize-dequantize node on @x: per channel (scales 1, 2, 4 and zero
+ * points 0..4) or per tensor, over [@qmin, @qmax]. */
+static int
+fakequant (Builder * b, int x, gboolean per_channel, float qmin, float qmax)
+{
+  const int c = OCL_VALUE (b->g, x)->c;
+  int i = node1 (b, OCL_OP_FAKEQUANT, x);
+  OclNode *n = OCL_NODE (b->g, i);
+
+  n->oc = c;
+  n->alpha = qmin;
+  n->beta = qmax;
+  n->scale = g_new (float, 4 * c);
+  for (int k = 0; k < c; k++) {
+    n->scale[k] = n->scale[2 * c + k] = per_channel ? 1 << (k % 3) : 2.0f;
+    n->scale[c + k] = n->scale[3 * c + k] = per_channel ? k % 5 : 3.0f;
+  }
+  return finish (b, i);
+}
+
+/* Integer weights in [-2, 2] and biases k + 1/4: on integer inputs the
+ * convolution's sums are exact in any order (F(4x4) excepted, within
+ * 1e-4 of them), and x / s for s = 1, 2, 4 stays at least 1/16 from a
+ * rounding tie, so device and reference quantize alike. */
+static void
+integer_weights (Builder * b, int conv_value)
+{
+  OclNode *n = OCL_NODE (b->g, OCL_VALUE (b->g, conv_value)->producer);
+  gsize nw = (gsize) n->oc * ocl_node_icg (n) * n->kh * n->kw;
+
+  for (gsize k = 0; k < nw; k++)
+    n->weight[k] = g_rand_int_range (b->rand, -2, 3);
+  for (int k = 0; k < n->oc; k++)
+    n->bias[k] = g_rand_int_range (b->rand, -8, 8) + 0.25f;
+}
+
+/* The QDQ block as onnxruntime.quantization writes it: input QDQ ->
+ * conv -> QDQ -> + shortcut -> ReLU -> QDQ, fused into one convolution
+ * (input conversion, input QDQ, convolution: 3 launches) under every
+ * convolution kernel: direct, lane-shuffle grouped, Winograd F(2x2) and
+ * F(4x4), tiled at 8 and 16; per tensor and per channel, int8 and uint8,
+ * values beyond the range (clamped) and ties after the add. */
+static void
+test_conv_quant_epilogue (void)
+{
+  static const struct
+  {
+    const char *layer;
+    int winograd, tiled, groups, c;
+  } paths[] = {
+    {"PX=", 0, 0, 1, 37}, {"lanes", 0, 0, 8, 32}, {"winograd WT", 1, 0, 1, 32},
+    {"winograd4", 4, 0, 1, 48}, {"tiled", 0, 8, 1, 37}, {"tiled", 0, 16, 1, 37},
+  };
+  const int saved_tiled = ctx->tuning.tiled_side;
+  const int saved_wino = ctx->tuning.winograd;
+
+  for (guint p = 0; p < G_N_ELEMENTS (paths); p++)
+    for (int per_channel = 0; per_channel < 2; per_channel++)
+      for (int uint8 = 0; uint8 < 2; uint8++) {
+        const float lo = uint8 ? 0.0f : -128.0f, hi = uint8 ? 255.0f : 127.0f;
+        const int c = paths[p].c;
+        Builder b;
+        int x, y;
+
+        g_test_message ("%s, per channel %d, uint8 %d", paths[p].layer,
+            per_channel, uint8);
+        ctx->tuning.tiled_side = paths[p].tiled;
+        ctx->tuning.winograd = paths[p].winograd;
+        expect_layer = paths[p].layer;
+        builder_init (&b, 900 + 4 * p + 2 * per_channel + uint8, 2, c, 11, 9);
+        /* Inputs -1, 0, 1 (unit scale, zero point 0). */
+        {
+          int i = node1 (&b, OCL_OP_FAKEQUANT, b.g->input);
+          OclNode *n = OCL_NODE (b.g, i);
+          n->oc = c;
+          n->alpha = -128.0f;
+          n->beta = 127.0f;
+          n->scale = g_new0 (float, 4 * c);
+          for (int k = 0; k < c; k++)
+            n->scale[k] = n->scale[2 * c + k] = 1.0f;
+          x = finish (&b, i);
+        }
+        y = paths[p].groups > 1 ? gconv (&b, x, c, 3, 1, 1, paths[p].groups) :
+            conv (&b, x, c, 3, 1, 1, TRUE);
+        integer_weights (&b, y);
+        y = fakequant (&b, y, per_channel, lo, hi);
+        y = add (&b, y, x);
+        y = simple (&b, OCL_OP_RELU, y);
+        y = fakequant (&b, y, !per_channel, lo, hi);
+        /* F(4x4)'s input transform is a launch of its own. */
+        check_fused (&b, y, paths[p].winograd == 4 ? 4 : 3);
+      }
+  expect_layer = NULL;
+  ctx->tuning.tiled_side = saved_tiled;
+  ctx->tuning.winograd = saved_wino;
+}
+
 /* A 4-D output is returned in NCHW. */
 static void
 test_nchw_output (void)
@@ -886,6 +983,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/softmax", test_softmax);
   g_test_add_func ("/kernels/sigmoid-mul", test_sigmoid_mul);
   g_test_add_func ("/kernels/fakequant", test_fakequant);
+  g_test_add_func ("/kernels/conv-quant-epilogue", test_conv_quant_epilogue);
   g_test_add_func ("/kernels/nchw-output", test_nchw_output);
   rc = g_test_run ();
   ocl_context_unref (ctx);

@@ -109,26 +109,59 @@ init_acc (float16 acc[NB][PX], __global const float *bias, int blk)
   }
 }
 
-/* The direct kernels' epilogue for one pixel's @acc[NB]: residual, ReLU,
- * store.  (No restrict on helpers: inlined, it becomes LLVM's noalias
- * scope intrinsics, which oclgrind cannot run.) */
+/* A quantize-dequantize pass over channels @oc0.. (ocl-abi.h's bias
+ * buffer layout, @q at the pass's parameters).  Float division and ties to
+ * even, as ONNX's QuantizeLinear. */
+static inline float16
+fakequant_block (float16 v, __global const float *q, int oc0, int stride)
+{
+  const float16 s = vload16 (0, q + oc0);
+  const float16 z = vload16 (0, q + stride + oc0);
+  const float16 s2 = vload16 (0, q + 2 * stride + oc0);
+  const float16 z2 = vload16 (0, q + 3 * stride + oc0);
+
+  v = clamp (rint (v / s) + z, (float16) (q[4 * stride]),
+      (float16) (q[4 * stride + 1]));
+  return (v - z2) * s2;
+}
+
+/* Every convolution kernel's epilogue after the bias, for 16 channels from
+ * @oc0 of output pixel (@n, @oy, @ox): the passes @flags ask for, in
+ * ocl-abi.h's order.  (No restrict on helpers: inlined, it becomes LLVM's
+ * noalias scope intrinsics, which oclgrind cannot run.) */
+static inline float16
+epilogue_block (float16 v, __global const float *bias,
+    __global const float *res, int n, int oy, int ox, int oc0, int OC,
+    int flags, int RC, int RH, int RW, int RS, int RCO)
+{
+  const int stride = OCL_ABI_EPI_STRIDE (OC);
+
+  if (flags & OCL_ABI_FLAG_QUANT_IN)
+    v = fakequant_block (v, bias + OCL_ABI_EPI_QUANT (stride, 0), oc0, stride);
+  if (flags & OCL_ABI_FLAG_RESIDUAL)
+    v += residual_block (res, n, oy, ox, oc0, RC, RH, RW, RS, RCO);
+  if (flags & OCL_ABI_FLAG_RELU)
+    v = fmax (v, (float16) 0.0f);
+  if (flags & OCL_ABI_FLAG_QUANT_OUT)
+    v = fakequant_block (v, bias + OCL_ABI_EPI_QUANT (stride, 1), oc0, stride);
+  return v;
+}
+
+/* The direct kernels' epilogue and store for one pixel's @acc[NB]. */
 static inline void
-store_pixel (__global float *out, __global const float *res,
-    const float16 * acc, int n, int oy, int ox, int blk, int OC, int OH,
-    int OW, int flags, int RC, int RH, int RW, int RS, int RCO)
+store_pixel (__global float *out, __global const float *bias,
+    __global const float *res, const float16 * acc, int n, int oy, int ox,
+    int blk, int OC, int OH, int OW, int flags, int RC, int RH, int RW,
+    int RS, int RCO)
 {
   __global float *o = out + ((size_t) (n * OH + oy) * OW + ox) * OC;
 
   for (int b = 0; b < NB; b++) {
     const int oc0 = blk * OCB + b * VW;
-    float16 v = acc[b];
     if (oc0 >= OC)
       break;
-    if (flags & OCL_ABI_FLAG_RESIDUAL)
-      v += residual_block (res, n, oy, ox, oc0, RC, RH, RW, RS, RCO);
-    if (flags & OCL_ABI_FLAG_RELU)
-      v = fmax (v, (float16) 0.0f);
-    store_block (o, v, oc0, OC);
+    store_block (o, epilogue_block (acc[b], bias, res, n, oy, ox, oc0, OC,
+            flags, RC, RH, RW, RS, RCO), oc0, OC);
   }
 }
 
@@ -211,8 +244,8 @@ conv2d_nhwc (DIRECT_CONV_ARGS)
       float16 px[NB];
       for (int b = 0; b < NB; b++)
         px[b] = acc[b][p];
-      store_pixel (out, res, px, n, oy, ox0 + p, blk, OC, OH, OW, flags, RC,
-          RH, RW, RS, RCO);
+      store_pixel (out, bias, res, px, n, oy, ox0 + p, blk, OC, OH, OW,
+          flags, RC, RH, RW, RS, RCO);
     }
   }
 }
@@ -277,8 +310,8 @@ conv2d_grouped_nhwc (DIRECT_CONV_ARGS)
       float16 px[NB];
       for (int b = 0; b < NB; b++)
         px[b] = acc[b][p];
-      store_pixel (out, res, px, n, oy, ox0 + p, blk, OC, OH, OW, flags, RC,
-          RH, RW, RS, RCO);
+      store_pixel (out, bias, res, px, n, oy, ox0 + p, blk, OC, OH, OW,
+          flags, RC, RH, RW, RS, RCO);
     }
   }
 }
@@ -416,16 +449,11 @@ conv3x3_winograd_nhwc (__global const float *restrict in,
       y[1][0] = s1[0] + s1[1] + s1[2] + bv;
       y[1][1] = s1[1] - s1[2] - s1[3] + bv;
       for (int dy = 0; dy < 2 && oy0 + dy < OH; dy++)
-        for (int dx = 0; dx < 2 && ox0 + dx < OW; dx++) {
-          float16 r = y[dy][dx];
-          if (flags & OCL_ABI_FLAG_RESIDUAL)
-            r += residual_block (res, n, oy0 + dy, ox0 + dx, oc0, RC, RH,
-                RW, RS, RCO);
-          if (flags & OCL_ABI_FLAG_RELU)
-            r = fmax (r, (float16) 0.0f);
+        for (int dx = 0; dx < 2 && ox0 + dx < OW; dx++)
           store_block (out + ((size_t) (n * OH + oy0 + dy) * OW + ox0 +
-                  dx) * OC, r, oc0, OC);
-        }
+                  dx) * OC, epilogue_block (y[dy][dx], bias, res, n,
+                  oy0 + dy, ox0 + dx, oc0, OC, flags, RC, RH, RW, RS, RCO),
+              oc0, OC);
     }
   }
 }
@@ -586,16 +614,11 @@ conv3x3_winograd4_nhwc (__global const float *restrict v,
       if (oc0 >= OC)
         break;
       for (int dy = 0; dy < 4 && oy0 + dy < OH; dy++)
-        for (int dx = 0; dx < 4 && ox0 + dx < OW; dx++) {
-          float16 r = y[t][b][dy * 4 + dx] + bv;
-          if (flags & OCL_ABI_FLAG_RESIDUAL)
-            r += residual_block (res, n, oy0 + dy, ox0 + dx, oc0, RC, RH,
-                RW, RS, RCO);
-          if (flags & OCL_ABI_FLAG_RELU)
-            r = fmax (r, (float16) 0.0f);
+        for (int dx = 0; dx < 4 && ox0 + dx < OW; dx++)
           store_block (out + ((size_t) (n * OH + oy0 + dy) * OW + ox0 +
-                  dx) * OC, r, oc0, OC);
-        }
+                  dx) * OC, epilogue_block (y[t][b][dy * 4 + dx] + bv, bias,
+                  res, n, oy0 + dy, ox0 + dx, oc0, OC, flags, RC, RH, RW, RS,
+                  RCO), oc0, OC);
     }
   }
 }
@@ -632,6 +655,15 @@ conv3x3_winograd4_nhwc (__global const float *restrict v,
  * so a work-item always loads the same k of a step. */
 #define AL (TM * TK / NT)
 
+/* fakequant_block () for one channel. */
+static inline float
+fakequant1 (float v, __global const float *q, int oc, int stride)
+{
+  v = clamp (rint (v / q[oc]) + q[stride + oc], q[4 * stride],
+      q[4 * stride + 1]);
+  return (v - q[3 * stride + oc]) * q[2 * stride + oc];
+}
+
 __kernel __attribute__ ((reqd_work_group_size (LX, LY, 1)))
 void
 conv2d_tiled_nhwc (__global const float *restrict in,
@@ -650,7 +682,7 @@ conv2d_tiled_nhwc (__global const float *restrict in,
   const int tid = ty * LX + tx;
   const int blk = get_group_id (0);
   const int m0 = get_group_id (1) * TM;
-  const int K = KH * KW * KC, HW = OH * OW;
+  const int K = KH * KW * KC, HW = OH * OW, stride = OCL_ABI_EPI_STRIDE (OC);
   const int ic0 = block_ic0 (blk, TN, IC, KC, ICG, OCG);
   const int kk_a = tid % TK;
   __global const float *w = wt + (size_t) blk * K * TN;
@@ -710,6 +742,8 @@ conv2d_tiled_nhwc (__global const float *restrict in,
       if (oc >= OC)
         break;
       v = acc[i][j] + bias[oc];
+      if (flags & OCL_ABI_FLAG_QUANT_IN)
+        v = fakequant1 (v, bias + OCL_ABI_EPI_QUANT (stride, 0), oc, stride);
       if (flags & OCL_ABI_FLAG_RESIDUAL) {
         const int c = oc - RCO;
         if (c >= 0 && c < RC)
@@ -717,6 +751,8 @@ conv2d_tiled_nhwc (__global const float *restrict in,
       }
       if (flags & OCL_ABI_FLAG_RELU)
         v = fmax (v, 0.0f);
+      if (flags & OCL_ABI_FLAG_QUANT_OUT)
+        v = fakequant1 (v, bias + OCL_ABI_EPI_QUANT (stride, 1), oc, stride);
       out[(size_t) m * OC + oc] = v;
     }
   }

@@ -5,9 +5,24 @@
 #ifndef OCL_ABI_H
 #define OCL_ABI_H
 
-/* Convolution and add epilogue (conv.cl, misc.cl add_nhwc): bit flags. */
+/* Convolution and add epilogue (conv.cl, misc.cl add_nhwc): bit flags.
+ * A convolution's epilogue runs, in this order: the bias, a
+ * quantize-dequantize pass (QUANT_IN: the QDQ format's activation after
+ * the convolution), the residual add, ReLU, a second quantize-dequantize
+ * pass (QUANT_OUT: the one after the add). */
 #define OCL_ABI_FLAG_RELU 1
 #define OCL_ABI_FLAG_RESIDUAL 2
+#define OCL_ABI_FLAG_QUANT_IN 4
+#define OCL_ABI_FLAG_QUANT_OUT 8
+
+/* A convolution's bias buffer: OCL_ABI_EPI_STRIDE (OC) biases (zero past
+ * OC), then, when either quantize flag is set, the two passes' parameters
+ * at OCL_ABI_EPI_QUANT (stride, 0) and (stride, 1): rows of stride floats
+ * s, z, s', z' (y = (clamp (rint (x / s) + z, qmin, qmax) - z') * s'), then
+ * qmin and qmax. */
+#define OCL_ABI_EPI_STRIDE(oc) (((oc) + 63) / 64 * 64)
+#define OCL_ABI_EPI_QUANT(stride, k) ((stride) + (k) * (4 * (stride) + 2))
+#define OCL_ABI_EPI_FLOATS(stride) OCL_ABI_EPI_QUANT (stride, 2)
 
 /* affine_nhwc (misc.cl): bit flags. */
 #define OCL_ABI_AFFINE_RELU 1
