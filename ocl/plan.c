@@ -316,15 +316,15 @@ zero_buffer (OclNet * net, gsize floats, GError ** error)
 
 /* A convolution's bias buffer (ocl-abi.h): the bias padded to @padded
  * floats (whole blocks of 16, 32 or 64 lanes: never more than
- * OCL_ABI_EPI_STRIDE) or to OCL_ABI_EPI_STRIDE, then the epilogue's
- * quantize-dequantize parameters when it has any.  Returns its size in
- * floats; @out (g_free) holds it. */
+ * OCL_ABI_EPI_STRIDE); when the epilogue quantizes, padded to
+ * OCL_ABI_EPI_STRIDE and followed by the quantize-dequantize parameters.
+ * Returns its size in floats; @out (g_free) holds it. */
 static gsize
 epilogue_params (const OclNode * n, gsize padded, float **out)
 {
   const gsize stride = OCL_ABI_EPI_STRIDE ((gsize) n->oc);
   const gsize size = n->quant[0] || n->quant[1] ?
-      OCL_ABI_EPI_FLOATS (stride) : MAX (padded, stride);
+      OCL_ABI_EPI_FLOATS (stride) : padded;
   float *b = g_new0 (float, size);
 
   if (n->bias)

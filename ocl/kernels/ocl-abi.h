@@ -15,8 +15,9 @@
 #define OCL_ABI_FLAG_QUANT_IN 4
 #define OCL_ABI_FLAG_QUANT_OUT 8
 
-/* A convolution's bias buffer: OCL_ABI_EPI_STRIDE (OC) biases (zero past
- * OC), then, when either quantize flag is set, the two passes' parameters
+/* A convolution's bias buffer: the biases, zero past OC to whole blocks
+ * (16, 32 or 64 lanes), and when either quantize flag is set to
+ * OCL_ABI_EPI_STRIDE (OC), followed by the two passes' parameters
  * at OCL_ABI_EPI_QUANT (stride, 0) and (stride, 1): rows of stride floats
  * s, z, s', z' (y = (clamp (rint (x / s) + z, qmin, qmax) - z') * s'), then
  * qmin and qmax. */
