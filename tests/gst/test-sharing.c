@@ -163,6 +163,20 @@ GST_START_TEST (test_shared_equals_private)
 
 GST_END_TEST;
 
+/* How long to wait for something that compiles kernels on the way: @def
+ * seconds, or OCLRESNET_TEST_WAIT_SECONDS where that is longer (under
+ * valgrind PoCL's compiler runs instrumented, about a minute a kernel).  A
+ * wait that runs out fails its check, and with CK_FORK=no a failed check
+ * leaves its pipelines playing under the next ones. */
+static GstClockTime
+patience (gint def)
+{
+  const gchar *env = g_getenv ("OCLRESNET_TEST_WAIT_SECONDS");
+  gint s = env ? atoi (env) : 0;
+
+  return (GstClockTime) MAX (s, def) * GST_SECOND;
+}
+
 /* Sharers must agree on model, labels, device and batching: the second
  * one is refused with one error naming both elements and the property. */
 GST_START_TEST (test_conflicting_sharers)
@@ -182,10 +196,10 @@ GST_START_TEST (test_conflicting_sharers)
   g_object_set (b, "model", other, "labels", labels_path, NULL);
   fail_unless (gst_element_set_state (p1, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE);
-  fail_unless (gst_element_get_state (p1, NULL, NULL, 30 * GST_SECOND) !=
+  fail_unless (gst_element_get_state (p1, NULL, NULL, patience (30)) !=
       GST_STATE_CHANGE_FAILURE);
   gst_element_set_state (p2, GST_STATE_PLAYING);
-  m = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND, GST_MESSAGE_ERROR);
+  m = gst_bus_timed_pop_filtered (bus, patience (30), GST_MESSAGE_ERROR);
   fail_unless (m != NULL);
   gst_message_parse_error (m, &err, NULL);
   fail_unless (strstr (err->message, "first") && strstr (err->message,
@@ -197,7 +211,7 @@ GST_START_TEST (test_conflicting_sharers)
   gst_element_set_state (p2, GST_STATE_NULL);
   g_object_set (b, "model", model_path, NULL);
   gst_element_set_state (p2, GST_STATE_PLAYING);
-  m = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND, GST_MESSAGE_ERROR |
+  m = gst_bus_timed_pop_filtered (bus, patience (30), GST_MESSAGE_ERROR |
       GST_MESSAGE_EOS);
   fail_unless (m != NULL && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS);
   gst_message_unref (m);
@@ -322,7 +336,7 @@ GST_START_TEST (test_sharer_cycles)
     GstMessage *m;
     g_object_set (rc, "model", model_path, "labels", labels_path, NULL);
     gst_element_set_state (pipe, GST_STATE_PLAYING);
-    m = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND, GST_MESSAGE_EOS |
+    m = gst_bus_timed_pop_filtered (bus, patience (60), GST_MESSAGE_EOS |
         GST_MESSAGE_ERROR);
     fail_unless (m != NULL && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS);
     gst_message_unref (m);
@@ -346,10 +360,7 @@ static gboolean warned;         /* a WARNING came before the last swap message *
 static const gchar *
 wait_swap (GstBus * bus, GstMessage ** keep)
 {
-  /* Compiling a model takes long under valgrind. */
-  const gchar *env = g_getenv ("OCLRESNET_TEST_SWAP_SECONDS");
-  gint64 end = g_get_monotonic_time () + (env ? atoi (env) : 60) *
-      G_USEC_PER_SEC;
+  gint64 end = g_get_monotonic_time () + patience (60) / GST_USECOND;
 
   warned = FALSE;
   while (g_get_monotonic_time () < end) {
@@ -599,7 +610,7 @@ GST_START_TEST (test_restart_under_swaps)
     gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_metas, counts,
         NULL);
     gst_element_set_state (pipe, GST_STATE_PLAYING);
-    m = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND, GST_MESSAGE_EOS |
+    m = gst_bus_timed_pop_filtered (bus, patience (60), GST_MESSAGE_EOS |
         GST_MESSAGE_ERROR);
     fail_unless (m != NULL);
     if (GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR) {
@@ -721,7 +732,7 @@ GST_START_TEST (test_two_pipelines)
     gst_element_set_state (p[i], GST_STATE_PLAYING);
   }
   for (guint i = 0; i < 2; i++) {
-    GstMessage *m = gst_bus_timed_pop_filtered (bus[i], 60 * GST_SECOND,
+    GstMessage *m = gst_bus_timed_pop_filtered (bus[i], patience (60),
         GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
     fail_unless (m != NULL && GST_MESSAGE_TYPE (m) == GST_MESSAGE_EOS,
         "pipeline %u did not finish", i);
