@@ -133,6 +133,18 @@ class SEModule(nn.Module):
         return x * self.gate(self.fc2(F.relu(self.fc1(s))))
 
 
+def se_resnet50():
+    """timm's seresnet50: torchvision's ResNet-50 with an SE module (reduction
+    16) after each bottleneck's last batch norm, before the residual add
+    (for benchmarks: tests/bench/compare.py)."""
+    m = torchvision.models.resnet50(weights=None)
+    for layer in (m.layer1, m.layer2, m.layer3, m.layer4):
+        for blk in layer:
+            c = blk.bn3.num_features
+            blk.bn3 = nn.Sequential(blk.bn3, SEModule(c, c // 16))
+    return m
+
+
 class EcaModule(nn.Module):
     """timm's EcaModule: the mean over H, W, a 1-D convolution across the
     channels, sigmoid, x * gate."""

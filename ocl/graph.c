@@ -288,13 +288,14 @@ is_conv_without_epilogue (OclNode * p)
       && !p->quant[0] && !p->quant[1];
 }
 
-/* A convolution whose epilogue can still take a residual add: nothing in
- * it past the first quantize-dequantize pass. */
+/* A node whose epilogue can still take a residual add: a convolution
+ * with nothing in it past the first quantize-dequantize pass, or a Mul
+ * (the squeeze-excitation gate x * s before the block's add). */
 static gboolean
-is_conv_before_residual (OclNode * p)
+takes_residual (OclNode * p)
 {
-  return p && p->op == OCL_OP_CONV && !p->relu && p->residual < 0
-      && !p->quant[1];
+  return p && (p->op == OCL_OP_CONV || p->op == OCL_OP_MUL) && !p->relu
+      && p->residual < 0 && !p->quant[1];
 }
 
 /* Zero spatial Pad → Conv: widen the convolution's padding. */
@@ -421,8 +422,9 @@ residual_view (OclGraph * g, int v, const int *uses, int *stride, int *coff)
   return v;
 }
 
-/* Add: into the convolution producing either operand (the epilogue adds
- * the other), else a standalone add that still reads option-A views. */
+/* Add: into the convolution or Mul producing either operand (the
+ * epilogue adds the other), else a standalone add that still reads
+ * option-A views. */
 static gboolean
 fuse_add (OclGraph * g, int i, const int *uses)
 {
@@ -435,7 +437,7 @@ fuse_add (OclGraph * g, int i, const int *uses)
     OclNode *p = producer (g, a);
     int stride, coff, pi;
 
-    if (!is_conv_before_residual (p) || uses[a] != 1 || b == a)
+    if (!takes_residual (p) || uses[a] != 1 || b == a)
       continue;
     pi = OCL_VALUE (g, a)->producer;
     b = residual_view (g, b, uses, &stride, &coff);
@@ -466,7 +468,7 @@ fuse_relu (OclGraph * g, int i, const int *uses)
 
   if (n->op != OCL_OP_RELU || !p || uses[p->out] != 1 || p->relu
       || p->quant[1] || !(p->op == OCL_OP_CONV || p->op == OCL_OP_AFFINE
-          || p->op == OCL_OP_ADD))
+          || p->op == OCL_OP_ADD || p->op == OCL_OP_MUL))
     return FALSE;
   p->relu = TRUE;
   absorb (g, OCL_VALUE (g, n->in[0])->producer, i);

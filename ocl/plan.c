@@ -737,30 +737,46 @@ add_affine (OclNet * net, const OclNode * n, GError ** error)
       (size_t) y->n * y->c * y->h * y->w, 1, 1, error);
 }
 
+/* Add and Mul: eltwise_nhwc, with the epilogue the fuser gave them (a
+ * standalone Add is its first operand with the second as its residual). */
 static gboolean
-add_add (OclNet * net, const OclNode * n, GError ** error)
+add_eltwise (OclNet * net, const OclNode * n, GError ** error)
 {
-  const OclValue *y = OCL_VALUE (net->g, n->out);
-  const OclValue *r = OCL_VALUE (net->g, n->residual);
+  const OclValue *x = OCL_VALUE (net->g, n->in[0]);
+  const OclValue *r = n->residual >= 0 ? OCL_VALUE (net->g, n->residual) : NULL;
+  /* 16 channels per work-item where they fill whole vectors. */
+  const int ew = x->c % 16 == 0 ? 16 : 1;
+  int mul = OCL_ABI_MUL_NONE;
   OclArgs a;
 
-  if (!step_begin (net, &a, "misc", "", "add_nhwc", error))
+  if (n->op == OCL_OP_MUL)
+    mul = OCL_VALUE (net->g, n->in[1])->h * OCL_VALUE (net->g,
+        n->in[1])->w != x->h * x->w ? OCL_ABI_MUL_GATE : OCL_ABI_MUL_SAME;
+
+  if (!step_begin (net, &a, "misc", ew == 16 ? "-DEW=16" : "", "eltwise_nhwc",
+          error))
     return FALSE;
   ocl_arg_mem (&a, net->value_mem[n->in[0]]);
-  ocl_arg_mem (&a, net->value_mem[n->residual]);
+  ocl_arg_mem (&a, net->value_mem[mul ? n->in[1] : n->in[0]]);
+  ocl_arg_mem (&a, net->value_mem[r ? n->residual : n->in[0]]);
   ocl_arg_mem (&a, net->value_mem[n->out]);
-  ocl_arg_int (&a, y->c);
-  ocl_arg_int (&a, y->h);
-  ocl_arg_int (&a, y->w);
-  ocl_arg_int (&a, r->c);
-  ocl_arg_int (&a, r->h);
-  ocl_arg_int (&a, r->w);
+  ocl_arg_int (&a, x->c);
+  ocl_arg_int (&a, x->h);
+  ocl_arg_int (&a, x->w);
+  ocl_arg_int (&a, mul);
+  ocl_arg_int (&a, (n->relu ? OCL_ABI_FLAG_RELU : 0) |
+      (r ? OCL_ABI_FLAG_RESIDUAL : 0));
+  ocl_arg_int (&a, r ? r->c : 0);
+  ocl_arg_int (&a, r ? r->h : 0);
+  ocl_arg_int (&a, r ? r->w : 0);
   ocl_arg_int (&a, n->res_stride);
   ocl_arg_int (&a, n->res_coff);
-  ocl_arg_int (&a, n->relu);
-  return step_end (net, &a, n, g_strdup_printf ("add %dx%dx%d%s", y->c, y->h,
-          y->w, n->relu ? " +relu" : ""), (double) y->n * y->c * y->h * y->w,
-      3, y->c, y->w, (size_t) y->n * y->h, error);
+  return step_end (net, &a, n, g_strdup_printf ("%s %dx%dx%d%s%s%s",
+          mul ? "mul" : "add", x->c, x->h, x->w,
+          mul == OCL_ABI_MUL_GATE ? " by a channel gate" : "",
+          mul && r ? " +res" : "", n->relu ? " +relu" : ""),
+      (double) x->n * x->c * x->h * x->w * ((mul ? 1 : 0) + (r ? 1 : 0)),
+      3, x->c / ew, x->w, (size_t) x->n * x->h, error);
 }
 
 static gboolean
@@ -806,13 +822,15 @@ add_simple (OclNet * net, const OclNode * n, GError ** error)
 {
   const OclValue *x = OCL_VALUE (net->g, n->in[0]);
   const OclValue *y = OCL_VALUE (net->g, n->out);
-  int vec = x->c % 4 == 0 ? 4 : 1;
+  /* Global pooling: 16 channels (a cache line) per work-item where they
+   * fill whole vectors. */
+  const int vec = x->c % 16 == 0 ? 16 : 1;
   OclArgs a;
 
   switch (n->op) {
     case OCL_OP_GLOBALAVGPOOL:
-      if (!step_begin (net, &a, "misc", "", vec == 4 ? "global_avgpool_nhwc4"
-              : "global_avgpool_nhwc", error))
+      if (!step_begin (net, &a, "misc", vec == 16 ? "-DEW=16" : "",
+              "global_avgpool_nhwc", error))
         return FALSE;
       ocl_arg_mem (&a, net->value_mem[n->in[0]]);
       ocl_arg_mem (&a, net->value_mem[n->out]);
@@ -868,22 +886,6 @@ add_simple (OclNet * net, const OclNode * n, GError ** error)
           4.0 * x->n * x->c * x->h * x->w, 1,
           (size_t) x->n * x->c * x->h * x->w, 1, 1, error);
     }
-    case OCL_OP_MUL:{
-      const OclValue *s = OCL_VALUE (net->g, n->in[1]);
-      gboolean gate = s->h * s->w != x->h * x->w;
-      if (!step_begin (net, &a, "misc", "", "mul_nhwc", error))
-        return FALSE;
-      ocl_arg_mem (&a, net->value_mem[n->in[0]]);
-      ocl_arg_mem (&a, net->value_mem[n->in[1]]);
-      ocl_arg_mem (&a, net->value_mem[n->out]);
-      ocl_arg_int (&a, x->c);
-      ocl_arg_int (&a, x->h * x->w);
-      ocl_arg_int (&a, gate);
-      return step_end (net, &a, n, g_strdup_printf ("mul %dx%dx%d%s", x->c,
-              x->h, x->w, gate ? " by a channel gate" : ""),
-          (double) x->n * x->c * x->h * x->w, 1,
-          (size_t) x->n * x->c * x->h * x->w, 1, 1, error);
-    }
     case OCL_OP_PAD:
     case OCL_OP_SLICE:{
       gboolean pad = n->op == OCL_OP_PAD;
@@ -935,7 +937,8 @@ add_node_step (OclNet * net, OclNode * n, GError ** error)
     case OCL_OP_RELU:
       return add_affine (net, n, error);
     case OCL_OP_ADD:
-      return add_add (net, n, error);
+    case OCL_OP_MUL:
+      return add_eltwise (net, n, error);
     case OCL_OP_MAXPOOL:
     case OCL_OP_AVGPOOL:
       return add_pool (net, n, error);

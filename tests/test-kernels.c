@@ -669,19 +669,22 @@ test_conv_grouped (void)
   ctx->tuning.tiled_side = saved;
 }
 
-/* Standalone BN + ReLU (pre-activation), standalone Add of non-conv values. */
+/* Standalone BN + ReLU (pre-activation), standalone Add of non-conv
+ * values: 19 channels (one per work-item), 32 (16 per work-item). */
 static void
 test_affine_add (void)
 {
-  Builder b;
-  int a, c, y;
+  for (int v = 0; v < 2; v++) {
+    Builder b;
+    int a, c, y;
 
-  builder_init (&b, 10, 2, 19, 7, 5);
-  a = affine (&b, b.g->input);
-  a = simple (&b, OCL_OP_RELU, a);
-  c = affine (&b, b.g->input);
-  y = add (&b, a, c);
-  check (&b, y);
+    builder_init (&b, 10 + v, 2, v ? 32 : 19, 7, 5);
+    a = affine (&b, b.g->input);
+    a = simple (&b, OCL_OP_RELU, a);
+    c = affine (&b, b.g->input);
+    y = add (&b, a, c);
+    check (&b, y);
+  }
 }
 
 /* 17 channels: one per work-item; 24: four per work-item. */
@@ -719,13 +722,14 @@ test_avgpool (void)
 static void
 test_global_avgpool_fc (void)
 {
-  /* 29 channels: one per work-item; 32: four. */
-  static const int channels[] = { 29, 32 };
+  /* 29 channels: one per work-item; 32 and 48: sixteen; over an odd and
+   * an even number of pixels. */
+  static const int channels[] = { 29, 32, 48 };
 
   for (guint i = 0; i < G_N_ELEMENTS (channels); i++) {
     Builder b;
     int y;
-    builder_init (&b, 30 + i, 2, channels[i], 7, 9);
+    builder_init (&b, 30 + i, 2, channels[i], 7, i == 2 ? 4 : 9);
     y = simple (&b, OCL_OP_GLOBALAVGPOOL, b.g->input);
     y = simple (&b, OCL_OP_FLATTEN, y);
     y = gemm (&b, y, 37);
@@ -782,25 +786,61 @@ test_softmax (void)
 }
 
 /* The squeeze-excitation gate: global mean -> 1x1 convs -> sigmoid (or
- * hard sigmoid) -> x * gate, per image and channel; also a Mul of two
- * tensors of one shape.  Odd channel counts, batch 3. */
+ * hard sigmoid) -> x * gate, per image and channel, with the block's
+ * residual add and ReLU fused into the Mul (identity and option-A
+ * shortcuts); also a Mul of two tensors of one shape.  Odd channel
+ * counts, batch 3. */
+static int
+se_gate (Builder * b, int x, gboolean hard)
+{
+  int s = simple (b, OCL_OP_GLOBALAVGPOOL, x);
+  s = conv (b, s, 9, 1, 1, 0, TRUE);
+  s = simple (b, OCL_OP_RELU, s);
+  s = conv (b, s, OCL_VALUE (b->g, x)->c, 1, 1, 0, TRUE);
+  return mul (b, x, sigmoid (b, s, hard));
+}
+
 static void
 test_sigmoid_mul (void)
 {
   for (int hard = 0; hard < 2; hard++) {
     Builder b;
-    int x, s, y;
+    int x, y;
     builder_init (&b, 70 + hard, 3, 19, 7, 5);
     x = conv (&b, b.g->input, 37, 3, 1, 1, TRUE);
-    s = simple (&b, OCL_OP_GLOBALAVGPOOL, x);
-    s = conv (&b, s, 9, 1, 1, 0, TRUE);
-    s = simple (&b, OCL_OP_RELU, s);
-    s = conv (&b, s, 37, 1, 1, 0, TRUE);
-    s = sigmoid (&b, s, hard);
-    y = mul (&b, x, s);
-    y = add (&b, y, x);
-    check (&b, simple (&b, OCL_OP_RELU, y));
+    y = add (&b, se_gate (&b, x, hard), x);
+    expect_layer = "mul 37x7x5 by a channel gate +res +relu";
+    /* input, conv, mean, 2 convs, sigmoid, the gate with add and ReLU */
+    check_fused (&b, simple (&b, OCL_OP_RELU, y), 7);
   }
+  {
+    /* Option A: the residual is the block input's stride-2 view, zero
+     * padded by 2 channels on each side; the Add's operands swapped. */
+    Builder b;
+    int x, y, r;
+    builder_init (&b, 73, 2, 6, 9, 7);
+    x = conv (&b, b.g->input, 10, 3, 2, 1, TRUE);
+    r = slice (&b, slice (&b, b.g->input, 2, 0, 2), 3, 0, 2);
+    r = pad (&b, r, 2, 2, 0, 0, 0, 0, 0.0f);
+    y = add (&b, r, se_gate (&b, x, FALSE));
+    expect_layer = "mul 10x5x4 by a channel gate +res +relu";
+    check_fused (&b, simple (&b, OCL_OP_RELU, y), 7);
+  }
+  {
+    /* 32 channels, 16 per work-item, against an option-A residual of 16
+     * channels padded by 8 on each side: every 16-channel block of the
+     * output straddles the residual's edge. */
+    Builder b;
+    int x, y, r;
+    builder_init (&b, 74, 2, 16, 9, 7);
+    x = conv (&b, b.g->input, 32, 3, 2, 1, TRUE);
+    r = slice (&b, slice (&b, b.g->input, 2, 0, 2), 3, 0, 2);
+    r = pad (&b, r, 8, 8, 0, 0, 0, 0, 0.0f);
+    y = add (&b, se_gate (&b, x, TRUE), r);
+    expect_layer = "mul 32x5x4 by a channel gate +res +relu";
+    check_fused (&b, simple (&b, OCL_OP_RELU, y), 7);
+  }
+  expect_layer = NULL;
   {
     /* Same shapes, and a sigmoid over a wide range (saturation). */
     Builder b;
@@ -810,6 +850,17 @@ test_sigmoid_mul (void)
     y = affine (&b, x);
     y = sigmoid (&b, y, FALSE);
     check (&b, mul (&b, x, y));
+  }
+  {
+    /* Same shapes, 16 channels per work-item, into a residual add. */
+    Builder b;
+    int x, y;
+    builder_init (&b, 75, 2, 5, 9, 11);
+    x = conv (&b, b.g->input, 48, 3, 2, 1, TRUE);
+    y = sigmoid (&b, affine (&b, x), FALSE);
+    y = mul (&b, y, x);
+    y = add (&b, y, simple (&b, OCL_OP_RELU, x));
+    check (&b, y);
   }
 }
 

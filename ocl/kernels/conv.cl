@@ -33,6 +33,7 @@
 #define OCB (VW * NB)
 
 #include "ocl-abi.h"
+#include "epilogue.h"
 
 /* The first of the KC input channels output block @blk reads (the host's
  * ocl_conv_block_ic0 ()). */
@@ -40,26 +41,6 @@ static inline int
 block_ic0 (int blk, int ocb, int IC, int KC, int ICG, int OCG)
 {
   return KC == IC ? 0 : min (blk * ocb / OCG * ICG, IC - KC);
-}
-
-static inline float16
-residual_block (__global const float *res, int n, int oy, int ox, int oc0,
-    int RC, int RH, int RW, int RS, int RCO)
-{
-  int c0 = oc0 - RCO;
-  __global const float *r = res + ((size_t) (n * RH + oy * RS) * RW + ox * RS) * RC;
-  float16 v = (float16) 0.0f;
-
-  if (c0 >= 0 && c0 + VW <= RC)
-    return vload16 (0, r + c0);
-  if (c0 + VW <= 0 || c0 >= RC)
-    return v;
-  {
-    float t[VW];
-    for (int j = 0; j < VW; j++)
-      t[j] = (c0 + j >= 0 && c0 + j < RC) ? r[c0 + j] : 0.0f;
-    return vload16 (0, t);
-  }
 }
 
 static inline void
@@ -107,44 +88,6 @@ init_acc (float16 acc[NB][PX], __global const float *bias, int blk)
     for (int p = 0; p < PX; p++)
       acc[b][p] = bv;
   }
-}
-
-/* A quantize-dequantize pass over channels @oc0.. (ocl-abi.h's bias
- * buffer layout, @q at the pass's parameters).  Float division and ties to
- * even, as ONNX's QuantizeLinear. */
-static inline float16
-fakequant_block (float16 v, __global const float *q, int oc0, int stride)
-{
-  const float16 s = vload16 (0, q + oc0);
-  const float16 z = vload16 (0, q + stride + oc0);
-  const float16 s2 = vload16 (0, q + 2 * stride + oc0);
-  const float16 z2 = vload16 (0, q + 3 * stride + oc0);
-
-  v = clamp (rint (v / s) + z, (float16) (q[4 * stride]),
-      (float16) (q[4 * stride + 1]));
-  return (v - z2) * s2;
-}
-
-/* Every convolution kernel's epilogue after the bias, for 16 channels from
- * @oc0 of output pixel (@n, @oy, @ox): the passes @flags ask for, in
- * ocl-abi.h's order.  (No restrict on helpers: inlined, it becomes LLVM's
- * noalias scope intrinsics, which oclgrind cannot run.) */
-static inline float16
-epilogue_block (float16 v, __global const float *bias,
-    __global const float *res, int n, int oy, int ox, int oc0, int OC,
-    int flags, int RC, int RH, int RW, int RS, int RCO)
-{
-  const int stride = OCL_ABI_EPI_STRIDE (OC);
-
-  if (flags & OCL_ABI_FLAG_QUANT_IN)
-    v = fakequant_block (v, bias + OCL_ABI_EPI_QUANT (stride, 0), oc0, stride);
-  if (flags & OCL_ABI_FLAG_RESIDUAL)
-    v += residual_block (res, n, oy, ox, oc0, RC, RH, RW, RS, RCO);
-  if (flags & OCL_ABI_FLAG_RELU)
-    v = fmax (v, (float16) 0.0f);
-  if (flags & OCL_ABI_FLAG_QUANT_OUT)
-    v = fakequant_block (v, bias + OCL_ABI_EPI_QUANT (stride, 1), oc0, stride);
-  return v;
 }
 
 /* The direct kernels' epilogue and store for one pixel's @acc[NB]. */
@@ -655,15 +598,6 @@ conv3x3_winograd4_nhwc (__global const float *restrict v,
  * so a work-item always loads the same k of a step. */
 #define AL (TM * TK / NT)
 
-/* fakequant_block () for one channel. */
-static inline float
-fakequant1 (float v, __global const float *q, int oc, int stride)
-{
-  v = clamp (rint (v / q[oc]) + q[stride + oc], q[4 * stride],
-      q[4 * stride + 1]);
-  return (v - q[3 * stride + oc]) * q[2 * stride + oc];
-}
-
 __kernel __attribute__ ((reqd_work_group_size (LX, LY, 1)))
 void
 conv2d_tiled_nhwc (__global const float *restrict in,
@@ -741,18 +675,8 @@ conv2d_tiled_nhwc (__global const float *restrict in,
       float v;
       if (oc >= OC)
         break;
-      v = acc[i][j] + bias[oc];
-      if (flags & OCL_ABI_FLAG_QUANT_IN)
-        v = fakequant1 (v, bias + OCL_ABI_EPI_QUANT (stride, 0), oc, stride);
-      if (flags & OCL_ABI_FLAG_RESIDUAL) {
-        const int c = oc - RCO;
-        if (c >= 0 && c < RC)
-          v += res[((size_t) (n * RH + oy * RS) * RW + ox * RS) * RC + c];
-      }
-      if (flags & OCL_ABI_FLAG_RELU)
-        v = fmax (v, 0.0f);
-      if (flags & OCL_ABI_FLAG_QUANT_OUT)
-        v = fakequant1 (v, bias + OCL_ABI_EPI_QUANT (stride, 1), oc, stride);
+      v = epilogue1 (acc[i][j] + bias[oc], bias, res, n, oy, ox, oc, OC,
+          flags, RC, RH, RW, RS, RCO);
       out[(size_t) m * OC + oc] = v;
     }
   }

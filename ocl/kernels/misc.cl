@@ -1,4 +1,5 @@
 #include "ocl-abi.h"
+#include "epilogue.h"
 
 /* Element-wise, pooling, layout and softmax kernels on NHWC activations.
  * One work-item per output element (channel fastest, so neighbouring
@@ -33,22 +34,48 @@ affine_nhwc (__global const float *in, __global const float *scale,
   out[i] = v;
 }
 
-/* out = a + view(res), optionally ReLU; the view is as in conv2d_nhwc's
- * residual: res[n, y*RS, x*RS, c - RCO], 0 outside [0, RC).
- * NDRange (C, W, N*H) of the output. */
+/* Channels per work-item of eltwise_nhwc: 1, or 16 where C % 16 == 0. */
+#ifndef EW
+#define EW 1
+#endif
+
+/* The element-wise nodes, with the convolutions' epilogue (epilogue.h):
+ * out = a (Add, whose other operand is the residual), a * b (Mul, b of
+ * a's shape) or a * b[n, c] (Mul by a channel gate, N x C x 1 x 1:
+ * squeeze-excitation), then the residual add and ReLU that @flags ask for.
+ * @mul: OCL_ABI_MUL_NONE, _SAME or _GATE.  NDRange (C / EW, W, N*H) of the
+ * output. */
 __kernel void
-add_nhwc (__global const float *a, __global const float *res,
-    __global float *out, int C, int H, int W, int RC, int RH, int RW, int RS,
-    int RCO, int relu)
+eltwise_nhwc (__global const float *a, __global const float *b,
+    __global const float *res, __global float *out, int C, int H, int W,
+    int mul, int flags, int RC, int RH, int RW, int RS, int RCO)
 {
-  int c = get_global_id (0), x = get_global_id (1), nh = get_global_id (2);
-  int n = nh / H, y = nh % H;
-  size_t o = ((size_t) nh * W + x) * C + c;
-  int rc = c - RCO;
-  float v = a[o];
-  if (rc >= 0 && rc < RC)
-    v += res[(((size_t) n * RH + y * RS) * RW + x * RS) * RC + rc];
-  out[o] = relu ? fmax (v, 0.0f) : v;
+  const int c = get_global_id (0) * EW, x = get_global_id (1);
+  const int nh = get_global_id (2), n = nh / H, y = nh % H;
+  const size_t o = ((size_t) nh * W + x) * C + c;
+
+  flags &= OCL_ABI_FLAG_RESIDUAL | OCL_ABI_FLAG_RELU;
+#if EW == 16
+  {
+    float16 v = vload16 (0, a + o);
+    if (mul == OCL_ABI_MUL_SAME)
+      v *= vload16 (0, b + o);
+    else if (mul == OCL_ABI_MUL_GATE)
+      v *= vload16 (0, b + (size_t) n * C + c);
+    vstore16 (epilogue_block (v, a, res, n, y, x, c, C, flags, RC, RH, RW,
+            RS, RCO), 0, out + o);
+  }
+#else
+  {
+    float v = a[o];
+    if (mul == OCL_ABI_MUL_SAME)
+      v *= b[o];
+    else if (mul == OCL_ABI_MUL_GATE)
+      v *= b[(size_t) n * C + c];
+    out[o] = epilogue1 (v, a, res, n, y, x, c, C, flags, RC, RH, RW, RS,
+        RCO);
+  }
+#endif
 }
 
 /* y = 1 / (1 + e^-x), or with hard set, clamp (alpha x + beta, 0, 1)
@@ -72,20 +99,8 @@ fakequant_nhwc (__global const float *in, __global const float *p,
 {
   size_t i = get_global_id (0);
   int c = i % C;
-  float q = clamp (rint (in[i] / p[c]) + p[C + c], qmin, qmax);
-  out[i] = (q - p[3 * C + c]) * p[2 * C + c];
-}
-
-/* out = a * b, b of a's shape, or with gate set one value per image and
- * channel (N x C x 1 x 1: a squeeze-excitation gate).  NDRange (total
- * elements). */
-__kernel void
-mul_nhwc (__global const float *a, __global const float *b,
-    __global float *out, int C, int HW, int gate)
-{
-  size_t i = get_global_id (0);
-  size_t j = gate ? i / ((size_t) HW * C) * C + i % C : i;
-  out[i] = a[i] * b[j];
+  out[i] = OCL_FAKEQUANT (in[i], p[c], p[C + c], p[2 * C + c], p[3 * C + c],
+      qmin, qmax);
 }
 
 /* Pad and Slice as one strided copy: out[n,y,x,c] =
@@ -168,31 +183,37 @@ avgpool_nhwc (__global const float *in, __global float *out, int C, int IH,
   out[((size_t) nh * OW + ox) * C + c] = cnt > 0 ? s / cnt : 0.0f;
 }
 
-/* NDRange (C, N).  Output [N][C]. */
+/* The mean over H x W of EW channels per work-item, in two partial sums
+ * (even and odd pixels: two chains of adds in flight).  NDRange (C / EW,
+ * N).  Output [N][C]. */
 __kernel void
 global_avgpool_nhwc (__global const float *in, __global float *out, int C,
     int HW)
 {
-  int c = get_global_id (0), n = get_global_id (1);
+  const int c = get_global_id (0) * EW, n = get_global_id (1);
   __global const float *p = in + (size_t) n * HW * C + c;
-  float s = 0.0f;
-  for (int i = 0; i < HW; i++)
-    s += p[(size_t) i * C];
-  out[(size_t) n * C + c] = s / HW;
-}
+  int i;
+#if EW == 16
+  float16 s0 = (float16) (0.0f), s1 = (float16) (0.0f);
 
-/* global_avgpool_nhwc on 4 channels per work-item (C % 4 == 0).
- * NDRange (C/4, N). */
-__kernel void
-global_avgpool_nhwc4 (__global const float *in, __global float *out, int C,
-    int HW)
-{
-  int c4 = get_global_id (0), n = get_global_id (1);
-  __global const float *p = in + (size_t) n * HW * C;
-  float4 s = (float4) (0.0f);
-  for (int i = 0; i < HW; i++)
-    s += vload4 (c4, p + (size_t) i * C);
-  vstore4 (s / HW, c4, out + (size_t) n * C);
+  for (i = 0; i + 1 < HW; i += 2) {
+    s0 += vload16 (0, p + (size_t) i * C);
+    s1 += vload16 (0, p + (size_t) (i + 1) * C);
+  }
+  if (i < HW)
+    s0 += vload16 (0, p + (size_t) i * C);
+  vstore16 ((s0 + s1) / HW, 0, out + (size_t) n * C + c);
+#else
+  float s0 = 0.0f, s1 = 0.0f;
+
+  for (i = 0; i + 1 < HW; i += 2) {
+    s0 += p[(size_t) i * C];
+    s1 += p[(size_t) (i + 1) * C];
+  }
+  if (i < HW)
+    s0 += p[(size_t) i * C];
+  out[(size_t) n * C + c] = (s0 + s1) / HW;
+#endif
 }
 
 /* NHWC [N][H][W][C] -> [N][C*H*W] in NCHW order (ONNX Flatten).

@@ -5,7 +5,8 @@
 #ifndef OCL_ABI_H
 #define OCL_ABI_H
 
-/* Convolution and add epilogue (conv.cl, misc.cl add_nhwc): bit flags.
+/* Convolution and element-wise epilogue (conv.cl, misc.cl eltwise_nhwc):
+ * bit flags.
  * A convolution's epilogue runs, in this order: the bias, a
  * quantize-dequantize pass (QUANT_IN: the QDQ format's activation after
  * the convolution), the residual add, ReLU, a second quantize-dequantize
@@ -14,6 +15,11 @@
 #define OCL_ABI_FLAG_RESIDUAL 2
 #define OCL_ABI_FLAG_QUANT_IN 4
 #define OCL_ABI_FLAG_QUANT_OUT 8
+
+/* eltwise_nhwc (misc.cl): what multiplies the first operand. */
+#define OCL_ABI_MUL_NONE 0
+#define OCL_ABI_MUL_SAME 1
+#define OCL_ABI_MUL_GATE 2
 
 /* A convolution's bias buffer: the biases, zero past OC to whole blocks
  * (16, 32 or 64 lanes), and when either quantize flag is set to

@@ -33,6 +33,7 @@ MODELS = [
     ("resnet50", "torchvision.models.resnet50(weights=None)", (1, 3, 224, 224)),
     ("resnet18-b4", "torchvision.models.resnet18(weights=None)", (4, 3, 224, 224)),
     ("resnext50-32x4d", "torchvision.models.resnext50_32x4d(weights=None)", (1, 3, 224, 224)),
+    ("seresnet50", "gen_test_models.se_resnet50()", (1, 3, 224, 224)),
     ("cifar-resnet20", "gen_test_models.CifarResNet(3, 'A')", (1, 3, 32, 32)),
     ("cifar-resnet56", "gen_test_models.CifarResNet(9, 'A')", (1, 3, 32, 32)),
 ]

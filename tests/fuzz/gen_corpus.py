@@ -218,7 +218,8 @@ def zoo7():
 
 def squeeze_excitation():
     """An SE gate: mean -> 1x1 convs -> Sigmoid / HardSigmoid -> Mul of two
-    run-time tensors, the gate first in one of them."""
+    run-time tensors, the gate first in one of them; the first Mul takes the
+    block's residual Add and ReLU into its epilogue."""
     n = [
         helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
         helper.make_node("ReduceMean", ["c"], ["m"], axes=[2, 3], keepdims=1),
@@ -227,13 +228,18 @@ def squeeze_excitation():
         helper.make_node("Conv", ["r1", "w2", "b2"], ["f2"]),
         helper.make_node("Sigmoid", ["f2"], ["s"]),
         helper.make_node("Mul", ["c", "s"], ["g"]),
-        helper.make_node("HardSigmoid", ["g"], ["h"], alpha=0.2, beta=0.5),
+        helper.make_node("Conv", ["x", "w0"], ["x8c"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["x8c"], ["x8"]),
+        helper.make_node("Add", ["x8", "g"], ["a"]),
+        helper.make_node("Relu", ["a"], ["ar"]),
+        helper.make_node("HardSigmoid", ["ar"], ["h"], alpha=0.2, beta=0.5),
         helper.make_node("Mul", ["s", "h"], ["e"]),
         helper.make_node("GlobalAveragePool", ["e"], ["p"]),
         helper.make_node("Flatten", ["p"], ["q"]),
         helper.make_node("Gemm", ["q", "fc", "fcb"], ["y"], transB=1),
     ]
-    i = [init("w", w(8, 3, 3, 3)), init("w1", w(4, 8, 1, 1)), init("b1", w(4)),
+    i = [init("w", w(8, 3, 3, 3)), init("w0", w(8, 3, 3, 3)),
+         init("w1", w(4, 8, 1, 1)), init("b1", w(4)),
          init("w2", w(8, 4, 1, 1)), init("b2", w(8)), init("fc", w(4, 8)),
          init("fcb", w(4))]
     return model(n, i, hw=16)

@@ -130,6 +130,7 @@ ref_node (const OclGraph * g, const OclNode * nd, float **data)
               v = AT (x, X->c, X->h, X->w, n, c, oy, ox) *
                   (double) AT (data[nd->in[1]], S->c, S->h, S->w, n, c,
                   S->h == 1 ? 0 : oy, S->w == 1 ? 0 : ox);
+              v += residual_at (g, nd, data, n, c, oy, ox);
               break;
             }
             case OCL_OP_FAKEQUANT:{
