@@ -813,31 +813,23 @@ test_sigmoid_mul (void)
     /* input, conv, mean, 2 convs, sigmoid, the gate with add and ReLU */
     check_fused (&b, simple (&b, OCL_OP_RELU, y), 7);
   }
-  {
+  for (int v = 0; v < 2; v++) {
     /* Option A: the residual is the block input's stride-2 view, zero
-     * padded by 2 channels on each side; the Add's operands swapped. */
+     * padded on each side: 6 channels by 2 into 10 (one channel a
+     * work-item; the Add's operands swapped), 16 by 8 into 32 (16 a
+     * work-item, every block straddling the residual's edge). */
+    const int ic = v ? 16 : 6, pc = v ? 8 : 2, oc = ic + 2 * pc;
+    g_autofree char *layer = g_strdup_printf ("mul %dx5x4 by a channel gate "
+        "+res +relu", oc);
     Builder b;
     int x, y, r;
-    builder_init (&b, 73, 2, 6, 9, 7);
-    x = conv (&b, b.g->input, 10, 3, 2, 1, TRUE);
+    builder_init (&b, 73 + v, 2, ic, 9, 7);
+    x = conv (&b, b.g->input, oc, 3, 2, 1, TRUE);
     r = slice (&b, slice (&b, b.g->input, 2, 0, 2), 3, 0, 2);
-    r = pad (&b, r, 2, 2, 0, 0, 0, 0, 0.0f);
-    y = add (&b, r, se_gate (&b, x, FALSE));
-    expect_layer = "mul 10x5x4 by a channel gate +res +relu";
-    check_fused (&b, simple (&b, OCL_OP_RELU, y), 7);
-  }
-  {
-    /* 32 channels, 16 per work-item, against an option-A residual of 16
-     * channels padded by 8 on each side: every 16-channel block of the
-     * output straddles the residual's edge. */
-    Builder b;
-    int x, y, r;
-    builder_init (&b, 74, 2, 16, 9, 7);
-    x = conv (&b, b.g->input, 32, 3, 2, 1, TRUE);
-    r = slice (&b, slice (&b, b.g->input, 2, 0, 2), 3, 0, 2);
-    r = pad (&b, r, 8, 8, 0, 0, 0, 0, 0.0f);
-    y = add (&b, se_gate (&b, x, TRUE), r);
-    expect_layer = "mul 32x5x4 by a channel gate +res +relu";
+    r = pad (&b, r, pc, pc, 0, 0, 0, 0, 0.0f);
+    x = se_gate (&b, x, v);
+    y = v ? add (&b, x, r) : add (&b, r, x);
+    expect_layer = layer;
     check_fused (&b, simple (&b, OCL_OP_RELU, y), 7);
   }
   expect_layer = NULL;
