@@ -47,13 +47,14 @@ ocl_fold_constant (OclImport * im, OclConst ** in, int n_in)
   }
   if ((a = ocl_attr_find (node, "value_ints"))) {
     n = a->n_ints;
-    if ((c = ocl_import_const_new (im, OCL_DT_INT64, 1, &n)))
+    /* An empty list has no array (protobuf-c leaves it NULL). */
+    if ((c = ocl_import_const_new (im, OCL_DT_INT64, 1, &n)) && n > 0)
       memcpy (c->i, a->ints, n * sizeof (gint64));
     return c;
   }
   if ((a = ocl_attr_find (node, "value_floats"))) {
     n = a->n_floats;
-    if ((c = ocl_import_const_new (im, OCL_DT_FLOAT, 1, &n)))
+    if ((c = ocl_import_const_new (im, OCL_DT_FLOAT, 1, &n)) && n > 0)
       memcpy (c->f, a->floats, n * sizeof (float));
     return c;
   }
