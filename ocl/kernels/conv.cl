@@ -136,8 +136,10 @@ conv2d_nhwc (DIRECT_CONV_ARGS)
 
         if (ix0 >= 0 && ix0 + (PX - 1) * SW < IW) {
           /* Interior: every pixel of the tile reads inside the row. */
-          __global const float *ip = row + (size_t) ix0 * IC + ic0;
-          const int step = SW * IC;
+          __global const float *ip[PX];
+  #pragma unroll
+          for (int p = 0; p < PX; p++)
+            ip[p] = row + (size_t) (ix0 + p * SW) * IC + ic0;
           for (int ic = 0; ic < KC; ic++) {
             float16 w0 = vload16 (0, w);
   #if NB > 1
@@ -146,7 +148,7 @@ conv2d_nhwc (DIRECT_CONV_ARGS)
             w += OCB;
   #pragma unroll
             for (int p = 0; p < PX; p++) {
-              float16 a = (float16) ip[p * step + ic];
+              float16 a = (float16) ip[p][ic];
               acc[0][p] = fma (a, w0, acc[0][p]);
   #if NB > 1
               acc[1][p] = fma (a, w1, acc[1][p]);
