@@ -13,6 +13,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 #include <gst/classification/classification-meta.h>
+#include "harness-util.h"
 
 /* Every test writes its own file here; the last test validates them all
  * (each test runs in a process of its own). */
@@ -576,7 +577,7 @@ expect_start_error (const gchar * desc, const gchar * words)
   GError *error = NULL;
 
   gst_element_set_state (pipe, GST_STATE_PLAYING);
-  m = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND, GST_MESSAGE_ERROR |
+  m = gst_bus_timed_pop_filtered (bus, patience (10), GST_MESSAGE_ERROR |
       GST_MESSAGE_EOS);
   fail_unless (m != NULL && GST_MESSAGE_TYPE (m) == GST_MESSAGE_ERROR,
       "no error for %s", desc);

@@ -240,7 +240,7 @@ static GstSample *
 pull_sample (GstElement * appsink)
 {
   GstSample *s = NULL;
-  g_signal_emit_by_name (appsink, "try-pull-sample", 20 * GST_SECOND, &s);
+  g_signal_emit_by_name (appsink, "try-pull-sample", patience (20), &s);
   return s;
 }
 
@@ -509,7 +509,7 @@ run_to_end (GstElement * pipe)
   GstMessage *m;
 
   gst_element_set_state (pipe, GST_STATE_PLAYING);
-  m = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+  m = gst_bus_timed_pop_filtered (bus, patience (60),
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   gst_element_set_state (pipe, GST_STATE_NULL);
   gst_object_unref (bus);

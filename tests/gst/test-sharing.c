@@ -163,20 +163,6 @@ GST_START_TEST (test_shared_equals_private)
 
 GST_END_TEST;
 
-/* How long to wait for something that compiles kernels on the way: @def
- * seconds, or OCLRESNET_TEST_WAIT_SECONDS where that is longer (under
- * valgrind PoCL's compiler runs instrumented, about a minute a kernel).  A
- * wait that runs out fails its check, and with CK_FORK=no a failed check
- * leaves its pipelines playing under the next ones. */
-static GstClockTime
-patience (gint def)
-{
-  const gchar *env = g_getenv ("OCLRESNET_TEST_WAIT_SECONDS");
-  gint s = env ? atoi (env) : 0;
-
-  return (GstClockTime) MAX (s, def) * GST_SECOND;
-}
-
 /* Sharers must agree on model, labels, device and batching: the second
  * one is refused with one error naming both elements and the property. */
 GST_START_TEST (test_conflicting_sharers)
