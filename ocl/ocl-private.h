@@ -369,8 +369,7 @@ struct _OclNet {
   gsize *plane_size;
   gboolean unified_memory;
 
-  cl_mem zero;                  /* zeros that padded Winograd tiles read */
-  gsize zero_size;
+  cl_mem zero;                  /* zeros that padding pixels read (zero_buffer ()) */
   cl_mem v4;                    /* F(4x4) transformed input, any layer's */
 };
 

@@ -302,14 +302,24 @@ winograd4_scratch (OclNet * net, GError ** error)
   return net->v4;
 }
 
-/* A zero-filled buffer of at least @floats floats. */
+/* The zeros that padding pixels read in the direct and Winograd kernels:
+ * one buffer for every layer, max (IC, 32) floats of the widest, made on
+ * first use. */
 static cl_mem
-zero_buffer (OclNet * net, gsize floats, GError ** error)
+zero_buffer (OclNet * net, GError ** error)
 {
-  if (net->zero_size < floats) {
+  gsize floats = 32;
+
+  if (net->zero)
+    return net->zero;
+  for (guint i = 0; i < net->g->nodes->len; i++) {
+    const OclNode *n = OCL_NODE (net->g, i);
+    if (!n->dead && n->op == OCL_OP_CONV)
+      floats = MAX (floats, (gsize) n->ic);
+  }
+  {
     g_autofree float *z = g_new0 (float, floats);
     net->zero = create_buffer (net, floats * sizeof (float), z, error);
-    net->zero_size = net->zero ? floats : 0;
   }
   return net->zero;
 }
@@ -415,7 +425,7 @@ conv_buffers (OclArgs * a, OclNet * net, const OclNode * n, cl_mem wm,
 }
 
 /* The arguments every convolution kernel takes, in their order: input,
- * @zero (Winograd only, else NULL), weights, bias, residual, output, the
+ * @zero (direct and Winograd kernels, else NULL), weights, bias, residual, output, the
  * shapes, the window (unless @window is FALSE: Winograd's is fixed),
  * padding, epilogue flags and the residual view.  Kernel-specific ones
  * follow. */
@@ -684,7 +694,7 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
   if (!upload_conv_weights (net, n, ocb, gs ? OCL_PACK_LANES : wino, &wm,
           &bm, error))
     return FALSE;
-  if (wino && !(zm = zero_buffer (net, n->ic, error)))
+  if (!(zm = zero_buffer (net, error)))
     return FALSE;
 
   if (!step_begin (net, &a, "conv", opts, wino ? "conv3x3_winograd_nhwc" :

@@ -12,6 +12,7 @@
  *
  * Arguments:
  *   in    [N][IH][IW][IC]
+ *   zero  at least max (IC, 32) zero floats: what padding pixels read
  *   wt    [ceil(OC / (16 NB))][KH][KW][KC][16 NB], zero-padded past OC
  *   bias  [ceil(OC / (16 NB)) * 16 NB] (zero-padded)
  *   res   residual [N][RH][RW][RC] when flags & 2, else any buffer
@@ -59,7 +60,8 @@ store_block (__global float *o, float16 v, int oc0, int OC)
 /* The arguments of both direct kernels (conv2d_nhwc, conv2d_grouped_nhwc),
  * as documented at the top of this file. */
 #define DIRECT_CONV_ARGS \
-    __global const float *restrict in, __global const float *restrict wt, \
+    __global const float *restrict in, __global const float *restrict zero, \
+    __global const float *restrict wt, \
     __global const float *restrict bias, __global const float *restrict res, \
     __global float *restrict out, int IC, int IH, int IW, int OC, int OH, \
     int OW, int KH, int KW, int SH, int SW, int PT, int PL, int flags, \
@@ -133,53 +135,29 @@ conv2d_nhwc (DIRECT_CONV_ARGS)
       for (int kw = 0; kw < KW; kw++) {
         const int ix0 = ox0 * SW - PL + kw;
         __global const float *w = wt + ((size_t) (blk * KH + kh) * KW + kw) * KC * OCB;
-
-        if (ix0 >= 0 && ix0 + (PX - 1) * SW < IW) {
-          /* Interior: every pixel of the tile reads inside the row. */
-          __global const float *ip[PX];
+        /* Each pixel's inputs through a pointer of its own, kept in a
+         * register (computed offsets were spilled to the stack and
+         * reloaded for every broadcast); a pixel outside the row (zero
+         * padding) reads the zero buffer. */
+        __global const float *ip[PX];
   #pragma unroll
-          for (int p = 0; p < PX; p++)
-            ip[p] = row + (size_t) (ix0 + p * SW) * IC + ic0;
-          for (int ic = 0; ic < KC; ic++) {
-            float16 w0 = vload16 (0, w);
+        for (int p = 0; p < PX; p++) {
+          const int ix = ix0 + p * SW;
+          ip[p] = ix >= 0 && ix < IW ? row + (size_t) ix * IC + ic0 : zero;
+        }
+        for (int ic = 0; ic < KC; ic++) {
+          float16 w0 = vload16 (0, w);
   #if NB > 1
-            float16 w1 = vload16 (1, w);
+          float16 w1 = vload16 (1, w);
   #endif
-            w += OCB;
+          w += OCB;
   #pragma unroll
-            for (int p = 0; p < PX; p++) {
-              float16 a = (float16) ip[p][ic];
-              acc[0][p] = fma (a, w0, acc[0][p]);
-  #if NB > 1
-              acc[1][p] = fma (a, w1, acc[1][p]);
-  #endif
-            }
-          }
-        } else {
-          /* Border: pixels outside the row read a clamped address and are
-           * multiplied by 0 (zero padding). */
-          int off[PX];
-          float m[PX];
           for (int p = 0; p < PX; p++) {
-            int ix = ix0 + p * SW;
-            int ok = ix >= 0 && ix < IW;
-            off[p] = (ok ? ix * IC : 0) + ic0;
-            m[p] = ok ? 1.0f : 0.0f;
-          }
-          for (int ic = 0; ic < KC; ic++) {
-            float16 w0 = vload16 (0, w);
+            float16 a = (float16) ip[p][ic];
+            acc[0][p] = fma (a, w0, acc[0][p]);
   #if NB > 1
-            float16 w1 = vload16 (1, w);
+            acc[1][p] = fma (a, w1, acc[1][p]);
   #endif
-            w += OCB;
-  #pragma unroll
-            for (int p = 0; p < PX; p++) {
-              float16 a = (float16) (row[off[p] + ic] * m[p]);
-              acc[0][p] = fma (a, w0, acc[0][p]);
-  #if NB > 1
-              acc[1][p] = fma (a, w1, acc[1][p]);
-  #endif
-            }
           }
         }
       }
@@ -236,10 +214,10 @@ conv2d_grouped_nhwc (DIRECT_CONV_ARGS)
           float16 v[PX];
   #pragma unroll
           for (int p = 0; p < PX; p++) {
-            /* Outside the row: a clamped address, times 0 (zero padding). */
+            /* Outside the row (zero padding): the zero buffer. */
             const int ix = (ox0 + p) * SW - PL + kw;
-            const int ok = ix >= 0 && ix < IW;
-            v[p] = vload16 (b, row + (size_t) (ok ? ix : 0) * IC) * (ok ? 1.0f : 0.0f);
+            v[p] = vload16 (b, ix >= 0 && ix < IW ? row + (size_t) ix * IC :
+                zero);
           }
   #pragma unroll
           for (int i = 0; i < GS; i++) {
