@@ -425,10 +425,10 @@ conv_buffers (OclArgs * a, OclNet * net, const OclNode * n, cl_mem wm,
 }
 
 /* The arguments every convolution kernel takes, in their order: input,
- * @zero (direct and Winograd kernels, else NULL), weights, bias, residual, output, the
- * shapes, the window (unless @window is FALSE: Winograd's is fixed),
- * padding, epilogue flags and the residual view.  Kernel-specific ones
- * follow. */
+ * @zero (direct and Winograd kernels, else NULL), weights, bias, residual,
+ * output, the shapes, the window (unless @window is FALSE: Winograd's is
+ * fixed), padding, epilogue flags and the residual view.  Kernel-specific
+ * ones follow. */
 static void
 conv_args (OclArgs * a, OclNet * net, const OclNode * n, cl_mem zero, cl_mem wm,
     cl_mem bm, gboolean window)
@@ -759,9 +759,10 @@ add_eltwise (OclNet * net, const OclNode * n, GError ** error)
   int mul = OCL_ABI_MUL_NONE;
   OclArgs a;
 
-  if (n->op == OCL_OP_MUL)
-    mul = OCL_VALUE (net->g, n->in[1])->h * OCL_VALUE (net->g,
-        n->in[1])->w != x->h * x->w ? OCL_ABI_MUL_GATE : OCL_ABI_MUL_SAME;
+  if (n->op == OCL_OP_MUL) {
+    const OclValue *s = OCL_VALUE (net->g, n->in[1]);
+    mul = s->h * s->w != x->h * x->w ? OCL_ABI_MUL_GATE : OCL_ABI_MUL_SAME;
+  }
 
   if (!step_begin (net, &a, "misc", ew == 16 ? "-DEW=16" : "", "eltwise_nhwc",
           error))
