@@ -297,6 +297,7 @@ tuning_init (OclTuning * t, cl_device_id dev, cl_device_type type)
   t->unified_memory = unified;
 
   t->winograd = env_int ("OCLRESNET_WINOGRAD", -1);
+  t->conv_stream = env_int ("OCLRESNET_CONV_STREAM", -1);
   if (t->winograd != 4 && t->winograd > 1)
     t->winograd = 1;
 

@@ -32,6 +32,10 @@ typedef struct {
   gboolean tiled_forced;
   /* OCLRESNET_CONV_TILE=PXxNB[xBPI]: a forced register tile; 0 = choose. */
   int force_px, force_nb, force_bpi;
+  /* Dense unpadded 1x1 layers as whole maps (conv1x1_nhwc):
+   * OCLRESNET_CONV_STREAM=0 never, N > 0 always, N input channels a
+   * chunk; unset (-1): CPU devices choose by shape. */
+  int conv_stream;
   /* The largest device buffer a net may allocate: the device's
    * CL_DEVICE_MAX_MEM_ALLOC_SIZE, or OCLRESNET_MAX_ALLOC_MB if smaller. */
   guint64 max_alloc;

@@ -669,6 +669,62 @@ test_conv_grouped (void)
   ctx->tuning.tiled_side = saved;
 }
 
+/* conv1x1_nhwc, the whole map a work-item, forced on with chunks of 5, 16
+ * and 256 input channels: chunks that end mid-way (37, 300 channels), one
+ * chunk (16), maps whose last tile is cut (5x7, 3x3 at stride 2), 1x1
+ * maps, partial 16- and 32-lane blocks (83, 20 channels), batch 2, several
+ * blocks per work-item; then the planner's own choice on a ResNet 7x7
+ * stage layer, and the epilogue with a projection shortcut and ReLU. */
+static void
+test_conv_stream (void)
+{
+  static const ConvCase cases[] = {
+    {2, 37, 5, 7, 83, 1, 1, 0},
+    {1, 300, 3, 3, 20, 1, 1, 0},
+    {1, 16, 9, 6, 48, 1, 2, 0},
+    {2, 64, 1, 1, 33, 1, 1, 0},
+    {1, 257, 4, 4, 64, 1, 1, 0},
+  };
+  static const char *const tiles[] = { NULL, "1x1", "3x2", "8x1x3", "7x2x2" };
+  static const int chunks[] = { 5, 16, 256 };
+  const int saved = ctx->tuning.tiled_side;
+
+  ctx->tuning.tiled_side = 0;
+  expect_layer = "stream PX=";
+  for (guint k = 0; k < G_N_ELEMENTS (chunks); k++) {
+    ctx->tuning.conv_stream = chunks[k];
+    g_test_message ("chunks of %d channels", chunks[k]);
+    check_conv_cases (cases, G_N_ELEMENTS (cases), tiles,
+        G_N_ELEMENTS (tiles), 740 + 10 * k);
+  }
+  /* Chosen on CPU devices: 1x1, 7x7 map, 512 input channels, four
+   * 32-channel blocks a core. */
+  ctx->tuning.conv_stream = -1;
+  if (ctx->tuning.cpu) {
+    const ConvCase chosen = { 1, 512, 7, 7,
+      32 * 4 * (int) ctx->tuning.compute_units, 1, 1, 0
+    };
+    check_conv_cases (&chosen, 1, tiles, 1, 760);
+  }
+  {
+    /* Projection: Add (1x1/1 stream, 1x1/2 stream + BN) and ReLU. */
+    Builder b;
+    int x, sc;
+
+    ctx->tuning.conv_stream = 16;
+    builder_init (&b, 770, 2, 40, 6, 5);
+    x = conv (&b, b.g->input, 40, 3, 2, 1, FALSE);
+    x = conv (&b, x, 72, 1, 1, 0, TRUE);
+    sc = conv (&b, b.g->input, 72, 1, 2, 0, FALSE);
+    sc = affine (&b, sc);
+    x = add (&b, x, sc);
+    check_fused (&b, simple (&b, OCL_OP_RELU, x), 4);
+  }
+  expect_layer = NULL;
+  ctx->tuning.conv_stream = -1;
+  ctx->tuning.tiled_side = saved;
+}
+
 /* Standalone BN + ReLU (pre-activation), standalone Add of non-conv
  * values: 19 channels (one per work-item), 32 (16 per work-item). */
 static void
@@ -1011,6 +1067,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/tiled", test_conv_tiled);
   g_test_add_func ("/kernels/conv/tiled-batches", test_conv_tiled_batches);
   g_test_add_func ("/kernels/conv/grouped", test_conv_grouped);
+  g_test_add_func ("/kernels/conv/stream", test_conv_stream);
   g_test_add_func ("/kernels/conv/tiled-fallback", test_conv_tiled_fallback);
   g_test_add_func ("/kernels/conv/bn-residual-relu",
       test_conv_bn_residual_relu);
