@@ -620,9 +620,10 @@ add_conv_winograd4 (OclNet * net, OclNode * n, int wt, int nb, GError ** error)
 /* Input channels a chunk for conv1x1_nhwc (0: the other kernels).  On CPU
  * devices: 1x1 layers of 14x14 maps or smaller with 256 input channels or
  * more and enough output blocks to go round the cores.  Measured on
- * ResNeXt-50's 1x1 layers: 7x7 maps 6.3 -> 4.7 ms, 14x14 10.5 -> 9.7 ms,
- * but 28x28 6.8 -> 7.7 ms.  256 channels a chunk measured best (the 14x14
- * layers with 64: 12.2 ms, 128: 10.3, 512: 9.8). */
+ * ResNeXt-50's 1x1 layers (sums, two alternating pairs): 7x7 maps 6.3-6.7
+ * -> 4.6-4.8 ms, 14x14 10.1-11.1 -> 9.9-10.3 ms, but 28x28 6.0 -> 6.8-7.0
+ * ms.  256 channels a chunk measured best (the 14x14 layers with 64: 12.2
+ * ms, 128: 10.3, 512: 9.8). */
 static int
 stream_chunk (OclNet * net, const OclNode * n, const OclValue * y, int nblk)
 {

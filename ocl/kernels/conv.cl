@@ -111,37 +111,35 @@ store_pixel (__global float *out, __global const float *bias,
 }
 
 #if !defined (WT) && !defined (TILED) && !defined (WT4) && !defined (WINO4_INPUT) && !defined (GS)
+/* One input channel @ic of PX pixels against its weights @w [OCB]. */
+static inline void
+mac_channel (float16 acc[NB][PX], __global const float *const ip[PX],
+    __global const float *w, int ic)
+{
+  float16 wv[NB];
+
+  #pragma unroll
+  for (int b = 0; b < NB; b++)
+    wv[b] = vload16 (b, w);
+  #pragma unroll
+  for (int p = 0; p < PX; p++) {
+    float16 a = (float16) ip[p][ic];
+  #pragma unroll
+    for (int b = 0; b < NB; b++)
+      acc[b][p] = fma (a, wv[b], acc[b][p]);
+  }
+}
+
 /* The direct kernels' products: @kc input channels of PX pixels, each read
  * through a pointer of its own kept in a register (computed offsets were
  * spilled to the stack and reloaded for every broadcast), against the
- * weights @w, [kc][OCB].  Every other channel, while @npf lasts, one cache
- * line from @pf is prefetched to L2 (conv1x1_nhwc; PoCL's prefetch ()
- * compiles to nothing, clang's builtin to prefetcht1 on x86). */
+ * weights @w, [kc][OCB]. */
 static inline void
 mac_channels (float16 acc[NB][PX], __global const float *const ip[PX],
-    __global const float *w, int kc, __global const float *pf, int npf)
+    __global const float *w, int kc)
 {
-  for (int ic = 0; ic < kc; ic++) {
-    float16 wv[NB];
-#if defined (KCH) && defined (__x86_64__)
-    if ((ic & 1) == 0 && npf > 0) {
-      __builtin_prefetch ((const void *) (ulong) pf, 0, 2);
-      pf += 16;
-      npf--;
-    }
-#endif
-  #pragma unroll
-    for (int b = 0; b < NB; b++)
-      wv[b] = vload16 (b, w);
-    w += OCB;
-  #pragma unroll
-    for (int p = 0; p < PX; p++) {
-      float16 a = (float16) ip[p][ic];
-  #pragma unroll
-      for (int b = 0; b < NB; b++)
-        acc[b][p] = fma (a, wv[b], acc[b][p]);
-    }
-  }
+  for (int ic = 0; ic < kc; ic++, w += OCB)
+    mac_channel (acc, ip, w, ic);
 }
 
 #ifndef KCH
@@ -176,7 +174,7 @@ conv2d_nhwc (DIRECT_CONV_ARGS)
           const int ix = ix0 + p * SW;
           ip[p] = ix >= 0 && ix < IW ? row + (size_t) ix * IC + ic0 : zero;
         }
-        mac_channels (acc, ip, w, KC, zero, 0);
+        mac_channels (acc, ip, w, KC);
       }
     }
 
@@ -259,8 +257,29 @@ conv1x1_nhwc (DIRECT_CONV_ARGS)
               acc[b][p] = load_block (out + ((size_t) n * npx + p0 + p) * OC,
                   blk * OCB + b * VW, OC);
         }
-        mac_channels (acc, ip, w, kc, wt + next + (size_t) t * lines / tiles
-            * 16, (t + 1) * lines / tiles - t * lines / tiles);
+        {
+          /* This tile's share of the next chunk's cache lines, prefetched
+           * to L2 a few before every 16 channels (PoCL's prefetch ()
+           * compiles to nothing, clang's builtin to prefetcht1 on x86). A
+           * test in the products' loop cost more than it saved. */
+          __global const float *pf = wt + next + (size_t) t * lines / tiles
+              * 16;
+          int npf = (t + 1) * lines / tiles - t * lines / tiles;
+          const int per = (npf + (kc + 15) / 16 - 1) / ((kc + 15) / 16);
+
+          for (int c0 = 0; c0 < kc; c0 += 16) {
+            __global const float *ipc[PX];
+
+  #ifdef __x86_64__
+            for (int j = 0; j < per && npf > 0; j++, npf--, pf += 16)
+              __builtin_prefetch ((const void *) (ulong) pf, 0, 2);
+  #endif
+  #pragma unroll
+            for (int p = 0; p < PX; p++)
+              ipc[p] = ip[p] + c0;
+            mac_channels (acc, ipc, w + c0 * OCB, min (16, kc - c0));
+          }
+        }
         oy = oy0;
         ox = ox0;
         for (int p = 0; p < PX && p0 + p < npx; p++) {
