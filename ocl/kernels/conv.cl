@@ -148,6 +148,11 @@ conv2d_nhwc (DIRECT_CONV_ARGS)
 {
   const int ox0 = get_global_id (0) * PX;
   const int oy = get_global_id (1);
+  /* Dense, and every window of the tile inside the row: a window row's
+   * KW x IC inputs are contiguous, one loop (the 3-channel stems' inner
+   * loops were 3 long). */
+  const bool rows = KC == IC && ox0 * SW - PL >= 0
+      && (ox0 + PX - 1) * SW - PL + KW <= IW;
   int n, blk0, blk1;
 
   if (ox0 >= OW || oy >= OH)
@@ -164,6 +169,15 @@ conv2d_nhwc (DIRECT_CONV_ARGS)
       if (iy < 0 || iy >= IH)
         continue;
       __global const float *row = in + (size_t) (n * IH + iy) * IW * IC;
+      if (rows) {
+        __global const float *ip[PX];
+  #pragma unroll
+        for (int p = 0; p < PX; p++)
+          ip[p] = row + (size_t) ((ox0 + p) * SW - PL) * IC;
+        mac_channels (acc, ip, wt + (size_t) (blk * KH + kh) * KW * KC * OCB,
+            KW * KC);
+        continue;
+      }
       for (int kw = 0; kw < KW; kw++) {
         const int ix0 = ox0 * SW - PL + kw;
         __global const float *w = wt + ((size_t) (blk * KH + kh) * KW + kw) * KC * OCB;
