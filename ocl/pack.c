@@ -94,7 +94,7 @@ pack_direct (const OclNode * n, int ocb, int blk0, int blk1, float *wt)
   }
 }
 
-/* Grouped, GS = icg = ocg dividing 16: [oc][gs][kh][kw] ->
+/* Grouped, GS = icg = ocg dividing 8: [oc][gs][kh][kw] ->
  * [blk][kh][kw][gs][ocb], lane j of row i being W[oc j][i]. */
 static void
 pack_lanes (const OclNode * n, int ocb, int blk0, int blk1, float *wt)

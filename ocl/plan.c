@@ -647,7 +647,10 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
    * tiles. */
   int cols = wino == 4 ? (y->h + 3) / 4 * ((y->w + 3) / 4) :
       wino ? (y->h + 1) / 2 * ((y->w + 1) / 2) : y->w;
-  int nb = n->oc >= 32 ? 2 : 1;
+  /* Groups of 16 channels (48, ...): one 16-channel block a work-item, so
+   * that no block straddles two groups and multiplies zero weights. */
+  const int ocg = n->oc / MAX (n->group, 1);
+  int nb = n->oc >= 32 && (ocg % 16 != 0 || ocg % 32 == 0) ? 2 : 1;
   int ocb = 16 * nb, nblk = (n->oc + ocb - 1) / ocb, bpi = 1;
   const OclTuning *t = &net->ctx->tuning;
   gboolean cpu = t->cpu;
@@ -661,7 +664,7 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
   int px = choose_px (cols, 8, (gsize) y->n * nblk * (wino ? 1 : y->h),
       min_items);
   gsize ksz = (gsize) n->kh * n->kw * ocl_node_icg (n);
-  /* Grouped with GS dividing 16: the lane-shuffle kernel, exact work. */
+  /* Grouped with GS dividing 8: the lane-shuffle kernel, exact work. */
   const int gs = ocl_conv_lane_groups (n);
   g_autofree char *opts = NULL;
   cl_mem wm, bm, zm = NULL;

@@ -599,7 +599,7 @@ test_conv_tiled_fallback (void)
  * blocks of 16 or 32 channels holding several groups or part of one,
  * groups that straddle two blocks, inputs and outputs per group that
  * differ, depthwise, stride 2, batch 2; the block-diagonal path and the
- * lane-shuffle kernel (groups of 1 to 16 dividing 16), every register
+ * lane-shuffle kernel (groups of 1 to 8 dividing 8), every register
  * tile, the tiled kernel at both sides, and the fused epilogue. */
 static void
 test_conv_grouped (void)
@@ -619,6 +619,9 @@ test_conv_grouped (void)
     {2, 64, 6, 6, 64, 3, 2, 1, 8},
     {1, 48, 5, 5, 48, 3, 1, 1, 3},
     {1, 80, 3, 9, 80, 3, 1, 1, 40},
+    /* Groups of 16 (ResNeXt's 14x14 stage), of 48: one block each. */
+    {1, 64, 6, 7, 64, 3, 1, 1, 4},
+    {2, 96, 5, 5, 96, 3, 2, 1, 2},
   };
   static const char *const tiles[] = { NULL, "1x1", "3x2", "8x1", "4x2x2" };
   static const int sides[] = { 0, 8, 16 };
@@ -641,10 +644,13 @@ test_conv_grouped (void)
             cases[c].w);
         y = gconv (&b, b.g->input, cases[c].oc, cases[c].k, cases[c].s,
             cases[c].p, cases[c].groups);
-        /* Groups of 1 to 16 dividing 16, whole blocks: the lane kernel. */
+        /* Groups of 1 to 8 dividing 8, whole blocks: the lane kernel;
+         * groups of 16 and 48, planned: conv2d_nhwc a block at a time. */
         expect_layer = sides[s] ? "tiled" : cases[c].ic == cases[c].oc
-            && cases[c].ic % 16 == 0 && 16 % (cases[c].ic / cases[c].groups)
-            == 0 ? "lanes PX=" : "PX=";
+            && cases[c].ic % 16 == 0 && 8 % (cases[c].ic / cases[c].groups)
+            == 0 ? "lanes PX=" : !tiles[t] && cases[c].oc / cases[c].groups
+            % 16 == 0 && cases[c].oc / cases[c].groups % 32 != 0 ? "NB=1"
+            : "PX=";
         check (&b, y);
       }
   {

@@ -323,11 +323,12 @@ conv1x1_nhwc (DIRECT_CONV_ARGS)
 
 #ifdef GS
 /* Grouped convolution with GS inputs and GS outputs per group, GS dividing
- * 16 (ResNeXt's 3x3 layers, depthwise): a block of 16 output lanes holds
- * 16 / GS whole groups, and their inputs are the same 16 channels.  For
- * each input i of a group, shuffle () sends channel (j / GS) GS + i to
- * lane j, so every multiply-add is one of the convolution's (the generic
- * path's block-diagonal weights do 16 / GS times as many).
+ * 8 (ResNeXt's 3x3 layers at 56x56 and 28x28, depthwise): a block of 16
+ * output lanes holds 16 / GS whole groups, and their inputs are the same
+ * 16 channels.  For each input i of a group, shuffle () sends channel
+ * (j / GS) GS + i to lane j, so every multiply-add is one of the
+ * convolution's (the generic path's block-diagonal weights do 16 / GS
+ * times as many).  Groups of 16 run conv2d_nhwc, one block each.
  *
  * Compile-time options: GS, PX, NB.  NDRange, arguments: conv2d_nhwc's,
  * with IC = OC, IC % 16 == 0 and
