@@ -111,6 +111,37 @@ store_pixel (__global float *out, __global const float *bias,
 }
 
 #if !defined (WT) && !defined (TILED) && !defined (WT4) && !defined (WINO4_INPUT) && !defined (GS)
+/* Asks for the cache lines that the epilogue of block @blk will touch for
+ * the @np pixels from (@oy, @ox) in raster order: the output for writing
+ * and the residual, so that their misses overlap the products instead of
+ * following them (clang's __builtin_prefetch: prefetchw and prefetcht0 on
+ * x86; PoCL's prefetch () compiles to nothing). */
+static inline void
+prefetch_epilogue (__global float *out, __global const float *res, int n,
+    int oy, int ox, int np, int blk, int OC, int OH, int OW, int flags,
+    int RC, int RH, int RW, int RS, int RCO)
+{
+#ifdef __x86_64__
+  for (int p = 0; p < np; p++) {
+    __global float *o = out + ((size_t) (n * OH + oy) * OW + ox) * OC;
+    __global const float *r = res + ((size_t) (n * RH + oy * RS) * RW +
+        ox * RS) * RC;
+
+    for (int b = 0; b < NB; b++) {
+      const int oc0 = blk * OCB + b * VW;
+      if (oc0 < OC)
+        __builtin_prefetch ((const void *) (ulong) (o + oc0), 1, 3);
+      if ((flags & OCL_ABI_FLAG_RESIDUAL) && oc0 - RCO >= 0 && oc0 - RCO < RC)
+        __builtin_prefetch ((const void *) (ulong) (r + oc0 - RCO), 0, 3);
+    }
+    if (++ox == OW) {
+      ox = 0;
+      oy++;
+    }
+  }
+#endif
+}
+
 /* One input channel @ic of PX pixels against its weights @w [OCB]. */
 static inline void
 mac_channel (float16 acc[NB][PX], __global const float *const ip[PX],
@@ -163,6 +194,8 @@ conv2d_nhwc (DIRECT_CONV_ARGS)
     float16 acc[NB][PX];
 
     init_acc (acc, bias, blk);
+    prefetch_epilogue (out, res, n, oy, ox0, min (PX, OW - ox0), blk, OC, OH,
+        OW, flags, RC, RH, RW, RS, RCO);
 
     for (int kh = 0; kh < KH; kh++) {
       const int iy = oy * SH - PT + kh;
@@ -263,6 +296,9 @@ conv1x1_nhwc (DIRECT_CONV_ARGS)
             oy++;
           }
         }
+        if (ic0 + kc == KC)
+          prefetch_epilogue (out, res, n, oy0, ox0, min (PX, npx - p0), blk,
+              OC, OH, OW, flags, RC, RH, RW, RS, RCO);
         if (ic0 == 0) {
           init_acc (acc, bias, blk);
         } else {
