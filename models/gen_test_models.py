@@ -226,6 +226,20 @@ class SelectiveKernel(nn.Module):
         return (s * a).sum(1)
 
 
+class SoftmaxOfPaths(nn.Module):
+    """A softmax across stacked maps, not across an attention's channels:
+    refused by name."""
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Conv2d(3, 4, 3, padding=1)
+        self.b = nn.Conv2d(3, 4, 3, padding=1)
+        self.c = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        s = torch.stack([self.a(x), self.b(x), self.c(x)], dim=1)
+        return (s * s.softmax(dim=1)).sum(1)
+
+
 class SKBlock(nn.Module):
     def __init__(self, cin, cout, stride, paths):
         super().__init__()
@@ -460,6 +474,9 @@ FIXTURES = {
     "eca_resnet_expand": (lambda: SEResNet(att=EcaExpandModule), (2, 3, 24, 20), 13, 22, True),
     "resnet_d": (lambda: ResNetD(), (2, 3, 45, 37), 13, 23, True),
     "sk_resnet": (lambda: SKResNet(), (2, 3, 22, 26), 13, 24, True),
+    # Three paths, dilated 1, 2 and 3; the 16 input channels split 5, 5, 5
+    # and an unused 1.
+    "sk_resnet_three_paths": (lambda: SKResNet(paths=3), (2, 3, 14, 12), 13, 28, True),
     "dilated_conv": (Dilated, (2, 3, 11, 9), 13, 26, True),
     "nhwc_cifar": (lambda: NHWCInput(CifarResNet(1, "B", classes=7, widths=(12, 24, 40))),
                    (2, 40, 40, 3), 13, 22, True),
@@ -476,7 +493,7 @@ FIXTURES = {
 }
 
 BROKEN = {
-    "bad_sk_three_paths": (lambda: SKResNet(paths=3), (1, 3, 12, 12)),
+    "bad_softmax_of_paths": (SoftmaxOfPaths, (1, 3, 12, 12)),
     "bad_erf": (UnsupportedOp, (1, 3, 8, 8)),
 }
 

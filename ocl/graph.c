@@ -207,6 +207,10 @@ ocl_graph_infer_node (OclGraph * g, int idx, const char *out_name,
       if (x.h * x.w != 1)
         SHAPE_ERROR ("softmax is supported over the channels of an N x K "
             "tensor only");
+      if (node->softmax_step < 0 || (node->softmax_step > 1
+              && x.c % node->softmax_step != 0))
+        SHAPE_ERROR ("a softmax over channels %d apart of %d channels",
+            node->softmax_step, x.c);
       break;
   }
   /* Every run-time tensor is allocated on the device: not empty, and not
@@ -498,6 +502,37 @@ fuse_quant (OclGraph * g, int i, const int *uses)
 
 typedef gboolean (*FusePass) (OclGraph * g, int i, const int *uses);
 
+/* Drops the nodes whose output nothing reads, through aliases too (a
+ * Split's unused outputs; the channel slices a selective-kernel Reshape
+ * made before its Softmax took the whole tensor). */
+static void
+prune_unused (OclGraph * g)
+{
+  gboolean changed = TRUE;
+
+  while (changed) {
+    int *uses = ocl_graph_count_uses (g);
+
+    changed = FALSE;
+    for (guint v = 0; v < g->values->len; v++) {
+      int a = OCL_VALUE (g, v)->alias;
+      if (a >= 0 && a != (int) v)
+        uses[a] += uses[v];
+    }
+    for (guint i = 0; i < g->nodes->len; i++) {
+      OclNode *n = OCL_NODE (g, i);
+      if (!n->dead && n->out >= 0 && uses[n->out] == 0) {
+        node_clear (n);
+        memset (n, 0, sizeof (*n));
+        n->dead = TRUE;
+        n->out = -1;
+        changed = TRUE;
+      }
+    }
+    g_free (uses);
+  }
+}
+
 void
 ocl_graph_fuse (OclGraph * g)
 {
@@ -506,6 +541,7 @@ ocl_graph_fuse (OclGraph * g)
     fuse_quant, fuse_add, fuse_relu, fuse_quant,
   };
 
+  prune_unused (g);
   for (guint p = 0; p < G_N_ELEMENTS (passes); p++) {
     for (guint i = 0; i < g->nodes->len; i++) {
       int *uses;

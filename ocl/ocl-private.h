@@ -200,6 +200,12 @@ typedef struct {
   float alpha, beta;
   int starts[4], steps[4], sizes[4];
 
+  /* softmax of an N x C tensor: 0 or 1, over each row's C channels; S > 1,
+   * over channels c, c + S, c + 2S, ... for each c < S (a selective-kernel
+   * block's C / S paths of S channels side by side: a softmax across the
+   * paths, channel by channel) */
+  int softmax_step;
+
   /* epilogue, set by the fuser: ReLU and a residual add of a (strided,
    * channel-offset) view of value `residual`: r[n,y,x,c] =
    * res[n, y*res_stride, x*res_stride, c - res_coff] (0 outside). */

@@ -11,9 +11,10 @@
  * So a stack is made by Unsqueeze (axis 1), Concat (axis 1) or Reshape
  * (N x KC x 1 x 1 to N x K x C x 1 x 1, channel slices), and taken by
  * Concat, ReduceSum (axis 1: a chain of Adds), Mul (member by member: a
- * channel gate each) and Softmax over axis 1 (K = 2: sigmoid (a - b) and
- * sigmoid (b - a), which is the softmax of two exactly).  Every member is a
- * value like any other: nothing here adds a kernel. */
+ * channel gate each) and Softmax over axis 1 (of a Reshape's stack: one
+ * softmax over the channels C apart of the N x KC x 1 x 1 tensor, any K,
+ * then its K channel slices; the Reshape's own slices go unused and the
+ * fuser drops them).  Every member is a value like any other. */
 #include <string.h>
 #include "onnx-import.h"
 
@@ -133,6 +134,30 @@ ocl_stack_reshape (OclImport * im, int x, const gint64 * dims)
   return TRUE;
 }
 
+/* The N x KC x 1 x 1 value whose K channel slices, in order, are stack
+ * @s's members (what ocl_stack_reshape () makes), or -1. */
+static int
+stack_source (OclImport * im, GArray * s)
+{
+  int x = -1;
+
+  for (guint k = 0; k < s->len; k++) {
+    const OclValue *m = OCL_VALUE (im->g, g_array_index (s, int, k));
+    const OclNode *n = m->producer >= 0 ? OCL_NODE (im->g, m->producer) : NULL;
+    const OclValue *v;
+
+    if (n == NULL || n->op != OCL_OP_SLICE || (k > 0 && n->in[0] != x))
+      return -1;
+    x = n->in[0];
+    v = OCL_VALUE (im->g, x);
+    if (v->h != 1 || v->w != 1 || v->c != m->c * (int) s->len
+        || n->starts[0] != 0 || n->starts[1] != (int) k * m->c
+        || n->sizes[0] != v->n || n->sizes[1] != m->c || n->steps[1] != 1)
+      return -1;
+  }
+  return x;
+}
+
 /* An operator with a stack among its inputs (@stacks[k], NULL where input
  * k is not one). */
 gboolean
@@ -215,7 +240,8 @@ ocl_stack_import (OclImport * im, GArray ** stacks, OclConst ** in,
   if (strcmp (op, "Softmax") == 0 && s) {
     gint64 axis = ocl_attr_int (im->node, "axis",
         im->model->opset >= 13 ? -1 : 1);
-    int members[2];
+    const int x = stack_source (im, s);
+    int members[64], i;
     /* Before opset 13, Softmax flattens the axes from @axis on into one:
      * over the paths alone only from 13. */
     if (im->model->opset < 13)
@@ -224,33 +250,23 @@ ocl_stack_import (OclImport * im, GArray ** stacks, OclConst ** in,
     if (ocl_norm_axis (axis, 5) != 1)
       return OCL_UNSUPPORTED (im, "Softmax of a 5-D tensor over axis %"
           G_GINT64_FORMAT " is not supported (axis 1, the paths)", axis);
-    if (s->len != 2)
-      return OCL_UNSUPPORTED (im, "Softmax over %u paths is not supported "
-          "(2, as skresnet and SKNet have)", s->len);
-    /* softmax (a, b) = (sigmoid (a - b), sigmoid (b - a)). */
-    for (int k = 0; k < 2; k++) {
-      int a = g_array_index (s, int, k), b = g_array_index (s, int, 1 - k);
-      g_autofree char *s1 = g_strdup_printf ("#neg%d", k);
-      g_autofree char *s2 = g_strdup_printf ("#diff%d", k);
-      g_autofree char *s3 = g_strdup_printf ("#%d", k);
-      int i = ocl_import_add_node (im, OCL_OP_AFFINE, b, -1), d;
-      OclNode *neg = OCL_NODE (im->g, i);
-      neg->oc = OCL_VALUE (im->g, b)->c;
-      neg->scale = g_new (float, neg->oc);
-      for (int c = 0; c < neg->oc; c++)
-        neg->scale[c] = -1.0f;
-      if ((b = ocl_import_infer_node (im, i, s1)) < 0)
-        return FALSE;
-      d = ocl_import_infer_node (im, ocl_import_add_node (im, OCL_OP_ADD, a,
-              b), s2);
-      if (d < 0)
-        return FALSE;
-      members[k] = ocl_import_infer_node (im, ocl_import_add_node (im,
-              OCL_OP_SIGMOID, d, -1), s3);
-      if (members[k] < 0)
+    if (x < 0)
+      return OCL_UNSUPPORTED (im, "Softmax over the paths of a stack that "
+          "is not one tensor's channels reshaped (a selective-kernel "
+          "block's attention) is not supported");
+    /* The paths side by side in x's channels: one softmax across them,
+     * channel by channel, then the paths again as slices of its output. */
+    i = ocl_import_add_node (im, OCL_OP_SOFTMAX, x, -1);
+    OCL_NODE (im->g, i)->softmax_step = OCL_VALUE (im->g, x)->c / s->len;
+    if ((i = ocl_import_infer_node (im, i, "#softmax")) < 0)
+      return FALSE;
+    for (guint k = 0; k < s->len; k++) {
+      g_autofree char *suffix = g_strdup_printf ("#%u", k);
+      const int c = OCL_VALUE (im->g, i)->c / s->len;
+      if ((members[k] = channel_slice (im, i, k * c, c, suffix)) < 0)
         return FALSE;
     }
-    ocl_import_define_stack (im, im->node->output[0], members, 2);
+    ocl_import_define_stack (im, im->node->output[0], members, s->len);
     return TRUE;
   }
   return OCL_UNSUPPORTED (im, "a 5-D tensor (a selective-kernel block's "

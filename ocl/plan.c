@@ -893,14 +893,20 @@ add_simple (OclNet * net, const OclNode * n, GError ** error)
       ocl_arg_int (&a, x->w);
       return step_end (net, &a, n, g_strdup_printf ("flatten %dx%dx%d", x->c,
               x->h, x->w), 0, 3, x->c, x->w, (size_t) x->n * x->h, error);
-    case OCL_OP_SOFTMAX:
+    case OCL_OP_SOFTMAX:{
+      /* Over the channels step apart (graph.c checked that it divides). */
+      const int step = MAX (n->softmax_step, 1);
       if (!step_begin (net, &a, "misc", "", "softmax_rows", error))
         return FALSE;
       ocl_arg_mem (&a, net->value_mem[n->in[0]]);
       ocl_arg_mem (&a, net->value_mem[n->out]);
-      ocl_arg_int (&a, x->c);
-      return step_end (net, &a, n, g_strdup_printf ("softmax %d", x->c),
-          3.0 * x->n * x->c, 1, x->n, 1, 1, error);
+      ocl_arg_int (&a, x->c / step);
+      ocl_arg_int (&a, step);
+      return step_end (net, &a, n, step > 1 ? g_strdup_printf ("softmax %d "
+              "across %d paths", step, x->c / step) :
+          g_strdup_printf ("softmax %d", x->c), 3.0 * x->n * x->c, 1,
+          (size_t) x->n * step, 1, 1, error);
+    }
     case OCL_OP_SIGMOID:
       if (!step_begin (net, &a, "misc", "", "sigmoid_nhwc", error))
         return FALSE;

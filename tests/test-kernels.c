@@ -845,6 +845,37 @@ test_softmax (void)
   y = simple (&b, OCL_OP_FLATTEN, b.g->input);
   y = gemm (&b, y, 1001);
   check (&b, simple (&b, OCL_OP_SOFTMAX, y));
+  /* Across 3 paths of 13 channels side by side (a selective-kernel
+   * attention), then 4 of 5, batch 2. */
+  for (int t = 0; t < 2; t++) {
+    const int paths = t ? 4 : 3, c = t ? 5 : 13;
+    int i;
+
+    builder_init (&b, 51 + t, 2, 7, 1, 1);
+    y = conv (&b, b.g->input, paths * c, 1, 1, 0, TRUE);
+    i = node1 (&b, OCL_OP_SOFTMAX, y);
+    OCL_NODE (b.g, i)->softmax_step = c;
+    expect_layer = "softmax";
+    check (&b, finish (&b, i));
+    expect_layer = NULL;
+  }
+}
+
+/* Nodes whose output nothing reads are not run: a convolution read by
+ * nothing, and a slice read only by it; the output's own chain runs (the
+ * input conversion, one convolution). */
+static void
+test_prune_unused (void)
+{
+  Builder b;
+  int x, unused;
+
+  builder_init (&b, 53, 1, 5, 6, 7);
+  x = conv (&b, b.g->input, 9, 3, 1, 1, TRUE);
+  unused = slice (&b, b.g->input, 1, 1, 1);
+  unused = conv (&b, unused, 4, 1, 1, 0, TRUE);
+  (void) unused;
+  check_fused (&b, x, 2);
 }
 
 /* The squeeze-excitation gate: global mean -> 1x1 convs -> sigmoid (or
@@ -1087,6 +1118,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/flatten", test_flatten);
   g_test_add_func ("/kernels/pad-slice", test_pad_slice);
   g_test_add_func ("/kernels/softmax", test_softmax);
+  g_test_add_func ("/kernels/prune-unused", test_prune_unused);
   g_test_add_func ("/kernels/sigmoid-mul", test_sigmoid_mul);
   g_test_add_func ("/kernels/fakequant", test_fakequant);
   g_test_add_func ("/kernels/conv-quant-epilogue", test_conv_quant_epilogue);

@@ -603,13 +603,15 @@ test_local_function (void)
   expect_error (path, NULL, OCL_ERROR_UNSUPPORTED, n);
 }
 
-/* A selective-kernel block over 3 paths: its Softmax over the paths is
- * refused by name (2 paths are supported, as skresnet has). */
+/* A Softmax across stacked maps (not a selective-kernel attention's
+ * channels reshaped into paths) is refused by name. */
 static void
-test_sk_three_paths (void)
+test_softmax_of_paths (void)
 {
-  g_autofree char *path = fixture ("bad_sk_three_paths", ".onnx");
-  const char *n[] = { "(Softmax)", "over 3 paths", NULL };
+  g_autofree char *path = fixture ("bad_softmax_of_paths", ".onnx");
+  const char *n[] = { "(Softmax)", "not one tensor's channels reshaped",
+    NULL
+  };
   expect_error (path, NULL, OCL_ERROR_UNSUPPORTED, n);
 }
 
@@ -790,7 +792,7 @@ main (int argc, char **argv)
   g_test_add_func ("/models/error/random-bytes", test_random_bytes);
   g_test_add_func ("/models/error/unsupported-op", test_unsupported_op);
   g_test_add_func ("/models/error/grouped-conv", test_grouped_conv);
-  g_test_add_func ("/models/error/sk-three-paths", test_sk_three_paths);
+  g_test_add_func ("/models/error/softmax-of-paths", test_softmax_of_paths);
   g_test_add_func ("/models/error/opset-out-of-range", test_opset_out_of_range);
   g_test_add_func ("/models/error/op-opset-range", test_op_opset_range);
   g_test_add_func ("/models/error/reduce-mean-axes", test_reduce_mean_axes);

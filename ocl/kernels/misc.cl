@@ -228,21 +228,22 @@ flatten_nhwc (__global const float *in, __global float *out, int C, int H,
       in[((size_t) nh * W + x) * C + c];
 }
 
-/* Row-wise softmax of [N][K], max-subtracted.  NDRange (N). */
+/* Softmax of [N][K * S], max-subtracted, over the K values S apart from
+ * each of a row's first S (S = 1: the whole row).  NDRange (N * S). */
 __kernel void
-softmax_rows (__global const float *in, __global float *out, int K)
+softmax_rows (__global const float *in, __global float *out, int K, int S)
 {
-  size_t n = get_global_id (0);
-  __global const float *x = in + n * K;
-  __global float *y = out + n * K;
+  size_t i = get_global_id (0), n = i / S;
+  __global const float *x = in + n * K * S + i % S;
+  __global float *y = out + n * K * S + i % S;
   float m = -INFINITY, s = 0.0f;
   for (int k = 0; k < K; k++)
-    m = fmax (m, x[k]);
+    m = fmax (m, x[k * S]);
   for (int k = 0; k < K; k++) {
-    float e = exp (x[k] - m);
-    y[k] = e;
+    float e = exp (x[k * S] - m);
+    y[k * S] = e;
     s += e;
   }
   for (int k = 0; k < K; k++)
-    y[k] /= s;
+    y[k * S] /= s;
 }

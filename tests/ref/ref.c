@@ -143,11 +143,14 @@ ref_node (const OclGraph * g, const OclNode * nd, float **data)
               break;
             }
             case OCL_OP_SOFTMAX:{
+              /* Over the channels @step apart from c % step. */
+              const int step = MAX (nd->softmax_step, 1);
+              const float *row = x + (gsize) n * X->c + c % step;
               double mx = -INFINITY, s = 0.0;
-              for (int k = 0; k < X->c; k++)
-                mx = MAX (mx, x[(gsize) n * X->c + k]);
-              for (int k = 0; k < X->c; k++)
-                s += exp (x[(gsize) n * X->c + k] - mx);
+              for (int k = 0; k < X->c; k += step)
+                mx = MAX (mx, row[k]);
+              for (int k = 0; k < X->c; k += step)
+                s += exp (row[k] - mx);
               v = exp (x[(gsize) n * X->c + c] - mx) / s;
               break;
             }
