@@ -245,20 +245,21 @@ def squeeze_excitation():
     return model(n, i, hw=16)
 
 
-def selective_kernel():
-    """A selective-kernel block: Split of the channels, a plain and a
-    dilated path, Unsqueeze + Concat into a 5-D stack, ReduceSum over the
-    paths, the attention's Reshape to N x 2 x C x 1 x 1, Softmax over the
+def selective_kernel(paths=2):
+    """A selective-kernel block: Split of the channels, a plain path and
+    dilated ones, Unsqueeze + Concat into a 5-D stack, ReduceSum over the
+    paths, the attention's Reshape to N x K x C x 1 x 1, Softmax over the
     paths, Mul, ReduceSum; and an ECA-style Expand of a gate into a Mul."""
-    n = [
-        helper.make_node("Conv", ["x", "w0"], ["c"], pads=[1, 1, 1, 1]),
-        helper.make_node("Split", ["c", "sizes"], ["s0", "s1"], axis=1),
-        helper.make_node("Conv", ["s0", "wa"], ["pa"], pads=[1, 1, 1, 1]),
-        helper.make_node("Conv", ["s1", "wb"], ["pb"], pads=[2, 2, 2, 2],
-                         dilations=[2, 2]),
-        helper.make_node("Unsqueeze", ["pa", "ax1"], ["ua"]),
-        helper.make_node("Unsqueeze", ["pb", "ax1"], ["ub"]),
-        helper.make_node("Concat", ["ua", "ub"], ["st"], axis=1),
+    names = ["p%d" % k for k in range(paths)]
+    n = [helper.make_node("Conv", ["x", "w0"], ["c"], pads=[1, 1, 1, 1]),
+         helper.make_node("Split", ["c", "sizes"], ["s%d" % k for k in range(paths)],
+                          axis=1)]
+    for k in range(paths):
+        n.append(helper.make_node("Conv", ["s%d" % k, "w%s" % "abc"[k]], [names[k]],
+                                  pads=[k + 1] * 4, dilations=[k + 1, k + 1]))
+        n.append(helper.make_node("Unsqueeze", [names[k], "ax1"], ["u%d" % k]))
+    n += [
+        helper.make_node("Concat", ["u%d" % k for k in range(paths)], ["st"], axis=1),
         helper.make_node("ReduceSum", ["st", "ax1"], ["u"], keepdims=0),
         helper.make_node("ReduceMean", ["u"], ["m"], axes=[2, 3], keepdims=1),
         helper.make_node("Conv", ["m", "wsel"], ["sel"]),
@@ -274,13 +275,19 @@ def selective_kernel():
         helper.make_node("Flatten", ["p"], ["q"]),
         helper.make_node("Gemm", ["q", "fc", "fcb"], ["y"], transB=1),
     ]
-    i = [init("w0", w(8, 3, 3, 3)), init("sizes", np.array([4, 4], np.int64)),
-         init("wa", w(8, 4, 3, 3)), init("wb", w(8, 4, 3, 3)),
-         init("ax1", np.array([1], np.int64)), init("wsel", w(16, 8, 1, 1)),
-         init("shape5", np.array([1, 2, 8, 1, 1], np.int64)),
+    i = [init("w0", w(4 * paths, 3, 3, 3)),
+         init("sizes", np.array([4] * paths, np.int64)),
+         init("ax1", np.array([1], np.int64)), init("wsel", w(8 * paths, 8, 1, 1)),
+         init("shape5", np.array([1, paths, 8, 1, 1], np.int64)),
          init("shape4", np.array([1, 8, 32, 32], np.int64)),
          init("fc", w(4, 8)), init("fcb", w(4))]
+    i += [init("w%s" % "abc"[k], w(8, 4, 3, 3)) for k in range(paths)]
     return model(n, i)
+
+
+def selective_kernel3():
+    """selective_kernel () over 3 paths, dilated 1, 2 and 3."""
+    return selective_kernel(3)
 
 
 def qdq():
@@ -333,7 +340,7 @@ def main():
         os.makedirs(os.path.join(out, sub), exist_ok=True)
     for fn in (resnet_block, pools, shape_subgraph, folding, option_a, opset9,
                big_weight, dynamo18, reduce_keepdims0, zoo7, squeeze_excitation, qdq,
-               selective_kernel):
+               selective_kernel, selective_kernel3):
         m = fn()
         # Debian's onnx checks the opsets it knows (to 17 in onnx 1.12).
         if m.opset_import[0].version <= onnx.defs.onnx_opset_version():
