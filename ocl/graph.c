@@ -522,10 +522,7 @@ prune_unused (OclGraph * g)
     for (guint i = 0; i < g->nodes->len; i++) {
       OclNode *n = OCL_NODE (g, i);
       if (!n->dead && n->out >= 0 && uses[n->out] == 0) {
-        node_clear (n);
-        memset (n, 0, sizeof (*n));
-        n->dead = TRUE;
-        n->out = -1;
+        remove_producer (g, n->out);
         changed = TRUE;
       }
     }
