@@ -95,7 +95,8 @@ pack_direct (const OclNode * n, int ocb, int blk0, int blk1, float *wt)
 }
 
 /* Grouped, GS = icg = ocg dividing 8: [oc][gs][kh][kw] ->
- * [blk][kh][kw][gs][ocb], lane j of row i being W[oc j][i]. */
+ * [blk][kh][kw][gs][ocb], lane j = g gs + m of row r being
+ * W[oc g gs + (m + r) % gs][m] (conv2d_grouped_nhwc's rotations). */
 static void
 pack_lanes (const OclNode * n, int ocb, int blk0, int blk1, float *wt)
 {
@@ -103,11 +104,14 @@ pack_lanes (const OclNode * n, int ocb, int blk0, int blk1, float *wt)
   const guint8 *src = ocl_node_weight_bytes (n);
 
   for (int oc = blk0 * ocb; oc < MIN (blk1 * ocb, n->oc); oc++) {
+    const int m = oc % gs;
     float *o = wt + (gsize) (oc / ocb) * khw * gs * ocb + oc % ocb;
-    for (int i = 0; i < gs; i++)
+    for (int r = 0; r < gs; r++) {
+      const int w_oc = oc - m + (m + r) % gs;
       for (int k = 0; k < khw; k++)
-        o[((gsize) k * gs + i) * ocb] =
-            ocl_load_float (src, ((gsize) oc * gs + i) * khw + k);
+        o[((gsize) k * gs + r) * ocb] =
+            ocl_load_float (src, ((gsize) w_oc * gs + m) * khw + k);
+    }
   }
 }
 

@@ -650,7 +650,11 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
   /* Groups of 16 channels (48, ...): one 16-channel block a work-item, so
    * that no block straddles two groups and multiplies zero weights. */
   const int ocg = n->oc / MAX (n->group, 1);
-  int nb = n->oc >= 32 && (ocg % 16 != 0 || ocg % 32 == 0) ? 2 : 1;
+  /* Grouped with GS dividing 8: the lane kernel, exact work, GS x NB x PX
+   * accumulators: one block and at most 16 of them (ResNeXt-50's 56x56
+   * layers at GS = 4: PX = 4). */
+  const int gs = ocl_conv_lane_groups (n);
+  int nb = gs > 1 ? 1 : n->oc >= 32 && (ocg % 16 != 0 || ocg % 32 == 0) ? 2 : 1;
   int ocb = 16 * nb, nblk = (n->oc + ocb - 1) / ocb, bpi = 1;
   const OclTuning *t = &net->ctx->tuning;
   gboolean cpu = t->cpu;
@@ -661,11 +665,9 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
    * work-group shows (small CIFAR layers want few, big work-items). */
   gsize min_items = cpu ? MIN (32 * (gsize) t->compute_units,
       (gsize) (macs / 262144)) : 0;
-  int px = choose_px (cols, 8, (gsize) y->n * nblk * (wino ? 1 : y->h),
-      min_items);
+  int px = choose_px (cols, gs > 1 ? 16 / gs : 8,
+      (gsize) y->n * nblk * (wino ? 1 : y->h), min_items);
   gsize ksz = (gsize) n->kh * n->kw * ocl_node_icg (n);
-  /* Grouped with GS dividing 8: the lane-shuffle kernel, exact work. */
-  const int gs = ocl_conv_lane_groups (n);
   g_autofree char *opts = NULL;
   cl_mem wm, bm, zm = NULL;
   OclArgs a;

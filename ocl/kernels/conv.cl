@@ -361,31 +361,53 @@ conv1x1_nhwc (DIRECT_CONV_ARGS)
 /* Grouped convolution with GS inputs and GS outputs per group, GS dividing
  * 8 (ResNeXt's 3x3 layers at 56x56 and 28x28, depthwise): a block of 16
  * output lanes holds 16 / GS whole groups, and their inputs are the same
- * 16 channels.  For each input i of a group, shuffle () sends channel
- * (j / GS) GS + i to lane j, so every multiply-add is one of the
- * convolution's (the generic path's block-diagonal weights do 16 / GS
- * times as many).  Groups of 16 run conv2d_nhwc, one block each.
+ * 16 channels.  Lane j = g GS + m of an input vector holds member m of
+ * group g; rotation r multiplies it by W[g GS + (m + r) % GS][m], so that
+ * every multiply-add is one of the convolution's (the generic path's
+ * block-diagonal weights do 16 / GS times as many) and none waits on a
+ * shuffle: GS accumulators a pixel, rotated back into place once, after
+ * the products (the old form shuffled the input for every product,
+ * ResNeXt-50's 3x3 layers at 56x56 and 28x28 ran at half the 1x1 layers'
+ * GFLOP/s).  Groups of 16 run conv2d_nhwc, one block each.
  *
- * Compile-time options: GS, PX, NB.  NDRange, arguments: conv2d_nhwc's,
- * with IC = OC, IC % 16 == 0 and
- *   wt  [OC / OCB][KH][KW][GS][OCB]: lane j of row i is W[oc j][i].
+ * Compile-time options: GS, PX, NB; GS x NB x PX accumulators.  NDRange,
+ * arguments: conv2d_nhwc's, with IC = OC, IC % 16 == 0 and
+ *   wt  [OC / OCB][KH][KW][GS][OCB]: lane j = g GS + m of row r is
+ *       W[oc g GS + (m + r) % GS][m].
  */
+
+/* Where rotation @r's accumulator holds lane j's products: lane
+ * g GS + (m - r) mod GS, for j = g GS + m. */
+static inline uint16
+rotation_lanes (int r)
+{
+  const uint16 j = (uint16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+      14, 15);
+
+  return j / GS * GS + (j % GS + GS - r) % GS;
+}
+
 __kernel void
 conv2d_grouped_nhwc (DIRECT_CONV_ARGS)
 {
   const int ox0 = get_global_id (0) * PX;
   const int oy = get_global_id (1);
-  const uint16 first = (uint16) (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
-      13, 14, 15) / GS * GS;
   int n, blk0, blk1;
 
   if (ox0 >= OW || oy >= OH)
     return;
   block_range (OC / OCB, BPI, &n, &blk0, &blk1);
   for (int blk = blk0; blk < blk1; blk++) {
-    float16 acc[NB][PX];
+    float16 acc[GS][NB][PX];
 
-    init_acc (acc, bias, blk);
+  #pragma unroll
+    for (int r = 0; r < GS; r++)
+  #pragma unroll
+      for (int b = 0; b < NB; b++)
+  #pragma unroll
+        for (int p = 0; p < PX; p++)
+          acc[r][b][p] = r ? (float16) (0.0f) :
+              vload16 (0, bias + blk * OCB + b * VW);
     for (int kh = 0; kh < KH; kh++) {
       const int iy = oy * SH - PT + kh;
       if (iy < 0 || iy >= IH)
@@ -393,6 +415,7 @@ conv2d_grouped_nhwc (DIRECT_CONV_ARGS)
       __global const float *row = in + (size_t) (n * IH + iy) * IW * IC + blk * OCB;
       for (int kw = 0; kw < KW; kw++) {
         __global const float *w = wt + ((size_t) (blk * KH + kh) * KW + kw) * GS * OCB;
+  #pragma unroll
         for (int b = 0; b < NB; b++) {
           float16 v[PX];
   #pragma unroll
@@ -401,29 +424,26 @@ conv2d_grouped_nhwc (DIRECT_CONV_ARGS)
             const int ix = (ox0 + p) * SW - PL + kw;
             v[p] = vload16 (b, ix >= 0 && ix < IW ? row + (size_t) ix * IC :
                 zero);
-  #if GS == 4
-            /* Not a load any more: LLVM folds shuffle (load, constant)
-             * into pairs of scalar loads and three permutes a product,
-             * where one permute does (ResNeXt-50's three 56 x 56 layers:
-             * 1.41-1.43 -> 0.93-1.04 ms).  x + 0 is x but for the sign of a zero, so it
-             * is not folded away. */
-            v[p] += (float16) (0.0f);
-  #endif
           }
   #pragma unroll
-          for (int i = 0; i < GS; i++) {
-            const float16 wi = vload16 (b, w + i * OCB);
+          for (int r = 0; r < GS; r++) {
+            const float16 wr = vload16 (b, w + r * OCB);
   #pragma unroll
             for (int p = 0; p < PX; p++)
-              acc[b][p] = fma (shuffle (v[p], first + (uint16) i), wi, acc[b][p]);
+              acc[r][b][p] = fma (v[p], wr, acc[r][b][p]);
           }
         }
       }
     }
     for (int p = 0; p < PX && ox0 + p < OW; p++) {
       float16 px[NB];
-      for (int b = 0; b < NB; b++)
-        px[b] = acc[b][p];
+  #pragma unroll
+      for (int b = 0; b < NB; b++) {
+        px[b] = acc[0][b][p];
+  #pragma unroll
+        for (int r = 1; r < GS; r++)
+          px[b] += shuffle (acc[r][b][p], rotation_lanes (r));
+      }
       store_pixel (out, bias, res, px, n, oy, ox0 + p, blk, OC, OH, OW,
           flags, RC, RH, RW, RS, RCO);
     }
