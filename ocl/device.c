@@ -289,6 +289,13 @@ tuning_init (OclTuning * t, cl_device_id dev, cl_device_type type)
   int side, mb;
 
   t->cpu = (type & CL_DEVICE_TYPE_CPU) != 0;
+  {
+    char vendor[64] = "";
+    if (clGetDeviceInfo (dev, CL_DEVICE_VENDOR, sizeof (vendor) - 1, vendor,
+            NULL) != CL_SUCCESS)
+      vendor[0] = '\0';
+    t->stream_pays = t->cpu && strstr (vendor, "AMD") == NULL;
+  }
   if (clGetDeviceInfo (dev, CL_DEVICE_MAX_COMPUTE_UNITS,
           sizeof (t->compute_units), &t->compute_units, NULL) != CL_SUCCESS)
     t->compute_units = 1;

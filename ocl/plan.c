@@ -617,10 +617,11 @@ add_conv_winograd4 (OclNet * net, OclNode * n, int wt, int nb, GError ** error)
   return one_item_groups_on_cpu (net, error);
 }
 
-/* Input channels a chunk for conv1x1_nhwc (0: the other kernels).  On CPU
- * devices: 1x1 layers of 14x14 maps or smaller with 256 input channels or
- * more and enough output blocks to go round the cores.  Measured on
- * ResNeXt-50's 1x1 layers (sums, two alternating pairs): 7x7 maps 6.3-6.7
+/* Input channels a chunk for conv1x1_nhwc (0: the other kernels).  Where
+ * the tuning record says it pays (CPU devices but AMD's): 1x1 layers of
+ * 14x14 maps or smaller with 256 input channels or more and enough output
+ * blocks to go round the cores.  Measured on an Intel Xeon, ResNeXt-50's
+ * 1x1 layers (sums, two alternating pairs): 7x7 maps 6.3-6.7
  * -> 4.6-4.8 ms, 14x14 10.1-11.1 -> 9.9-10.3 ms, but 28x28 6.0 -> 6.8-7.0
  * ms.  256 channels a chunk measured best (the 14x14 layers with 64: 12.2
  * ms, 128: 10.3, 512: 9.8). */
@@ -634,8 +635,8 @@ stream_chunk (OclNet * net, const OclNode * n, const OclValue * y, int nblk)
     return 0;
   if (t->conv_stream > 0)
     return t->conv_stream;
-  return t->cpu && !t->force_px && (gsize) y->h * y->w <= 196 && n->ic >= 256
-      && nblk >= 4 * (int) t->compute_units ? 256 : 0;
+  return t->stream_pays && !t->force_px && (gsize) y->h * y->w <= 196
+      && n->ic >= 256 && nblk >= 4 * (int) t->compute_units ? 256 : 0;
 }
 
 static gboolean

@@ -703,14 +703,21 @@ test_conv_stream (void)
     check_conv_cases (cases, G_N_ELEMENTS (cases), tiles,
         G_N_ELEMENTS (tiles), 740 + 10 * k);
   }
-  /* Chosen on CPU devices: 1x1, 7x7 map, 512 input channels, four
-   * 32-channel blocks a core. */
+  /* Chosen where the tuning record says it pays: 1x1, 7x7 map, 512 input
+   * channels, four 32-channel blocks a core; elsewhere conv2d_nhwc. */
   ctx->tuning.conv_stream = -1;
-  if (ctx->tuning.cpu) {
+  {
+    const gboolean pays = ctx->tuning.stream_pays;
     const ConvCase chosen = { 1, 512, 7, 7,
       32 * 4 * (int) ctx->tuning.compute_units, 1, 1, 0
     };
+    ctx->tuning.stream_pays = TRUE;
     check_conv_cases (&chosen, 1, tiles, 1, 760);
+    ctx->tuning.stream_pays = FALSE;
+    expect_layer = "[PX=";
+    check_conv_cases (&chosen, 1, tiles, 1, 761);
+    expect_layer = "stream PX=";
+    ctx->tuning.stream_pays = pays;
   }
   {
     /* Projection: Add (1x1/1 stream, 1x1/2 stream + BN) and ReLU. */
