@@ -462,6 +462,27 @@ test_conv_option_a (void)
   y = add (&b, y, s);
   y = simple (&b, OCL_OP_RELU, y);
   check_fused (&b, y, 3);
+
+  /* 16-channel blocks (4x1) against a stride-2 view 16 channels in: the
+   * first before it, the second wholly inside (the epilogue's stepped
+   * pointers), the third across its end, the fourth past it; and the
+   * planner's own tile. */
+  for (int t = 0; t < 2; t++) {
+    const OclTuning saved = ctx->tuning;
+
+    if (t == 0) {
+      ctx->tuning.force_px = 4;
+      ctx->tuning.force_nb = 1;
+    }
+    builder_init (&b, 18 + t, 2, 20, 12, 10);
+    y = conv (&b, b.g->input, 64, 3, 2, 1, FALSE);
+    s = slice (&b, b.g->input, 2, 0, 2);
+    s = slice (&b, s, 3, 0, 2);
+    s = pad (&b, s, 16, 28, 0, 0, 0, 0, 0.0f);
+    y = add (&b, y, s);
+    check_fused (&b, simple (&b, OCL_OP_RELU, y), 2);
+    ctx->tuning = saved;
+  }
 }
 
 /* Projection shortcut: Add(conv2, conv1x1/2) with ReLU. */
