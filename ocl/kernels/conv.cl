@@ -173,21 +173,25 @@ prefetch_epilogue (__global float *out, __global const float *res, int n,
     int RC, int RH, int RW, int RS, int RCO)
 {
 #ifdef __x86_64__
-  for (int p = 0; p < np; p++) {
-    __global float *o = out + ((size_t) (n * OH + oy) * OW + ox) * OC;
-    __global const float *r = res + ((size_t) (n * RH + oy * RS) * RW +
-        ox * RS) * RC;
+  /* Output rows follow one another; the residual's, at stride RS, not. */
+  __global float *o = out + ((size_t) (n * OH + oy) * OW + ox) * OC;
+  __global const float *r = res + ((size_t) (n * RH + oy * RS) * RW +
+      ox * RS) * RC;
+  const bool residual = (flags & OCL_ABI_FLAG_RESIDUAL) != 0;
 
+  for (int p = 0; p < np; p++, o += OC) {
     for (int b = 0; b < NB; b++) {
       const int oc0 = blk * OCB + b * VW;
       if (oc0 < OC)
         __builtin_prefetch ((const void *) (ulong) (o + oc0), 1, 3);
-      if ((flags & OCL_ABI_FLAG_RESIDUAL) && oc0 - RCO >= 0 && oc0 - RCO < RC)
+      if (residual && oc0 - RCO >= 0 && oc0 - RCO < RC)
         __builtin_prefetch ((const void *) (ulong) (r + oc0 - RCO), 0, 3);
     }
+    r += (size_t) RS * RC;
     if (++ox == OW) {
       ox = 0;
       oy++;
+      r = res + (size_t) (n * RH + oy * RS) * RW * RC;
     }
   }
 #endif
