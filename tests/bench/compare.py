@@ -163,6 +163,7 @@ def main():
         # far machine noise moves the comparison.
         by_round = [o / t for o, t in zip(res["ours"], res["ort"])]
         row["ratio_lo"], row["ratio_hi"] = min(by_round), max(by_round)
+        row["ratio_mid"] = median(by_round)
         if res["base"] and len(res["base"]) == len(res["ort"]):
             base = [b / t for b, t in zip(res["base"], res["ort"])]
             row["base"] = median(res["base"])
@@ -173,10 +174,10 @@ def main():
                      row["base_hi"]), flush=True)
         rows.append(row)
         print("%-15s %-12s ours %8.2f ms  onnxruntime %8.2f ms  pytorch %8.2f ms  "
-              "ours/ort %.2f (rounds %.2f-%.2f)  | load+first %7.1f ms | "
+              "ours/ort %.2f (rounds %.2f-%.2f, median %.2f)  | load+first %7.1f ms | "
               "peak RSS MiB: ours %.0f ort %.0f torch %.0f"
               % (name, row["shape"], row["ours"], row["ort"], row["torch"], row["ratio"],
-                 row["ratio_lo"], row["ratio_hi"], row["first"], row["rss_ours"],
+                 row["ratio_lo"], row["ratio_hi"], row["ratio_mid"], row["first"], row["rss_ours"],
                  row["rss_ort"], row["rss_torch"]), flush=True)
 
     if args.markdown and args.baseline:
