@@ -620,7 +620,7 @@ test_conv_tiled_fallback (void)
  * blocks of 16 or 32 channels holding several groups or part of one,
  * groups that straddle two blocks, inputs and outputs per group that
  * differ, depthwise, stride 2, batch 2; the block-diagonal path and the
- * lane-shuffle kernel (groups of 1 to 8 dividing 8), every register
+ * lane kernel (groups of 1 to 8 dividing 8), every register
  * tile, the tiled kernel at both sides, and the fused epilogue. */
 static void
 test_conv_grouped (void)
@@ -635,7 +635,7 @@ test_conv_grouped (void)
     {2, 12, 7, 8, 40, 3, 1, 1, 4},      /* 3 inputs, 10 outputs per group */
     {1, 21, 8, 6, 21, 3, 1, 1, 21},     /* depthwise */
     {1, 64, 4, 4, 128, 1, 1, 0, 2},     /* 1x1, 64 per group */
-    /* The lane-shuffle kernel: 1, 2, 4, 8, 16 per group. */
+    /* The lane kernel: 1, 2, 4, 8, 16 per group. */
     {1, 32, 5, 7, 32, 3, 1, 1, 32},     /* depthwise */
     {2, 64, 6, 6, 64, 3, 2, 1, 8},
     {1, 48, 5, 5, 48, 3, 1, 1, 3},
@@ -1048,7 +1048,7 @@ integer_weights (Builder * b, int conv_value)
 /* The QDQ block as onnxruntime.quantization writes it: input QDQ ->
  * conv -> QDQ -> + shortcut -> ReLU -> QDQ, fused into one convolution
  * (input conversion, input QDQ, convolution: 3 launches) under every
- * convolution kernel: direct, lane-shuffle grouped, Winograd F(2x2) and
+ * convolution kernel: direct, lane (rotated weights) grouped, Winograd F(2x2) and
  * F(4x4), tiled at 8 and 16; per tensor and per channel, int8 and uint8,
  * values beyond the range (clamped) and ties after the add. */
 static void
