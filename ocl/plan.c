@@ -648,13 +648,13 @@ add_conv (OclNet * net, OclNode * n, GError ** error)
    * tiles. */
   int cols = wino == 4 ? (y->h + 3) / 4 * ((y->w + 3) / 4) :
       wino ? (y->h + 1) / 2 * ((y->w + 1) / 2) : y->w;
-  /* Groups of 16 channels (48, ...): one 16-channel block a work-item, so
-   * that no block straddles two groups and multiplies zero weights. */
   const int ocg = n->oc / MAX (n->group, 1);
+  const int gs = ocl_conv_lane_groups (n);
   /* Grouped with GS dividing 8: the lane kernel, exact work, GS x NB x PX
    * accumulators: one block and at most 16 of them (ResNeXt-50's 56x56
-   * layers at GS = 4: PX = 4). */
-  const int gs = ocl_conv_lane_groups (n);
+   * layers at GS = 4: PX = 4).  Groups of 16 channels (48, ...): one
+   * 16-channel block a work-item, so that no block straddles two groups
+   * and multiplies zero weights. */
   int nb = gs > 1 ? 1 : n->oc >= 32 && (ocg % 16 != 0 || ocg % 32 == 0) ? 2 : 1;
   int ocb = 16 * nb, nblk = (n->oc + ocb - 1) / ocb, bpi = 1;
   const OclTuning *t = &net->ctx->tuning;

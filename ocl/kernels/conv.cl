@@ -449,14 +449,14 @@ conv2d_grouped_nhwc (DIRECT_CONV_ARGS)
   for (int blk = blk0; blk < blk1; blk++) {
     float16 acc[GS][NB][PX];
 
+    init_acc (acc[0], bias, blk);
   #pragma unroll
-    for (int r = 0; r < GS; r++)
+    for (int r = 1; r < GS; r++)
   #pragma unroll
       for (int b = 0; b < NB; b++)
   #pragma unroll
         for (int p = 0; p < PX; p++)
-          acc[r][b][p] = r ? (float16) (0.0f) :
-              vload16 (0, bias + blk * OCB + b * VW);
+          acc[r][b][p] = (float16) (0.0f);
     for (int kh = 0; kh < KH; kh++) {
       const int iy = oy * SH - PT + kh;
       if (iy < 0 || iy >= IH)
