@@ -341,8 +341,10 @@ no_model:
 no_instance:
   {
     if (g_error_matches (error, OCL_ERROR, OCL_ERROR_IO))
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Could not read model '%s'.", model_path), ("%s", error->message));
+      /* Missing, unreadable, or a FIFO or device that is refused. */
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+          ("Could not read model '%s': %s", model_path, error->message),
+          (NULL));
     else if (g_error_matches (error, OCL_ERROR, OCL_ERROR_NO_DEVICE))
       GST_ELEMENT_ERROR (self, LIBRARY, INIT,
           ("No usable OpenCL device: %s", error->message),
@@ -351,8 +353,7 @@ no_instance:
             GST_RESNET_INSTANCE_CONFLICT))
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
           ("Conflicting shared instance: %s.", error->message), (NULL));
-    else if (error->domain == G_FILE_ERROR
-        || g_error_matches (error, GST_RESNET_MODEL_ERROR,
+    else if (g_error_matches (error, GST_RESNET_MODEL_ERROR,
             GST_RESNET_MODEL_LABELS))
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
           ("Bad labels: %s", error->message), ("labels='%s'",

@@ -63,8 +63,13 @@ load_labels (GstResnetModel * m, const OclModel * model, const gchar * path,
   guint n = 0;
 
   if (path && *path) {
-    if (!g_file_get_contents (path, &text, NULL, error))
+    GError *err = NULL;
+    if (!ocl_file_get_contents (path, "labels file", &text, NULL, &err)) {
+      g_set_error_literal (error, GST_RESNET_MODEL_ERROR,
+          GST_RESNET_MODEL_LABELS, err->message);
+      g_error_free (err);
       return FALSE;
+    }
   } else if (ocl_model_get_metadata (model, "labels")) {
     text = g_strdup (ocl_model_get_metadata (model, "labels"));
   }
@@ -178,8 +183,14 @@ gst_resnet_model_parse_thresholds (const GstResnetModel * m,
   if (spec == NULL || *spec == '\0')
     return NULL;
   if (g_file_test (spec, G_FILE_TEST_IS_REGULAR)) {
-    if (!g_file_get_contents (spec, &text, NULL, error))
+    GError *err = NULL;
+    if (!ocl_file_get_contents (spec, "class-thresholds file", &text, NULL,
+            &err)) {
+      g_set_error_literal (error, GST_RESNET_MODEL_ERROR,
+          GST_RESNET_MODEL_THRESHOLDS, err->message);
+      g_error_free (err);
       return NULL;
+    }
   } else {
     text = g_strdup (spec);
   }

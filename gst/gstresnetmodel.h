@@ -40,8 +40,8 @@ void gst_resnet_model_unref (GstResnetModel * m);
  * commas or new lines, given inline or as the name of a file of them.
  * Returns: (transfer full) (nullable) a threshold per class of @m (NaN
  * where the spec names none), NULL for an empty spec, or NULL with @error
- * (GST_RESNET_MODEL_THRESHOLDS, or a G_FILE_ERROR) naming every label @m
- * does not have. */
+ * (GST_RESNET_MODEL_THRESHOLDS) naming every label @m does not have, or
+ * the file that cannot be read. */
 gfloat *gst_resnet_model_parse_thresholds (const GstResnetModel * m,
     const gchar * spec, GError ** error);
 

@@ -795,6 +795,51 @@ def write_broken_forms(outdir):
     print("wrote the broken forms", flush=True)
 
 
+def write_hostile(outdir):
+    """Files whose external data the tests lay out hostile ways (a FIFO, a
+    directory, a symbolic link out of the folder; test-models.c makes them
+    beside a copy): a 4x3x3x3 convolution whose weight is external, named
+    'w.bin' and 'sub/w.bin', the same model with the weight inline, the
+    weight's bytes; and 2,000 unused tensors naming one 1 MiB file
+    'big.bin' (whose first 432 bytes are the weight) beside a used one."""
+    import onnx
+    from onnx import helper, TensorProto, numpy_helper
+    w = np.random.RandomState(31).standard_normal((4, 3, 3, 3)).astype(np.float32)
+    with open(os.path.join(outdir, "hostile_w.bin"), "wb") as f:
+        f.write(w.tobytes())
+
+    def conv(location, extra=()):
+        x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])
+        y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8, 8])
+        t = numpy_helper.from_array(w, "w")
+        if location:
+            t.ClearField("raw_data")
+            t.data_location = TensorProto.EXTERNAL
+            for k, v in (("location", location), ("offset", "0"), ("length", str(w.nbytes))):
+                e = t.external_data.add()
+                e.key, e.value = k, v
+        g = helper.make_graph([helper.make_node("Conv", ["x", "w"], ["y"], name="conv",
+                                                pads=[1, 1, 1, 1])],
+                              "hostile", [x], [y], [t] + list(extra))
+        return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+    onnx.save(conv(None), os.path.join(outdir, "hostile_inline.onnx"))
+    onnx.save(conv("w.bin"), os.path.join(outdir, "hostile_ext_flat.onnx"))
+    onnx.save(conv("sub/w.bin"), os.path.join(outdir, "hostile_ext_sub.onnx"))
+    unused = []
+    for i in range(2000):
+        t = onnx.TensorProto()
+        t.name, t.data_type, t.data_location = "unused%d" % i, TensorProto.FLOAT, TensorProto.EXTERNAL
+        t.dims.extend([256, 1024])
+        for k, v in (("location", "big.bin"), ("offset", "0"), ("length", str(1 << 20))):
+            e = t.external_data.add()
+            e.key, e.value = k, v
+        unused.append(t)
+    m = conv("big.bin", unused)
+    onnx.save(m, os.path.join(outdir, "hostile_many_tensors.onnx"))
+    print("wrote the hostile-layout files", flush=True)
+
+
 def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -817,6 +862,7 @@ def main():
     for name, (src, rewrite, external, *half) in FORMS.items():
         write_form(outdir, src, name, rewrite, external, bool(half and half[0]))
     write_broken_forms(outdir)
+    write_hostile(outdir)
     names = "\n".join([n for n, v in FIXTURES.items() if not quick or v[4]]
                       + ["raw_data_twice"] + list(FORMS)) + "\n"
     for path in filter(None, (stamp, stamp_out)):

@@ -333,7 +333,8 @@ fuse_affine_into_conv (OclGraph * g, int i, const int *uses)
   gsize per_oc;
   float *w;
 
-  if (n->op != OCL_OP_AFFINE || n->relu || !is_conv_without_epilogue (p)
+  if (n->op != OCL_OP_AFFINE || n->relu || n->divide
+      || !is_conv_without_epilogue (p)
       || uses[p->out] != 1)
     return FALSE;
   per_oc = (gsize) ocl_node_icg (p) * p->kh * p->kw;
@@ -502,9 +503,22 @@ fuse_quant (OclGraph * g, int i, const int *uses)
 
 typedef gboolean (*FusePass) (OclGraph * g, int i, const int *uses);
 
+/* One use fewer of value @v, and of the value it aliases. */
+static void
+drop_use (const OclGraph * g, int *uses, int v)
+{
+  int a = OCL_VALUE (g, v)->alias;
+
+  uses[v]--;
+  if (a >= 0 && a != v)
+    uses[a]--;
+}
+
 /* Drops the nodes whose output nothing reads, through aliases too (a
  * Split's unused outputs; the channel slices a selective-kernel Reshape
- * made before its Softmax took the whole tensor). */
+ * made before its Softmax took the whole tensor).  Consumers come after
+ * producers, so one sweep from the end drops a whole unused chain; the
+ * sweep repeats until nothing changes (once more, in practice). */
 static void
 prune_unused (OclGraph * g)
 {
@@ -519,12 +533,16 @@ prune_unused (OclGraph * g)
       if (a >= 0 && a != (int) v)
         uses[a] += uses[v];
     }
-    for (guint i = 0; i < g->nodes->len; i++) {
+    for (guint i = g->nodes->len; i-- > 0;) {
       OclNode *n = OCL_NODE (g, i);
-      if (!n->dead && n->out >= 0 && uses[n->out] == 0) {
-        remove_producer (g, n->out);
-        changed = TRUE;
-      }
+      if (n->dead || n->out < 0 || uses[n->out] != 0)
+        continue;
+      for (int k = 0; k < n->n_in; k++)
+        drop_use (g, uses, n->in[k]);
+      if (n->residual >= 0)
+        drop_use (g, uses, n->residual);
+      remove_producer (g, n->out);
+      changed = TRUE;
     }
     g_free (uses);
   }
@@ -539,18 +557,16 @@ ocl_graph_fuse (OclGraph * g)
   };
 
   prune_unused (g);
+  /* The use counts are counted once a pass, not once a node: a fusion
+   * moves uses between nodes (the absorbed node's inputs become its
+   * consumer's) and drops only values nothing reads any more, so every
+   * live value keeps its count through the pass.  Linear in the nodes. */
   for (guint p = 0; p < G_N_ELEMENTS (passes); p++) {
-    for (guint i = 0; i < g->nodes->len; i++) {
-      int *uses;
-      gboolean changed;
-
-      if (OCL_NODE (g, i)->dead)
-        continue;
-      uses = ocl_graph_count_uses (g);
-      changed = passes[p] (g, i, uses);
-      g_free (uses);
-      (void) changed;
-    }
+    int *uses = ocl_graph_count_uses (g);
+    for (guint i = 0; i < g->nodes->len; i++)
+      if (!OCL_NODE (g, i)->dead)
+        passes[p] (g, i, uses);
+    g_free (uses);
   }
   ocl_graph_compact (g);
 }

@@ -76,6 +76,20 @@ void ocl_error_make_one_line (GError ** error);
 /* Sets @error from a failed OpenCL call and returns FALSE. */
 gboolean ocl_set_cl_error (GError ** error, cl_int err, const char *what);
 
+/* ---- file.c: files a model names ----------------------------------------- */
+
+/* Maps the regular file @path read-only without ever waiting on it: a
+ * FIFO, a device, a socket or a directory is refused at once, with an
+ * error naming @what ("model", "external data") and @path. */
+GMappedFile *ocl_file_map (const char *path, const char *what, GError ** error);
+/* Resolves @location (relative, already checked for ".." and absolute
+ * paths) against folder @dir, whose resolved form is @real_dir, following
+ * symbolic links: the resolved path, or NULL with @error naming both when
+ * it is missing or lies outside @real_dir.  The caller opens what it
+ * returns (no link left in it). */
+char *ocl_file_resolve_inside (const char *dir, const char *real_dir,
+    const char *location, const char *what, GError ** error);
+
 /* ---- program.c ---------------------------------------------------------- */
 
 /* Returns: (transfer none) the program built from embedded kernel source
@@ -107,9 +121,11 @@ typedef struct {
   int rank;
   gint64 dims[OCL_MAX_RANK];
   gsize n;                      /* number of elements */
-  /* Float data is f, or raw: the model's own little-endian bytes (any
-   * alignment, read-only, valid while the model is) until
-   * ocl_const_floats() makes an aligned copy in f.  Integer data is i. */
+  /* The data is f (floats) or i (integers), or raw: the model's own
+   * little-endian bytes of ONNX type elem_type (float32, or an integer
+   * type of at most 4 bytes; any alignment, read-only, valid while the
+   * model is), read through ocl_const_get (); ocl_const_floats() makes an
+   * aligned copy of raw floats in f. */
   float *f;
   const guint8 *raw;
   gint64 *i;
@@ -127,7 +143,14 @@ gboolean ocl_const_count (int rank, const gint64 * dims, gsize * n);
 OclConst *ocl_const_new (OclDType dtype, int rank, const gint64 * dims);
 void ocl_const_free (OclConst * c);
 OclConst *ocl_const_copy (const OclConst * c);
-void ocl_const_borrow (OclConst * c, const guint8 * raw);
+/* A read-only view of @raw, elements of ONNX type @elem_type: nothing is
+ * copied or widened.  NULL when ocl_const_count() refuses the shape. */
+OclConst *ocl_const_new_view (OclDType dtype, int rank, const gint64 * dims,
+    const guint8 * raw, int elem_type);
+/* Bytes of one element of ONNX type @dt (0: not a type constants take),
+ * and the value of the element at @p. */
+int ocl_elem_size (int dt);
+double ocl_raw_elem (const guint8 * p, int dt);
 const float *ocl_const_floats (OclConst * c);
 double ocl_const_get (const OclConst * c, gsize idx);
 gint64 ocl_const_get_int (const OclConst * c, gsize idx);
@@ -175,8 +198,11 @@ typedef struct {
   int out;
   gboolean dead;                /* absorbed into another node by fusion */
 
-  /* windows: convolution and pooling */
+  /* windows: convolution and pooling; kh and kw span the dilated window,
+   * whose taps max pooling takes dh and dw apart (0 or 1: every pixel;
+   * a convolution's dilation is spread into its weight instead) */
   int kh, kw, sh, sw, pt, pl, pb, pr;
+  int dh, dw;
   gboolean ceil_mode, count_include_pad;
 
   /* convolution: weight [oc][ic][kh][kw], bias [oc] (nullable).  The
@@ -191,9 +217,12 @@ typedef struct {
   const guint8 *weight_raw;
   float *bias;
 
-  /* affine: y = x * scale[c] + shift[c] */
+  /* affine: y = x * scale[c] + shift[c]; with divide, x / scale[c] +
+   * shift[c] (a Div by a constant whose reciprocal a float cannot hold,
+   * as 1 / 1e-40: such a node is not folded into a convolution) */
   float *scale;
   float *shift;
+  gboolean divide;
 
   /* pad: begins then ends for N,C,H,W; slice: start and step for N,C,H,W */
   int pads[8];

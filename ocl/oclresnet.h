@@ -50,6 +50,13 @@ const char *ocl_context_get_device_name (OclContext * ctx);
  * the one "auto" picks marked with '*'; NULL with @error set when there is none. */
 char *ocl_devices_describe (GError ** error);
 
+/* Reads the regular file @path whole, nul-terminated, as g_file_get_contents()
+ * does, but never waits on it: a FIFO, a device, a socket or a directory is
+ * refused at once with an error (OCL_ERROR_IO) naming @what ("labels file")
+ * and @path.  For the files that come with a model. */
+gboolean ocl_file_get_contents (const char *path, const char *what,
+    char **contents, gsize * length, GError ** error);
+
 /* Large weights are not copied: the file stays mapped while the model lives
  * and must not be truncated or rewritten in place meanwhile (replacing it
  * by a rename is fine).

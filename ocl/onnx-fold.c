@@ -68,6 +68,24 @@ ocl_fold_identity (OclImport * im, OclConst ** in, int n_in)
   return ocl_import_const_copy (im, in[0]);
 }
 
+/* Sum of constants: one is itself, more are added left to right. */
+OclConst *
+ocl_fold_sum (OclImport * im, OclConst ** in, int n_in)
+{
+  OclConst *acc;
+
+  if (n_in == 1)
+    return ocl_fold_identity (im, in, n_in);
+  acc = ocl_fold_binary (im, in, 2);
+  for (int k = 2; k < n_in && acc; k++) {
+    OclConst *pair[2] = { acc, in[k] };
+    OclConst *next = ocl_fold_binary (im, pair, 2);
+    ocl_const_free (acc);
+    acc = next;
+  }
+  return acc;
+}
+
 OclConst *
 ocl_fold_cast (OclImport * im, OclConst ** in, int n_in)
 {
@@ -222,8 +240,13 @@ fold_squeeze_common (OclImport * im, OclConst ** in, int n_in, gboolean unsq)
       ocl_attr_ints (im->node, "axes", ints, OCL_MAX_RANK);
   int rank, r = 0, src = 0;
 
-  if (n_axes > OCL_MAX_RANK || (unsq && n_axes <= 0)) {
-    OCL_UNSUPPORTED (im, "bad axes");
+  if (unsq && n_axes <= 0) {
+    OCL_MALFORMED (im, "it names no axes; Unsqueeze needs at least one (%s)",
+        im->model->opset >= 13 ? "its second input" : "attribute 'axes'");
+    return NULL;
+  }
+  if (n_axes > OCL_MAX_RANK) {
+    OCL_UNSUPPORTED (im, "%d axes (at most %d)", n_axes, OCL_MAX_RANK);
     return NULL;
   }
   rank = unsq ? x->rank + n_axes : x->rank;
@@ -450,13 +473,13 @@ float_op (char op, double x, double y)
   }
 }
 
-/* Add, Sub, Mul, Div with numpy broadcasting. */
+/* Add, Sub, Mul, Div with numpy broadcasting (Sum of two is Add). */
 OclConst *
 ocl_fold_binary (OclImport * im, OclConst ** in, int n_in)
 {
   gint64 dims[OCL_MAX_RANK], ia[OCL_MAX_RANK], ib[OCL_MAX_RANK],
       io[OCL_MAX_RANK], da[OCL_MAX_RANK], db[OCL_MAX_RANK];
-  char op = im->node->op_type[0];
+  char op = ocl_onnx_arith_code (im->node->op_type);
   OclConst *a = in[0], *b, *o;
   int rank;
 
@@ -487,7 +510,7 @@ ocl_fold_binary (OclImport * im, OclConst ** in, int n_in)
     }
     ka = ravel (rank, da, ia);
     kb = ravel (rank, db, ib);
-    if (o->i && b->i)
+    if (o->i && a->i && b->i)
       o->i[k] = int_op (op, a->i[ka], b->i[kb]);
     else
       ocl_const_set (o, k, float_op (op, ocl_const_get (a, ka),

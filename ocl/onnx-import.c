@@ -298,91 +298,12 @@ ocl_import_quant_params (OclImport * im, OclConst ** in, int n_in, int rank,
 
 /* ---- tensors ------------------------------------------------------------ */
 
-static int
-elem_size (int dt)
-{
-  switch (dt) {
-    case OCL_T (UINT8):
-    case OCL_T (INT8):
-    case OCL_T (BOOL):
-      return 1;
-    case OCL_T (UINT16):
-    case OCL_T (INT16):
-    case OCL_T (FLOAT16):
-      return 2;
-    case OCL_T (FLOAT):
-    case OCL_T (INT32):
-    case OCL_T (UINT32):
-      return 4;
-    case OCL_T (INT64):
-    case OCL_T (DOUBLE):
-    case OCL_T (UINT64):
-      return 8;
-    default:
-      return 0;
-  }
-}
-
-static double
-raw_elem (const guint8 * p, int dt)
-{
-  switch (dt) {
-    case OCL_T (FLOAT16):{
-      guint16 v;
-      memcpy (&v, p, 2);
-      return ocl_half_to_float (v);
-    }
-    case OCL_T (FLOAT):{
-      float f;
-      memcpy (&f, p, 4);
-      return f;
-    }
-    case OCL_T (DOUBLE):{
-      double d;
-      memcpy (&d, p, 8);
-      return d;
-    }
-    case OCL_T (UINT8):
-    case OCL_T (BOOL):
-      return *p;
-    case OCL_T (INT8):
-      return (gint8) * p;
-    case OCL_T (UINT16):{
-      guint16 v;
-      memcpy (&v, p, 2);
-      return v;
-    }
-    case OCL_T (INT16):{
-      gint16 v;
-      memcpy (&v, p, 2);
-      return v;
-    }
-    case OCL_T (INT32):{
-      gint32 v;
-      memcpy (&v, p, 4);
-      return v;
-    }
-    case OCL_T (UINT32):{
-      guint32 v;
-      memcpy (&v, p, 4);
-      return v;
-    }
-    case OCL_T (UINT64):{
-      guint64 v;
-      memcpy (&v, p, 8);
-      return (double) v;
-    }
-    default:
-      return 0;
-  }
-}
-
 /* Fills @c from little-endian bytes of element type @dt (x86 and ARM
  * OpenCL hosts are little-endian, as the ONNX raw format is). */
 static void
 const_fill_raw (OclConst * c, const guint8 * data, int dt)
 {
-  int es = elem_size (dt);
+  int es = ocl_elem_size (dt);
 
   if (dt == OCL_T (FLOAT) && c->f) {
     memcpy (c->f, data, c->n * 4);
@@ -393,23 +314,7 @@ const_fill_raw (OclConst * c, const guint8 * data, int dt)
     return;
   }
   for (gsize k = 0; k < c->n; k++)
-    ocl_const_set (c, k, raw_elem (data + k * es, dt));
-}
-
-/* External data may only name a file beside the model (as the ONNX checker
- * demands): no absolute path, no "..". */
-static gboolean
-external_location_ok (const char *loc)
-{
-  g_auto (GStrv) parts = NULL;
-
-  if (loc[0] == '\0' || g_path_is_absolute (loc))
-    return FALSE;
-  parts = g_strsplit_set (loc, "/\\", -1);
-  for (int i = 0; parts[i]; i++)
-    if (strcmp (parts[i], "..") == 0)
-      return FALSE;
-  return TRUE;
+    ocl_const_set (c, k, ocl_raw_elem (data + k * es, dt));
 }
 
 static gboolean
@@ -423,40 +328,33 @@ parse_offset (const char *v, gint64 * out)
   return TRUE;
 }
 
-/* The external data of @t, checked to hold exactly @bytes. */
+/* The external data of @t, checked to hold exactly @bytes: a view into
+ * the file the model mapped when it loaded (ocl_model_load() checked the
+ * location and opened the file). */
 static gboolean
 tensor_external (OclImport * im, Onnx__TensorProto * t, const char *name,
-    gsize bytes, GMappedFile ** file, const guint8 ** data)
+    gsize bytes, const guint8 ** data)
 {
-  const char *loc = NULL;
+  const char *loc = ocl_model_external_location (t);
   gint64 offset = 0, length = -1;
-  g_autofree char *path = NULL;
-  GError *err = NULL;
+  GMappedFile *file;
   gsize flen;
 
   for (size_t i = 0; i < t->n_external_data; i++) {
     const char *k = t->external_data[i]->key, *v = t->external_data[i]->value;
-    if (g_strcmp0 (k, "location") == 0)
-      loc = v;
-    else if (g_strcmp0 (k, "offset") == 0 && !parse_offset (v, &offset))
+    if (g_strcmp0 (k, "offset") == 0 && !parse_offset (v, &offset))
       return OCL_MALFORMED (im, "external data of tensor '%s' has a bad "
           "offset", name);
     else if (g_strcmp0 (k, "length") == 0 && !parse_offset (v, &length))
       return OCL_MALFORMED (im, "external data of tensor '%s' has a bad "
           "length", name);
   }
-  if (loc == NULL || !external_location_ok (loc))
-    return OCL_MALFORMED (im, "tensor '%s' is external but names %s", name,
-        loc ? "a location outside the model's folder" : "no location");
-  path = g_build_filename (im->model->dir, loc, NULL);
-  *file = g_mapped_file_new (path, FALSE, &err);
-  if (*file == NULL) {
-    ocl_import_error (im, OCL_ERROR_IO, "external data of tensor '%s' is "
-        "missing: %s", name, err->message);
-    g_error_free (err);
-    return FALSE;
-  }
-  flen = g_mapped_file_get_length (*file);
+  /* Mapped when the model loaded: every external tensor of the file is. */
+  file = loc ? g_hash_table_lookup (im->model->externals, loc) : NULL;
+  if (file == NULL)
+    return OCL_MALFORMED (im, "external data of tensor '%s' was not "
+        "mapped", name);
+  flen = g_mapped_file_get_length (file);
   if ((guint64) offset > flen)
     length = -2;
   else if (length < 0)
@@ -464,8 +362,9 @@ tensor_external (OclImport * im, Onnx__TensorProto * t, const char *name,
   if (length != (gint64) bytes || (guint64) length > flen - offset)
     return OCL_MALFORMED (im, "external data of tensor '%s' in '%s' does not "
         "fit (offset %" G_GINT64_FORMAT ", %" G_GSIZE_FORMAT " bytes needed, "
-        "file has %" G_GSIZE_FORMAT ")", name, path, offset, bytes, flen);
-  *data = (const guint8 *) g_mapped_file_get_contents (*file) + offset;
+        "file has %" G_GSIZE_FORMAT ")", name, loc, offset, bytes, flen);
+  *data = bytes ? (const guint8 *) g_mapped_file_get_contents (file) + offset
+      : NULL;
   return TRUE;
 }
 
@@ -502,6 +401,18 @@ typed_value (const Onnx__TensorProto * t, int dt, gsize k)
     case OCL_T (FLOAT16):
       /* The bits of each half, one to an int32 (onnx.proto). */
       return ocl_half_to_float ((guint16) t->int32_data[k]);
+      /* The narrow types sit in int32s too: a value out of the type's
+       * range wraps, as a cast to the type does (and onnxruntime). */
+    case OCL_T (INT8):
+      return (gint8) t->int32_data[k];
+    case OCL_T (UINT8):
+      return (guint8) t->int32_data[k];
+    case OCL_T (INT16):
+      return (gint16) t->int32_data[k];
+    case OCL_T (UINT16):
+      return (guint16) t->int32_data[k];
+    case OCL_T (BOOL):
+      return t->int32_data[k] != 0;
     default:
       return t->int32_data[k];
   }
@@ -510,10 +421,9 @@ typed_value (const Onnx__TensorProto * t, int dt, gsize k)
 OclConst *
 ocl_import_tensor (OclImport * im, Onnx__TensorProto * t, const char *what)
 {
-  g_autoptr (GMappedFile) ext = NULL;
   const guint8 *data = NULL;
   gint64 dims[OCL_MAX_RANK];
-  int dt = t->data_type, es = elem_size (dt);
+  int dt = t->data_type, es = ocl_elem_size (dt);
   const char *name = t->name && t->name[0] ? t->name : what;
   gsize n, bytes;
   OclConst *c;
@@ -540,7 +450,7 @@ ocl_import_tensor (OclImport * im, Onnx__TensorProto * t, const char *what)
   /* Where the data is, and that it is all there: before any allocation. */
   if (t->has_data_location
       && t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
-    if (!tensor_external (im, t, name, bytes, &ext, &data))
+    if (!tensor_external (im, t, name, bytes, &data))
       return NULL;
   } else if (t->has_raw_data) {
     if (t->raw_data.len != bytes) {
@@ -555,12 +465,18 @@ ocl_import_tensor (OclImport * im, Onnx__TensorProto * t, const char *what)
     return NULL;
   }
 
-  /* float16 widens to float32 here: the net runs in float32. */
+  /* Bytes in the model's file (raw_data, or external data it mapped) are
+   * viewed, not copied: the model outlives its import.  Only float16,
+   * float64 and 64-bit integers are converted: float16 widens to float32
+   * here, as the net runs in float32. */
+  if (data && n > 0 && (es <= 4 && dt != OCL_T (FLOAT16))) {
+    c = ocl_const_new_view (dt == OCL_T (FLOAT) ? OCL_DT_FLOAT :
+        OCL_DT_INT64, t->n_dims, dims, data, dt);
+    return c;
+  }
   c = ocl_const_new (dt == OCL_T (FLOAT) || dt == OCL_T (DOUBLE)
       || dt == OCL_T (FLOAT16) ? OCL_DT_FLOAT : OCL_DT_INT64, t->n_dims, dims);
-  if (data && !ext && dt == OCL_T (FLOAT) && n > 0)
-    ocl_const_borrow (c, data); /* the model outlives its import */
-  else if (data)
+  if (data)
     const_fill_raw (c, data, dt);
   else if (dt == OCL_T (INT64) && n > 0)
     memcpy (c->i, t->int64_data, n * sizeof (gint64));
@@ -572,6 +488,27 @@ ocl_import_tensor (OclImport * im, Onnx__TensorProto * t, const char *what)
 }
 
 /* ---- nodes --------------------------------------------------------------- */
+
+/* Imports initializer entry @e on its first use; errors name it as the
+ * node "'NAME' (initializer)". */
+static gboolean
+entry_resolve (OclImport * im, OclEntry * e)
+{
+  Onnx__NodeProto fake = ONNX__NODE_PROTO__INIT;
+  Onnx__NodeProto *node = im->node;
+  char *node_name = im->node_name;
+
+  fake.op_type = (char *) "initializer";
+  im->node = &fake;
+  im->node_name = e->init->name;
+  e->c = ocl_import_tensor (im, e->init, "initializer");
+  im->node = node;
+  im->node_name = node_name;
+  if (e->c == NULL)
+    return FALSE;
+  e->init = NULL;
+  return TRUE;
+}
 
 static gboolean
 import_node (OclImport * im)
@@ -625,6 +562,8 @@ import_node (OclImport * im)
     if (e == NULL)
       return OCL_MALFORMED (im, "input '%s' is not produced by any earlier "
           "node or initializer", node->input[k]);
+    if (e->init && !entry_resolve (im, e))
+      return FALSE;
     if (e->quant && (k != 0 || strcmp (node->op_type, "DequantizeLinear")))
       return OCL_UNSUPPORTED (im, "input '%s' is the quantized output of a "
           "QuantizeLinear; only a DequantizeLinear may read it (the QDQ "
@@ -713,18 +652,10 @@ ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
   ocl_import_define_value (&im, model->input_name, x);
 
   for (size_t i = 0; i < gp->n_initializer; i++) {
-    OclConst *c;
-    Onnx__NodeProto fake = ONNX__NODE_PROTO__INIT;
-    fake.op_type = (char *) "initializer";
-    im.node = &fake;
-    g_free (im.node_name);
-    im.node_name = g_strdup (gp->initializer[i]->name);
-    c = ocl_import_tensor (&im, gp->initializer[i], "initializer");
-    if (c == NULL)
-      goto fail;
-    ocl_import_define_const (&im, gp->initializer[i]->name, c);
+    OclEntry *e = g_new0 (OclEntry, 1);
+    e->init = gp->initializer[i];
+    g_hash_table_replace (im.names, g_strdup (e->init->name), e);
   }
-  im.node = NULL;
 
   for (size_t i = 0; i < gp->n_node; i++) {
     im.node = gp->node[i];
@@ -738,14 +669,17 @@ ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
   }
 
   out = g_hash_table_lookup (im.names, gp->output[0]->name);
-  if (out == NULL || out->c || out->quant || out->stack
-      || OCL_VALUE (im.g, out->value)->bh) {
-    g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED, "model output '%s' "
-        "is %s", gp->output[0]->name, out == NULL ? "not produced by any "
-        "node" : out->c ? "a constant" : out->quant ? "a quantized tensor "
-        "(only float outputs are supported)" : out->stack ? "a 5-D tensor" :
-        "an Expand's output (only a Mul takes one)");
-    goto fail;
+  {
+    const char *bad = out == NULL ? "not produced by any node" :
+        out->c || out->init ? "a constant" :
+        out->quant ? "a quantized tensor (only float outputs are supported)" :
+        out->stack ? "a 5-D tensor" : OCL_VALUE (im.g, out->value)->bh ?
+        "an Expand's output (only a Mul takes one)" : NULL;
+    if (bad) {
+      g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED, "model output "
+          "'%s' is %s", gp->output[0]->name, bad);
+      goto fail;
+    }
   }
   im.g->output = out->value;
   g_free (im.node_name);

@@ -35,6 +35,10 @@ struct _OclModel {
   char *dir;
   Onnx__ModelProto *proto;
   GMappedFile *file;            /* while raws point into it */
+  /* External data: location as written -> its file, mapped once (several
+   * locations may share one mapping); NULL when there is none. */
+  GHashTable *externals;
+  char *real_dir;               /* dir resolved (realpath), once needed */
   GArray *raws;                 /* OclRawRef per initializer, or NULL */
   gint64 opset;
   const char *input_name;
@@ -47,6 +51,8 @@ struct _OclModel {
 };
 
 gboolean ocl_onnx_is_onnx_domain (const char *domain);
+/* The "location" of an external tensor's data, or NULL. */
+const char *ocl_model_external_location (const Onnx__TensorProto * t);
 
 /* An ONNX element type: protobuf-c's TensorProto.DataType, OCL_T (FLOAT). */
 #define OCL_T(name) ONNX__TENSOR_PROTO__DATA_TYPE__##name
@@ -65,6 +71,9 @@ typedef struct {
 } OclQuant;
 
 typedef struct {
+  /* An initializer not imported yet: it is on first use, so one the graph
+   * never reads costs nothing (c is NULL until then). */
+  Onnx__TensorProto *init;
   OclConst *c;                  /* constant, or NULL */
   int value;                    /* runtime value index when c == NULL */
   OclQuant *quant;              /* or a quantized value */
@@ -113,6 +122,9 @@ typedef struct {
   gboolean commutes;
 } OclOnnxOp;
 
+/* The element-wise arithmetic @op (an operator name) does: 'A' for Add
+ * and Sum, 'S' Sub, 'M' Mul, 'D' Div, 0 for any other operator. */
+char ocl_onnx_arith_code (const char *op);
 /* Returns: (transfer none) the row of @op, or NULL. */
 const OclOnnxOp *ocl_onnx_find_op (const char *op);
 /* Returns: (transfer none) row @i of the table, NULL past its end. */
@@ -137,6 +149,7 @@ OclConst *ocl_fold_reshape (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_shape (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_slice (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_squeeze (OclImport * im, OclConst ** in, int n_in);
+OclConst *ocl_fold_sum (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_transpose (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_unsqueeze (OclImport * im, OclConst ** in, int n_in);
 
@@ -168,6 +181,7 @@ OCL_OP_DECL (slice);
 OCL_OP_DECL (reduce_sum);
 OCL_OP_DECL (softmax);
 OCL_OP_DECL (split);
+OCL_OP_DECL (sum);
 OCL_OP_DECL (squeeze);
 OCL_OP_DECL (transpose);
 OCL_OP_DECL (unsqueeze);

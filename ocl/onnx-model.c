@@ -2,6 +2,8 @@
  * that leaves large initializer data in the mapped file, and the checks on
  * the graph's own names and counts.  Nodes are checked as they are
  * imported (onnx-import.c). */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "onnx-import.h"
 
@@ -11,15 +13,6 @@ gboolean
 ocl_onnx_is_onnx_domain (const char *d)
 {
   return d == NULL || d[0] == '\0' || strcmp (d, "ai.onnx") == 0;
-}
-
-static gboolean
-is_initializer (Onnx__GraphProto * g, const char *name)
-{
-  for (size_t i = 0; i < g->n_initializer; i++)
-    if (g_strcmp0 (g->initializer[i]->name, name) == 0)
-      return TRUE;
-  return FALSE;
 }
 
 /* ---- weights left in the file ---------------------------------------------
@@ -261,13 +254,18 @@ check_graph (OclModel * m, GError ** error)
   Onnx__ValueInfoProto *in = NULL;
   Onnx__TensorShapeProto *shape;
   Onnx__TypeProto *t;
+  /* A set, not a scan a graph input: the Model Zoo's old form lists every
+   * initializer among the inputs. */
+  g_autoptr (GHashTable) inits = g_hash_table_new (g_str_hash, g_str_equal);
 
-  for (size_t i = 0; i < g->n_initializer; i++)
+  for (size_t i = 0; i < g->n_initializer; i++) {
     if (!has_name (g->initializer[i]->name)) {
       g_set_error (error, OCL_ERROR, OCL_ERROR_PARSE, "'%s': initializer %u "
           "has no name", m->path, (guint) i);
       return FALSE;
     }
+    g_hash_table_add (inits, g->initializer[i]->name);
+  }
   for (size_t i = 0; i < g->n_node; i++)
     if (!has_name (g->node[i]->op_type)) {
       g_set_error (error, OCL_ERROR, OCL_ERROR_PARSE, "'%s': node %u ('%s') "
@@ -281,7 +279,7 @@ check_graph (OclModel * m, GError ** error)
           "has no name", m->path, (guint) i);
       return FALSE;
     }
-    if (is_initializer (g, g->input[i]->name))
+    if (g_hash_table_contains (inits, g->input[i]->name))
       continue;
     if (in != NULL) {
       g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED,
@@ -358,21 +356,119 @@ check_graph (OclModel * m, GError ** error)
   return TRUE;
 }
 
+/* ---- external data --------------------------------------------------------
+ *
+ * Each file that initializers name is opened and mapped once, when the
+ * model loads, whatever the number of tensors that view into it: 2,000
+ * tensors naming one file cost one mapping.  A location must stay inside
+ * the model's folder (as the ONNX checker and onnxruntime demand): no
+ * absolute path, no "..", and no symbolic link that resolves outside. */
+
+/* The "location" of external tensor @t, or NULL. */
+const char *
+ocl_model_external_location (const Onnx__TensorProto * t)
+{
+  for (size_t i = 0; i < t->n_external_data; i++)
+    if (g_strcmp0 (t->external_data[i]->key, "location") == 0)
+      return t->external_data[i]->value;
+  return NULL;
+}
+
+static gboolean
+location_ok (const char *loc)
+{
+  g_auto (GStrv) parts = NULL;
+
+  if (loc[0] == '\0' || g_path_is_absolute (loc))
+    return FALSE;
+  parts = g_strsplit_set (loc, "/\\", -1);
+  for (int i = 0; parts[i]; i++)
+    if (strcmp (parts[i], "..") == 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* Maps the file external tensor @t names, unless mapped already; @by_real
+ * shares one mapping between locations that resolve to one file. */
+static gboolean
+map_tensor (OclModel * m, const Onnx__TensorProto * t, GHashTable * by_real,
+    GError ** error)
+{
+  const char *loc = ocl_model_external_location (t);
+  g_autofree char *real = NULL;
+  GMappedFile *file;
+  GError *err = NULL;
+
+  if (!t->has_data_location
+      || t->data_location != ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
+    return TRUE;
+  if (loc == NULL || !location_ok (loc)) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_PARSE, "'%s': tensor '%s' is "
+        "external but names %s", m->path, t->name ? t->name : "",
+        loc ? "a location outside the model's folder" : "no location");
+    return FALSE;
+  }
+  if (g_hash_table_contains (m->externals, loc))
+    return TRUE;
+  if (m->real_dir == NULL && (m->real_dir = realpath (m->dir, NULL)) == NULL) {
+    int e = errno;
+    g_set_error (error, OCL_ERROR, OCL_ERROR_IO, "'%s': cannot resolve its "
+        "folder: %s", m->path, g_strerror (e));
+    return FALSE;
+  }
+  real = ocl_file_resolve_inside (m->dir, m->real_dir, loc, "external data",
+      &err);
+  file = real ? g_hash_table_lookup (by_real, real) : NULL;
+  if (real && file == NULL
+      && (file = ocl_file_map (real, "external data", &err)) != NULL)
+    g_hash_table_insert (by_real, g_strdup (real), file);
+  if (file == NULL) {
+    g_set_error (error, OCL_ERROR, err->code, "'%s': tensor '%s': %s",
+        m->path, t->name ? t->name : "", err->message);
+    g_error_free (err);
+    return FALSE;
+  }
+  g_hash_table_insert (m->externals, g_strdup (loc), g_mapped_file_ref (file));
+  return TRUE;
+}
+
+/* Every tensor that may keep its data in a file: the initializers and the
+ * nodes' tensor attributes (a Constant's value; onnx's external-data
+ * helpers move those too). */
+static gboolean
+map_externals (OclModel * m, GError ** error)
+{
+  Onnx__GraphProto *g = m->proto->graph;
+  g_autoptr (GHashTable) by_real = g_hash_table_new_full (g_str_hash,
+      g_str_equal, g_free, (GDestroyNotify) g_mapped_file_unref);
+
+  m->externals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) g_mapped_file_unref);
+  for (size_t i = 0; i < g->n_initializer; i++)
+    if (!map_tensor (m, g->initializer[i], by_real, error))
+      return FALSE;
+  for (size_t i = 0; i < g->n_node; i++)
+    for (size_t a = 0; a < g->node[i]->n_attribute; a++) {
+      const Onnx__AttributeProto *p = g->node[i]->attribute[a];
+      if (p->t && !map_tensor (m, p->t, by_real, error))
+        return FALSE;
+      for (size_t k = 0; k < p->n_tensors; k++)
+        if (!map_tensor (m, p->tensors[k], by_real, error))
+          return FALSE;
+    }
+  return TRUE;
+}
+
 OclModel *
 ocl_model_load (const char *path, GError ** error)
 {
   g_autoptr (GMappedFile) file = NULL;
-  GError *err = NULL;
   OclModel *m;
   gsize len;
 
-  file = g_mapped_file_new (path, FALSE, &err);
-  if (file == NULL) {
-    g_set_error (error, OCL_ERROR, OCL_ERROR_IO, "cannot read model '%s': %s",
-        path, err->message);
-    g_error_free (err);
+  file = ocl_file_map (path, "model", error);
+  if (file == NULL)
     return NULL;
-  }
   len = g_mapped_file_get_length (file);
   m = g_new0 (OclModel, 1);
   m->path = g_strdup (path);
@@ -408,7 +504,7 @@ ocl_model_load (const char *path, GError ** error)
         OCL_ONNX_MAX_OPSET);
     goto fail;
   }
-  if (!check_graph (m, error))
+  if (!check_graph (m, error) || !map_externals (m, error))
     goto fail;
   return m;
 
@@ -437,6 +533,9 @@ ocl_model_free (OclModel * m)
     g_array_unref (m->raws);
   if (m->file)
     g_mapped_file_unref (m->file);
+  if (m->externals)
+    g_hash_table_unref (m->externals);
+  free (m->real_dir);
   g_free (m->path);
   g_free (m->dir);
   g_free (m);

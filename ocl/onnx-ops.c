@@ -3,6 +3,7 @@
  * table at the bottom, which also writes the "supported operators" list
  * of the error message.  Attributes and constant operands are checked
  * here; shapes are checked by ocl_graph_infer_node(). */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 #include "onnx-import.h"
@@ -339,9 +340,13 @@ per_channel (OclConst * k, int rank, int c)
 static gboolean
 import_affine_const (OclImport * im, int x, OclConst * k)
 {
-  const char *op = im->node->op_type;
+  const char op = ocl_onnx_arith_code (im->node->op_type);
   OclValue *v = val (im, x);
   float *p = per_channel (k, v->rank, v->c);
+  /* A gate Expand broadcast (only a Mul reaches here with one) stays
+   * broadcast: a per-channel product of it is the broadcast of the
+   * product. */
+  const int bh = v->bh, bw = v->bw;
   OclNode *n;
   int i;
 
@@ -351,20 +356,31 @@ import_affine_const (OclImport * im, int x, OclConst * k)
   i = new_node (im, OCL_OP_AFFINE, x);
   n = OCL_NODE (im->g, i);
   n->oc = v->c;
-  if (op[0] == 'A')
+  if (op == 'A')
     n->shift = p;
-  else if (op[0] == 'S') {
+  else if (op == 'S') {
     for (int c = 0; c < v->c; c++)
       p[c] = -p[c];
     n->shift = p;
-  } else if (op[0] == 'M')
+  } else if (op == 'M')
     n->scale = p;
   else {
+    /* x / k as x * (1 / k), the reciprocal rounded once from double,
+     * unless a float cannot hold it (k subnormal: 1 / 1e-40 is 1e40):
+     * then the node divides. */
     for (int c = 0; c < v->c; c++)
-      p[c] = 1.0f / p[c];
+      n->divide |= isfinite (p[c]) && p[c] != 0.0f
+          && fabs (1.0 / p[c]) > FLT_MAX;
+    for (int c = 0; c < v->c && !n->divide; c++)
+      p[c] = (float) (1.0 / p[c]);
     n->scale = p;
   }
-  return finish_node (im, i);
+  if (!finish_node (im, i))
+    return FALSE;
+  n = OCL_NODE (im->g, i);
+  OCL_VALUE (im->g, n->out)->bh = bh;
+  OCL_VALUE (im->g, n->out)->bw = bw;
+  return TRUE;
 }
 
 gboolean
@@ -378,7 +394,7 @@ ocl_op_arith (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
     return import_affine_const (im, x, in[0]);
   if (vin[1] < 0)
     return import_affine_const (im, x, in[1]);
-  if (im->node->op_type[0] == 'M') {
+  if (ocl_onnx_arith_code (im->node->op_type) == 'M') {
     /* x * gate or gate * x: the operand with the larger map first.  A gate
      * Expand broadcast to H x W must meet a map of that H x W. */
     const OclValue *a = val (im, vin[0]), *b = val (im, vin[1]);
@@ -392,13 +408,41 @@ ocl_op_arith (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
     OCL_NODE (im->g, i)->n_in = 2;
     return finish_node (im, i);
   }
-  if (im->node->op_type[0] != 'A')
+  if (ocl_onnx_arith_code (im->node->op_type) != 'A')
     return OCL_UNSUPPORTED (im, "%s of two run-time tensors is not "
         "supported", im->node->op_type);
   i = new_node (im, OCL_OP_ADD, x);
   OCL_NODE (im->g, i)->in[1] = vin[1];
   OCL_NODE (im->g, i)->n_in = 2;
   return finish_node (im, i);
+}
+
+/* Sum: of one input, that input; of two, Add; of more, run-time tensors
+ * added left to right (each Add may fuse into the convolution producing
+ * one of its operands, as a residual add does). */
+gboolean
+ocl_op_sum (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+{
+  int acc;
+
+  if (n_in == 1)
+    return ocl_op_identity (im, x, in, vin, n_in);
+  if (n_in == 2)
+    return ocl_op_arith (im, x, in, vin, n_in);
+  for (int k = 0; k < n_in; k++)
+    if (vin[k] < 0)
+      return OCL_UNSUPPORTED (im, "a Sum of %d inputs with constants among "
+          "them is not supported (of run-time tensors only)", n_in);
+  acc = vin[0];
+  for (int k = 1; k < n_in; k++) {
+    g_autofree char *suffix = k + 1 < n_in ? g_strdup_printf ("#sum%d", k) :
+        g_strdup ("");
+    int i = ocl_import_add_node (im, OCL_OP_ADD, acc, vin[k]);
+    if ((acc = ocl_import_infer_node (im, i, suffix)) < 0)
+      return FALSE;
+  }
+  ocl_import_define_value (im, im->node->output[0], acc);
+  return TRUE;
 }
 
 /* Sigmoid, and HardSigmoid: clamp (alpha x + beta, 0, 1). */
@@ -408,7 +452,7 @@ ocl_op_sigmoid (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   int i = new_node (im, OCL_OP_SIGMOID, x);
   OclNode *n = OCL_NODE (im->g, i);
 
-  if (im->node->op_type[0] == 'H') {
+  if (strcmp (im->node->op_type, "HardSigmoid") == 0) {
     n->hard = TRUE;
     n->alpha = ocl_attr_float (im->node, "alpha", 0.2f);
     n->beta = ocl_attr_float (im->node, "beta", 0.5f);
@@ -464,6 +508,7 @@ ocl_op_relu (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 static gboolean
 import_pool (OclImport * im, int x, OclOpType op)
 {
+  gint64 dil[2] = { 1, 1 };
   OclNode *n;
   int i;
 
@@ -473,8 +518,13 @@ import_pool (OclImport * im, int x, OclOpType op)
     return OCL_UNSUPPORTED (im, "storage_order=1 is not supported");
   i = new_node (im, op, x);
   n = OCL_NODE (im->g, i);
-  if (!read_window (im, n, val (im, x), -1, -1, NULL))
+  /* Max pooling takes its dilation (its taps dh, dw apart); average
+   * pooling has none before opset 19 and is refused one. */
+  if (!read_window (im, n, val (im, x), -1, -1, op == OCL_OP_MAXPOOL ? dil :
+          NULL))
     return FALSE;
+  n->dh = dil[0];
+  n->dw = dil[1];
   n->ceil_mode = ocl_attr_int (im->node, "ceil_mode", 0) != 0;
   n->count_include_pad = ocl_attr_int (im->node, "count_include_pad", 0) != 0;
   return finish_node (im, i);
@@ -567,7 +617,7 @@ ocl_op_reduce_mean (OclImport * im, int x, OclConst ** in, const int *vin,
 gboolean
 ocl_op_gemm (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
-  gboolean matmul = im->node->op_type[0] == 'M';
+  gboolean matmul = strcmp (im->node->op_type, "MatMul") == 0;
   gboolean trans_b = matmul ? FALSE : ocl_attr_int (im->node, "transB", 0);
   float alpha = matmul ? 1.0f : ocl_attr_float (im->node, "alpha", 1.0f);
   float beta = matmul ? 1.0f : ocl_attr_float (im->node, "beta", 1.0f);
@@ -990,8 +1040,12 @@ squeeze (OclImport * im, int x, OclConst ** in, int n_in, gboolean unsq)
     na = n_in >= 2 && in[1] ? ocl_const_ints (in[1], axes, OCL_MAX_RANK) : -1;
   else
     na = ocl_attr_ints (im->node, "axes", axes, OCL_MAX_RANK);
-  if (na > OCL_MAX_RANK || (unsq && na < 1))
-    return OCL_MALFORMED (im, "%d axes", na);
+  if (unsq && na < 1)
+    return OCL_MALFORMED (im, "it names no axes; Unsqueeze needs at least "
+        "one (%s)", im->model->opset >= 13 ? "its second input" :
+        "attribute 'axes'");
+  if (na > OCL_MAX_RANK)
+    return OCL_MALFORMED (im, "%d axes (at most %d)", na, OCL_MAX_RANK);
   orank = unsq ? rank + na : rank;
   for (k = 0; k < MAX (na, 0); k++) {
     int a = ocl_norm_axis (axes[k], orank);
@@ -1094,18 +1148,35 @@ ocl_op_reduce_sum (OclImport * im, int x, OclConst ** in, const int *vin,
       "only over the paths of a selective-kernel stack");
 }
 
+/* Softmax over axis @axis: from opset 13 that axis alone, before it the
+ * dimensions from @axis on, flattened.  Run when what one softmax spans is
+ * the channels of an N x C (x 1 x 1) tensor, or a single value (a size-1
+ * axis: every output is exp (x - x) / exp (x - x), one, or NaN where x is
+ * not finite, as onnxruntime computes it). */
 gboolean
 ocl_op_softmax (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
   OclValue *v = val (im, x);
+  gint64 d[4], span = 1;
   gint64 axis = ocl_attr_int (im->node, "axis",
       im->model->opset >= 13 ? -1 : 1);
-  int a = ocl_norm_axis (axis, v->rank);
+  int rank = logical_dims (v, d), a = ocl_norm_axis (axis, rank), i;
 
-  if (!(a == 1 || (v->h * v->w == 1 && a == v->rank - 1)))
+  if (a < 0)
+    return OCL_MALFORMED (im, "axis %" G_GINT64_FORMAT " is out of range "
+        "for a %d-D tensor", axis, rank);
+  for (int k = a; k < (im->model->opset >= 13 ? a + 1 : rank); k++)
+    span *= d[k];
+  if (span != 1 && !(a == 1 && span == v->c))
     return OCL_UNSUPPORTED (im, "softmax over axis %" G_GINT64_FORMAT " of a "
-        "%d-D tensor is not supported", axis, v->rank);
-  return finish_node (im, new_node (im, OCL_OP_SOFTMAX, x));
+        "%d-D tensor (%" G_GINT64_FORMAT " values at a time) is not "
+        "supported: over the channels of an N x C tensor only", axis, rank,
+        span);
+  i = new_node (im, OCL_OP_SOFTMAX, x);
+  /* One value at a time: the softmax of each channel alone. */
+  if (span == 1)
+    OCL_NODE (im->g, i)->softmax_step = v->c;
+  return finish_node (im, i);
 }
 
 gboolean

@@ -45,9 +45,32 @@ static const OclOnnxOp ops[] = {
   {"Split", 7, 22, NULL, 0, ocl_op_split, FALSE},
   {"Squeeze", 7, 22, ocl_fold_squeeze, 1, ocl_op_squeeze, FALSE},
   {"Sub", 7, 22, ocl_fold_binary, 2, ocl_op_arith, FALSE},
+  /* Any number of inputs (opset 6's form converts to 7 unchanged). */
+  {"Sum", 7, 22, ocl_fold_sum, 1, ocl_op_sum, TRUE},
   {"Transpose", 7, 22, ocl_fold_transpose, 1, ocl_op_transpose, FALSE},
   {"Unsqueeze", 7, 22, ocl_fold_unsqueeze, 1, ocl_op_unsqueeze, FALSE},
 };
+
+/* The element-wise arithmetic rows, by name: no row is told from another
+ * by its first letter (Sum is an Add, not a Sub). */
+typedef struct
+{
+  const char *op;
+  char code;
+} ArithCode;
+
+static const ArithCode arith_codes[] = {
+  {"Add", 'A'}, {"Sum", 'A'}, {"Sub", 'S'}, {"Mul", 'M'}, {"Div", 'D'},
+};
+
+char
+ocl_onnx_arith_code (const char *op)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (arith_codes); i++)
+    if (strcmp (op, arith_codes[i].op) == 0)
+      return arith_codes[i].code;
+  return 0;
+}
 
 const OclOnnxOp *
 ocl_onnx_find_op (const char *op)

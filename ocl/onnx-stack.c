@@ -72,8 +72,13 @@ ocl_op_split (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   else
     ns = ocl_attr_ints (node, "split", sizes, 64);
   if (ns < 0) {
-    /* Even parts; the last is smaller when the channels do not divide. */
+    /* Equal parts; from opset 18 (num_outputs) the last may be smaller. */
     int part = (v->c + n_out - 1) / n_out;
+    if (im->model->opset < 18 ? v->c % n_out != 0 :
+        (gint64) (n_out - 1) * part >= v->c)
+      return OCL_MALFORMED (im, "%d channels do not split into %d %s", v->c,
+          n_out, im->model->opset < 18 ? "equal parts" : "parts of "
+          "ceil (C / outputs) channels, the last smaller but not empty");
     for (int k = 0; k < n_out; k++)
       sizes[k] = CLAMP (v->c - k * part, 0, part);
     ns = n_out;
@@ -81,8 +86,11 @@ ocl_op_split (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   if (ns != n_out)
     return OCL_MALFORMED (im, "%d split sizes for %d outputs", ns, n_out);
   for (int k = 0; k < n_out; k++) {
-    if (sizes[k] < 1 || sizes[k] > v->c - off)
-      return OCL_MALFORMED (im, "split sizes do not add up to the %d "
+    if (sizes[k] < 1)
+      return OCL_UNSUPPORTED (im, "output %d would have %" G_GINT64_FORMAT
+          " channels; empty parts are not supported", k, sizes[k]);
+    if (sizes[k] > v->c - off)
+      return OCL_MALFORMED (im, "split sizes add up to more than the %d "
           "channels", v->c);
     off += sizes[k];
   }

@@ -2,6 +2,9 @@
 #include <math.h>
 #include <string.h>
 #include "ocl-private.h"
+#include "onnx.pb-c.h"
+
+#define OCL_T(name) ONNX__TENSOR_PROTO__DATA_TYPE__##name
 
 float
 ocl_half_to_float (guint16 h)
@@ -46,6 +49,85 @@ ocl_float_to_half (float f)
   if (rem > halfway || (rem == halfway && (h & 1)))
     h++;
   return sign | h;
+}
+
+int
+ocl_elem_size (int dt)
+{
+  switch (dt) {
+    case OCL_T (UINT8):
+    case OCL_T (INT8):
+    case OCL_T (BOOL):
+      return 1;
+    case OCL_T (UINT16):
+    case OCL_T (INT16):
+    case OCL_T (FLOAT16):
+      return 2;
+    case OCL_T (FLOAT):
+    case OCL_T (INT32):
+    case OCL_T (UINT32):
+      return 4;
+    case OCL_T (INT64):
+    case OCL_T (DOUBLE):
+    case OCL_T (UINT64):
+      return 8;
+    default:
+      return 0;
+  }
+}
+
+double
+ocl_raw_elem (const guint8 * p, int dt)
+{
+  switch (dt) {
+    case OCL_T (FLOAT16):{
+      guint16 v;
+      memcpy (&v, p, 2);
+      return ocl_half_to_float (v);
+    }
+    case OCL_T (FLOAT):{
+      float f;
+      memcpy (&f, p, 4);
+      return f;
+    }
+    case OCL_T (DOUBLE):{
+      double d;
+      memcpy (&d, p, 8);
+      return d;
+    }
+    case OCL_T (UINT8):
+    case OCL_T (BOOL):
+      return *p;
+    case OCL_T (INT8):
+      return (gint8) * p;
+    case OCL_T (UINT16):{
+      guint16 v;
+      memcpy (&v, p, 2);
+      return v;
+    }
+    case OCL_T (INT16):{
+      gint16 v;
+      memcpy (&v, p, 2);
+      return v;
+    }
+    case OCL_T (INT32):{
+      gint32 v;
+      memcpy (&v, p, 4);
+      return v;
+    }
+    case OCL_T (UINT32):{
+      guint32 v;
+      memcpy (&v, p, 4);
+      return v;
+    }
+    case OCL_T (UINT64):{
+      guint64 v;
+      memcpy (&v, p, 8);
+      return (double) v;
+    }
+    default:
+      return 0;
+  }
 }
 
 gboolean
@@ -100,33 +182,45 @@ ocl_const_free (OclConst * c)
 OclConst *
 ocl_const_copy (const OclConst * c)
 {
-  OclConst *d = ocl_const_new (c->dtype, c->rank, c->dims);
+  OclConst *d;
 
+  if (c->raw)                   /* read-only: share it */
+    return ocl_const_new_view (c->dtype, c->rank, c->dims, c->raw,
+        c->elem_type);
+  d = ocl_const_new (c->dtype, c->rank, c->dims);
   d->elem_type = c->elem_type;
-  if (c->raw)
-    ocl_const_borrow (d, c->raw);       /* read-only: share it */
-  else if (c->dtype == OCL_DT_FLOAT)
+  if (c->dtype == OCL_DT_FLOAT)
     memcpy (d->f, c->f, c->n * sizeof (float));
   else
     memcpy (d->i, c->i, c->n * sizeof (gint64));
   return d;
 }
 
-/* Points float constant @c (new, not empty) at @raw (c->n little-endian
- * floats, any alignment) instead of a copy: the model's own initializer
- * bytes, which outlive the import.  @c becomes read-only. */
-void
-ocl_const_borrow (OclConst * c, const guint8 * raw)
+OclConst *
+ocl_const_new_view (OclDType dtype, int rank, const gint64 * dims,
+    const guint8 * raw, int elem_type)
 {
-  g_clear_pointer (&c->f, g_free);
+  OclConst *c;
+  gsize n;
+
+  if (!ocl_const_count (rank, dims, &n))
+    return NULL;
+  c = g_new0 (OclConst, 1);
+  c->dtype = dtype;
+  c->rank = rank;
+  c->n = n;
+  for (int i = 0; i < rank; i++)
+    c->dims[i] = dims[i];
   c->raw = raw;
+  c->elem_type = elem_type;
+  return c;
 }
 
 /* @c's floats, aligned: a copy of borrowed ones made on first use. */
 const float *
 ocl_const_floats (OclConst * c)
 {
-  if (c->f == NULL && c->raw != NULL)
+  if (c->f == NULL && c->raw != NULL && c->dtype == OCL_DT_FLOAT)
     c->f = g_memdup2 (c->raw, c->n * sizeof (float));
   return c->f;
 }
@@ -136,8 +230,11 @@ ocl_const_get (const OclConst * c, gsize idx)
 {
   if (c->f)
     return c->f[idx];
-  if (c->raw)
+  if (c->raw && c->elem_type == OCL_T (FLOAT))
     return ocl_load_float (c->raw, idx);
+  if (c->raw)
+    return ocl_raw_elem (c->raw + idx * ocl_elem_size (c->elem_type),
+        c->elem_type);
   return (double) c->i[idx];
 }
 

@@ -764,17 +764,101 @@ test_conv_stream (void)
 static void
 test_affine_add (void)
 {
-  for (int v = 0; v < 2; v++) {
+  /* v = 2: the first affine divides (a Div by a subnormal constant). */
+  for (int v = 0; v < 3; v++) {
     Builder b;
     int a, c, y;
 
     builder_init (&b, 10 + v, 2, v ? 32 : 19, 7, 5);
     a = affine (&b, b.g->input);
+    OCL_NODE (b.g, OCL_VALUE (b.g, a)->producer)->divide = v == 2;
     a = simple (&b, OCL_OP_RELU, a);
     c = affine (&b, b.g->input);
     y = add (&b, a, c);
     check (&b, y);
   }
+}
+
+/* NaN and infinity in, as onnxruntime passes them on: every kernel's ReLU
+ * and max keep a NaN (fmax would make it 0, a finite answer from a NaN
+ * weight or input); the output's NaN and infinity pattern equals the
+ * reference's, the rest agrees as usual. */
+static void
+check_nan (Builder * b, int out)
+{
+  OclValue *in = OCL_VALUE (b->g, b->g->input);
+  gsize n_in = (gsize) in->n * in->c * in->h * in->w, nan = 0;
+  float *x = random_array (b, n_in, -1.0, 1.0);
+  float *ref, *got;
+  GError *error = NULL;
+  OclNet *net;
+  gsize n_out;
+
+  for (gsize i = 0; i < n_in; i++)
+    x[i] = i % 499 == 5 ? NAN : i % 503 == 7 ? -INFINITY : x[i];
+  b->g->output = out;
+  ref = ocl_ref_run_graph (b->g, x);
+  net = ocl_net_new_from_graph (ctx, b->g, &error);
+  g_assert_no_error (error);
+  n_out = ocl_net_get_output_size (net);
+  got = g_new (float, n_out);
+  g_assert_true (ocl_net_run (net, x, got, &error));
+  g_assert_no_error (error);
+  for (gsize i = 0; i < n_out; i++) {
+    g_assert_cmpint (isnan (got[i]), ==, isnan (ref[i]));
+    nan += isnan (ref[i]) != 0;
+    if (isnan (ref[i]))
+      continue;
+    if (isinf (ref[i]))
+      g_assert_cmpfloat (got[i], ==, ref[i]);
+    else
+      g_assert_cmpfloat (fabs ((double) got[i] - ref[i]), <=,
+          TOL * MAX (1.0, fabs (ref[i])));
+  }
+  /* Not trivial: some outputs are NaN, and not all. */
+  g_assert_cmpuint (nan, >, 0);
+  g_assert_cmpuint (nan, <, n_out);
+  ocl_net_free (net);
+  g_rand_free (b->rand);
+  g_free (x);
+  g_free (ref);
+  g_free (got);
+}
+
+static void
+test_nan (void)
+{
+  const int winograd = ctx->tuning.winograd;
+
+  /* Direct kernels: Winograd's transforms mix a tile's inputs, so a NaN
+   * makes its whole output tile NaN, and an infinity meets its negative
+   * (inf - inf); the NaN still reaches the net's output, over a wider
+   * area than in onnxruntime's direct convolution. */
+  ctx->tuning.winograd = 0;
+  for (int v = 0; v < 6; v++) {
+    Builder b;
+    int y;
+
+    builder_init (&b, 70 + v, 2, v % 2 ? 32 : 19, 9, 11);
+    switch (v / 2) {
+      case 0:                  /* conv: the store's ReLU, and the epilogue's */
+        y = conv (&b, b.g->input, v % 2 ? 32 : 19, 3, 1, 1, TRUE);
+        y = simple (&b, OCL_OP_RELU, add (&b, y, b.g->input));
+        if (v % 2 == 0)
+          y = simple (&b, OCL_OP_RELU, conv (&b, y, 17, 1, 1, 0, TRUE));
+        break;
+      case 1:                  /* max pooling, 1 and 4 channels an item */
+        y = pool (&b, OCL_OP_MAXPOOL, b.g->input, 2, 2, 0, FALSE, FALSE);
+        break;
+      default:                 /* affine + ReLU; add + ReLU */
+        y = simple (&b, OCL_OP_RELU, affine (&b, b.g->input));
+        y = simple (&b, OCL_OP_RELU, add (&b, y, b.g->input));
+        break;
+    }
+    g_test_message ("case %d", v);
+    check_nan (&b, y);
+  }
+  ctx->tuning.winograd = winograd;
 }
 
 /* 17 channels: one per work-item; 24: four per work-item. */
@@ -786,6 +870,24 @@ test_maxpool (void)
     Builder b;
     builder_init (&b, 11 + v, 2, v < 2 ? 17 : 24, 13, 12);
     check (&b, pool (&b, OCL_OP_MAXPOOL, b.g->input, 3, 2, 1, ceil, FALSE));
+  }
+  /* Dilated: 3 x 3 taps 2 and 3 apart (a 5 x 7 window), padding that
+   * puts the first taps before the map. */
+  for (int v = 0; v < 4; v++) {
+    Builder b;
+    int y, i;
+    builder_init (&b, 15 + v, 2, v < 2 ? 17 : 24, 13, 16);
+    i = node1 (&b, OCL_OP_MAXPOOL, b.g->input);
+    OCL_NODE (b.g, i)->dh = 2;
+    OCL_NODE (b.g, i)->dw = 3;
+    OCL_NODE (b.g, i)->kh = 5;
+    OCL_NODE (b.g, i)->kw = 7;
+    OCL_NODE (b.g, i)->sh = OCL_NODE (b.g, i)->sw = 1 + v % 2;
+    OCL_NODE (b.g, i)->pt = OCL_NODE (b.g, i)->pb = 2;
+    OCL_NODE (b.g, i)->pl = OCL_NODE (b.g, i)->pr = 3;
+    OCL_NODE (b.g, i)->ceil_mode = v % 2;
+    y = finish (&b, i);
+    check (&b, y);
   }
 }
 
@@ -1140,6 +1242,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/projection", test_conv_projection);
   g_test_add_func ("/kernels/affine-add", test_affine_add);
   g_test_add_func ("/kernels/maxpool", test_maxpool);
+  g_test_add_func ("/kernels/nan", test_nan);
   g_test_add_func ("/kernels/avgpool", test_avgpool);
   g_test_add_func ("/kernels/global-avgpool-fc", test_global_avgpool_fc);
   g_test_add_func ("/kernels/flatten-fc", test_flatten_fc);

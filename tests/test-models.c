@@ -8,8 +8,10 @@
  *
  * usage: test-models [--tap] FIXTURE_DIR */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 #include "onnx-import.h"
 
@@ -639,6 +641,229 @@ test_shape_does_not_fit (void)
   }
 }
 
+
+/* ---- files laid out as an attacker would ----------------------------------
+ *
+ * A model names files beside it: the tests put a FIFO, a directory or a
+ * symbolic link there (tar keeps them all).  Each is one error within a
+ * second: a load that blocked would be ended by the alarm, failing the
+ * test, rather than hanging the suite. */
+
+/* Removes @path and everything under it, following no link. */
+static void
+remove_tree (const char *path)
+{
+  GStatBuf st;
+
+  if (g_lstat (path, &st) == 0 && S_ISDIR (st.st_mode)) {
+    GDir *d = g_dir_open (path, 0, NULL);
+    const char *e;
+    while (d && (e = g_dir_read_name (d))) {
+      g_autofree char *p = g_build_filename (path, e, NULL);
+      remove_tree (p);
+    }
+    if (d)
+      g_dir_close (d);
+  }
+  g_remove (path);
+}
+
+/* A new folder; @model, when given, is fixture @model copied in as m.onnx. */
+static char *
+hostile_dir (const char *model)
+{
+  GError *error = NULL;
+  char *dir = g_dir_make_tmp ("oclresnet-hostile-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  if (model) {
+    g_autofree char *src = fixture (model, ".onnx");
+    g_autofree char *dst = g_build_filename (dir, "m.onnx", NULL);
+    g_autofree char *data = NULL;
+    gsize len;
+    g_assert_true (g_file_get_contents (src, &data, &len, NULL));
+    g_assert_true (g_file_set_contents (dst, data, len, NULL));
+  }
+  return dir;
+}
+
+/* Fixture hostile_w.bin (the weight's bytes) copied to @dir/@name. */
+static void
+put_weight (const char *dir, const char *name)
+{
+  g_autofree char *src = fixture ("hostile_w", ".bin");
+  g_autofree char *dst = g_build_filename (dir, name, NULL);
+  g_autofree char *data = NULL;
+  gsize len;
+
+  g_assert_true (g_file_get_contents (src, &data, &len, NULL));
+  g_assert_true (g_file_set_contents (dst, data, len, NULL));
+}
+
+/* expect_error () on @dir/m.onnx under an alarm. */
+static void
+expect_error_soon (const char *dir, OclError code, const char *const *needles)
+{
+  g_autofree char *path = g_build_filename (dir, "m.onnx", NULL);
+
+  alarm (10);
+  expect_error (path, NULL, code, needles);
+  alarm (0);
+}
+
+static void
+test_fifo_model (void)
+{
+  g_autofree char *dir = hostile_dir (NULL);
+  g_autofree char *path = g_build_filename (dir, "m.onnx", NULL);
+  const char *n[] = { "cannot read model", path, "a FIFO, not a regular file",
+    NULL
+  };
+
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  expect_error_soon (dir, OCL_ERROR_IO, n);
+  remove_tree (dir);
+}
+
+/* External data that is a FIFO, or a directory. */
+static void
+test_special_external (void)
+{
+  for (int v = 0; v < 2; v++) {
+    g_autofree char *dir = hostile_dir ("hostile_ext_flat");
+    g_autofree char *w = g_build_filename (dir, "w.bin", NULL);
+    const char *n[] = { "tensor 'w'", w, v ? "a directory, not a regular "
+          "file" : "a FIFO, not a regular file", NULL
+    };
+    g_assert_cmpint (v ? g_mkdir (w, 0700) : mkfifo (w, 0600), ==, 0);
+    expect_error_soon (dir, OCL_ERROR_IO, n);
+    remove_tree (dir);
+  }
+}
+
+/* A location that resolves outside the model's folder: through a linked
+ * folder (sub -> ../outside) or a linked file (w.bin -> ../outside/w.bin).
+ * The message names the location, where it leads and the folder. */
+static void
+test_symlink_escape (void)
+{
+  for (int v = 0; v < 2; v++) {
+    g_autofree char *top = hostile_dir (NULL);
+    g_autofree char *model = g_build_filename (top, "model", NULL);
+    g_autofree char *outside = g_build_filename (top, "outside", NULL);
+    g_autofree char *m = g_build_filename (model, "m.onnx", NULL);
+    g_autofree char *src = fixture (v ? "hostile_ext_flat" : "hostile_ext_sub",
+        ".onnx");
+    g_autofree char *data = NULL;
+    g_autofree char *real_top = realpath (top, NULL);
+    g_autofree char *leads = g_build_filename (real_top, "outside", "w.bin",
+        NULL);
+    g_autofree char *folder = g_build_filename (real_top, "model", NULL);
+    const char *n[] = { v ? "'w.bin'" : "'sub/w.bin'", leads,
+      "outside the model's folder", folder, NULL
+    };
+    gsize len;
+
+    g_assert_cmpint (g_mkdir (model, 0700), ==, 0);
+    g_assert_cmpint (g_mkdir (outside, 0700), ==, 0);
+    g_assert_true (g_file_get_contents (src, &data, &len, NULL));
+    g_assert_true (g_file_set_contents (m, data, len, NULL));
+    put_weight (outside, "w.bin");
+    {
+      g_autofree char *link = g_build_filename (model, v ? "w.bin" : "sub",
+          NULL);
+      g_assert_cmpint (symlink (v ? "../outside/w.bin" : "../outside", link),
+          ==, 0);
+    }
+    expect_error_soon (model, OCL_ERROR_PARSE, n);
+    remove_tree (top);
+  }
+}
+
+/* The output of fixture hostile_inline (the same convolution, its weight
+ * inline) on a seeded input, and @path's. */
+static void
+check_same_as_inline (const char *path)
+{
+  g_autofree char *inline_path = fixture ("hostile_inline", ".onnx");
+  const char *paths[] = { inline_path, path };
+  float in[3 * 8 * 8], out[2][4 * 8 * 8];
+  const gint64 shape[4] = { 1, 3, 8, 8 };
+  GRand *r = g_rand_new_with_seed (31);
+
+  for (guint i = 0; i < G_N_ELEMENTS (in); i++)
+    in[i] = g_rand_double_range (r, -1.0, 1.0);
+  g_rand_free (r);
+  for (int k = 0; k < 2; k++) {
+    GError *error = NULL;
+    OclModel *model = ocl_model_load (paths[k], &error);
+    OclNet *net;
+    g_assert_no_error (error);
+    net = ocl_net_new (ctx, model, shape, &error);
+    g_assert_no_error (error);
+    g_assert_true (ocl_net_run (net, in, out[k], &error));
+    g_assert_no_error (error);
+    ocl_net_free (net);
+    ocl_model_free (model);
+  }
+  g_assert_cmpmem (out[0], sizeof (out[0]), out[1], sizeof (out[1]));
+}
+
+/* Links that stay inside the folder are fine. */
+static void
+test_symlink_inside (void)
+{
+  g_autofree char *dir = hostile_dir ("hostile_ext_sub");
+  g_autofree char *real = g_build_filename (dir, "real", NULL);
+  g_autofree char *sub = g_build_filename (dir, "sub", NULL);
+  g_autofree char *m = g_build_filename (dir, "m.onnx", NULL);
+
+  g_assert_cmpint (g_mkdir (real, 0700), ==, 0);
+  put_weight (real, "w.bin");
+  g_assert_cmpint (symlink ("real", sub), ==, 0);
+  check_same_as_inline (m);
+  remove_tree (dir);
+}
+
+static gsize
+rss_kib (void)
+{
+  g_autofree char *status = NULL;
+  const char *p;
+
+  g_assert_true (g_file_get_contents ("/proc/self/status", &status, NULL,
+          NULL));
+  p = strstr (status, "VmRSS:");
+  g_assert_nonnull (p);
+  return (gsize) g_ascii_strtoull (p + 6, NULL, 10);
+}
+
+/* 2,000 tensors the graph never reads naming one 1 MiB file, beside the
+ * weight it does read from the same file: one mapping, nothing copied
+ * (each tensor once took its own copy: 2.1 GB). */
+static void
+test_many_external_tensors (void)
+{
+  g_autofree char *dir = hostile_dir ("hostile_many_tensors");
+  g_autofree char *big = g_build_filename (dir, "big.bin", NULL);
+  g_autofree char *m = g_build_filename (dir, "m.onnx", NULL);
+  g_autofree char *w = fixture ("hostile_w", ".bin");
+  g_autofree char *data = g_malloc0 (1 << 20);
+  g_autofree char *wdata = NULL;
+  gsize before, wlen;
+
+  g_assert_true (g_file_get_contents (w, &wdata, &wlen, NULL));
+  memcpy (data, wdata, wlen);
+  g_assert_true (g_file_set_contents (big, data, 1 << 20, NULL));
+  check_same_as_inline (m);     /* once, to load the device code */
+  before = rss_kib ();
+  check_same_as_inline (m);
+  g_test_message ("RSS %" G_GSIZE_FORMAT " -> %" G_GSIZE_FORMAT " KiB",
+      before, rss_kib ());
+  g_assert_cmpuint (rss_kib (), <, before + 100 * 1024);
+  remove_tree (dir);
+}
+
 /* ---- float16 ------------------------------------------------------------- */
 
 /* Every half widens exactly and narrows back to itself; a float halfway
@@ -788,6 +1013,12 @@ main (int argc, char **argv)
   g_test_add_func ("/models/small-variants", test_small_variants);
   g_test_add_func ("/models/winograd-variants", test_winograd_variants);
   g_test_add_func ("/models/error/missing-file", test_missing_file);
+  g_test_add_func ("/models/error/fifo-model", test_fifo_model);
+  g_test_add_func ("/models/error/special-external", test_special_external);
+  g_test_add_func ("/models/error/symlink-escape", test_symlink_escape);
+  g_test_add_func ("/models/hostile/symlink-inside", test_symlink_inside);
+  g_test_add_func ("/models/hostile/many-external-tensors",
+      test_many_external_tensors);
   g_test_add_func ("/models/error/truncated-file", test_truncated_file);
   g_test_add_func ("/models/error/random-bytes", test_random_bytes);
   g_test_add_func ("/models/error/unsupported-op", test_unsupported_op);

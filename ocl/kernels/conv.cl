@@ -142,7 +142,7 @@ store_tile (__global float *out, __global const float *bias,
           if (residual)
             v += vload16 (b, r);
           if (relu)
-            v = fmax (v, (float16) (0.0f));
+            v = relu16 (v);
           vstore16 (v, b, o);
         }
       }

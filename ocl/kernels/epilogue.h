@@ -9,6 +9,40 @@
 #ifndef OCL_EPILOGUE_H
 #define OCL_EPILOGUE_H
 
+/* ReLU and max that keep NaN, as onnxruntime's do: fmax (v, 0.0f) is 0
+ * for a NaN v, so a NaN weight, input or scale would leave a finite,
+ * confident answer.  v < 0 ? 0 : v is one max instruction all the same. */
+static inline float
+relu1 (float v)
+{
+  return v < 0.0f ? 0.0f : v;
+}
+
+static inline float4
+relu4 (float4 v)
+{
+  return select (v, (float4) (0.0f), v < (float4) (0.0f));
+}
+
+static inline float16
+relu16 (float16 v)
+{
+  return select (v, (float16) (0.0f), v < (float16) (0.0f));
+}
+
+/* The larger of @m and @v; NaN once either is. */
+static inline float
+max_nan1 (float m, float v)
+{
+  return v > m || isnan (v) ? v : m;
+}
+
+static inline float4
+max_nan4 (float4 m, float4 v)
+{
+  return select (m, v, (v > m) | isnan (v));
+}
+
 /* QuantizeLinear then DequantizeLinear in float, on a float or a vector:
  * float division and ties to even (rint), as ONNX's QuantizeLinear. */
 #define OCL_FAKEQUANT(x, s, z, s2, z2, lo, hi) \
@@ -77,7 +111,7 @@ epilogue1 (float v, __global const float *bias, __global const float *res,
   if (flags & OCL_ABI_FLAG_RESIDUAL)
     v += residual_at (res, n, oy, ox, oc, RC, RH, RW, RS, RCO);
   if (flags & OCL_ABI_FLAG_RELU)
-    v = fmax (v, 0.0f);
+    v = relu1 (v);
   if (flags & OCL_ABI_FLAG_QUANT_OUT)
     v = fakequant1 (v, bias + OCL_ABI_EPI_QUANT (stride, 1), oc, stride);
   return v;
@@ -96,7 +130,7 @@ epilogue_block (float16 v, __global const float *bias,
   if (flags & OCL_ABI_FLAG_RESIDUAL)
     v += residual_block (res, n, oy, ox, oc0, RC, RH, RW, RS, RCO);
   if (flags & OCL_ABI_FLAG_RELU)
-    v = fmax (v, (float16) 0.0f);
+    v = relu16 (v);
   if (flags & OCL_ABI_FLAG_QUANT_OUT)
     v = fakequant_block (v, bias + OCL_ABI_EPI_QUANT (stride, 1), oc0, stride);
   return v;

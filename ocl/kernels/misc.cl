@@ -26,11 +26,11 @@ affine_nhwc (__global const float *in, __global const float *scale,
   int c = i % C;
   float v = in[i];
   if (flags & OCL_ABI_AFFINE_SCALE)
-    v *= scale[c];
+    v = flags & OCL_ABI_AFFINE_DIVIDE ? v / scale[c] : v * scale[c];
   if (flags & OCL_ABI_AFFINE_SHIFT)
     v += shift[c];
   if (flags & OCL_ABI_AFFINE_RELU)
-    v = fmax (v, 0.0f);
+    v = relu1 (v);
   out[i] = v;
 }
 
@@ -123,20 +123,29 @@ copy_view_nhwc (__global const float *in, __global float *out,
   out[((size_t) nh * W + x) * C + c] = v;
 }
 
-/* NDRange (C, OW, N*OH).  Padding never wins a max. */
+/* The first tap of a window from @p0 whose taps are @d apart that lies at
+ * or after 0. */
+static inline int
+first_tap (int p0, int d)
+{
+  return p0 >= 0 ? p0 : p0 + (-p0 + d - 1) / d * d;
+}
+
+/* NDRange (C, OW, N*OH).  Padding never wins a max.  KH x KW is the
+ * dilated window; its taps are DH and DW apart. */
 __kernel void
 maxpool_nhwc (__global const float *in, __global float *out, int C, int IH,
     int IW, int OH, int OW, int KH, int KW, int SH, int SW, int PT, int PL,
-    int relu)
+    int relu, int DH, int DW)
 {
   int c = get_global_id (0), ox = get_global_id (1), nh = get_global_id (2);
   int n = nh / OH, oy = nh % OH;
   int y0 = oy * SH - PT, x0 = ox * SW - PL;
   float m = -INFINITY;
-  for (int y = max (y0, 0); y < min (y0 + KH, IH); y++)
-    for (int x = max (x0, 0); x < min (x0 + KW, IW); x++)
-      m = fmax (m, in[(((size_t) n * IH + y) * IW + x) * C + c]);
-  out[((size_t) nh * OW + ox) * C + c] = relu ? fmax (m, 0.0f) : m;
+  for (int y = first_tap (y0, DH); y < min (y0 + KH, IH); y += DH)
+    for (int x = first_tap (x0, DW); x < min (x0 + KW, IW); x += DW)
+      m = max_nan1 (m, in[(((size_t) n * IH + y) * IW + x) * C + c]);
+  out[((size_t) nh * OW + ox) * C + c] = relu ? relu1 (m) : m;
 }
 
 /* maxpool_nhwc on 4 channels per work-item (C % 4 == 0).
@@ -144,17 +153,17 @@ maxpool_nhwc (__global const float *in, __global float *out, int C, int IH,
 __kernel void
 maxpool_nhwc4 (__global const float *in, __global float *out, int C, int IH,
     int IW, int OH, int OW, int KH, int KW, int SH, int SW, int PT, int PL,
-    int relu)
+    int relu, int DH, int DW)
 {
   int c4 = get_global_id (0), ox = get_global_id (1), nh = get_global_id (2);
   int n = nh / OH, oy = nh % OH;
   int y0 = oy * SH - PT, x0 = ox * SW - PL;
   float4 m = (float4) (-INFINITY);
-  for (int y = max (y0, 0); y < min (y0 + KH, IH); y++)
-    for (int x = max (x0, 0); x < min (x0 + KW, IW); x++)
-      m = fmax (m, vload4 (c4, in + (((size_t) n * IH + y) * IW + x) * C));
+  for (int y = first_tap (y0, DH); y < min (y0 + KH, IH); y += DH)
+    for (int x = first_tap (x0, DW); x < min (x0 + KW, IW); x += DW)
+      m = max_nan4 (m, vload4 (c4, in + (((size_t) n * IH + y) * IW + x) * C));
   if (relu)
-    m = fmax (m, (float4) (0.0f));
+    m = relu4 (m);
   vstore4 (m, c4, out + ((size_t) nh * OW + ox) * C);
 }
 

@@ -35,6 +35,7 @@
 #define OCL_ABI_AFFINE_RELU 1
 #define OCL_ABI_AFFINE_SCALE 2
 #define OCL_ABI_AFFINE_SHIFT 4
+#define OCL_ABI_AFFINE_DIVIDE 8       /* with _SCALE: x / scale */
 
 /* preprocess_image's pixel formats: the values of OclPixelFormat
  * (oclresnet.h; run.c checks that they agree at compile time). */

@@ -7,6 +7,7 @@
  * suite, with standalone.c, which runs the files it is given. */
 #include <stdio.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 #include "fuzz.h"
 
@@ -33,6 +34,23 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
     exit (1);
   }
   model_path = g_build_filename (dir, "model.onnx", NULL);
+  /* Beside it, what an attacker's archive would carry for external data
+   * to name (model.dict has the names): a regular file of weights, a
+   * FIFO, a folder, a link out of the folder and one that stays in. */
+  {
+    g_autofree char *w = g_build_filename (dir, "w.bin", NULL);
+    g_autofree char *fifo = g_build_filename (dir, "fifo.bin", NULL);
+    g_autofree char *sub = g_build_filename (dir, "sub", NULL);
+    g_autofree char *up = g_build_filename (dir, "up", NULL);
+    g_autofree char *in = g_build_filename (dir, "in.bin", NULL);
+    g_autofree char *zeros = g_malloc0 (1 << 16);
+    if (!g_file_set_contents (w, zeros, 1 << 16, NULL)
+        || mkfifo (fifo, 0600) != 0 || g_mkdir (sub, 0700) != 0
+        || symlink ("..", up) != 0 || symlink ("w.bin", in) != 0) {
+      fprintf (stderr, "fuzz-model: cannot lay out %s\n", dir);
+      exit (1);
+    }
+  }
   return 0;
 }
 

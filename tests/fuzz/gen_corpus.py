@@ -324,6 +324,24 @@ def big_weight():
     return model(n, i, c=3, hw=16)
 
 
+def external(location):
+    """big_weight with its weight in @location beside the model: the files
+    fuzz-model.c lays out there (w.bin, a FIFO, a folder, links out of the
+    folder and inside it)."""
+    m = big_weight()
+    t = m.graph.initializer[0]
+    t.ClearField("raw_data")
+    t.data_location = TensorProto.EXTERNAL
+    for k, v in (("location", location), ("offset", "0"), ("length", "5184")):
+        e = t.external_data.add()
+        e.key, e.value = k, v
+    return m
+
+
+EXTERNAL = {"external_w": "w.bin", "external_fifo": "fifo.bin", "external_dir": "sub",
+            "external_up": "up/etc/passwd", "external_in": "in.bin"}
+
+
 def npy_bytes(arr, version, dtype="<f4"):
     header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (
         dtype, repr(tuple(arr.shape)),)
@@ -346,6 +364,8 @@ def main():
         if m.opset_import[0].version <= onnx.defs.onnx_opset_version():
             onnx.checker.check_model(m)
         onnx.save(m, os.path.join(out, "model", fn.__name__ + ".onnx"))
+    for name, location in EXTERNAL.items():
+        onnx.save(external(location), os.path.join(out, "model", name + ".onnx"))
     arrays = [np.zeros((0,), np.float32), w(3), w(1, 3, 4, 5), w(2, 2, 2, 2, 2)]
     for k, a in enumerate(arrays):
         for v in (1, 2, 3):

@@ -2,6 +2,8 @@
  * streams and model swaps while playing. */
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -453,6 +455,86 @@ GST_START_TEST (test_swap_while_playing)
 
 GST_END_TEST;
 
+
+/* Files that would block a reader: a FIFO as the model, as its external
+ * data or as the labels file.  Starting fails with one element error
+ * naming it and the pipeline goes back to NULL; a swap to one is a
+ * warning and status 'failed' while frames go on, and the harness still
+ * tears down.  (A blocking open once hung the start, and a swap left a
+ * loader thread that NULL waited for forever: the alarm fails the test
+ * instead of hanging the suite.) */
+GST_START_TEST (test_fifo_files)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("fifo-XXXXXX", NULL);
+  g_autofree gchar *fifo = g_build_filename (dir, "fifo.onnx", NULL);
+  g_autofree gchar *ext = g_build_filename (dir, "m.onnx", NULL);
+  g_autofree gchar *w = g_build_filename (dir, "w.bin", NULL);
+  g_autofree gchar *src = fixture ("hostile_ext_flat");
+  g_autofree gchar *data = NULL;
+  const gchar *bad[][2] = { {fifo, NULL}, {ext, NULL}, {NULL, fifo} };
+  gsize len;
+
+  alarm (120);
+  fail_unless (mkfifo (fifo, 0600) == 0 && mkfifo (w, 0600) == 0);
+  fail_unless (g_file_get_contents (src, &data, &len, NULL));
+  fail_unless (g_file_set_contents (ext, data, len, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autofree gchar *desc = g_strdup_printf ("videotestsrc num-buffers=2 ! "
+        "resnetclassify name=rc model=%s labels=%s ! fakesink",
+        bad[i][0] ? bad[i][0] : model_path, bad[i][1] ? bad[i][1] :
+        labels_path);
+    GstElement *p = gst_parse_launch (desc, NULL);
+    GstBus *bus = gst_element_get_bus (p);
+    GstMessage *m;
+    GError *err = NULL;
+
+    gst_element_set_state (p, GST_STATE_PLAYING);
+    m = gst_bus_timed_pop_filtered (bus, patience (60), GST_MESSAGE_ERROR);
+    fail_unless (m != NULL, "no error for case %u", i);
+    gst_message_parse_error (m, &err, NULL);
+    GST_INFO ("case %u: %s", i, err->message);
+    fail_unless (strstr (err->message, "FIFO") != NULL, "%s", err->message);
+    g_error_free (err);
+    gst_message_unref (m);
+    fail_unless_equals_int (gst_element_set_state (p, GST_STATE_NULL),
+        GST_STATE_CHANGE_SUCCESS);
+    gst_object_unref (bus);
+    gst_object_unref (p);
+  }
+
+  {
+    GstHarness *h = harness_new (NULL);
+    GstBus *bus = gst_bus_new ();
+    GstMessage *m = NULL;
+    gchar *name;
+
+    gst_element_set_bus (rc_of (h), bus);
+    g_free (push_pull_model (h, 0, NULL));
+    for (guint i = 0; i < 2; i++) {
+      g_object_set (rc_of (h), "model", bad[i][0], NULL);
+      fail_unless_equals_string (wait_swap (bus, &m), "failed");
+      fail_unless (warned);
+      fail_unless (strstr (gst_structure_get_string
+              (gst_message_get_structure (m), "error"), "FIFO") != NULL);
+      gst_message_unref (m);
+      name = push_pull_model (h, 1 + i, NULL);
+      fail_unless_equals_string (name, "cifar_resnet20_optA");
+      g_free (name);
+    }
+    gst_element_set_bus (rc_of (h), NULL);
+    gst_object_unref (bus);
+    gst_harness_teardown (h);
+  }
+  alarm (0);
+  g_unlink (fifo);
+  g_unlink (w);
+  g_unlink (ext);
+  g_rmdir (dir);
+}
+
+GST_END_TEST;
+
 /* A swap to a model whose labels lack one that class-thresholds names: a
  * warning, and 'threshold' for every class of the new model, not the old
  * model's per-class array ("cat" is class 3 of the old one). */
@@ -750,6 +832,7 @@ sharing_suite (void)
   tcase_add_test (tc, test_no_wait_when_all_queued);
   tcase_add_test (tc, test_sharer_cycles);
   tcase_add_test (tc, test_swap_while_playing);
+  tcase_add_test (tc, test_fifo_files);
   tcase_add_test (tc, test_swap_drops_unfit_thresholds);
   tcase_add_test (tc, test_swap_loses_no_frame);
   tcase_add_test (tc, test_two_pipelines);

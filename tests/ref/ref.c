@@ -63,7 +63,7 @@ ref_node (const OclGraph * g, const OclNode * nd, float **data)
             case OCL_OP_AFFINE:
               v = AT (x, X->c, X->h, X->w, n, c, oy, ox);
               if (nd->scale)
-                v *= nd->scale[c];
+                v = nd->divide ? v / nd->scale[c] : v * nd->scale[c];
               if (nd->shift)
                 v += nd->shift[c];
               break;
@@ -81,12 +81,16 @@ ref_node (const OclGraph * g, const OclNode * nd, float **data)
             case OCL_OP_AVGPOOL:{
               double m = -INFINITY, s = 0.0;
               int cnt = 0, y0 = oy * nd->sh - nd->pt, x0 = ox * nd->sw - nd->pl;
-              for (int kh = 0; kh < nd->kh; kh++)
-                for (int kw = 0; kw < nd->kw; kw++) {
+              for (int kh = 0; kh < nd->kh; kh += MAX (nd->dh, 1))
+                for (int kw = 0; kw < nd->kw; kw += MAX (nd->dw, 1)) {
                   int iy = y0 + kh, ix = x0 + kw;
                   if (iy < 0 || iy >= X->h || ix < 0 || ix >= X->w)
                     continue;
-                  m = MAX (m, AT (x, X->c, X->h, X->w, n, c, iy, ix));
+                  {
+                    /* NaN wins, as onnxruntime's max */
+                    double e = AT (x, X->c, X->h, X->w, n, c, iy, ix);
+                    m = e > m || isnan (e) ? e : m;
+                  }
                   s += AT (x, X->c, X->h, X->w, n, c, iy, ix);
                   cnt++;
                 }
@@ -156,7 +160,7 @@ ref_node (const OclGraph * g, const OclNode * nd, float **data)
             }
           }
           if (nd->relu || nd->op == OCL_OP_RELU)
-            v = MAX (v, 0.0);
+            v = v < 0.0 ? 0.0 : v;      /* NaN stays NaN */
           AT (y, Y->c, Y->h, Y->w, n, c, oy, ox) = v;
         }
 }
