@@ -569,11 +569,18 @@ def _const_node(name, value):
                                  value=numpy_helper.from_array(value, name))
 
 
-def form_dynamo(m, opset):
+def form_dynamo(m, opset, fixed_batch=False):
     """torch 2.x's default exporter (dynamo): IR 10, opset 18-20, the
     global pool as ReduceMean(axes input, keepdims=1), Reshape(allowzero=1)
-    instead of Flatten, weights in NAME.onnx.data (see save)."""
+    instead of Flatten, weights in NAME.onnx.data (see save).  With
+    @fixed_batch, what torch.onnx.export (model, (x,), path) writes when no
+    shape is dynamic: the input fixed at batch 1 and torch.flatten's view
+    to [1, 512]."""
     out = []
+    if fixed_batch:
+        for v in (m.graph.input[0], m.graph.output[0]):
+            v.type.tensor_type.shape.dim[0].ClearField("dim_param")
+            v.type.tensor_type.shape.dim[0].dim_value = 1
     for n in m.graph.node:
         if n.op_type == "GlobalAveragePool":
             axes = n.output[0] + "_axes"
@@ -583,7 +590,8 @@ def form_dynamo(m, opset):
             out.append(r)
         elif n.op_type == "Flatten":
             shape = n.output[0] + "_shape"
-            out.append(_const_node(shape, np.array([-1, 512], dtype=np.int64)))
+            out.append(_const_node(shape, np.array([1 if fixed_batch else -1, 512],
+                                                   dtype=np.int64)))
             r = onnx_node("Reshape", [n.input[0], shape], list(n.output), n.name)
             _attr(r, "allowzero", 1)
             out.append(r)
@@ -725,6 +733,7 @@ FORMS = {
     "fp16_resnet18_io": ("resnet18_b2_odd", lambda m: form_fp16(m, False), False, True),
     "resnet18_dynamo_opset18": ("resnet18_b2_odd", lambda m: form_dynamo(m, 18), True),
     "resnet18_dynamo_opset20": ("resnet18_b2_odd", lambda m: form_dynamo(m, 20), True),
+    "resnet18_dynamo_batch1": ("resnet18", lambda m: form_dynamo(m, 18, True), True),
     "resnet18_reducemean_keepdims0": ("resnet18_b2_odd", form_reduce_keepdims0, False),
     "cifar_zoo_opset7": ("cifar_resnet14_optB", form_zoo_opset7, False),
     "cifar_zoo_opset7_bn": ("cifar_resnet8_unfused_bn", form_zoo_opset7, False),

@@ -143,6 +143,7 @@ gboolean ocl_const_count (int rank, const gint64 * dims, gsize * n);
 OclConst *ocl_const_new (OclDType dtype, int rank, const gint64 * dims);
 void ocl_const_free (OclConst * c);
 OclConst *ocl_const_copy (const OclConst * c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OclConst, ocl_const_free);
 /* A read-only view of @raw, elements of ONNX type @elem_type: nothing is
  * copied or widened.  NULL when ocl_const_count() refuses the shape. */
 OclConst *ocl_const_new_view (OclDType dtype, int rank, const gint64 * dims,

@@ -1017,11 +1017,33 @@ ocl_op_reshape (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   gint64 vd[4], dims[OCL_MAX_RANK];
   int rank = logical_dims (v, vd);
 
+  const gboolean batch1 = im->model->input_shape[0] == 1 && v->n > 1;
+  g_autoptr (OclConst) target = NULL;
+
   if (n_in < 2 || in[1] == NULL)
     return OCL_UNSUPPORTED (im, "its target shape must be constant");
-  if (!ocl_import_resolve_reshape (im, in[1], rank, vd,
-          (gsize) v->n * v->c * v->h * v->w, dims))
+  /* A file exported for one image (its input fixed at batch 1) names that
+   * batch in its targets: torch.flatten is a view to [1, 512].  Run on a
+   * batch of N, that leading 1 is the batch. */
+  if (batch1 && in[1]->rank == 1 && in[1]->n >= 2
+      && ocl_const_get_int (in[1], 0) == 1) {
+    target = ocl_const_new (OCL_DT_INT64, 1, in[1]->dims);
+    for (gsize k = 0; k < in[1]->n; k++)
+      target->i[k] = k ? ocl_const_get_int (in[1], k) : v->n;
+  }
+  if (!ocl_import_resolve_reshape (im, target ? target : in[1], rank, vd,
+          (gsize) v->n * v->c * v->h * v->w, dims)) {
+    if (batch1 && im->error && *im->error) {
+      char *m = g_strdup_printf ("%s; the model was exported for one image "
+          "(its input is fixed at batch 1): export it with a dynamic batch "
+          "(torch.onnx.export (..., dynamic_axes={'input': {0: 'batch'}}), "
+          "or dynamic_shapes) to run %d at once", (*im->error)->message,
+          v->n);
+      g_free ((*im->error)->message);
+      (*im->error)->message = m;
+    }
     return FALSE;
+  }
   return import_reshape_to (im, x, in[1]->n, dims);
 }
 

@@ -833,12 +833,14 @@ add_pool (OclNet * net, const OclNode * n, GError ** error)
   const OclValue *x = OCL_VALUE (net->g, n->in[0]);
   const OclValue *y = OCL_VALUE (net->g, n->out);
   gboolean avg = n->op == OCL_OP_AVGPOOL;
+  gboolean dilated = MAX (n->dh, 1) > 1 || MAX (n->dw, 1) > 1;
   /* Max pooling reads 4 channels at a time where the layout allows. */
-  int vec = !avg && x->c % 4 == 0 ? 4 : 1;
+  int vec = !avg && !dilated && x->c % 4 == 0 ? 4 : 1;
   OclArgs a;
 
-  if (!step_begin (net, &a, "misc", "", avg ? "avgpool_nhwc" : vec == 4 ?
-          "maxpool_nhwc4" : "maxpool_nhwc", error))
+  if (!step_begin (net, &a, "misc", "", avg ? "avgpool_nhwc" : dilated ?
+          "maxpool_dilated_nhwc" : vec == 4 ? "maxpool_nhwc4" :
+          "maxpool_nhwc", error))
     return FALSE;
   ocl_arg_mem (&a, net->value_mem[n->in[0]]);
   ocl_arg_mem (&a, net->value_mem[n->out]);
@@ -857,10 +859,11 @@ add_pool (OclNet * net, const OclNode * n, GError ** error)
     ocl_arg_int (&a, n->pb);
     ocl_arg_int (&a, n->pr);
     ocl_arg_int (&a, n->count_include_pad);
-  } else {
+  } else
     ocl_arg_int (&a, n->relu);
-    ocl_arg_int (&a, MAX (n->dh, 1));
-    ocl_arg_int (&a, MAX (n->dw, 1));
+  if (dilated) {
+    ocl_arg_int (&a, n->dh);
+    ocl_arg_int (&a, n->dw);
   }
   return step_end (net, &a, n, g_strdup_printf ("%s %dx%d/%d %dx%dx%d",
           avg ? "avgpool" : "maxpool", n->kh, n->kw, n->sh, y->c, y->h, y->w),

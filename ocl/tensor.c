@@ -147,8 +147,10 @@ ocl_const_count (int rank, const gint64 * dims, gsize * n)
   return TRUE;
 }
 
-OclConst *
-ocl_const_new (OclDType dtype, int rank, const gint64 * dims)
+/* A constant of that shape with no data yet; NULL when ocl_const_count ()
+ * refuses the shape. */
+static OclConst *
+const_alloc (OclDType dtype, int rank, const gint64 * dims)
 {
   OclConst *c;
   gsize n;
@@ -161,10 +163,31 @@ ocl_const_new (OclDType dtype, int rank, const gint64 * dims)
   c->n = n;
   for (int i = 0; i < rank; i++)
     c->dims[i] = dims[i];
-  if (dtype == OCL_DT_FLOAT)
-    c->f = g_new0 (float, MAX (n, 1));
-  else
-    c->i = g_new0 (gint64, MAX (n, 1));
+  return c;
+}
+
+OclConst *
+ocl_const_new (OclDType dtype, int rank, const gint64 * dims)
+{
+  OclConst *c = const_alloc (dtype, rank, dims);
+
+  if (c && dtype == OCL_DT_FLOAT)
+    c->f = g_new0 (float, MAX (c->n, 1));
+  else if (c)
+    c->i = g_new0 (gint64, MAX (c->n, 1));
+  return c;
+}
+
+OclConst *
+ocl_const_new_view (OclDType dtype, int rank, const gint64 * dims,
+    const guint8 * raw, int elem_type)
+{
+  OclConst *c = const_alloc (dtype, rank, dims);
+
+  if (c) {
+    c->raw = raw;
+    c->elem_type = elem_type;
+  }
   return c;
 }
 
@@ -194,26 +217,6 @@ ocl_const_copy (const OclConst * c)
   else
     memcpy (d->i, c->i, c->n * sizeof (gint64));
   return d;
-}
-
-OclConst *
-ocl_const_new_view (OclDType dtype, int rank, const gint64 * dims,
-    const guint8 * raw, int elem_type)
-{
-  OclConst *c;
-  gsize n;
-
-  if (!ocl_const_count (rank, dims, &n))
-    return NULL;
-  c = g_new0 (OclConst, 1);
-  c->dtype = dtype;
-  c->rank = rank;
-  c->n = n;
-  for (int i = 0; i < rank; i++)
-    c->dims[i] = dims[i];
-  c->raw = raw;
-  c->elem_type = elem_type;
-  return c;
 }
 
 /* @c's floats, aligned: a copy of borrowed ones made on first use. */

@@ -203,29 +203,41 @@ gemm (Builder * b, int x, int oc)
   return finish (b, i);
 }
 
+/* Runs the reference and the device on the graph ending in @out, on @x
+ * (the input's size), when not NULL, else on random values in [-1, 1]:
+ * their outputs in @ref and @got, @n_out floats each.  Returns: the net. */
+static OclNet *
+run_both (Builder * b, int out, float *x, float **ref, float **got,
+    gsize * n_out)
+{
+  OclValue *in = OCL_VALUE (b->g, b->g->input);
+  g_autofree float *own = x ? NULL : random_array (b, (gsize) in->n * in->c *
+      in->h * in->w, -1.0, 1.0);
+  GError *error = NULL;
+  OclNet *net;
+
+  b->g->output = out;
+  *ref = ocl_ref_run_graph (b->g, x ? x : own);
+  net = ocl_net_new_from_graph (ctx, b->g, &error);
+  g_assert_no_error (error);
+  *n_out = ocl_net_get_output_size (net);
+  *got = g_new (float, *n_out);
+  g_assert_true (ocl_net_run (net, x ? x : own, *got, &error));
+  g_assert_no_error (error);
+  return net;
+}
+
 /* Runs reference and device on the graph ending in @out; checks the error
  * and, when @launches > 0, that fusion left that many kernel launches
  * (the input conversion included). */
 static void
 check_fused (Builder * b, int out, guint launches)
 {
-  OclValue *in = OCL_VALUE (b->g, b->g->input);
-  gsize n_in = (gsize) in->n * in->c * in->h * in->w;
-  float *x = random_array (b, n_in, -1.0, 1.0);
   float *ref, *got;
   double max_ref = 0.0, max_diff = 0.0;
-  GError *error = NULL;
-  OclNet *net;
   gsize n_out;
+  OclNet *net = run_both (b, out, NULL, &ref, &got, &n_out);
 
-  b->g->output = out;
-  ref = ocl_ref_run_graph (b->g, x);
-  net = ocl_net_new_from_graph (ctx, b->g, &error);
-  g_assert_no_error (error);
-  n_out = ocl_net_get_output_size (net);
-  got = g_new (float, n_out);
-  g_assert_true (ocl_net_run (net, x, got, &error));
-  g_assert_no_error (error);
   for (gsize i = 0; i < n_out; i++) {
     max_ref = MAX (max_ref, fabs (ref[i]));
     max_diff = MAX (max_diff, fabs ((double) ref[i] - got[i]));
@@ -247,7 +259,6 @@ check_fused (Builder * b, int out, guint launches)
   }
   ocl_net_free (net);
   g_rand_free (b->rand);
-  g_free (x);
   g_free (ref);
   g_free (got);
 }
@@ -790,20 +801,12 @@ check_nan (Builder * b, int out)
   gsize n_in = (gsize) in->n * in->c * in->h * in->w, nan = 0;
   float *x = random_array (b, n_in, -1.0, 1.0);
   float *ref, *got;
-  GError *error = NULL;
   OclNet *net;
   gsize n_out;
 
   for (gsize i = 0; i < n_in; i++)
     x[i] = i % 499 == 5 ? NAN : i % 503 == 7 ? -INFINITY : x[i];
-  b->g->output = out;
-  ref = ocl_ref_run_graph (b->g, x);
-  net = ocl_net_new_from_graph (ctx, b->g, &error);
-  g_assert_no_error (error);
-  n_out = ocl_net_get_output_size (net);
-  got = g_new (float, n_out);
-  g_assert_true (ocl_net_run (net, x, got, &error));
-  g_assert_no_error (error);
+  net = run_both (b, out, x, &ref, &got, &n_out);
   for (gsize i = 0; i < n_out; i++) {
     g_assert_cmpint (isnan (got[i]), ==, isnan (ref[i]));
     nan += isnan (ref[i]) != 0;

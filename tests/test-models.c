@@ -642,6 +642,51 @@ test_shape_does_not_fit (void)
 }
 
 
+
+/* A file exported for one image (torch 2.x's default export: the input
+ * fixed at batch 1, torch.flatten as a view to [1, 512]) runs at batch 3,
+ * each image's answer the one it gets alone. */
+static void
+test_batch1_file_in_batches (void)
+{
+  g_autofree char *path = fixture ("resnet18_dynamo_batch1", ".onnx");
+  const gint64 three[4] = { 3, 3, 64, 64 }, one[4] = { 1, 3, 64, 64 };
+  const gsize img = 3 * 64 * 64;
+  GError *error = NULL;
+  OclModel *model = ocl_model_load (path, &error);
+  OclNet *net3, *net1;
+  float *in, *out3, out1[1000];
+  GRand *r = g_rand_new_with_seed (36);
+  gint64 declared[4];
+
+  g_assert_no_error (error);
+  ocl_model_get_input_shape (model, declared);
+  g_assert_cmpint (declared[0], ==, 1);
+  net3 = ocl_net_new (ctx, model, three, &error);
+  g_assert_no_error (error);
+  net1 = ocl_net_new (ctx, model, one, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ocl_net_get_output_size (net3), ==, 3000);
+  in = g_new (float, 3 * img);
+  out3 = g_new (float, 3000);
+  for (gsize i = 0; i < 3 * img; i++)
+    in[i] = g_rand_double_range (r, -2.0, 2.0);
+  g_assert_true (ocl_net_run (net3, in, out3, &error));
+  for (int b = 0; b < 3; b++) {
+    g_assert_true (ocl_net_run (net1, in + b * img, out1, &error));
+    g_assert_no_error (error);
+    for (int k = 0; k < 1000; k++)
+      g_assert_cmpfloat (fabs (out1[k] - out3[b * 1000 + k]), <=,
+          1e-5 * MAX (1.0, fabs (out1[k])));
+  }
+  g_free (in);
+  g_free (out3);
+  g_rand_free (r);
+  ocl_net_free (net3);
+  ocl_net_free (net1);
+  ocl_model_free (model);
+}
+
 /* ---- files laid out as an attacker would ----------------------------------
  *
  * A model names files beside it: the tests put a FIFO, a directory or a
@@ -1008,6 +1053,8 @@ main (int argc, char **argv)
     g_test_add_data_func (test, *n, test_fixture);
   }
   g_test_add_func ("/models/model-reuse", test_model_reuse);
+  g_test_add_func ("/models/batch1-file-in-batches",
+      test_batch1_file_in_batches);
   g_test_add_func ("/models/tiled", test_tiled);
   g_test_add_func ("/models/tiled-batches", test_tiled_batches);
   g_test_add_func ("/models/small-variants", test_small_variants);

@@ -9,9 +9,10 @@
 #ifndef OCL_EPILOGUE_H
 #define OCL_EPILOGUE_H
 
-/* ReLU and max that keep NaN, as onnxruntime's do: fmax (v, 0.0f) is 0
- * for a NaN v, so a NaN weight, input or scale would leave a finite,
- * confident answer.  v < 0 ? 0 : v is one max instruction all the same. */
+/* ReLU that keeps NaN, as onnxruntime's does: fmax (v, 0.0f) is 0 for a
+ * NaN v, so a NaN weight, input or scale would leave a finite, confident
+ * answer.  v < 0 ? 0 : v is one max instruction all the same.  (Max
+ * pooling keeps fmax for its running max and a NaN flag beside it.) */
 static inline float
 relu1 (float v)
 {
@@ -28,19 +29,6 @@ static inline float16
 relu16 (float16 v)
 {
   return select (v, (float16) (0.0f), v < (float16) (0.0f));
-}
-
-/* The larger of @m and @v; NaN once either is. */
-static inline float
-max_nan1 (float m, float v)
-{
-  return v > m || isnan (v) ? v : m;
-}
-
-static inline float4
-max_nan4 (float4 m, float4 v)
-{
-  return select (m, v, (v > m) | isnan (v));
 }
 
 /* QuantizeLinear then DequantizeLinear in float, on a float or a vector:

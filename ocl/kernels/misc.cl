@@ -123,28 +123,58 @@ copy_view_nhwc (__global const float *in, __global float *out,
   out[((size_t) nh * W + x) * C + c] = v;
 }
 
-/* The first tap of a window from @p0 whose taps are @d apart that lies at
- * or after 0. */
+/* NDRange (C, OW, N*OH).  Padding never wins a max.  A NaN in the window
+ * is the answer (as onnxruntime's): fmax alone would drop it, so a flag
+ * beside the running max keeps it (a blend on the max's own chain cost
+ * twice as much). */
+__kernel void
+maxpool_nhwc (__global const float *in, __global float *out, int C, int IH,
+    int IW, int OH, int OW, int KH, int KW, int SH, int SW, int PT, int PL,
+    int relu)
+{
+  int c = get_global_id (0), ox = get_global_id (1), nh = get_global_id (2);
+  int n = nh / OH, oy = nh % OH;
+  int y0 = oy * SH - PT, x0 = ox * SW - PL;
+  float m = -INFINITY;
+  int nan = 0;
+  for (int y = max (y0, 0); y < min (y0 + KH, IH); y++)
+    for (int x = max (x0, 0); x < min (x0 + KW, IW); x++) {
+      const float v = in[(((size_t) n * IH + y) * IW + x) * C + c];
+      m = fmax (m, v);
+      nan |= isnan (v);
+    }
+  m = nan ? NAN : m;
+  out[((size_t) nh * OW + ox) * C + c] = relu ? relu1 (m) : m;
+}
+
+/* The first tap at or after 0 of a window from @p0 whose taps are @d
+ * apart. */
 static inline int
 first_tap (int p0, int d)
 {
   return p0 >= 0 ? p0 : p0 + (-p0 + d - 1) / d * d;
 }
 
-/* NDRange (C, OW, N*OH).  Padding never wins a max.  KH x KW is the
- * dilated window; its taps are DH and DW apart. */
+/* maxpool_nhwc with the window's taps DH and DW apart (KH x KW is the
+ * dilated window): a kernel of its own, as a run-time step in the other
+ * two cost ResNet-18's stem pool a third more.  NDRange (C, OW, N*OH). */
 __kernel void
-maxpool_nhwc (__global const float *in, __global float *out, int C, int IH,
-    int IW, int OH, int OW, int KH, int KW, int SH, int SW, int PT, int PL,
-    int relu, int DH, int DW)
+maxpool_dilated_nhwc (__global const float *in, __global float *out, int C,
+    int IH, int IW, int OH, int OW, int KH, int KW, int SH, int SW, int PT,
+    int PL, int relu, int DH, int DW)
 {
   int c = get_global_id (0), ox = get_global_id (1), nh = get_global_id (2);
   int n = nh / OH, oy = nh % OH;
   int y0 = oy * SH - PT, x0 = ox * SW - PL;
   float m = -INFINITY;
+  int nan = 0;
   for (int y = first_tap (y0, DH); y < min (y0 + KH, IH); y += DH)
-    for (int x = first_tap (x0, DW); x < min (x0 + KW, IW); x += DW)
-      m = max_nan1 (m, in[(((size_t) n * IH + y) * IW + x) * C + c]);
+    for (int x = first_tap (x0, DW); x < min (x0 + KW, IW); x += DW) {
+      const float v = in[(((size_t) n * IH + y) * IW + x) * C + c];
+      m = fmax (m, v);
+      nan |= isnan (v);
+    }
+  m = nan ? NAN : m;
   out[((size_t) nh * OW + ox) * C + c] = relu ? relu1 (m) : m;
 }
 
@@ -153,15 +183,20 @@ maxpool_nhwc (__global const float *in, __global float *out, int C, int IH,
 __kernel void
 maxpool_nhwc4 (__global const float *in, __global float *out, int C, int IH,
     int IW, int OH, int OW, int KH, int KW, int SH, int SW, int PT, int PL,
-    int relu, int DH, int DW)
+    int relu)
 {
   int c4 = get_global_id (0), ox = get_global_id (1), nh = get_global_id (2);
   int n = nh / OH, oy = nh % OH;
   int y0 = oy * SH - PT, x0 = ox * SW - PL;
   float4 m = (float4) (-INFINITY);
-  for (int y = first_tap (y0, DH); y < min (y0 + KH, IH); y += DH)
-    for (int x = first_tap (x0, DW); x < min (x0 + KW, IW); x += DW)
-      m = max_nan4 (m, vload4 (c4, in + (((size_t) n * IH + y) * IW + x) * C));
+  int4 nan = (int4) (0);
+  for (int y = max (y0, 0); y < min (y0 + KH, IH); y++)
+    for (int x = max (x0, 0); x < min (x0 + KW, IW); x++) {
+      const float4 v = vload4 (c4, in + (((size_t) n * IH + y) * IW + x) * C);
+      m = fmax (m, v);
+      nan |= isnan (v);
+    }
+  m = select (m, (float4) (NAN), nan);
   if (relu)
     m = relu4 (m);
   vstore4 (m, c4, out + ((size_t) nh * OW + ox) * C);

@@ -121,17 +121,21 @@ max_batch_seen (GstBus * bus)
  * frames really are batched together, and every stream gets exactly the
  * answers a private net gives for its own frames (same top-1, scores
  * within 1e-5 relative), in its own order. */
-GST_START_TEST (test_shared_equals_private)
+static void
+shared_equals_private (const gchar * model)
 {
   Stream shared[4], priv[4];
   GThread *th[4];
   GstBus *bus = gst_bus_new ();
+  g_autofree gchar *own = model ? g_strdup_printf ("model=%s labels=\"\"",
+      model) : g_strdup ("");
 
   for (guint k = 0; k < 4; k++) {
+    g_autofree gchar *extra = g_strdup_printf ("%s model-instance-id=four "
+        "batch-size=4 batch-timeout=2000", own);
     memset (&shared[k], 0, sizeof (Stream));
     memset (&priv[k], 0, sizeof (Stream));
-    shared[k].h = harness_new ("model-instance-id=four batch-size=4 "
-        "batch-timeout=2000");
+    shared[k].h = harness_new (extra);
     gst_element_set_bus (rc_of (shared[k].h), bus);
     shared[k].stream = priv[k].stream = k;
     shared[k].n = priv[k].n = FRAMES;
@@ -143,7 +147,7 @@ GST_START_TEST (test_shared_equals_private)
   fail_unless (max_batch_seen (bus) >= 2, "no frames were batched");
 
   for (guint k = 0; k < 4; k++) {
-    priv[k].h = harness_new (NULL);
+    priv[k].h = harness_new (own);
     stream_run (&priv[k]);
     for (guint i = 0; i < FRAMES; i++) {
       fail_unless_equals_int (shared[k].last_ret, GST_FLOW_OK);
@@ -161,6 +165,54 @@ GST_START_TEST (test_shared_equals_private)
     stream_clear (&priv[k]);
   }
   gst_object_unref (bus);
+}
+
+GST_START_TEST (test_shared_equals_private)
+{
+  shared_equals_private (NULL);
+}
+
+GST_END_TEST;
+
+/* A file exported for one image (torch 2.x's default export: input fixed
+ * at batch 1, a view to [1, 512]) in a shared instance of batch 4, and
+ * its regions in one batch: each answer the one its image gets alone. */
+GST_START_TEST (test_batch1_model)
+{
+  g_autofree gchar *model = fixture ("resnet18_dynamo_batch1");
+  g_autofree gchar *extra = g_strdup_printf ("model=%s labels=\"\" "
+      "inference-region=roi-list top-k=3", model);
+  const guint boxes[3][4] = { {0, 0, 40, 30}, {10, 8, 50, 40}, {30, 20, 34,
+      28}
+  };
+  gfloat together[3], alone[3];
+  GstHarness *h;
+  GstBuffer *out;
+
+  shared_equals_private (model);
+
+  h = harness_new (extra);
+  for (guint pass = 0; pass < 4; pass++) {
+    GstBuffer *in = make_frame (h, 7, 0);
+    gpointer state = NULL;
+    GstClassificationMeta *m;
+    for (guint b = 0; b < 3; b++)
+      if (pass == 0 || pass == b + 1)
+        gst_buffer_add_video_region_of_interest_meta (in, "car", boxes[b][0],
+            boxes[b][1], boxes[b][2], boxes[b][3])->id = (gint) b;
+    out = gst_harness_push_and_pull (h, in);
+    while ((m = gst_buffer_iterate_classification_meta (out, &state))) {
+      gint roi = gst_classification_meta_get_roi_id (m);
+      fail_unless (roi >= 0 && roi < 3);
+      fail_unless (gst_classification_meta_get_result (m, 0, NULL, NULL,
+              pass ? &alone[roi] : &together[roi]));
+    }
+    gst_buffer_unref (out);
+  }
+  for (guint b = 0; b < 3; b++)
+    fail_unless (fabsf (together[b] - alone[b]) <= 1e-5f, "region %u: %g "
+        "against %g alone", b, together[b], alone[b]);
+  gst_harness_teardown (h);
 }
 
 GST_END_TEST;
@@ -831,6 +883,7 @@ sharing_suite (void)
   tcase_add_test (tc, test_flush_and_timeout);
   tcase_add_test (tc, test_no_wait_when_all_queued);
   tcase_add_test (tc, test_sharer_cycles);
+  tcase_add_test (tc, test_batch1_model);
   tcase_add_test (tc, test_swap_while_playing);
   tcase_add_test (tc, test_fifo_files);
   tcase_add_test (tc, test_swap_drops_unfit_thresholds);
