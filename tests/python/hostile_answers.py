@@ -151,6 +151,24 @@ def _int32_data_wraps():
     return _model(nodes, [wq, wz, uq, uz, s], [1, 6, 8, 8])
 
 
+def _split(opset, **kw):
+    """A Split of the image data's 3 channels into two or four outputs."""
+    n = 4 if "num_outputs" in kw and kw["num_outputs"] == 4 else 2
+    ins = ["x"] + (["sizes"] if opset >= 13 and "split" in kw else [])
+    inits = []
+    if opset >= 13 and "split" in kw:
+        inits.append(numpy_helper.from_array(np.array(kw.pop("split"), np.int64), "sizes"))
+    outs = ["y"] + ["o%d" % k for k in range(1, n)]
+    return _model([helper.make_node("Split", ins, outs, axis=1, **kw)], inits,
+                  [1, 3, 8, 8], opset)
+
+
+def _unsqueeze_without_axes():
+    return _model([helper.make_node("GlobalAveragePool", ["x"], ["g"]),
+                   helper.make_node("Flatten", ["g"], ["f"]),
+                   helper.make_node("Unsqueeze", ["f"], ["y"])], [], [1, 3, 1], 12)
+
+
 CASES = [
     ("softmax over a size-1 last axis (opset 13 default)", _softmax_size1(13, None), _input(), None),
     ("softmax over axis 3 of N x C x 1 x 1 (opset 11)", _softmax_size1(11, 3), _input(), None),
@@ -164,6 +182,13 @@ CASES = [
     ("QDQ weight scales NaN and infinite", _qdq_nan_scale(), _input(), None),
     ("Div by a subnormal constant", _div_subnormal(), _input(), None),
     ("int8/uint8 int32_data out of range", _int32_data_wraps(), _input(), None),
+    # Refused, with a message that says what is wrong.
+    ("Split with an empty part", _split(13, split=[3, 0]), _input(),
+     "output 1 would have 0 channels; empty parts are not supported"),
+    ("Split of 3 channels into 4 (num_outputs)", _split(18, num_outputs=4), _input(),
+     "3 channels do not split into 4 parts"),
+    ("Unsqueeze without axes (opset 12)", _unsqueeze_without_axes(), _input(),
+     "it names no axes"),
 ]
 
 
