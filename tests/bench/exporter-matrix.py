@@ -10,8 +10,10 @@ GB).  CI covers the same forms with rewritten torch 1.13 exports
 usage: exporter-matrix.py [--size S] [--only NAME] [OCLRESNET]
 
 Prints one line per model and exporter: ok, or the first error, with
-max|ours - ort| / max(1, max|ort|) and whether top-1 agrees; exits 1 when
-any file that onnxruntime runs does not agree.
+max|ours - ort| / max(1, max|ort|) and whether top-1 agrees, on one image
+and on three at once (each file is exported for one image, as the default
+call does: the batch runs as the element's regions and shared instances
+run it); exits 1 when any file that onnxruntime runs does not agree.
 """
 import argparse
 import os
@@ -77,6 +79,24 @@ def main():
                 got = np.load(out)
                 err = float(np.abs(got - ref).max()) / max(1.0, float(np.abs(ref).max()))
                 same = bool((got.argmax(1) == ref.argmax(1)).all())
+                # The file is exported for one image (the default call fixes
+                # the batch at 1): three at once, as the element's regions and
+                # shared instances run it, each against onnxruntime alone.
+                x3 = torch.randn(3, 3, args.size, args.size).numpy().astype("<f4")
+                np.save(os.path.join(tmp, "x3.npy"), x3)
+                r3 = subprocess.run([args.tool, "run", path, "--input",
+                                     os.path.join(tmp, "x3.npy"), "--output", out],
+                                    capture_output=True, text=True)
+                if r3.returncode != 0:
+                    print("FAIL   %s at batch 3: %s" % (label, r3.stderr.strip()), flush=True)
+                    bad += 1
+                    continue
+                got3 = np.load(out)
+                for i in range(3):
+                    ref_i = sess.run(None, {sess.get_inputs()[0].name: x3[i:i + 1]})[0]
+                    err = max(err, float(np.abs(got3[i:i + 1] - ref_i).max())
+                              / max(1.0, float(np.abs(ref_i).max())))
+                    same = same and int(got3[i].argmax()) == int(ref_i.argmax())
                 ok = err <= 1e-4 and same
                 bad += not ok
                 print("%-6s %s: %.3g%s" % ("ok" if ok else "FAIL", label, err,
