@@ -52,6 +52,21 @@ metadata_triple (const OclModel * model, const char *key, gdouble out[3])
   return TRUE;
 }
 
+/* The text of @path, a regular file (a FIFO or device is refused without
+ * waiting on it), or FALSE with @error (@code) saying why not. */
+static gboolean
+read_text (const gchar * path, const gchar * what, GstResnetModelError code,
+    gchar ** text, GError ** error)
+{
+  GError *err = NULL;
+
+  if (ocl_file_get_contents (path, what, text, NULL, &err))
+    return TRUE;
+  g_set_error_literal (error, GST_RESNET_MODEL_ERROR, code, err->message);
+  g_error_free (err);
+  return FALSE;
+}
+
 /* Labels from @path (one per line) or the model's "labels" metadata (one
  * per line), else the class numbers. */
 static gboolean
@@ -63,13 +78,8 @@ load_labels (GstResnetModel * m, const OclModel * model, const gchar * path,
   guint n = 0;
 
   if (path && *path) {
-    GError *err = NULL;
-    if (!ocl_file_get_contents (path, "labels file", &text, NULL, &err)) {
-      g_set_error_literal (error, GST_RESNET_MODEL_ERROR,
-          GST_RESNET_MODEL_LABELS, err->message);
-      g_error_free (err);
+    if (!read_text (path, "labels file", GST_RESNET_MODEL_LABELS, &text, error))
       return FALSE;
-    }
   } else if (ocl_model_get_metadata (model, "labels")) {
     text = g_strdup (ocl_model_get_metadata (model, "labels"));
   }
@@ -183,14 +193,9 @@ gst_resnet_model_parse_thresholds (const GstResnetModel * m,
   if (spec == NULL || *spec == '\0')
     return NULL;
   if (g_file_test (spec, G_FILE_TEST_IS_REGULAR)) {
-    GError *err = NULL;
-    if (!ocl_file_get_contents (spec, "class-thresholds file", &text, NULL,
-            &err)) {
-      g_set_error_literal (error, GST_RESNET_MODEL_ERROR,
-          GST_RESNET_MODEL_THRESHOLDS, err->message);
-      g_error_free (err);
+    if (!read_text (spec, "class-thresholds file",
+            GST_RESNET_MODEL_THRESHOLDS, &text, error))
       return NULL;
-    }
   } else {
     text = g_strdup (spec);
   }

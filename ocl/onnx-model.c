@@ -254,7 +254,7 @@ check_graph (OclModel * m, GError ** error)
   Onnx__ValueInfoProto *in = NULL;
   Onnx__TensorShapeProto *shape;
   Onnx__TypeProto *t;
-  /* A set, not a scan a graph input: the Model Zoo's old form lists every
+  /* A set, not a scan per graph input: the Model Zoo's old form lists every
    * initializer among the inputs. */
   g_autoptr (GHashTable) inits = g_hash_table_new (g_str_hash, g_str_equal);
 
