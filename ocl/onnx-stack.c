@@ -166,117 +166,161 @@ stack_source (OclImport * im, GArray * s)
   return x;
 }
 
+/* Each operator a stack may feed: its stacks (@stacks[k], NULL where input
+ * k is not one), constants and run-time inputs as ocl_stack_import ()
+ * receives them.  @s is input 0's stack, or NULL. */
+typedef gboolean (*StackFunc) (OclImport * im, GArray ** stacks, GArray * s,
+    OclConst ** in, int n_in);
+
+/* Concat of stacks along the paths: one stack of all their members. */
+static gboolean
+stack_concat (OclImport * im, GArray ** stacks, GArray * s, OclConst ** in,
+    int n_in)
+{
+  g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (int));
+  gint64 axis = ocl_attr_int (im->node, "axis", G_MAXINT64);
+  if (ocl_norm_axis (axis, 5) != 1)
+    return OCL_UNSUPPORTED (im, "Concat of 5-D tensors along axis %"
+        G_GINT64_FORMAT " is not supported (axis 1, the paths)", axis);
+  for (int k = 0; k < n_in; k++) {
+    if (stacks[k] == NULL)
+      return OCL_UNSUPPORTED (im, "Concat of a 5-D tensor and a 4-D one");
+    g_array_append_vals (all, stacks[k]->data, stacks[k]->len);
+  }
+  if (all->len > 64)
+    return OCL_UNSUPPORTED (im, "more than 64 paths");
+  for (guint k = 1; k < all->len; k++) {
+    OclValue *a = OCL_VALUE (im->g, g_array_index (all, int, 0));
+    OclValue *b = OCL_VALUE (im->g, g_array_index (all, int, k));
+    if (a->n != b->n || a->c != b->c || a->h != b->h || a->w != b->w)
+      return OCL_UNSUPPORTED (im, "paths of different shapes");
+  }
+  ocl_import_define_stack (im, im->node->output[0], (int *) all->data,
+      all->len);
+  return TRUE;
+}
+
+/* ReduceSum over the paths: their sum, a stack of one when kept. */
+static gboolean
+stack_reduce_sum (OclImport * im, GArray ** stacks, GArray * s,
+    OclConst ** in, int n_in)
+{
+  gint64 axes[8];
+  int na = im->model->opset >= 13 ? (n_in >= 2 && in[1] ?
+      ocl_const_ints (in[1], axes, 8) : -1) : ocl_attr_ints (im->node,
+      "axes", axes, 8);
+  gboolean keep = ocl_attr_int (im->node, "keepdims", 1) != 0;
+  int sum = g_array_index (s, int, 0);
+  if (na != 1 || ocl_norm_axis (axes[0], 5) != 1)
+    return OCL_UNSUPPORTED (im, "ReduceSum of a 5-D tensor is supported "
+        "over axis 1 (the paths) only");
+  for (guint k = 1; k < s->len; k++) {
+    g_autofree char *suffix = g_strdup_printf ("#sum%u", k);
+    int i = ocl_import_add_node (im, OCL_OP_ADD, sum,
+        g_array_index (s, int, k));
+    sum = ocl_import_infer_node (im, i, k + 1 < s->len || keep ? suffix : "");
+    if (sum < 0)
+      return FALSE;
+  }
+  if (keep)
+    ocl_import_define_stack (im, im->node->output[0], &sum, 1);
+  else
+    ocl_import_define_value (im, im->node->output[0], sum);
+  return TRUE;
+}
+
+/* Mul of two stacks, path by path (each path's map by its gate). */
+static gboolean
+stack_mul (OclImport * im, GArray ** stacks, GArray * s, OclConst ** in,
+    int n_in)
+{
+  GArray *a = stacks[0], *b = stacks[1];
+  int members[64];
+  if (a->len != b->len || a->len > 64)
+    return OCL_UNSUPPORTED (im, "Mul of stacks of %u and %u paths", a->len,
+        b->len);
+  for (guint k = 0; k < a->len; k++) {
+    g_autofree char *suffix = g_strdup_printf ("#%u", k);
+    int x = g_array_index (a, int, k), y = g_array_index (b, int, k);
+    OclValue *vx = OCL_VALUE (im->g, x), *vy = OCL_VALUE (im->g, y);
+    /* The map first, its gate second (as a Mul of maps does). */
+    int i = (gsize) vx->h * vx->w >= (gsize) vy->h * vy->w ?
+        ocl_import_add_node (im, OCL_OP_MUL, x, y) :
+        ocl_import_add_node (im, OCL_OP_MUL, y, x);
+    members[k] = ocl_import_infer_node (im, i, suffix);
+    if (members[k] < 0)
+      return FALSE;
+  }
+  ocl_import_define_stack (im, im->node->output[0], members, a->len);
+  return TRUE;
+}
+
+/* Softmax across the paths of a stack that is one tensor's channels. */
+static gboolean
+stack_softmax (OclImport * im, GArray ** stacks, GArray * s, OclConst ** in,
+    int n_in)
+{
+  gint64 axis = ocl_attr_int (im->node, "axis",
+      im->model->opset >= 13 ? -1 : 1);
+  const int x = stack_source (im, s);
+  int members[64], i;
+  /* Before opset 13, Softmax flattens the axes from @axis on into one:
+   * over the paths alone only from 13. */
+  if (im->model->opset < 13)
+    return OCL_UNSUPPORTED (im, "Softmax of a 5-D tensor before opset 13 "
+        "(which mixes the paths with the channels) is not supported");
+  if (ocl_norm_axis (axis, 5) != 1)
+    return OCL_UNSUPPORTED (im, "Softmax of a 5-D tensor over axis %"
+        G_GINT64_FORMAT " is not supported (axis 1, the paths)", axis);
+  if (x < 0)
+    return OCL_UNSUPPORTED (im, "Softmax over the paths of a stack that "
+        "is not one tensor's channels reshaped (a selective-kernel "
+        "block's attention) is not supported");
+  /* The paths side by side in x's channels: one softmax across them,
+   * channel by channel, then the paths again as slices of its output. */
+  i = ocl_import_add_node (im, OCL_OP_SOFTMAX, x, -1);
+  OCL_NODE (im->g, i)->softmax_step = OCL_VALUE (im->g, x)->c / s->len;
+  if ((i = ocl_import_infer_node (im, i, "#softmax")) < 0)
+    return FALSE;
+  for (guint k = 0; k < s->len; k++) {
+    g_autofree char *suffix = g_strdup_printf ("#%u", k);
+    const int c = OCL_VALUE (im->g, i)->c / s->len;
+    if ((members[k] = channel_slice (im, i, k * c, c, suffix)) < 0)
+      return FALSE;
+  }
+  ocl_import_define_stack (im, im->node->output[0], members, s->len);
+  return TRUE;
+}
+
+/* The operators a stack feeds, and what each needs of its inputs: a row
+ * each, as onnx-registry.c has for every operator. */
+static const struct
+{
+  const char *op;
+  int n_in;                     /* exactly; 0: any */
+  gboolean first_is_stack, second_is_stack;
+  StackFunc import;
+} stack_ops[] = {
+  {"Concat", 0, FALSE, FALSE, stack_concat},
+  {"ReduceSum", 0, TRUE, FALSE, stack_reduce_sum},
+  {"Mul", 2, TRUE, TRUE, stack_mul},
+  {"Softmax", 0, TRUE, FALSE, stack_softmax},
+};
+
 /* An operator with a stack among its inputs (@stacks[k], NULL where input
  * k is not one). */
 gboolean
 ocl_stack_import (OclImport * im, GArray ** stacks, OclConst ** in,
     const int *vin, int n_in)
 {
-  const char *op = im->node->op_type;
   GArray *s = n_in > 0 ? stacks[0] : NULL;
 
-  if (strcmp (op, "Concat") == 0) {
-    g_autoptr (GArray) all = g_array_new (FALSE, FALSE, sizeof (int));
-    gint64 axis = ocl_attr_int (im->node, "axis", G_MAXINT64);
-    if (ocl_norm_axis (axis, 5) != 1)
-      return OCL_UNSUPPORTED (im, "Concat of 5-D tensors along axis %"
-          G_GINT64_FORMAT " is not supported (axis 1, the paths)", axis);
-    for (int k = 0; k < n_in; k++) {
-      if (stacks[k] == NULL)
-        return OCL_UNSUPPORTED (im, "Concat of a 5-D tensor and a 4-D one");
-      g_array_append_vals (all, stacks[k]->data, stacks[k]->len);
-    }
-    if (all->len > 64)
-      return OCL_UNSUPPORTED (im, "more than 64 paths");
-    for (guint k = 1; k < all->len; k++) {
-      OclValue *a = OCL_VALUE (im->g, g_array_index (all, int, 0));
-      OclValue *b = OCL_VALUE (im->g, g_array_index (all, int, k));
-      if (a->n != b->n || a->c != b->c || a->h != b->h || a->w != b->w)
-        return OCL_UNSUPPORTED (im, "paths of different shapes");
-    }
-    ocl_import_define_stack (im, im->node->output[0], (int *) all->data,
-        all->len);
-    return TRUE;
-  }
-  if (strcmp (op, "ReduceSum") == 0 && n_in >= 1 && s) {
-    gint64 axes[8];
-    int na = im->model->opset >= 13 ? (n_in >= 2 && in[1] ?
-        ocl_const_ints (in[1], axes, 8) : -1) : ocl_attr_ints (im->node,
-        "axes", axes, 8);
-    gboolean keep = ocl_attr_int (im->node, "keepdims", 1) != 0;
-    int sum = g_array_index (s, int, 0);
-    if (na != 1 || ocl_norm_axis (axes[0], 5) != 1)
-      return OCL_UNSUPPORTED (im, "ReduceSum of a 5-D tensor is supported "
-          "over axis 1 (the paths) only");
-    for (guint k = 1; k < s->len; k++) {
-      g_autofree char *suffix = g_strdup_printf ("#sum%u", k);
-      int i = ocl_import_add_node (im, OCL_OP_ADD, sum,
-          g_array_index (s, int, k));
-      sum = ocl_import_infer_node (im, i, k + 1 < s->len || keep ? suffix : "");
-      if (sum < 0)
-        return FALSE;
-    }
-    if (keep)
-      ocl_import_define_stack (im, im->node->output[0], &sum, 1);
-    else if (s->len == 1)
-      ocl_import_define_value (im, im->node->output[0], sum);
-    else
-      ocl_import_define_value (im, im->node->output[0], sum);
-    return TRUE;
-  }
-  if (strcmp (op, "Mul") == 0 && n_in == 2 && stacks[0] && stacks[1]) {
-    GArray *a = stacks[0], *b = stacks[1];
-    int members[64];
-    if (a->len != b->len || a->len > 64)
-      return OCL_UNSUPPORTED (im, "Mul of stacks of %u and %u paths", a->len,
-          b->len);
-    for (guint k = 0; k < a->len; k++) {
-      g_autofree char *suffix = g_strdup_printf ("#%u", k);
-      int x = g_array_index (a, int, k), y = g_array_index (b, int, k);
-      OclValue *vx = OCL_VALUE (im->g, x), *vy = OCL_VALUE (im->g, y);
-      /* The map first, its gate second (as a Mul of maps does). */
-      int i = (gsize) vx->h * vx->w >= (gsize) vy->h * vy->w ?
-          ocl_import_add_node (im, OCL_OP_MUL, x, y) :
-          ocl_import_add_node (im, OCL_OP_MUL, y, x);
-      members[k] = ocl_import_infer_node (im, i, suffix);
-      if (members[k] < 0)
-        return FALSE;
-    }
-    ocl_import_define_stack (im, im->node->output[0], members, a->len);
-    return TRUE;
-  }
-  if (strcmp (op, "Softmax") == 0 && s) {
-    gint64 axis = ocl_attr_int (im->node, "axis",
-        im->model->opset >= 13 ? -1 : 1);
-    const int x = stack_source (im, s);
-    int members[64], i;
-    /* Before opset 13, Softmax flattens the axes from @axis on into one:
-     * over the paths alone only from 13. */
-    if (im->model->opset < 13)
-      return OCL_UNSUPPORTED (im, "Softmax of a 5-D tensor before opset 13 "
-          "(which mixes the paths with the channels) is not supported");
-    if (ocl_norm_axis (axis, 5) != 1)
-      return OCL_UNSUPPORTED (im, "Softmax of a 5-D tensor over axis %"
-          G_GINT64_FORMAT " is not supported (axis 1, the paths)", axis);
-    if (x < 0)
-      return OCL_UNSUPPORTED (im, "Softmax over the paths of a stack that "
-          "is not one tensor's channels reshaped (a selective-kernel "
-          "block's attention) is not supported");
-    /* The paths side by side in x's channels: one softmax across them,
-     * channel by channel, then the paths again as slices of its output. */
-    i = ocl_import_add_node (im, OCL_OP_SOFTMAX, x, -1);
-    OCL_NODE (im->g, i)->softmax_step = OCL_VALUE (im->g, x)->c / s->len;
-    if ((i = ocl_import_infer_node (im, i, "#softmax")) < 0)
-      return FALSE;
-    for (guint k = 0; k < s->len; k++) {
-      g_autofree char *suffix = g_strdup_printf ("#%u", k);
-      const int c = OCL_VALUE (im->g, i)->c / s->len;
-      if ((members[k] = channel_slice (im, i, k * c, c, suffix)) < 0)
-        return FALSE;
-    }
-    ocl_import_define_stack (im, im->node->output[0], members, s->len);
-    return TRUE;
-  }
+  for (guint r = 0; r < G_N_ELEMENTS (stack_ops); r++)
+    if (strcmp (im->node->op_type, stack_ops[r].op) == 0
+        && (stack_ops[r].n_in == 0 || stack_ops[r].n_in == n_in)
+        && (!stack_ops[r].first_is_stack || s)
+        && (!stack_ops[r].second_is_stack || (n_in >= 2 && stacks[1])))
+      return stack_ops[r].import (im, stacks, s, in, n_in);
   return OCL_UNSUPPORTED (im, "a 5-D tensor (a selective-kernel block's "
       "stack of paths) only feeds Concat, ReduceSum, Mul and Softmax over "
       "its paths");
