@@ -29,19 +29,21 @@ file_kind (mode_t mode)
  * file.  @what names the file in the message ("model", "labels file").
  * Returns: the descriptor, or -1 with @error set. */
 static int
-open_regular (const char *path, const char *what, int flags, GError ** error)
+open_regular (const char *path, const char *what, GError ** error)
 {
   struct stat st;
   int fd;
 
-  fd = g_open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | flags, 0);
-  if (fd < 0) {
+  fd = g_open (path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0);
+  if (fd < 0 || fstat (fd, &st) != 0) {
     int e = errno;
     g_set_error (error, OCL_ERROR, OCL_ERROR_IO, "cannot read %s '%s': %s",
         what, path, g_strerror (e));
+    if (fd >= 0)
+      close (fd);
     return -1;
   }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)) {
+  if (!S_ISREG (st.st_mode)) {
     g_set_error (error, OCL_ERROR, OCL_ERROR_IO, "cannot read %s '%s': it "
         "is %s, not a regular file", what, path, file_kind (st.st_mode));
     close (fd);
@@ -55,7 +57,7 @@ ocl_file_map (const char *path, const char *what, GError ** error)
 {
   GMappedFile *file;
   GError *err = NULL;
-  int fd = open_regular (path, what, 0, error);
+  int fd = open_regular (path, what, error);
 
   if (fd < 0)
     return NULL;

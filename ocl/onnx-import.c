@@ -299,16 +299,13 @@ ocl_import_quant_params (OclImport * im, OclConst ** in, int n_in, int rank,
 /* ---- tensors ------------------------------------------------------------ */
 
 /* Fills @c from little-endian bytes of element type @dt (x86 and ARM
- * OpenCL hosts are little-endian, as the ONNX raw format is). */
+ * OpenCL hosts are little-endian, as the ONNX raw format is): the types
+ * ocl_import_tensor () converts rather than views. */
 static void
 const_fill_raw (OclConst * c, const guint8 * data, int dt)
 {
   int es = ocl_elem_size (dt);
 
-  if (dt == OCL_T (FLOAT) && c->f) {
-    memcpy (c->f, data, c->n * 4);
-    return;
-  }
   if (dt == OCL_T (INT64) && c->i) {
     memcpy (c->i, data, c->n * 8);
     return;
