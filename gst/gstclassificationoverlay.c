@@ -3,8 +3,10 @@
  * Text and boxes are rendered with Pango/Cairo into small premultiplied
  * ARGB surfaces and blended with GstVideoOverlayComposition, which writes
  * any of the raw formats resnetclassify takes, so no videoconvert is
- * needed in between.  Frames without classification metadata pass
- * untouched (not even mapped).
+ * needed in between.  Where a frame has no GstClassificationMeta, it
+ * draws GStreamer's analytics metas instead (GStreamer >= 1.24): object
+ * detections with their classification, and classifications of the whole
+ * frame.  Frames with neither pass untouched (not even mapped).
  *
  *   ... ! resnetclassify ! classificationoverlay ! autovideosink
  */
@@ -17,6 +19,9 @@
 #include <gst/video/video.h>
 #include "gstclassificationoverlay.h"
 #include <gst/classification/classification-meta.h>
+#ifdef HAVE_GST_ANALYTICS
+#include <gst/analytics/analytics.h>
+#endif
 
 GST_DEBUG_CATEGORY_STATIC (gst_classification_overlay_debug);
 #define GST_CAT_DEFAULT gst_classification_overlay_debug
@@ -148,6 +153,135 @@ results_text (GstClassificationMeta * meta, guint max)
   return g_string_free (s, FALSE);
 }
 
+/* Adds @rect (nullable) to *@comp. */
+static void
+compose (GstVideoOverlayComposition ** comp, GstVideoOverlayRectangle * rect)
+{
+  if (rect == NULL)
+    return;
+  if (*comp == NULL)
+    *comp = gst_video_overlay_composition_new (rect);
+  else
+    gst_video_overlay_composition_add_rectangle (*comp, rect);
+  gst_video_overlay_rectangle_unref (rect);
+}
+
+#ifdef HAVE_GST_ANALYTICS
+/* GStreamer's analytics metas, drawn where no GstClassificationMeta is:
+ * each object detection (ODMtd) as a box with the top class of the
+ * classification (ClsMtd) it contains, else its type; each
+ * classification related to no detection as the whole frame's answer. */
+
+/* "label 87.5%\n..." for the first @max classes of @cls. */
+static gchar *
+cls_text (GstAnalyticsClsMtd * cls, guint max)
+{
+  GString *s = g_string_new (NULL);
+  gsize n = MIN (gst_analytics_cls_mtd_get_length (cls), max);
+
+  for (gsize i = 0; i < n; i++)
+    g_string_append_printf (s, "%s%s %.1f%%", i ? "\n" : "",
+        g_quark_to_string (gst_analytics_cls_mtd_get_quark (cls, i)),
+        100.0 * gst_analytics_cls_mtd_get_level (cls, i));
+  if (n == 0)
+    g_string_append (s, "(no class)");
+  return g_string_free (s, FALSE);
+}
+
+/* The ClsMtd in @od, or the one that is part of it. */
+static gboolean
+cls_of_od (GstAnalyticsRelationMeta * rmeta, GstAnalyticsODMtd * od,
+    GstAnalyticsClsMtd * cls)
+{
+  GstAnalyticsMtdType type = gst_analytics_cls_mtd_get_mtd_type ();
+  gpointer state = NULL;
+
+  if (gst_analytics_relation_meta_get_direct_related (rmeta, od->id,
+          GST_ANALYTICS_REL_TYPE_CONTAIN, type, &state, cls))
+    return TRUE;
+  state = NULL;
+  while (gst_analytics_relation_meta_iterate (rmeta, &state, type, cls))
+    if (gst_analytics_relation_meta_get_relation (rmeta, cls->id, od->id)
+        & GST_ANALYTICS_REL_TYPE_IS_PART_OF)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+draw_analytics (GstBuffer * buf, const gchar * font, guint max, gint fw,
+    gint fh, GstVideoOverlayComposition ** comp)
+{
+  GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta
+      (buf);
+  g_autoptr (GHashTable) drawn = g_hash_table_new (NULL, NULL);
+  GstAnalyticsODMtd od;
+  GstAnalyticsClsMtd cls;
+  gpointer state = NULL;
+
+  if (rmeta == NULL)
+    return;
+  while (gst_analytics_relation_meta_iterate (rmeta, &state,
+          gst_analytics_od_mtd_get_mtd_type (), &od)) {
+    g_autofree gchar *text = NULL;
+    gint x, y, w, h;
+    gfloat conf;
+
+    if (!gst_analytics_od_mtd_get_location (&od, &x, &y, &w, &h, &conf)
+        || w <= 0 || h <= 0)
+      continue;
+    if (cls_of_od (rmeta, &od, &cls)) {
+      g_hash_table_add (drawn, GUINT_TO_POINTER (cls.id));
+      text = cls_text (&cls, 1);
+    } else {
+      text = g_strdup_printf ("%s %.1f%%",
+          g_quark_to_string (gst_analytics_od_mtd_get_obj_type (&od)),
+          100.0 * conf);
+    }
+    /* render() clips to the frame; a box starting left of or above it
+     * starts at its edge. */
+    compose (comp, render (font, text, MAX (x, 0), MAX (y, 0),
+            w - (MAX (x, 0) - x), h - (MAX (y, 0) - y), fw, fh));
+  }
+  state = NULL;
+  while (gst_analytics_relation_meta_iterate (rmeta, &state,
+          gst_analytics_cls_mtd_get_mtd_type (), &cls)) {
+    g_autofree gchar *text = NULL;
+
+    if (g_hash_table_contains (drawn, GUINT_TO_POINTER (cls.id)))
+      continue;
+    text = cls_text (&cls, max);
+    compose (comp, render (font, text, 8, 8, 0, 0, fw, fh));
+  }
+}
+
+/* Whether @buf carries anything draw_analytics() draws. */
+static gboolean
+has_analytics (GstBuffer * buf)
+{
+  GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta
+      (buf);
+  GstAnalyticsMtd m;
+  gpointer state = NULL;
+
+  return rmeta && (gst_analytics_relation_meta_iterate (rmeta, &state,
+          gst_analytics_od_mtd_get_mtd_type (), &m)
+      || (state = NULL, gst_analytics_relation_meta_iterate (rmeta, &state,
+              gst_analytics_cls_mtd_get_mtd_type (), &m)));
+}
+#else
+static void
+draw_analytics (GstBuffer * buf, const gchar * font, guint max, gint fw,
+    gint fh, GstVideoOverlayComposition ** comp)
+{
+}
+
+static gboolean
+has_analytics (GstBuffer * buf)
+{
+  return FALSE;
+}
+#endif
+
 static GstFlowReturn
 gst_classification_overlay_transform_frame_ip (GstVideoFilter * filter,
     GstVideoFrame * frame)
@@ -159,7 +293,7 @@ gst_classification_overlay_transform_frame_ip (GstVideoFilter * filter,
   gpointer state = NULL;
   g_autofree gchar *font = NULL;
   gint fw = GST_VIDEO_FRAME_WIDTH (frame), fh = GST_VIDEO_FRAME_HEIGHT (frame);
-  guint max;
+  guint max, n_metas = 0;
 
   GST_OBJECT_LOCK (self);
   font = g_strdup (self->font_desc);
@@ -170,6 +304,7 @@ gst_classification_overlay_transform_frame_ip (GstVideoFilter * filter,
     g_autofree gchar *text = NULL;
     GstVideoOverlayRectangle *rect;
 
+    n_metas++;
     if (gst_classification_meta_is_whole_frame (meta)) {
       text = results_text (meta, max);
       rect = render (font, text, 8, 8, 0, 0, fw, fh);
@@ -181,14 +316,10 @@ gst_classification_overlay_transform_frame_ip (GstVideoFilter * filter,
       text = results_text (meta, 1);
       rect = render (font, text, r->x, r->y, r->w, r->h, fw, fh);
     }
-    if (rect == NULL)
-      continue;
-    if (comp == NULL)
-      comp = gst_video_overlay_composition_new (rect);
-    else
-      gst_video_overlay_composition_add_rectangle (comp, rect);
-    gst_video_overlay_rectangle_unref (rect);
+    compose (&comp, rect);
   }
+  if (n_metas == 0)
+    draw_analytics (buf, font, max, fw, fh, &comp);
   if (comp) {
     gst_video_overlay_composition_blend (comp, frame);
     gst_video_overlay_composition_unref (comp);
@@ -203,7 +334,8 @@ gst_classification_overlay_transform_ip (GstBaseTransform * trans,
 {
   gpointer state = NULL;
 
-  if (gst_buffer_iterate_classification_meta (buf, &state) == NULL)
+  if (gst_buffer_iterate_classification_meta (buf, &state) == NULL
+      && !has_analytics (buf))
     return GST_FLOW_OK;
   return GST_BASE_TRANSFORM_CLASS (parent_class)->transform_ip (trans, buf);
 }

@@ -25,6 +25,7 @@
 #include "gstresnetchanges.h"
 #include "gstresnetanswer.h"
 #include "gstresnetregions.h"
+#include "gstresnetanalytics.h"
 #include "gstoclimage.h"
 #include "gstresnetsettings.h"
 #include "oclresnet.h"
@@ -248,7 +249,7 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   gint64 t0 = g_get_monotonic_time ();
   const char *bad_count = NULL;
   guint n_values = 0;
-  gboolean min_size_ok;
+  gboolean min_size_ok, no_analytics;
 
   GST_OBJECT_LOCK (self);
   model_path = g_strdup (self->props.model_path);
@@ -266,9 +267,13 @@ gst_resnet_classify_start (GstBaseTransform * trans)
     n_values =
         bad_count[0] == 'm' ? self->props.mean_count : self->props.std_count;
   }
+  no_analytics = self->props.roi_source == ROI_SOURCE_ANALYTICS
+      && !gst_resnet_analytics_built ();
   GST_OBJECT_UNLOCK (self);
   if (bad_count)
     goto bad_triple;
+  if (no_analytics)
+    goto analytics_not_built;
 
   if (model_path == NULL) {
     model_dirs = default_model_dirs (self);
@@ -371,6 +376,14 @@ bad_triple:
         ("The '%s' property takes 3 values, one per channel (e.g. "
             "\"<0.485, 0.456, 0.406>\"); %u were given.", bad_count,
             n_values), (NULL));
+    return FALSE;
+  }
+analytics_not_built:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("roi-source=analytics needs GstAnalytics, and this build of the "
+            "plugin has none: it was built against GStreamer older than "
+            "1.24, or with -Danalytics=disabled."), (NULL));
     return FALSE;
   }
 bad_thresholds:
@@ -532,6 +545,7 @@ typedef struct
   GstResnetMessages messages;
   GstResnetInferenceRegion region;
   gchar *roi_type;
+  GstResnetRoiSource roi_source;
   guint max_regions;
   GstClockTime earliest;
 } FrameSettings;
@@ -549,6 +563,7 @@ snapshot_settings (GstResnetClassify * self, FrameSettings * s)
   s->messages = self->props.messages;
   s->region = self->props.region;
   s->roi_type = g_strdup (self->props.roi_type);
+  s->roi_source = self->props.roi_source;
   s->max_regions = self->props.max_regions;
   s->earliest = self->earliest_time;
   GST_OBJECT_UNLOCK (self);
@@ -728,13 +743,14 @@ fresh_answer (GstResnetClassify * self, const GstResnetRegion * r,
   gst_resnet_answer_select (a, shown, m->n_classes, m->labels, &s->sel);
 }
 
-/* Hands @a to the three writers: the meta, the region's 'classification'
- * parameter, and the bus message (every answer, or those whose top class
- * changed for their region; a region whose id is negative or repeated on
- * the frame cannot be followed, so each of its answers is posted). */
+/* Hands @a to the writers: the meta, the region's 'classification'
+ * parameter, the analytics ClsMtd (GStreamer >= 1.24), and the bus
+ * message (every answer, or those whose top class changed for their
+ * region; a region whose id is negative or repeated on the frame cannot
+ * be followed, so each of its answers is posted). */
 static void
 emit_answer (GstResnetClassify * self, GstBuffer * buf,
-    const GstResnetRegion * r, const GstResnetAnswer * a,
+    GstResnetRegion * r, const GstResnetAnswer * a,
     const FrameSettings * s, guint64 frame_no)
 {
   GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
@@ -745,6 +761,7 @@ emit_answer (GstResnetClassify * self, GstBuffer * buf,
   gst_resnet_answer_add_meta (a, buf);
   if (r->roi)
     gst_resnet_answer_add_roi_param (a, r->roi);
+  gst_resnet_analytics_add_answer (buf, r, a);
   if (s->messages == MESSAGES_NONE)
     return;
   gst_resnet_answer_top (a, &top, NULL, NULL);
@@ -795,7 +812,7 @@ run_regions (GstResnetClassify * self, GstBuffer * buf, GArray * regions,
       s->sel.thresholds = self->thresholds;
     }
     for (guint i = 0; ret == GST_FLOW_OK && i < n; i++) {
-      const GstResnetRegion *r = &g_array_index (regions, GstResnetRegion,
+      GstResnetRegion *r = &g_array_index (regions, GstResnetRegion,
           g_array_index (todo, guint, first + i));
       GstResnetAnswer a;
       gst_resnet_answer_init (&a);
@@ -852,10 +869,14 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 
   if (s.region == REGION_ROI_LIST) {
     GstResnetRegionFilter filter = { s.roi_type, self->min_w, self->min_h,
-      s.max_regions
+      s.max_regions, s.roi_source
     };
-    guint over, skipped = gst_resnet_regions_collect (regions, buf, width,
-        height, &filter, &over);
+    guint over, skipped;
+
+    if (s.roi_source != ROI_SOURCE_REGION_META)
+      gst_resnet_analytics_adopt_detections (buf, width, height, &filter);
+    skipped = gst_resnet_regions_collect (regions, buf, width, height,
+        &filter, &over);
     if (over)
       count_regions_skipped (self, frame_no, over, s.max_regions);
     if (skipped)
@@ -870,7 +891,7 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
    * reclassify-interval frames otherwise; 0: nothing is carried. */
   limit = skip ? G_MAXUINT : s.reclassify > 1 ? s.reclassify : 0;
   for (guint i = 0; i < regions->len; i++) {
-    const GstResnetRegion *r = &g_array_index (regions, GstResnetRegion, i);
+    GstResnetRegion *r = &g_array_index (regions, GstResnetRegion, i);
     gboolean carried = FALSE;
 
     if (limit && r->stable) {
@@ -987,6 +1008,7 @@ gst_resnet_classify_class_init (GstResnetClassifyClass * klass)
   gst_type_mark_as_plugin_api (GST_TYPE_RESNET_CHANNEL_ORDER, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_RESNET_REGION, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_RESNET_MESSAGES, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_RESNET_ROI_SOURCE, 0);
 }
 
 static void

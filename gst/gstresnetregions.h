@@ -1,9 +1,12 @@
 /* What resnetclassify classifies on a frame: its regions.  The whole frame
  * is one region with id -1 and no ROI meta; in roi-list mode each
  * GstVideoRegionOfInterestMeta of the chosen type, clipped to the frame and
- * at least roi-min-size, is one.  Region metas come from upstream, so
- * every box is clipped in 64 bits and an empty one is skipped, never an
- * error.  No device code; tests/test-regions.c runs it on the host. */
+ * at least roi-min-size, is one.  Object detections (GstAnalytics ODMtds,
+ * GStreamer >= 1.24) become region metas first
+ * (gst_resnet_analytics_adopt_detections()), so that one list holds
+ * both.  Region metas come from upstream, so every box is clipped in 64
+ * bits and an empty one is skipped, never an error.  No device code;
+ * tests/test-regions.c runs it on the host. */
 #pragma once
 
 #include <gst/gst.h>
@@ -12,9 +15,18 @@
 
 G_BEGIN_DECLS
 
+/* Where roi-list regions come from (the roi-source property). */
+typedef enum {
+  ROI_SOURCE_AUTO,              /* region metas and ODMtds, one region
+                                 * where both describe one box */
+  ROI_SOURCE_REGION_META,       /* GstVideoRegionOfInterestMeta only */
+  ROI_SOURCE_ANALYTICS,         /* ODMtds only */
+} GstResnetRoiSource;
+
 typedef struct {
   GstVideoRegionOfInterestMeta *roi;    /* NULL: the whole frame */
-  gint id;                      /* roi->id, -1 for the whole frame */
+  gint id;                      /* the tracking id of a tracked ODMtd,
+                                 * else roi->id; -1 for the whole frame */
   gint index;                   /* of roi among the buffer's region metas;
                                  * -1: the whole frame */
   OclRect rect;                 /* clipped to the frame */
@@ -22,6 +34,7 @@ typedef struct {
    * negative and appears once on the frame): it may key the history of
    * answers that smoothing and carry-over read. */
   gboolean stable;
+  gint od_id;                   /* the ODMtd standing for it; -1: none */
 } GstResnetRegion;
 
 /* Filters for roi-list mode. */
@@ -29,12 +42,17 @@ typedef struct {
   const gchar *roi_type;        /* NULL or "": every type */
   guint min_w, min_h;           /* smaller regions are skipped */
   guint max_regions;            /* the first this many are kept; 0: all */
+  GstResnetRoiSource source;
 } GstResnetRegionFilter;
 
 /* The whole @width x @height frame as the one region of @out. */
 void gst_resnet_regions_full_frame (GArray * out, guint width, guint height);
 /* Appends @buf's region metas that pass @filter, in the buffer's order,
  * to @out (of GstResnetRegion), at most @filter->max_regions of them.
+ * A region's id keys its history (stable) when it names one object
+ * across frames: a tracking id, or a region meta's own id that is not
+ * negative, appears once on the frame and is not merely its ODMtd's
+ * position on this buffer.
  * Returns how many were skipped as outside the frame or too small; sets
  * @over_limit (nullable) to how many passed but found no room. */
 guint gst_resnet_regions_collect (GArray * out, GstBuffer * buf,

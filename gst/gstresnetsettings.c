@@ -81,6 +81,25 @@ gst_resnet_messages_get_type (void)
   return type;
 }
 
+GType
+gst_resnet_roi_source_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {ROI_SOURCE_AUTO, "Region metas and GstAnalytics object detections "
+          "(ODMtd); a box present as both is one region", "auto"},
+    {ROI_SOURCE_REGION_META, "GstVideoRegionOfInterestMeta only",
+        "region-meta"},
+    {ROI_SOURCE_ANALYTICS, "GstAnalytics object detections (ODMtd) only "
+          "(GStreamer >= 1.24)", "analytics"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstResnetRoiSource",
+            values));
+  return type;
+}
+
 /* Stores a mean or std array; its length is checked in start(), where a
  * wrong one is an element error naming the property. */
 static void
@@ -189,6 +208,9 @@ gst_resnet_settings_set (GstResnetSettings * s, guint prop_id,
       g_free (s->roi_type);
       s->roi_type = g_value_dup_string (value);
       break;
+    case PROP_ROI_SOURCE:
+      s->roi_source = g_value_get_enum (value);
+      break;
     case PROP_POST_MESSAGES:
       s->messages = g_value_get_enum (value);
       break;
@@ -265,6 +287,9 @@ gst_resnet_settings_get (const GstResnetSettings * s, guint prop_id,
       break;
     case PROP_ROI_TYPE:
       g_value_set_string (value, s->roi_type);
+      break;
+    case PROP_ROI_SOURCE:
+      g_value_set_enum (value, s->roi_source);
       break;
     case PROP_POST_MESSAGES:
       g_value_set_enum (value, s->messages);
@@ -391,7 +416,18 @@ gst_resnet_settings_install (GObjectClass * klass)
   g_object_class_install_property (klass, PROP_ROI_TYPE,
       g_param_spec_string ("roi-type", "ROI type",
           "With inference-region=roi-list, classify only regions of this "
-          "type (NULL: all)", NULL, rw_playing));
+          "type (NULL: all): a region meta's roi_type, or an object "
+          "detection's (ODMtd) type", NULL, rw_playing));
+  g_object_class_install_property (klass, PROP_ROI_SOURCE,
+      g_param_spec_enum ("roi-source", "ROI source",
+          "With inference-region=roi-list, where regions come from.  An "
+          "object detection (GstAnalytics ODMtd, GStreamer >= 1.24) gets a "
+          "region meta of its own, whose id is the tracking id of a related "
+          "TrackingMtd (what reclassify-interval, smoothing-window and "
+          "post-messages=on-change follow); every answer is also written "
+          "as a ClsMtd related to its region's ODMtd.  'analytics' needs a "
+          "build with GStreamer >= 1.24", GST_TYPE_RESNET_ROI_SOURCE,
+          ROI_SOURCE_AUTO, rw_playing));
   g_object_class_install_property (klass, PROP_POST_MESSAGES,
       g_param_spec_enum ("post-messages", "Post messages",
           "Post an element message named 'resnetclassify' on the bus "

@@ -5,6 +5,7 @@
 
 #include <gst/gst.h>
 #include "gstresnetmodel.h"
+#include "gstresnetregions.h"
 
 G_BEGIN_DECLS
 
@@ -34,10 +35,12 @@ GType gst_resnet_resize_mode_get_type (void);
 GType gst_resnet_channel_order_get_type (void);
 GType gst_resnet_inference_region_get_type (void);
 GType gst_resnet_messages_get_type (void);
+GType gst_resnet_roi_source_get_type (void);
 #define GST_TYPE_RESNET_RESIZE_MODE (gst_resnet_resize_mode_get_type ())
 #define GST_TYPE_RESNET_CHANNEL_ORDER (gst_resnet_channel_order_get_type ())
 #define GST_TYPE_RESNET_REGION (gst_resnet_inference_region_get_type ())
 #define GST_TYPE_RESNET_MESSAGES (gst_resnet_messages_get_type ())
+#define GST_TYPE_RESNET_ROI_SOURCE (gst_resnet_roi_source_get_type ())
 
 enum {
   PROP_0,
@@ -63,6 +66,7 @@ enum {
   PROP_ROI_MIN_SIZE,
   PROP_CLASS_THRESHOLDS,
   PROP_MAX_REGIONS,
+  PROP_ROI_SOURCE,
   PROP_INFERENCES,
   PROP_REGIONS_SKIPPED,
 };
@@ -83,6 +87,7 @@ typedef struct {
   gboolean order_set;
   GstResnetInferenceRegion region;
   gchar *roi_type;
+  GstResnetRoiSource roi_source;
   GstResnetMessages messages;
 
   gchar *instance_id;

@@ -37,7 +37,7 @@ export PKG_CONFIG_PATH="$STAGE/pc"
 # shellcheck disable=SC2046
 cc -Wall -Werror -o "$STAGE/print-top1" "$SRC/examples/print-top1.c" \
   $(pkg-config --cflags --libs oclresnet-1.0)
-LD_LIBRARY_PATH="$LIBDIR" GST_PLUGIN_PATH="$PLUGIN" \
+LD_LIBRARY_PATH="$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" GST_PLUGIN_PATH="$PLUGIN" \
   GST_REGISTRY="$STAGE/registry.bin" "$STAGE/print-top1" "videotestsrc num-buffers=3 ! video/x-raw,width=64,height=48 ! resnetclassify model=$MODEL labels=$LABELS ! appsink name=sink sync=false" \
   >"$STAGE/out.txt"
 cat "$STAGE/out.txt"
@@ -49,7 +49,7 @@ sed "s|^prefix=.*|prefix=$STAGE$PREFIX|" "$PC" >"$STAGE/pc/oclresnet-executor-1.
 # shellcheck disable=SC2046
 cc -Wall -Werror -o "$STAGE/classify-npy" "$SRC/examples/classify-npy.c" \
   $(pkg-config --cflags --libs oclresnet-executor-1.0)
-LD_LIBRARY_PATH="$LIBDIR" "$STAGE/classify-npy" "$FIXTURE.onnx" \
+LD_LIBRARY_PATH="$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" "$STAGE/classify-npy" "$FIXTURE.onnx" \
   "$FIXTURE.input.npy" >"$STAGE/npy.txt"
 cat "$STAGE/npy.txt"
 EXPECTED=$("$PYTHON" -c 'import numpy, sys; o = numpy.load(sys.argv[1]); print(" ".join(str(int(k)) for k in o.reshape(o.shape[0], -1).argmax(1)))' "$FIXTURE.output.npy")
@@ -66,7 +66,7 @@ test "$EXPORTED" = "$DECLARED" || {
 # Python, through the installed typelib (when introspection was built).
 TYPELIB=$(find "$STAGE" -name GstClassification-1.0.typelib | head -n 1)
 if [ -n "$TYPELIB" ]; then
-  GI_TYPELIB_PATH=$(dirname "$TYPELIB") LD_LIBRARY_PATH="$LIBDIR" \
+  GI_TYPELIB_PATH="$(dirname "$TYPELIB")${GI_TYPELIB_PATH:+:$GI_TYPELIB_PATH}" LD_LIBRARY_PATH="$LIBDIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
     GST_PLUGIN_PATH="$PLUGIN" GST_REGISTRY="$STAGE/registry.bin" \
     "$PYTHON" "$SRC/examples/read-meta.py" --model "$MODEL" --labels "$LABELS" \
     --frames 2 >"$STAGE/py.txt"

@@ -1,6 +1,10 @@
 /* Region collection (gst/gstresnetregions.c) on the host: clipping in 64
  * bits, filters, and which ids may key a history. */
 #include "gstresnetregions.h"
+#include "gstresnetanalytics.h"
+#ifdef HAVE_GST_ANALYTICS
+#include <gst/analytics/analytics.h>
+#endif
 
 static GstVideoRegionOfInterestMeta *
 add (GstBuffer * buf, const gchar * type, gint id, guint x, guint y, guint w,
@@ -96,6 +100,77 @@ test_limit (void)
   gst_buffer_unref (buf);
 }
 
+#ifdef HAVE_GST_ANALYTICS
+static guint
+detection (GstAnalyticsRelationMeta * rmeta, gint x, guint64 track)
+{
+  GstAnalyticsODMtd od;
+  GstAnalyticsTrackingMtd trk;
+
+  g_assert_true (gst_analytics_relation_meta_add_od_mtd (rmeta,
+          g_quark_from_string ("car"), x, 0, 8, 8, 0.5f, &od));
+  if (track) {
+    g_assert_true (gst_analytics_relation_meta_add_tracking_mtd (rmeta, track,
+            0, &trk));
+    /* the tracker relating first: what the regions must find too */
+    g_assert_true (gst_analytics_relation_meta_set_relation (rmeta,
+            GST_ANALYTICS_REL_TYPE_RELATE_TO, trk.id, od.id));
+  }
+  return od.id;
+}
+
+/* Which id follows a region that the analytics metas know: a tracking id
+ * (up to G_MAXINT), never an ODMtd's position on the buffer; a region
+ * meta tied to an ODMtd is one region with it. */
+static void
+test_analytics_ids (void)
+{
+  GstBuffer *buf = gst_buffer_new ();
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (GstResnetRegion));
+  GstResnetRegionFilter filter = { "car", 0, 0, 0 };
+  GstAnalyticsRelationMeta *rmeta = gst_buffer_add_analytics_relation_meta
+      (buf);
+  guint tracked = detection (rmeta, 0, 5);
+  guint untracked = detection (rmeta, 10, 0);
+  guint huge = detection (rmeta, 20, (guint64) G_MAXINT + 1);
+  GstVideoRegionOfInterestMeta *roi;
+  GstResnetRegion *r;
+
+  g_assert_true (gst_resnet_analytics_built ());
+  /* DL Streamer's form: the region meta's id is its ODMtd's. */
+  add (buf, "car", untracked, 10, 0, 8, 8);
+  /* Tied by the parameter this element writes. */
+  roi = add (buf, "car", 9, 0, 0, 8, 8);
+  gst_video_region_of_interest_meta_add_param (roi,
+      gst_structure_new (GST_RESNET_OD_PARAM, "id", G_TYPE_UINT, tracked,
+          NULL));
+  g_assert_cmpuint (gst_resnet_analytics_adopt_detections (buf, 64, 48,
+          &filter), ==, 1);
+  g_assert_cmpuint (gst_resnet_regions_collect (out, buf, 64, 48, &filter,
+          NULL), ==, 0);
+  g_assert_cmpuint (out->len, ==, 3);
+  r = &g_array_index (out, GstResnetRegion, 0);
+  g_assert_cmpint (r->od_id, ==, untracked);
+  g_assert_false (r->stable);
+  r = &g_array_index (out, GstResnetRegion, 1);
+  g_assert_cmpint (r->od_id, ==, tracked);
+  g_assert_cmpint (r->id, ==, 5);
+  g_assert_true (r->stable);
+  r = &g_array_index (out, GstResnetRegion, 2);
+  g_assert_cmpint (r->od_id, ==, huge);
+  g_assert_cmpint (r->id, ==, huge);
+  g_assert_cmpint (r->rect.x, ==, 20);
+  g_assert_false (r->stable);
+  /* roi-source=analytics: the same three, each tied to an ODMtd. */
+  filter.source = ROI_SOURCE_ANALYTICS;
+  g_array_set_size (out, 0);
+  gst_resnet_regions_collect (out, buf, 64, 48, &filter, NULL);
+  g_assert_cmpuint (out->len, ==, 3);
+  g_array_unref (out);
+  gst_buffer_unref (buf);
+}
+#endif
+
 int
 main (int argc, char **argv)
 {
@@ -104,5 +179,8 @@ main (int argc, char **argv)
   g_test_add_func ("/regions/collect", test_collect);
   g_test_add_func ("/regions/stable", test_stable);
   g_test_add_func ("/regions/limit", test_limit);
+#ifdef HAVE_GST_ANALYTICS
+  g_test_add_func ("/regions/analytics-ids", test_analytics_ids);
+#endif
   return g_test_run ();
 }
