@@ -19,18 +19,11 @@
 #include <string.h>
 #include <gst/video/video.h>
 #include "gstresnetclassify.h"
+#include "gstresnetclassify-private.h"
 #include "gstoclresnetutil.h"
-#include "gstresnetinstance.h"
-#include "gstresnethistory.h"
-#include "gstresnetchanges.h"
-#include "gstresnetanswer.h"
-#include "gstresnetregions.h"
 #include "gstresnetanalytics.h"
-#include "gstoclimage.h"
-#include "gstresnetsettings.h"
-#include "oclresnet.h"
 
-GST_DEBUG_CATEGORY_STATIC (gst_resnet_classify_debug);
+GST_DEBUG_CATEGORY (gst_resnet_classify_debug);
 #define GST_CAT_DEFAULT gst_resnet_classify_debug
 
 /* Regions classified in one batched run (more are run in chunks). */
@@ -42,37 +35,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_resnet_classify_debug);
 #define CHANGES_MAX_IDS 4096
 
 
-struct _GstResnetClassify
-{
-  GstBaseTransform parent;
-
-  GstResnetSettings props;      /* under the object lock */
-  guint64 inference_time;       /* µs, last; under the object lock */
-  gchar *model_in_use;          /* the path the instance runs, for a failed swap */
-
-  /* from start() to stop() */
-  GstResnetInstance *instance;  /* private (id NULL) or shared */
-  GstResnetModel *model;        /* the model the last frame was set up for */
-  OclPreprocess pp;             /* for that model */
-  gboolean flushing;            /* atomic: between FLUSH_START and _STOP */
-  GstResnetHistory *history;    /* per region (and frame) probabilities */
-  GstResnetChanges *changes;    /* per region (and frame) top class */
-  gfloat *thresholds;           /* per class of self->model, NULL: threshold */
-  guint min_w, min_h;           /* roi-min-size */
-
-  /* from set_caps() */
-  GstVideoInfo info;
-  OclPixelFormat pixel_format;
-
-  /* streaming */
-  guint64 frame;
-  GstClockTime earliest_time;   /* QoS, under the object lock */
-  gdouble proportion;           /* QoS, under the object lock */
-  guint64 inferences;           /* frames or regions run: the property, QoS stats */
-  guint64 regions_skipped;      /* over max-regions: the property */
-  guint64 qos_skipped;
-  guint64 latency_reported;     /* µs, inference time in the last latency answer */
-};
 
 #define VIDEO_FORMATS GST_OCL_IMAGE_FORMATS
 
@@ -321,8 +283,7 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   self->latency_reported = 0;
   g_atomic_int_set (&self->flushing, FALSE);
   GST_OBJECT_LOCK (self);
-  self->earliest_time = GST_CLOCK_TIME_NONE;
-  self->proportion = 1.0;
+  gst_resnet_qos_reset (&self->qos);
   GST_OBJECT_UNLOCK (self);
   GST_INFO_OBJECT (self, "model %s (%s): input %" G_GINT64_FORMAT "x%"
       G_GINT64_FORMAT ", %u classes, batch %d, instance %s, on %s; ready in "
@@ -459,20 +420,8 @@ gst_resnet_classify_src_event (GstBaseTransform * trans, GstEvent * event)
   GstResnetClassify *self = GST_RESNET_CLASSIFY (trans);
 
   if (GST_EVENT_TYPE (event) == GST_EVENT_QOS) {
-    GstQOSType type;
-    gdouble proportion;
-    GstClockTimeDiff diff;
-    GstClockTime timestamp;
-
-    gst_event_parse_qos (event, &type, &proportion, &diff, &timestamp);
     GST_OBJECT_LOCK (self);
-    self->proportion = proportion;
-    if (type == GST_QOS_TYPE_THROTTLE || !GST_CLOCK_TIME_IS_VALID (timestamp))
-      self->earliest_time = GST_CLOCK_TIME_NONE;
-    else if (diff > 0)
-      self->earliest_time = timestamp + 2 * diff;
-    else
-      self->earliest_time = timestamp + diff;
+    gst_resnet_qos_update (&self->qos, event);
     GST_OBJECT_UNLOCK (self);
     return gst_pad_push_event (trans->sinkpad, event);
   }
@@ -485,23 +434,17 @@ static void
 post_qos_skip (GstResnetClassify * self, GstBuffer * buf, GstClockTime rt,
     GstClockTime earliest)
 {
-  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
-  GstClockTime pts = GST_BUFFER_PTS (buf);
-  GstMessage *msg;
-  gdouble proportion;
+  GstResnetQos q;
 
   GST_OBJECT_LOCK (self);
-  proportion = self->proportion;
+  q = self->qos;
   GST_OBJECT_UNLOCK (self);
+  q.earliest = earliest;
   self->qos_skipped++;
-  msg = gst_message_new_qos (GST_OBJECT (self), FALSE, rt,
-      gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME, pts), pts,
-      GST_BUFFER_DURATION (buf));
-  gst_message_set_qos_values (msg, GST_CLOCK_DIFF (rt, earliest), proportion,
-      1000000);
-  gst_message_set_qos_stats (msg, GST_FORMAT_BUFFERS, self->inferences,
-      self->qos_skipped);
-  gst_element_post_message (GST_ELEMENT (self), msg);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_resnet_qos_skip_message (GST_OBJECT (self),
+          &GST_BASE_TRANSFORM (self)->segment, buf, rt, &q, self->inferences,
+          self->qos_skipped));
 }
 
 static gboolean
@@ -520,9 +463,8 @@ gst_resnet_classify_query (GstBaseTransform * trans, GstPadDirection direction,
     gst_query_parse_latency (query, &live, &min, &max);
     GST_OBJECT_LOCK (self);
     /* Inference, plus the longest a frame waits for its batch to fill. */
-    ours = self->inference_time * GST_USECOND +
-        (self->props.batch_size >
-        1 ? self->props.batch_timeout * GST_MSECOND : 0);
+    ours = gst_resnet_latency (self->inference_time, self->props.batch_size,
+        self->props.batch_timeout);
     self->latency_reported = self->inference_time;
     GST_OBJECT_UNLOCK (self);
     min += ours;
@@ -537,18 +479,6 @@ gst_resnet_classify_query (GstBaseTransform * trans, GstPadDirection direction,
 
 /* ---- streaming --------------------------------------------------------------- */
 
-/* What a buffer is processed with: the properties, read once. */
-typedef struct
-{
-  GstResnetSelection sel;       /* thresholds: those of self->model */
-  guint interval, window, reclassify;
-  GstResnetMessages messages;
-  GstResnetInferenceRegion region;
-  gchar *roi_type;
-  GstResnetRoiSource roi_source;
-  guint max_regions;
-  GstClockTime earliest;
-} FrameSettings;
 
 static void
 snapshot_settings (GstResnetClassify * self, FrameSettings * s)
@@ -565,7 +495,7 @@ snapshot_settings (GstResnetClassify * self, FrameSettings * s)
   s->roi_type = g_strdup (self->props.roi_type);
   s->roi_source = self->props.roi_source;
   s->max_regions = self->props.max_regions;
-  s->earliest = self->earliest_time;
+  s->earliest = self->qos.earliest;
   GST_OBJECT_UNLOCK (self);
   s->sel.thresholds = self->thresholds;
 }
@@ -685,97 +615,6 @@ count_regions_skipped (GstResnetClassify * self, guint64 frame_no, guint n,
             max), (NULL));
 }
 
-/* Stable region @r's last answer (its id keys the history), carried over
- * to this frame when it was computed less than @limit frames ago: FALSE
- * when there is none to carry. */
-static gboolean
-carried_answer (GstResnetClassify * self, const GstResnetRegion * r,
-    guint64 frame_no, guint limit, gboolean late, const FrameSettings * s,
-    GstResnetAnswer * a)
-{
-  GstResnetModel *m = self->model;
-  GstResnetHistoryStamp stamp;
-  const float *probs;
-
-  probs = gst_resnet_history_cached (self->history, r->id, frame_no, limit,
-      m->n_classes, &stamp);
-  if (probs == NULL)
-    return FALSE;
-  a->model = g_quark_from_string (m->model_name);
-  a->roi_id = r->id;
-  a->roi_index = r->index;
-  a->fresh = FALSE;
-  a->qos_skipped = late;
-  a->smoothed_over = stamp.smoothed_over;
-  a->source_pts = stamp.source_pts;
-  a->inference_us = stamp.inference_us;
-  gst_resnet_answer_select (a, probs, m->n_classes, m->labels, &s->sel);
-  return TRUE;
-}
-
-/* @r's answer from this frame's @probs (the run's output, made
- * probabilities in place), smoothed over its history. */
-static void
-fresh_answer (GstResnetClassify * self, const GstResnetRegion * r,
-    guint64 frame_no, GstClockTime pts, const GstResnetRequest * req,
-    float *probs, const FrameSettings * s, GstResnetAnswer * a)
-{
-  GstResnetModel *m = req->model;
-  g_autofree float *avg = NULL;
-  const float *shown = probs;
-
-  if (!m->probabilities)
-    gst_resnet_softmax (probs, m->n_classes);
-  gst_resnet_answer_set_raw (a, probs, m->n_classes);
-  if (r->stable) {
-    avg = g_new (float, m->n_classes);
-    a->smoothed_over = gst_resnet_history_smooth (self->history, r->id,
-        frame_no, pts, req->run_us, probs, m->n_classes, s->window, avg);
-    shown = avg;
-  }
-  a->model = g_quark_from_string (m->model_name);
-  a->roi_id = r->id;
-  a->roi_index = r->index;
-  a->source_pts = pts;
-  a->inference_us = req->run_us;
-  a->batch = req->batch_images;
-  a->wait_us = req->wait_us;
-  gst_resnet_answer_select (a, shown, m->n_classes, m->labels, &s->sel);
-}
-
-/* Hands @a to the writers: the meta, the region's 'classification'
- * parameter, the analytics ClsMtd (GStreamer >= 1.24), and the bus
- * message (every answer, or those whose top class changed for their
- * region; a region whose id is negative or repeated on the frame cannot
- * be followed, so each of its answers is posted). */
-static void
-emit_answer (GstResnetClassify * self, GstBuffer * buf,
-    GstResnetRegion * r, const GstResnetAnswer * a,
-    const FrameSettings * s, guint64 frame_no)
-{
-  GstSegment *seg = &GST_BASE_TRANSFORM (self)->segment;
-  GstClockTime pts = GST_BUFFER_PTS (buf);
-  gboolean changed = TRUE;
-  gint top;
-
-  gst_resnet_answer_add_meta (a, buf);
-  if (r->roi)
-    gst_resnet_answer_add_roi_param (a, r->roi);
-  gst_resnet_analytics_add_answer (buf, r, a);
-  if (s->messages == MESSAGES_NONE)
-    return;
-  gst_resnet_answer_top (a, &top, NULL, NULL);
-  if (r->stable)
-    changed = gst_resnet_changes_update (self->changes, r->id, top, frame_no);
-  if (s->messages == MESSAGES_ON_CHANGE && !changed)
-    return;
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self),
-          gst_resnet_answer_to_structure (a, frame_no,
-              gst_segment_to_running_time (seg, GST_FORMAT_TIME, pts),
-              gst_segment_to_stream_time (seg, GST_FORMAT_TIME, pts))));
-}
-
 /* Runs the regions @todo (indices into @regions) of @buf in chunks of the
  * net's batch (the whole frame: one image), and emits their answers. */
 static GstFlowReturn
@@ -816,9 +655,9 @@ run_regions (GstResnetClassify * self, GstBuffer * buf, GArray * regions,
           g_array_index (todo, guint, first + i));
       GstResnetAnswer a;
       gst_resnet_answer_init (&a);
-      fresh_answer (self, r, frame_no, GST_BUFFER_PTS (buf), &req,
-          req.output + (gsize) i * req.model->n_classes, s, &a);
-      emit_answer (self, buf, r, &a, s, frame_no);
+      gst_resnet_classify_fresh_answer (self, r, frame_no, GST_BUFFER_PTS (buf),
+          &req, req.output + (gsize) i * req.model->n_classes, s, &a);
+      gst_resnet_classify_emit_answer (self, buf, r, &a, s, frame_no);
       gst_resnet_answer_clear (&a);
     }
     gst_resnet_request_clear (&req);
@@ -897,9 +736,11 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     if (limit && r->stable) {
       GstResnetAnswer a;
       gst_resnet_answer_init (&a);
-      carried = carried_answer (self, r, frame_no, limit, late, &s, &a);
+      carried =
+          gst_resnet_classify_carried_answer (self, r, frame_no, limit, late,
+          &s, &a);
       if (carried)
-        emit_answer (self, buf, r, &a, &s, frame_no);
+        gst_resnet_classify_emit_answer (self, buf, r, &a, &s, frame_no);
       gst_resnet_answer_clear (&a);
     }
     if (!carried && !late)
@@ -1015,8 +856,7 @@ static void
 gst_resnet_classify_init (GstResnetClassify * self)
 {
   gst_resnet_settings_init (&self->props);
-  self->earliest_time = GST_CLOCK_TIME_NONE;
-  self->proportion = 1.0;
+  gst_resnet_qos_reset (&self->qos);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
   gst_base_transform_set_qos_enabled (GST_BASE_TRANSFORM (self), TRUE);

@@ -18,26 +18,6 @@ ocl_graph_new (void)
   return g;
 }
 
-/* The weight, writable: a borrowed one is replaced by a copy that fusion
- * may scale. */
-float *
-ocl_node_own_weight (OclNode * n)
-{
-  if (n->weight == NULL && n->weight_raw != NULL) {
-    n->weight = g_memdup2 (n->weight_raw,
-        (gsize) n->oc * ocl_node_icg (n) * n->kh * n->kw * sizeof (float));
-    n->weight_raw = NULL;
-  }
-  return n->weight;
-}
-
-void
-ocl_node_drop_weight (OclNode * n)
-{
-  g_clear_pointer (&n->weight, g_free);
-  n->weight_raw = NULL;
-}
-
 static void
 node_clear (OclNode * n)
 {
@@ -91,21 +71,6 @@ ocl_graph_add_node (OclGraph * g, OclOpType op, const char *name,
   return g->nodes->len - 1;
 }
 
-static int
-pool_out (int in, int pad0, int pad1, int k, int s, gboolean ceil_mode)
-{
-  int span = in + pad0 + pad1 - k;
-  int o;
-
-  if (span < 0)
-    return 0;
-  o = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
-  /* The last window must start inside the input or its leading pad. */
-  if (ceil_mode && (o - 1) * s >= in + pad0)
-    o--;
-  return o;
-}
-
 #define SHAPE_ERROR(...) \
   G_STMT_START { \
     g_autofree char *msg_ = g_strdup_printf (__VA_ARGS__); \
@@ -119,99 +84,13 @@ ocl_graph_infer_node (OclGraph * g, int idx, const char *out_name,
     GError ** error)
 {
   OclNode *node = OCL_NODE (g, idx);
-  OclValue x = *OCL_VALUE (g, node->in[0]);
-  OclValue o = x;
+  OclValue o = *OCL_VALUE (g, node->in[0]);
   int v;
 
-  switch (node->op) {
-    case OCL_OP_CONV:
-      if (x.c != node->ic)
-        SHAPE_ERROR ("expects %d input channels, its input has %d", node->ic,
-            x.c);
-      o.c = node->oc;
-      o.h = pool_out (x.h, node->pt, node->pb, node->kh, node->sh, FALSE);
-      o.w = pool_out (x.w, node->pl, node->pr, node->kw, node->sw, FALSE);
-      if (o.h <= 0 || o.w <= 0)
-        SHAPE_ERROR ("its input (%dx%d) is smaller than the %dx%d kernel",
-            x.h, x.w, node->kh, node->kw);
-      break;
-    case OCL_OP_MAXPOOL:
-    case OCL_OP_AVGPOOL:
-      if (x.rank != 4)
-        SHAPE_ERROR ("needs a 4-D input");
-      o.h = pool_out (x.h, node->pt, node->pb, node->kh, node->sh,
-          node->ceil_mode);
-      o.w = pool_out (x.w, node->pl, node->pr, node->kw, node->sw,
-          node->ceil_mode);
-      if (o.h <= 0 || o.w <= 0)
-        SHAPE_ERROR ("its input (%dx%d) is smaller than the %dx%d window",
-            x.h, x.w, node->kh, node->kw);
-      break;
-    case OCL_OP_AFFINE:
-      if (x.c != node->oc)
-        SHAPE_ERROR ("has %d channels of parameters, its input has %d",
-            node->oc, x.c);
-      break;
-    case OCL_OP_RELU:
-      break;
-    case OCL_OP_GLOBALAVGPOOL:
-      if (x.rank != 4)
-        SHAPE_ERROR ("needs a 4-D input");
-      o.h = o.w = 1;
-      break;
-    case OCL_OP_ADD:{
-      OclValue *y = OCL_VALUE (g, node->in[1]);
-      if (y->rank != x.rank || y->n != x.n || y->c != x.c || y->h != x.h
-          || y->w != x.w)
-        SHAPE_ERROR ("operands of different shapes (%dx%dx%dx%d and "
-            "%dx%dx%dx%d) are not supported", x.n, x.c, x.h, x.w, y->n, y->c,
-            y->h, y->w);
-      break;
-    }
-    case OCL_OP_SIGMOID:
-      break;
-    case OCL_OP_FAKEQUANT:
-      if (x.c != node->oc)
-        SHAPE_ERROR ("has %d channels of parameters, its input has %d",
-            node->oc, x.c);
-      break;
-    case OCL_OP_MUL:{
-      OclValue *y = OCL_VALUE (g, node->in[1]);
-      if (y->rank != x.rank || y->n != x.n || y->c != x.c
-          || !((y->h == x.h && y->w == x.w) || (y->h == 1 && y->w == 1)))
-        SHAPE_ERROR ("operands of shapes %dx%dx%dx%d and %dx%dx%dx%d: the "
-            "second must be of the first's shape or N x C x 1 x 1", x.n, x.c,
-            x.h, x.w, y->n, y->c, y->h, y->w);
-      break;
-    }
-    case OCL_OP_FLATTEN:
-      if ((gint64) x.c * x.h * x.w > G_MAXINT32)
-        SHAPE_ERROR ("%dx%dx%d is too large to flatten", x.c, x.h, x.w);
-      o.rank = 2;
-      o.c = x.c * x.h * x.w;
-      o.h = o.w = 1;
-      break;
-    case OCL_OP_PAD:
-      o.c = x.c + node->pads[1] + node->pads[5];
-      o.h = x.h + node->pads[2] + node->pads[6];
-      o.w = x.w + node->pads[3] + node->pads[7];
-      break;
-    case OCL_OP_SLICE:
-      o.c = node->sizes[1];
-      o.h = node->sizes[2];
-      o.w = node->sizes[3];
-      if (o.c <= 0 || o.h <= 0 || o.w <= 0)
-        SHAPE_ERROR ("the slice is empty");
-      break;
-    case OCL_OP_SOFTMAX:
-      if (x.h * x.w != 1)
-        SHAPE_ERROR ("softmax is supported over the channels of an N x K "
-            "tensor only");
-      if (node->softmax_step < 0 || (node->softmax_step > 1
-              && x.c % node->softmax_step != 0))
-        SHAPE_ERROR ("a softmax over channels %d apart of %d channels",
-            node->softmax_step, x.c);
-      break;
+  {
+    g_autofree char *why = ocl_exec_op (node->op)->infer (g, node, &o);
+    if (why)
+      SHAPE_ERROR ("%s", why);
   }
   /* Every run-time tensor is allocated on the device: not empty, and not
    * beyond the limit (products in 64 bits; each factor is below 2^31). */
@@ -298,7 +177,7 @@ is_conv_without_epilogue (OclNode * p)
 static gboolean
 takes_residual (OclNode * p)
 {
-  return p && (p->op == OCL_OP_CONV || p->op == OCL_OP_MUL) && !p->relu
+  return p && (ocl_exec_op (p->op)->epilogue & OCL_EPI_RESIDUAL) && !p->relu
       && p->residual < 0 && !p->quant[1];
 }
 
@@ -472,8 +351,7 @@ fuse_relu (OclGraph * g, int i, const int *uses)
   OclNode *p = producer (g, n->in[0]);
 
   if (n->op != OCL_OP_RELU || !p || uses[p->out] != 1 || p->relu
-      || p->quant[1] || !(p->op == OCL_OP_CONV || p->op == OCL_OP_AFFINE
-          || p->op == OCL_OP_ADD || p->op == OCL_OP_MUL))
+      || p->quant[1] || !(ocl_exec_op (p->op)->epilogue & OCL_EPI_RELU))
     return FALSE;
   p->relu = TRUE;
   absorb (g, OCL_VALUE (g, n->in[0])->producer, i);
@@ -490,7 +368,8 @@ fuse_quant (OclGraph * g, int i, const int *uses)
   OclNode *p = producer (g, n->in[0]);
   int k;
 
-  if (n->op != OCL_OP_FAKEQUANT || !p || p->op != OCL_OP_CONV
+  if (n->op != OCL_OP_FAKEQUANT || !p
+      || !(ocl_exec_op (p->op)->epilogue & OCL_EPI_QUANT)
       || uses[p->out] != 1 || p->quant[1] || n->oc != p->oc)
     return FALSE;
   k = p->quant[0] || p->residual >= 0 || p->relu ? 1 : 0;
@@ -499,6 +378,18 @@ fuse_quant (OclGraph * g, int i, const int *uses)
   p->qrange[k][1] = n->beta;
   absorb (g, OCL_VALUE (g, n->in[0])->producer, i);
   return TRUE;
+}
+
+/* The epilogue's fusions, tried at each node in one sweep.  Nodes come
+ * after their producers, so by the time a node is reached its producer
+ * has taken whatever came before it, in the epilogue's order (ocl-abi.h):
+ * the quantize pass after a convolution, the residual add, the ReLU, the
+ * quantize pass after them (which finds the ReLU already inside). */
+static gboolean
+fuse_epilogue (OclGraph * g, int i, const int *uses)
+{
+  return fuse_quant (g, i, uses) || fuse_add (g, i, uses)
+      || fuse_relu (g, i, uses);
 }
 
 typedef gboolean (*FusePass) (OclGraph * g, int i, const int *uses);
@@ -553,7 +444,7 @@ ocl_graph_fuse (OclGraph * g)
 {
   static const FusePass passes[] = {
     fuse_pad_conv, fuse_affine_into_conv, fuse_flatten_fc, fuse_slices,
-    fuse_quant, fuse_add, fuse_relu, fuse_quant,
+    fuse_epilogue,
   };
 
   prune_unused (g);

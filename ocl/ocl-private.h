@@ -5,6 +5,7 @@
 #include <string.h>
 #include <CL/cl.h>
 #include "oclresnet.h"
+#include "kernels/ocl-sig.h"
 
 G_BEGIN_DECLS
 
@@ -97,6 +98,10 @@ char *ocl_file_resolve_inside (const char *dir, const char *real_dir,
  * cache or a fresh build, in that order.  Thread-safe. */
 cl_program ocl_context_get_program (OclContext * ctx, const char *file,
     const char *options, GError ** error);
+/* The same, built now and not cached (the caller releases it): tests add
+ * options such as -cl-kernel-arg-info. */
+cl_program ocl_context_build_program (OclContext * ctx, const char *file,
+    const char *options, GError ** error);
 
 /* ---- tensor.c: constant tensors of the importer ------------------------- */
 
@@ -175,6 +180,8 @@ typedef enum {
   OCL_OP_MUL,                   /* x * y, y of x's shape or N x C x 1 x 1 (a channel gate) */
   OCL_OP_FAKEQUANT,             /* QuantizeLinear -> DequantizeLinear, in float */
 } OclOpType;
+/* Operators: the execution registry has a row for each. */
+#define OCL_OP_COUNT (OCL_OP_FAKEQUANT + 1)
 
 /* A runtime tensor.  Its logical shape is NCHW; rank-2 values [N,K] are
  * stored as [N,K,1,1].  On the device every value is channels-last (NHWC). */
@@ -346,6 +353,23 @@ int ocl_graph_add_node (OclGraph * g, OclOpType op, const char *name,
  * value; FALSE with @error naming the node when the shape does not work. */
 gboolean ocl_graph_infer_node (OclGraph * g, int i, const char *out_name,
     GError ** error);
+/* Output extent of a window of @k taps, stride @s, over @in with pads
+ * @pad0 and @pad1 (@ceil_mode: ONNX's ceil_mode); 0 when it does not fit. */
+static inline int
+ocl_window_out (int in, int pad0, int pad1, int k, int s, gboolean ceil_mode)
+{
+  int span = in + pad0 + pad1 - k;
+  int o;
+
+  if (span < 0)
+    return 0;
+  o = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+  /* The last window must start inside the input or its leading pad. */
+  if (ceil_mode && (o - 1) * s >= in + pad0)
+    o--;
+  return o;
+}
+
 /* Fuses BN, bias, ReLU, residual adds, pads and flatten+FC into convolutions. */
 void ocl_graph_fuse (OclGraph * g);
 /* Drops dead nodes: execution order is kept. */
@@ -364,6 +388,98 @@ OclGraph *ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
 /* Compiles @g (taking ownership of it, even on failure). */
 OclNet *ocl_net_new_from_graph (OclContext * ctx, OclGraph * g,
     GError ** error);
+
+/* ---- the execution registry (exec-registry.c) ---------------------------- */
+
+/* What a kernel's epilogue applies to an operator's result, for the
+ * fuser: ReLU, a residual add, quantize-dequantize passes. */
+typedef enum {
+  OCL_EPI_RELU = 1,
+  OCL_EPI_RESIDUAL = 2,
+  OCL_EPI_QUANT = 4,
+} OclEpilogueParts;
+
+/* One row per IR operator: everything the graph and the plan know of it.
+ * Adding an operator adds a row (and its import row, kernel and reference
+ * test); nothing else switches on OclOpType. */
+typedef struct {
+  OclOpType op;
+  const char *name;
+  guint epilogue;               /* OclEpilogueParts its kernels apply */
+  /* The output's shape into @o, which holds the first input's: NULL, or
+   * what is wrong (g_free). */
+  char *(*infer) (const OclGraph * g, const OclNode * n, OclValue * o);
+  /* Appends the node's launches to @net. */
+    gboolean (*plan) (OclNet * net, OclNode * n, GError ** error);
+} OclExecOp;
+
+const OclExecOp *ocl_exec_op (OclOpType op);
+
+/* The rows' functions: convolution's in exec-conv.c, the others' in
+ * exec-ops.c. */
+char *ocl_conv_infer (const OclGraph * g, const OclNode * n, OclValue * o);
+gboolean ocl_conv_plan (OclNet * net, OclNode * n, GError ** error);
+char *ocl_affine_infer (const OclGraph * g, const OclNode * n, OclValue * o);
+gboolean ocl_affine_plan (OclNet * net, OclNode * n, GError ** error);
+char *ocl_relu_infer (const OclGraph * g, const OclNode * n, OclValue * o);
+gboolean ocl_relu_plan (OclNet * net, OclNode * n, GError ** error);
+char *ocl_pool_infer (const OclGraph * g, const OclNode * n, OclValue * o);
+gboolean ocl_pool_plan (OclNet * net, OclNode * n, GError ** error);
+char *ocl_global_avgpool_infer (const OclGraph * g, const OclNode * n,
+    OclValue * o);
+gboolean ocl_global_avgpool_plan (OclNet * net, OclNode * n, GError ** error);
+char *ocl_add_infer (const OclGraph * g, const OclNode * n, OclValue * o);
+gboolean ocl_add_plan (OclNet * net, OclNode * n, GError ** error);
+char *ocl_mul_infer (const OclGraph * g, const OclNode * n, OclValue * o);
+gboolean ocl_mul_plan (OclNet * net, OclNode * n, GError ** error);
+char *ocl_flatten_infer (const OclGraph * g, const OclNode * n, OclValue * o);
+gboolean ocl_flatten_plan (OclNet * net, OclNode * n, GError ** error);
+char *ocl_pad_infer (const OclGraph * g, const OclNode * n, OclValue * o);
+gboolean ocl_pad_plan (OclNet * net, OclNode * n, GError ** error);
+char *ocl_slice_infer (const OclGraph * g, const OclNode * n, OclValue * o);
+gboolean ocl_slice_plan (OclNet * net, OclNode * n, GError ** error);
+char *ocl_softmax_infer (const OclGraph * g, const OclNode * n, OclValue * o);
+gboolean ocl_softmax_plan (OclNet * net, OclNode * n, GError ** error);
+char *ocl_sigmoid_infer (const OclGraph * g, const OclNode * n, OclValue * o);
+gboolean ocl_sigmoid_plan (OclNet * net, OclNode * n, GError ** error);
+char *ocl_fakequant_infer (const OclGraph * g, const OclNode * n, OclValue * o);
+gboolean ocl_fakequant_plan (OclNet * net, OclNode * n, GError ** error);
+
+/* ---- convolution kernel choice (conv-choice.c) --------------------------- */
+
+typedef enum {
+  OCL_CONV_DIRECT,              /* conv2d_nhwc */
+  OCL_CONV_STREAM,              /* conv1x1_nhwc: whole 1x1 maps, KCH channels a chunk */
+  OCL_CONV_LANES,               /* conv2d_grouped_nhwc: GS small groups in one vector */
+  OCL_CONV_WINOGRAD2,           /* conv3x3_winograd_nhwc: F(2x2, 3x3) */
+  OCL_CONV_WINOGRAD4,           /* winograd4_input_nhwc, conv3x3_winograd4_nhwc */
+  OCL_CONV_TILED,               /* conv2d_tiled_nhwc: local memory, GPUs */
+} OclConvKind;
+
+/* A convolution kernel and its tile. */
+typedef struct {
+  OclConvKind kind;
+  int px;                       /* pixels (direct, stream, lanes) or tiles
+                                 * (Winograd) a work-item */
+  int nb;                       /* 16-channel blocks a work-item */
+  int bpi;                      /* output blocks a work-item (direct kernels) */
+  int kch;                      /* stream: input channels a chunk */
+  int gs;                       /* lanes: groups a vector */
+  int side;                     /* tiled: the work-group's side */
+} OclConvChoice;
+
+#define OCL_CONV_MAX_CANDIDATES 6
+
+/* The kernels convolution @n (output @y) can run on a device of tuning
+ * @t, in the order to try: the first is the plan's pick.  Returns how many
+ * (at least 1) are in @out. */
+guint ocl_conv_candidates (const OclNode * n, const OclValue * y,
+    const OclTuning * t, OclConvChoice * out);
+/* 2 or 4: the Winograd variant the rules pick for @n; 0: none. */
+int ocl_conv_winograd (const OclNode * n, const OclValue * y,
+    const OclTuning * t);
+/* "winograd4 WT=4 NB=2", "PX=4 NB=2 x8": in profiles and descriptions. */
+void ocl_conv_choice_describe (const OclConvChoice * c, char *buf, gsize size);
 
 /* ---- npy.c ---------------------------------------------------------------- */
 
@@ -457,6 +573,85 @@ ocl_arg_float (OclArgs * a, float v)
     a->err = clSetKernelArg (a->k, a->arg, sizeof (v), &v);
   a->arg++;
 }
+
+static inline void
+ocl_arg_float4 (OclArgs * a, cl_float4 v)
+{
+  if (a->err == CL_SUCCESS)
+    a->err = clSetKernelArg (a->k, a->arg, sizeof (v), &v);
+  a->arg++;
+}
+
+/* ---- launches (plan-steps.c) and device memory (plan-buffers.c) -------- */
+
+/* Starts a step running @kernel of kernel file @file built with
+ * @options: @a is ready for its arguments. */
+gboolean ocl_step_begin (OclNet * net, OclArgs * a, const char *file,
+    const char *options, const char *kernel, GError ** error);
+/* Appends the step begun in @a for @node (NULL: the input's), taking
+ * @desc: @flops for the profile, an NDRange of @dim dimensions @g0 x @g1
+ * x @g2, the last one the batch times a per-image extent. */
+gboolean ocl_step_end (OclNet * net, OclArgs * a, const OclNode * node,
+    char *desc, double flops, cl_uint dim, size_t g0, size_t g1, size_t g2,
+    GError ** error);
+/* Gives the step just added work-groups of @l0 x @l1 x @l2, a work-item
+ * doing @units_per_item of the last dimension's units: the global size is
+ * rounded up to the work-group (the kernel guards the rest).  FALSE, with
+ * @error naming the layer, when the device cannot run them. */
+gboolean ocl_step_local (OclNet * net, size_t l0, size_t l1, size_t l2,
+    size_t units_per_item, GError ** error);
+/* NULL when @kernel can run work-groups of @lws on the device, else why
+ * not (for an error message; g_free). */
+char *ocl_kernel_misfit (OclNet * net, cl_kernel kernel, const size_t lws[3]);
+
+/* A device buffer the net owns, of @bytes, filled from @data (nullable). */
+cl_mem ocl_net_buffer (OclNet * net, gsize bytes, const void *data,
+    GError ** error);
+/* A new buffer of @bytes and host memory to fill it through: on
+ * devices that share host memory the buffer itself, mapped (weights are
+ * packed in place, without a second copy of them); elsewhere a staging
+ * copy.  ocl_net_buffer_upload() hands the contents to the device. */
+float *ocl_net_buffer_stage (OclNet * net, gsize bytes, cl_mem * mem,
+    GError ** error);
+gboolean ocl_net_buffer_upload (OclNet * net, cl_mem mem, float *host,
+    gsize bytes, GError ** error);
+/* Assigns every value a buffer, reusing buffers of dead values. */
+gboolean ocl_net_allocate_values (OclNet * net, GError ** error);
+
+/* Each kernel's arguments as a struct of named fields, OclSig_<kernel>,
+ * and ocl_sig_<kernel> (OclArgs *, const OclSig_<kernel> *), which sets
+ * them in order: both expanded from the kernel's list in ocl-sig.h, as the
+ * kernel's own parameter list is. */
+#define OCL_HF_IN cl_mem
+#define OCL_HF_OUT cl_mem
+#define OCL_HF_RIN cl_mem
+#define OCL_HF_ROUT cl_mem
+#define OCL_HF_U8IN cl_mem
+#define OCL_HF_I32IN cl_mem
+#define OCL_HF_INT int
+#define OCL_HF_FLOAT float
+#define OCL_HF_FLOAT4 cl_float4
+#define OCL_HS_IN ocl_arg_mem
+#define OCL_HS_OUT ocl_arg_mem
+#define OCL_HS_RIN ocl_arg_mem
+#define OCL_HS_ROUT ocl_arg_mem
+#define OCL_HS_U8IN ocl_arg_mem
+#define OCL_HS_I32IN ocl_arg_mem
+#define OCL_HS_INT ocl_arg_int
+#define OCL_HS_FLOAT ocl_arg_float
+#define OCL_HS_FLOAT4 ocl_arg_float4
+#define OCL_H_FIELD(kind, n) OCL_HF_##kind n;
+#define OCL_H_SET(kind, n) OCL_HS_##kind (a, s->n);
+#define OCL_SIG_DECLARE(name, file, options) \
+  typedef struct { OCL_SIG_##name (OCL_H_FIELD, OCL_H_FIELD) } OclSig_##name; \
+  static inline void \
+  ocl_sig_##name (OclArgs * a, const OclSig_##name * s) \
+  { \
+    OCL_SIG_##name (OCL_H_SET, OCL_H_SET) \
+  }
+/* *INDENT-OFF* */
+OCL_KERNELS (OCL_SIG_DECLARE)
+/* *INDENT-ON* */
 
 /* Packs @n's weights for @nblk blocks of @ocb output channels into @dst
  * (@floats floats): Winograd's U = G g G^T as [blk][16][ic][ocb] when @wino

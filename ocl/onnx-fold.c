@@ -479,7 +479,7 @@ ocl_fold_binary (OclImport * im, OclConst ** in, int n_in)
 {
   gint64 dims[OCL_MAX_RANK], ia[OCL_MAX_RANK], ib[OCL_MAX_RANK],
       io[OCL_MAX_RANK], da[OCL_MAX_RANK], db[OCL_MAX_RANK];
-  char op = ocl_onnx_arith_code (im->node->op_type);
+  char op = im->op->arith;
   OclConst *a = in[0], *b, *o;
   int rank;
 

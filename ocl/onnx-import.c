@@ -1,19 +1,17 @@
-/* ONNX import: translation of a model's nodes into the graph IR for one
- * concrete input shape.
- *
- * Nodes are visited in file order (ONNX requires topological order).  Each
- * is looked up in the table of operators (onnx-registry.c), which says at
- * which opsets it is supported; a node whose inputs are all constants and
- * whose op folds (onnx-fold.c) is evaluated here; everything else must be
- * a runtime op (onnx-ops.c). */
+/* ONNX import, the toolkit every importer uses: the node's error,
+ * names and their entries (constants, values, quantized tensors, stacks),
+ * attributes, tensors and initializers, quantization parameters, and the
+ * graph nodes a node becomes.  The walk over a model's nodes is
+ * onnx-walk.c; it calls into the importers, which call into this file,
+ * never the other way. */
 #include <math.h>
 #include <string.h>
 #include "onnx-import.h"
 
 /* ---- state and errors ---------------------------------------------------- */
 
-static void
-entry_free (OclEntry * e)
+void
+ocl_import_entry_free (OclEntry * e)
 {
   ocl_const_free (e->c);
   if (e->stack)
@@ -484,12 +482,12 @@ ocl_import_tensor (OclImport * im, Onnx__TensorProto * t, const char *what)
   return c;
 }
 
-/* ---- nodes --------------------------------------------------------------- */
+/* ---- entries and nodes ---------------------------------------------------- */
 
 /* Imports initializer entry @e on its first use; errors name it as the
  * node "'NAME' (initializer)". */
-static gboolean
-entry_resolve (OclImport * im, OclEntry * e)
+gboolean
+ocl_import_entry_resolve (OclImport * im, OclEntry * e)
 {
   Onnx__NodeProto fake = ONNX__NODE_PROTO__INIT;
   Onnx__NodeProto *node = im->node;
@@ -507,185 +505,90 @@ entry_resolve (OclImport * im, OclEntry * e)
   return TRUE;
 }
 
-static gboolean
-import_node (OclImport * im)
+int
+ocl_import_add_node (OclImport * im, OclOpType op, int a, int b)
 {
-  Onnx__NodeProto *node = im->node;
-  int n_in = (int) MIN (node->n_input, (size_t) G_MAXINT);
-  g_autofree OclConst **in = g_new0 (OclConst *, n_in + 1);
-  g_autofree int *vin = g_new (int, n_in + 1);
-  g_autofree GArray **stacks = g_new0 (GArray *, n_in + 1);
-  gboolean all_const = TRUE, any_stack = FALSE;
-  const OclOnnxOp *op;
+  int i = ocl_graph_add_node (im->g, op, im->node_name, im->node->op_type);
+  OclNode *n = OCL_NODE (im->g, i);
 
-  for (size_t f = 0; f < im->model->proto->n_functions; f++) {
-    Onnx__FunctionProto *fn = im->model->proto->functions[f];
-    if (g_strcmp0 (fn->name, node->op_type) == 0
-        && g_strcmp0 (fn->domain ? fn->domain : "", node->domain ?
-            node->domain : "") == 0)
-      return OCL_UNSUPPORTED (im, "it calls the model-local function '%s' "
-          "(domain '%s'), which is not supported; inline it first "
-          "(onnx.inliner.inline_local_functions)", node->op_type,
-          node->domain ? node->domain : "");
+  n->in[0] = a;
+  n->n_in = 1;
+  if (b >= 0) {
+    n->in[1] = b;
+    n->n_in = 2;
   }
-  if (!ocl_onnx_is_onnx_domain (node->domain))
-    return OCL_UNSUPPORTED (im, "operator domain '%s' is not supported",
-        node->domain);
-  /* Formats of quantization other than QDQ, named before their inputs
-   * are looked at. */
-  if (ocl_onnx_find_op (node->op_type) == NULL
-      && (g_str_has_prefix (node->op_type, "QLinear")
-          || g_str_has_suffix (node->op_type, "Integer")))
-    return OCL_UNSUPPORTED (im, "operator '%s' is of the QOperator format of "
-        "quantization, which is not supported; the QDQ format is "
-        "(onnxruntime.quantization.quantize_static (..., quant_format="
-        "QuantFormat.QDQ))", node->op_type);
-  if (ocl_onnx_find_op (node->op_type) == NULL
-      && strcmp (node->op_type, "DynamicQuantizeLinear") == 0)
-    return OCL_UNSUPPORTED (im, "dynamic quantization is not supported; "
-        "static quantization in the QDQ format is "
-        "(onnxruntime.quantization.quantize_static (..., quant_format="
-        "QuantFormat.QDQ))");
-
-  if (node->n_output < 1 || node->output[0] == NULL
-      || node->output[0][0] == '\0')
-    return OCL_MALFORMED (im, "it has no named output");
-  for (int k = 0; k < n_in; k++) {
-    OclEntry *e;
-    vin[k] = -1;
-    if (node->input[k] == NULL || node->input[k][0] == '\0')
-      continue;                 /* an optional input left out */
-    e = g_hash_table_lookup (im->names, node->input[k]);
-    if (e == NULL)
-      return OCL_MALFORMED (im, "input '%s' is not produced by any earlier "
-          "node or initializer", node->input[k]);
-    if (e->init && !entry_resolve (im, e))
-      return FALSE;
-    if (e->quant && (k != 0 || strcmp (node->op_type, "DequantizeLinear")))
-      return OCL_UNSUPPORTED (im, "input '%s' is the quantized output of a "
-          "QuantizeLinear; only a DequantizeLinear may read it (the QDQ "
-          "format)", node->input[k]);
-    if (e->quant)
-      im->quant_in = e->quant;
-    in[k] = e->c;
-    vin[k] = e->c ? -1 : e->value;
-    stacks[k] = e->stack;
-    any_stack |= e->stack != NULL;
-    if (!e->c)
-      all_const = FALSE;
-  }
-  vin[n_in] = -1;
-
-  op = ocl_onnx_find_op (node->op_type);
-  if (op == NULL) {
-    g_autofree char *ops = ocl_onnx_describe_importers ();
-    return OCL_UNSUPPORTED (im, "operator '%s' is not supported (supported: "
-        "%s, and constant shape arithmetic)", node->op_type, ops);
-  }
-  if (im->model->opset < op->first || im->model->opset > op->last)
-    return OCL_UNSUPPORTED (im, "operator '%s' at opset %" G_GINT64_FORMAT
-        " is not supported (opsets %d to %d; onnx.version_converter."
-        "convert_version (model, %d) converts a file)", node->op_type,
-        im->model->opset, op->first, op->last, op->last);
-  if (any_stack)
-    return ocl_stack_import (im, stacks, in, vin, n_in);
-  if (all_const && op->fold && (n_in == 0 || in[0] != NULL)) {
-    OclConst *c;
-    for (int k = 0; k < op->fold_inputs; k++)
-      if (k >= n_in || in[k] == NULL)
-        return OCL_MALFORMED (im, "input %d is missing", k);
-    c = op->fold (im, in, n_in);
-    if (c == NULL)
-      return FALSE;
-    ocl_import_define_const (im, node->output[0], c);
-    return TRUE;
-  }
-  if (op->import == NULL)
-    return OCL_UNSUPPORTED (im, "operator '%s' is supported on constants "
-        "only, not on the image data", node->op_type);
-  if (all_const)
-    return OCL_UNSUPPORTED (im, "operator '%s' on constant inputs only is "
-        "not supported", node->op_type);
-  return ocl_onnx_import_op (im, op, in, vin, n_in);
+  return i;
 }
 
-OclGraph *
-ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
-    GError ** error)
+int
+ocl_import_infer_node (OclImport * im, int i, const char *suffix)
 {
-  Onnx__GraphProto *gp = model->proto->graph;
-  OclImport im = { 0 };
-  OclEntry *out;
-  gsize elements = 1;
-  int x;
+  g_autofree char *name = g_strdup_printf ("%s%s", im->node->output[0],
+      suffix);
 
-  for (int d = 0; d < 4; d++)
-    if (shape[d] <= 0 || shape[d] > OCL_MAX_WINDOW
-        || !g_size_checked_mul (&elements, elements, shape[d])
-        || elements > OCL_MAX_VALUE_ELEMENTS) {
-      g_set_error (error, OCL_ERROR, OCL_ERROR_SHAPE, "bad input shape %"
-          G_GINT64_FORMAT "x%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT "x%"
-          G_GINT64_FORMAT " (each dimension 1 to %d, at most %" G_GSIZE_FORMAT
-          " elements)", shape[0], shape[1], shape[2], shape[3],
-          OCL_MAX_WINDOW, OCL_MAX_VALUE_ELEMENTS);
-      return NULL;
-    }
-  if (model->input_shape[1] > 0 && shape[1] != model->input_shape[1]) {
-    g_set_error (error, OCL_ERROR, OCL_ERROR_SHAPE, "input of %"
-        G_GINT64_FORMAT " channels given; model '%s' takes %" G_GINT64_FORMAT,
-        shape[1], model->path, model->input_shape[1]);
-    return NULL;
-  }
-  im.model = model;
-  im.error = error;
-  im.g = ocl_graph_new ();
-  im.names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      (GDestroyNotify) entry_free);
+  if (!ocl_graph_infer_node (im->g, i, name, im->error))
+    return -1;
+  return OCL_NODE (im->g, i)->out;
+}
 
-  x = ocl_graph_add_value (im.g, model->input_name, 4, shape[0], shape[1],
-      shape[2], shape[3]);
-  im.g->input = x;
-  im.g->input_nhwc = model->input_nhwc;
-  ocl_import_define_value (&im, model->input_name, x);
+OclValue *
+ocl_import_value (OclImport * im, int v)
+{
+  return OCL_VALUE (im->g, v);
+}
 
-  for (size_t i = 0; i < gp->n_initializer; i++) {
-    OclEntry *e = g_new0 (OclEntry, 1);
-    e->init = gp->initializer[i];
-    g_hash_table_replace (im.names, g_strdup (e->init->name), e);
-  }
+int
+ocl_import_new_node (OclImport * im, OclOpType op, int x)
+{
+  return ocl_import_add_node (im, op, x, -1);
+}
 
-  for (size_t i = 0; i < gp->n_node; i++) {
-    im.node = gp->node[i];
-    im.quant_in = NULL;
-    g_free (im.node_name);
-    im.node_name = im.node->name && im.node->name[0] ?
-        g_strdup (im.node->name) : g_strdup_printf ("%s_%u",
-        im.node->op_type, (guint) i);
-    if (!import_node (&im))
-      goto fail;
-  }
+gboolean
+ocl_import_finish_node (OclImport * im, int i)
+{
+  int out = ocl_import_infer_node (im, i, "");
 
-  out = g_hash_table_lookup (im.names, gp->output[0]->name);
-  {
-    const char *bad = out == NULL ? "not produced by any node" :
-        out->c || out->init ? "a constant" :
-        out->quant ? "a quantized tensor (only float outputs are supported)" :
-        out->stack ? "a 5-D tensor" : OCL_VALUE (im.g, out->value)->bh ?
-        "an Expand's output (only a Mul takes one)" : NULL;
-    if (bad) {
-      g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED, "model output "
-          "'%s' is %s", gp->output[0]->name, bad);
-      goto fail;
-    }
-  }
-  im.g->output = out->value;
-  g_free (im.node_name);
-  g_hash_table_unref (im.names);
-  return im.g;
+  if (out < 0)
+    return FALSE;
+  ocl_import_define_value (im, im->node->output[0], out);
+  return TRUE;
+}
 
-fail:
-  g_free (im.node_name);
-  g_hash_table_unref (im.names);
-  ocl_graph_free (im.g);
-  return NULL;
+/* A value named after the node's output that shares @x's storage (its
+ * root's, when @x is an alias itself), of the dimensions given.  Adding a
+ * value may move the values, so nothing of @x is read after. */
+int
+ocl_import_alias_value (OclImport * im, int x, int rank, gint64 n, gint64 c,
+    gint64 h, gint64 w)
+{
+  int root = ocl_import_value (im, x)->alias >= 0 ? ocl_import_value (im,
+      x)->alias : x;
+  int a = ocl_graph_add_value (im->g, im->node->output[0], rank, n, c, h, w);
+
+  OCL_VALUE (im->g, a)->alias = root;
+  return a;
+}
+
+gboolean
+ocl_import_need_const (OclImport * im, OclConst * c, const char *what)
+{
+  if (c == NULL)
+    return OCL_UNSUPPORTED (im, "its %s must be a constant (an "
+        "initializer); tensors computed at run time are not supported there",
+        what);
+  if (c->dtype != OCL_DT_FLOAT)
+    return OCL_UNSUPPORTED (im, "its %s must be a float tensor", what);
+  return TRUE;
+}
+
+/* The ONNX dimensions of run-time value @v (rank 2: N, C; rank 3: N, C,
+ * L, held as W). */
+int
+ocl_import_logical_dims (const OclValue * v, gint64 * d)
+{
+  d[0] = v->n;
+  d[1] = v->c;
+  d[2] = v->rank == 3 ? v->w : v->h;
+  d[3] = v->w;
+  return v->rank;
 }

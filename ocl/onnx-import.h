@@ -81,11 +81,14 @@ typedef struct {
                                  * value being the first (onnx-stack.c) */
 } OclEntry;
 
+typedef struct _OclOnnxOp OclOnnxOp;
+
 typedef struct {
   const OclModel *model;
   OclGraph *g;
   GHashTable *names;            /* name -> OclEntry* */
   Onnx__NodeProto *node;        /* the node being imported */
+  const OclOnnxOp *op;          /* its row in onnx-registry.c */
   const OclQuant *quant_in;     /* its input 0, when a quantized value */
   char *node_name;
   gsize folded_bytes;           /* constants computed so far, all nodes */
@@ -103,7 +106,7 @@ typedef gboolean (*OclImportFunc) (OclImport * im, int x, OclConst ** in,
 
 /* One ONNX operator: its row of the table in onnx-registry.c, the only
  * list of the operators the importer knows. */
-typedef struct {
+struct _OclOnnxOp {
   const char *op;
   /* The opsets of the default domain whose semantics the row's functions
    * implement (as onnxruntime registers a kernel for a range of
@@ -120,18 +123,15 @@ typedef struct {
    * operands are allowed; otherwise input 0 is the only one. */
   OclImportFunc import;
   gboolean commutes;
-} OclOnnxOp;
+  /* The element-wise arithmetic the operator does: 'A' (Add, Sum), 'S'
+   * (Sub), 'M' (Mul), 'D' (Div); 0 for any other operator. */
+  char arith;
+};
 
-/* The element-wise arithmetic @op (an operator name) does: 'A' for Add
- * and Sum, 'S' Sub, 'M' Mul, 'D' Div, 0 for any other operator. */
-char ocl_onnx_arith_code (const char *op);
 /* Returns: (transfer none) the row of @op, or NULL. */
 const OclOnnxOp *ocl_onnx_find_op (const char *op);
 /* Returns: (transfer none) row @i of the table, NULL past its end. */
 const OclOnnxOp *ocl_onnx_get_op (guint i);
-/* Checks which inputs are run-time values, then calls @op's import. */
-gboolean ocl_onnx_import_op (OclImport * im, const OclOnnxOp * op,
-    OclConst ** in, const int *vin, int n_in);
 /* "AveragePool, BatchNormalization, ...": the operators with a run-time
  * form, for messages. */
 char *ocl_onnx_describe_importers (void);
@@ -153,7 +153,7 @@ OclConst *ocl_fold_sum (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_transpose (OclImport * im, OclConst ** in, int n_in);
 OclConst *ocl_fold_unsqueeze (OclImport * im, OclConst ** in, int n_in);
 
-/* onnx-ops.c */
+/* The importers: onnx-ops.c, onnx-layout.c, onnx-stack.c. */
 #define OCL_OP_DECL(name) gboolean ocl_op_##name (OclImport * im, int x, \
     OclConst ** in, const int *vin, int n_in)
 OCL_OP_DECL (arith);
@@ -186,6 +186,30 @@ OCL_OP_DECL (squeeze);
 OCL_OP_DECL (transpose);
 OCL_OP_DECL (unsqueeze);
 
+/* Value @v of the graph being built. */
+OclValue *ocl_import_value (OclImport * im, int v);
+/* A node of @op on value @x, named after the ONNX node. */
+int ocl_import_new_node (OclImport * im, OclOpType op, int x);
+/* Infers node @i's output and names it after the ONNX node's output. */
+gboolean ocl_import_finish_node (OclImport * im, int i);
+/* A value named after the node's output that shares @x's storage (its
+ * root's, when @x is an alias itself), of the dimensions given.  Adding a
+ * value may move the values, so nothing of @x is read after. */
+int ocl_import_alias_value (OclImport * im, int x, int rank, gint64 n,
+    gint64 c, gint64 h, gint64 w);
+/* FALSE, naming @what, when constant operand @c is missing. */
+gboolean ocl_import_need_const (OclImport * im, OclConst * c, const char *what);
+/* The ONNX dimensions of run-time value @v into @d; returns its rank. */
+int ocl_import_logical_dims (const OclValue * v, gint64 * d);
+/* @x as a value of @rank and ONNX dimensions @dims: a view where the
+ * bytes stay, else a copy (onnx-layout.c). */
+gboolean ocl_import_reshape_to (OclImport * im, int x, int rank,
+    const gint64 * dims);
+/* Frees a name's entry (the names table's value destructor). */
+void ocl_import_entry_free (OclEntry * e);
+/* Imports initializer entry @e on its first use; errors name it as the
+ * node "'NAME' (initializer)". */
+gboolean ocl_import_entry_resolve (OclImport * im, OclEntry * e);
 /* A node of @op on run-time value @a (and @b when >= 0) for the node being
  * imported; its parameters are the caller's to set before
  * ocl_import_infer_node() infers its output, named after the node's first

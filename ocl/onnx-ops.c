@@ -1,75 +1,13 @@
-/* Runtime operators: each ONNX node that computes on the image becomes a
- * node of the graph IR.  One function per operator, found through the
- * table at the bottom, which also writes the "supported operators" list
- * of the error message.  Attributes and constant operands are checked
- * here; shapes are checked by ocl_graph_infer_node(). */
+/* Runtime operators that compute: each ONNX node that computes on the
+ * image becomes a node of the graph IR.  One function per operator, found
+ * through the table in onnx-registry.c, which also writes the "supported
+ * operators" list of the error message.  Attributes and constant operands
+ * are checked here; shapes by the IR operator's execution row.  Operators
+ * that only move data (reshapes, slices, pads) are onnx-layout.c's. */
 #include <float.h>
 #include <math.h>
 #include <string.h>
 #include "onnx-import.h"
-
-static OclValue *
-val (OclImport * im, int v)
-{
-  return OCL_VALUE (im->g, v);
-}
-
-int
-ocl_import_add_node (OclImport * im, OclOpType op, int a, int b)
-{
-  int i = ocl_graph_add_node (im->g, op, im->node_name, im->node->op_type);
-  OclNode *n = OCL_NODE (im->g, i);
-
-  n->in[0] = a;
-  n->n_in = 1;
-  if (b >= 0) {
-    n->in[1] = b;
-    n->n_in = 2;
-  }
-  return i;
-}
-
-int
-ocl_import_infer_node (OclImport * im, int i, const char *suffix)
-{
-  g_autofree char *name = g_strdup_printf ("%s%s", im->node->output[0],
-      suffix);
-
-  if (!ocl_graph_infer_node (im->g, i, name, im->error))
-    return -1;
-  return OCL_NODE (im->g, i)->out;
-}
-
-static int
-new_node (OclImport * im, OclOpType op, int x)
-{
-  return ocl_import_add_node (im, op, x, -1);
-}
-
-static gboolean
-finish_node (OclImport * im, int i)
-{
-  int out = ocl_import_infer_node (im, i, "");
-
-  if (out < 0)
-    return FALSE;
-  ocl_import_define_value (im, im->node->output[0], out);
-  return TRUE;
-}
-
-/* A value named after the node's output that shares @x's storage (its
- * root's, when @x is an alias itself), of the dimensions given.  Adding a
- * value may move the values, so nothing of @x is read after. */
-static int
-alias_value (OclImport * im, int x, int rank, gint64 n, gint64 c, gint64 h,
-    gint64 w)
-{
-  int root = val (im, x)->alias >= 0 ? val (im, x)->alias : x;
-  int a = ocl_graph_add_value (im->g, im->node->output[0], rank, n, c, h, w);
-
-  OCL_VALUE (im->g, a)->alias = root;
-  return a;
-}
 
 /* Reads kernel_shape/strides/pads/dilations/auto_pad of Conv and pools;
  * every entry within [1, OCL_MAX_WINDOW] (pads [0, OCL_MAX_WINDOW]).  The
@@ -150,18 +88,6 @@ read_window (OclImport * im, OclNode * n, const OclValue * x, gint64 kh,
   return TRUE;
 }
 
-static gboolean
-need_const (OclImport * im, OclConst * c, const char *what)
-{
-  if (c == NULL)
-    return OCL_UNSUPPORTED (im, "its %s must be a constant (an "
-        "initializer); tensors computed at run time are not supported there",
-        what);
-  if (c->dtype != OCL_DT_FLOAT)
-    return OCL_UNSUPPORTED (im, "its %s must be a float tensor", what);
-  return TRUE;
-}
-
 /* A weight the model owns is borrowed, not copied: ResNet-50's is 98 MB. */
 static void
 set_weight (OclNode * n, const OclConst * w)
@@ -178,11 +104,11 @@ conv_operands_ok (OclImport * im, int x, const OclConst * w,
     const OclConst * b, gint64 group)
 {
   if (group < 1 || group > w->dims[0] || w->dims[0] % group != 0
-      || (gint64) val (im, x)->c != w->dims[1] * group)
+      || (gint64) ocl_import_value (im, x)->c != w->dims[1] * group)
     return OCL_UNSUPPORTED (im, "group=%" G_GINT64_FORMAT " does not split "
         "%d input channels and %" G_GINT64_FORMAT " outputs evenly with %"
-        G_GINT64_FORMAT " inputs per output", group, val (im, x)->c,
-        w->dims[0], w->dims[1]);
+        G_GINT64_FORMAT " inputs per output", group, ocl_import_value (im,
+            x)->c, w->dims[0], w->dims[1]);
   if (b && (b->dtype != OCL_DT_FLOAT || b->n != (gsize) w->dims[0]))
     return OCL_UNSUPPORTED (im, "the bias does not have %d entries",
         (int) w->dims[0]);
@@ -226,7 +152,7 @@ conv_finish (OclImport * im, int i, const OclConst * w, OclConst * b,
   n->group = group;
   set_weight (n, w);
   n->bias = b ? g_memdup2 (ocl_const_floats (b), b->n * sizeof (float)) : NULL;
-  return finish_node (im, i);
+  return ocl_import_finish_node (im, i);
 }
 
 /* A 1-D convolution over an N x C x L tensor (held as N x C x 1 x L), as
@@ -261,7 +187,7 @@ import_conv1d (OclImport * im, int x, OclConst * w, OclConst * b, gint64 group)
         G_GINT64_FORMAT " or pads out of range", k, s);
   if (!conv_operands_ok (im, x, w, b, group))
     return FALSE;
-  i = new_node (im, OCL_OP_CONV, x);
+  i = ocl_import_new_node (im, OCL_OP_CONV, x);
   n = OCL_NODE (im->g, i);
   n->kh = n->sh = 1;
   n->kw = k;
@@ -280,9 +206,9 @@ ocl_op_conv (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   OclNode *n;
   int i;
 
-  if (!need_const (im, w, "weight"))
+  if (!ocl_import_need_const (im, w, "weight"))
     return FALSE;
-  if (w->rank == 3 && val (im, x)->rank == 3 && w->n > 0)
+  if (w->rank == 3 && ocl_import_value (im, x)->rank == 3 && w->n > 0)
     return import_conv1d (im, x, w, b, group);
   if (w->rank != 4 || w->n == 0)
     return OCL_UNSUPPORTED (im, "the weight has rank %d or no elements; 2-D "
@@ -290,9 +216,10 @@ ocl_op_conv (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
         w->rank);
   if (!conv_operands_ok (im, x, w, b, group))
     return FALSE;
-  i = new_node (im, OCL_OP_CONV, x);
+  i = ocl_import_new_node (im, OCL_OP_CONV, x);
   n = OCL_NODE (im->g, i);
-  if (!read_window (im, n, val (im, x), w->dims[2], w->dims[3], dil))
+  if (!read_window (im, n, ocl_import_value (im, x), w->dims[2], w->dims[3],
+          dil))
     return FALSE;
   if (n->kh != (w->dims[2] - 1) * dil[0] + 1
       || n->kw != (w->dims[3] - 1) * dil[1] + 1)
@@ -340,8 +267,8 @@ per_channel (OclConst * k, int rank, int c)
 static gboolean
 import_affine_const (OclImport * im, int x, OclConst * k)
 {
-  const char op = ocl_onnx_arith_code (im->node->op_type);
-  OclValue *v = val (im, x);
+  const char op = im->op->arith;
+  OclValue *v = ocl_import_value (im, x);
   float *p = per_channel (k, v->rank, v->c);
   /* A gate Expand broadcast (only a Mul reaches here with one) stays
    * broadcast: a per-channel product of it is the broadcast of the
@@ -353,7 +280,7 @@ import_affine_const (OclImport * im, int x, OclConst * k)
   if (p == NULL)
     return OCL_UNSUPPORTED (im, "a constant operand of shape other than "
         "per-channel is not supported");
-  i = new_node (im, OCL_OP_AFFINE, x);
+  i = ocl_import_new_node (im, OCL_OP_AFFINE, x);
   n = OCL_NODE (im->g, i);
   n->oc = v->c;
   if (op == 'A')
@@ -375,7 +302,7 @@ import_affine_const (OclImport * im, int x, OclConst * k)
       p[c] = (float) (1.0 / p[c]);
     n->scale = p;
   }
-  if (!finish_node (im, i))
+  if (!ocl_import_finish_node (im, i))
     return FALSE;
   n = OCL_NODE (im->g, i);
   OCL_VALUE (im->g, n->out)->bh = bh;
@@ -394,27 +321,28 @@ ocl_op_arith (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
     return import_affine_const (im, x, in[0]);
   if (vin[1] < 0)
     return import_affine_const (im, x, in[1]);
-  if (ocl_onnx_arith_code (im->node->op_type) == 'M') {
+  if (im->op->arith == 'M') {
     /* x * gate or gate * x: the operand with the larger map first.  A gate
      * Expand broadcast to H x W must meet a map of that H x W. */
-    const OclValue *a = val (im, vin[0]), *b = val (im, vin[1]);
+    const OclValue *a = ocl_import_value (im, vin[0]), *b =
+        ocl_import_value (im, vin[1]);
     gboolean swap = (gsize) a->h * a->w < (gsize) b->h * b->w;
     const OclValue *big = swap ? b : a, *gate = swap ? a : b;
     if (big->bh || (gate->bh && (gate->bh != big->h || gate->bw != big->w)))
       return OCL_UNSUPPORTED (im, "an Expand's output multiplied by a "
           "tensor of another shape is not supported");
-    i = new_node (im, OCL_OP_MUL, swap ? vin[1] : vin[0]);
+    i = ocl_import_new_node (im, OCL_OP_MUL, swap ? vin[1] : vin[0]);
     OCL_NODE (im->g, i)->in[1] = swap ? vin[0] : vin[1];
     OCL_NODE (im->g, i)->n_in = 2;
-    return finish_node (im, i);
+    return ocl_import_finish_node (im, i);
   }
-  if (ocl_onnx_arith_code (im->node->op_type) != 'A')
+  if (im->op->arith != 'A')
     return OCL_UNSUPPORTED (im, "%s of two run-time tensors is not "
         "supported", im->node->op_type);
-  i = new_node (im, OCL_OP_ADD, x);
+  i = ocl_import_new_node (im, OCL_OP_ADD, x);
   OCL_NODE (im->g, i)->in[1] = vin[1];
   OCL_NODE (im->g, i)->n_in = 2;
-  return finish_node (im, i);
+  return ocl_import_finish_node (im, i);
 }
 
 /* Sum: of one input, that input; of two, Add; of more, run-time tensors
@@ -449,7 +377,7 @@ ocl_op_sum (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 gboolean
 ocl_op_sigmoid (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
-  int i = new_node (im, OCL_OP_SIGMOID, x);
+  int i = ocl_import_new_node (im, OCL_OP_SIGMOID, x);
   OclNode *n = OCL_NODE (im->g, i);
 
   if (strcmp (im->node->op_type, "HardSigmoid") == 0) {
@@ -459,7 +387,7 @@ ocl_op_sigmoid (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
     if (!isfinite (n->alpha) || !isfinite (n->beta))
       return OCL_MALFORMED (im, "alpha and beta must be finite");
   }
-  return finish_node (im, i);
+  return ocl_import_finish_node (im, i);
 }
 
 gboolean
@@ -467,7 +395,7 @@ ocl_op_batchnorm (OclImport * im, int x, OclConst ** in, const int *vin,
     int n_in)
 {
   float eps = ocl_attr_float (im->node, "epsilon", 1e-5f);
-  int c = val (im, x)->c;
+  int c = ocl_import_value (im, x)->c;
   OclNode *n;
   int i;
 
@@ -480,13 +408,13 @@ ocl_op_batchnorm (OclImport * im, int x, OclConst ** in, const int *vin,
   if (n_in < 5)
     return OCL_UNSUPPORTED (im, "it needs 5 inputs");
   for (int k = 1; k < 5; k++) {
-    if (!need_const (im, in[k], "scale, bias, mean and variance"))
+    if (!ocl_import_need_const (im, in[k], "scale, bias, mean and variance"))
       return FALSE;
     if (in[k]->n != (gsize) c)
       return ocl_import_error (im, OCL_ERROR_SHAPE, "parameters have %"
           G_GSIZE_FORMAT " entries, the input has %d channels", in[k]->n, c);
   }
-  i = new_node (im, OCL_OP_AFFINE, x);
+  i = ocl_import_new_node (im, OCL_OP_AFFINE, x);
   n = OCL_NODE (im->g, i);
   n->oc = c;
   n->scale = g_new (float, c);
@@ -496,13 +424,13 @@ ocl_op_batchnorm (OclImport * im, int x, OclConst ** in, const int *vin,
     n->scale[k] = s;
     n->shift[k] = ocl_const_get (in[2], k) - ocl_const_get (in[3], k) * s;
   }
-  return finish_node (im, i);
+  return ocl_import_finish_node (im, i);
 }
 
 gboolean
 ocl_op_relu (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
-  return finish_node (im, new_node (im, OCL_OP_RELU, x));
+  return ocl_import_finish_node (im, ocl_import_new_node (im, OCL_OP_RELU, x));
 }
 
 static gboolean
@@ -516,18 +444,18 @@ import_pool (OclImport * im, int x, OclOpType op)
     return OCL_UNSUPPORTED (im, "the indices output is not supported");
   if (ocl_attr_int (im->node, "storage_order", 0) != 0)
     return OCL_UNSUPPORTED (im, "storage_order=1 is not supported");
-  i = new_node (im, op, x);
+  i = ocl_import_new_node (im, op, x);
   n = OCL_NODE (im->g, i);
   /* Max pooling takes its dilation (its taps dh, dw apart); average
    * pooling has none before opset 19 and is refused one. */
-  if (!read_window (im, n, val (im, x), -1, -1, op == OCL_OP_MAXPOOL ? dil :
-          NULL))
+  if (!read_window (im, n, ocl_import_value (im, x), -1, -1,
+          op == OCL_OP_MAXPOOL ? dil : NULL))
     return FALSE;
   n->dh = dil[0];
   n->dw = dil[1];
   n->ceil_mode = ocl_attr_int (im->node, "ceil_mode", 0) != 0;
   n->count_include_pad = ocl_attr_int (im->node, "count_include_pad", 0) != 0;
-  return finish_node (im, i);
+  return ocl_import_finish_node (im, i);
 }
 
 gboolean
@@ -546,11 +474,9 @@ gboolean
 ocl_op_global_avgpool (OclImport * im, int x, OclConst ** in, const int *vin,
     int n_in)
 {
-  return finish_node (im, new_node (im, OCL_OP_GLOBALAVGPOOL, x));
+  return ocl_import_finish_node (im, ocl_import_new_node (im,
+          OCL_OP_GLOBALAVGPOOL, x));
 }
-
-static gboolean import_reshape_to (OclImport * im, int x, int rank,
-    const gint64 * dims);
 
 /* ReduceMean over H and W: global average pooling.  The axes are an
  * attribute before opset 18 and an input from 18; none means every axis,
@@ -559,7 +485,7 @@ gboolean
 ocl_op_reduce_mean (OclImport * im, int x, OclConst ** in, const int *vin,
     int n_in)
 {
-  OclValue *v = val (im, x);
+  OclValue *v = ocl_import_value (im, x);
   const gboolean keep = ocl_attr_int (im->node, "keepdims", 1) != 0;
   gboolean seen[OCL_MAX_RANK] = { FALSE };
   gint64 axes[OCL_MAX_RANK];
@@ -599,9 +525,9 @@ ocl_op_reduce_mean (OclImport * im, int x, OclConst ** in, const int *vin,
   if (!keep && !(seen[2] && seen[3]))
     return OCL_UNSUPPORTED (im, "keepdims=0 is supported for the mean over "
         "both H and W only");
-  i = new_node (im, OCL_OP_GLOBALAVGPOOL, x);
+  i = ocl_import_new_node (im, OCL_OP_GLOBALAVGPOOL, x);
   if (keep)
-    return finish_node (im, i);
+    return ocl_import_finish_node (im, i);
   {
     /* N x C: the pooled N x C x 1 x 1 under another name, rank 2. */
     g_autofree char *name = g_strconcat (im->node->output[0], "#pooled",
@@ -609,7 +535,7 @@ ocl_op_reduce_mean (OclImport * im, int x, OclConst ** in, const int *vin,
     gint64 dims[2] = { v->n, v->c };
     if (!ocl_graph_infer_node (im->g, i, name, im->error))
       return FALSE;
-    return import_reshape_to (im, OCL_NODE (im->g, i)->out, 2, dims);
+    return ocl_import_reshape_to (im, OCL_NODE (im->g, i)->out, 2, dims);
   }
 }
 
@@ -622,7 +548,7 @@ ocl_op_gemm (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
   float alpha = matmul ? 1.0f : ocl_attr_float (im->node, "alpha", 1.0f);
   float beta = matmul ? 1.0f : ocl_attr_float (im->node, "beta", 1.0f);
   OclConst *b = n_in > 1 ? in[1] : NULL, *c = n_in > 2 ? in[2] : NULL;
-  OclValue *v = val (im, x);
+  OclValue *v = ocl_import_value (im, x);
   int K, M, i;
   OclNode *n;
 
@@ -631,13 +557,13 @@ ocl_op_gemm (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
         v->rank);
   if (!matmul && ocl_attr_int (im->node, "transA", 0))
     return OCL_UNSUPPORTED (im, "transA=1 is not supported");
-  if (!need_const (im, b, "weight"))
+  if (!ocl_import_need_const (im, b, "weight"))
     return FALSE;
   if (b->rank != 2 || b->n == 0)
     return OCL_UNSUPPORTED (im, "its weight must be 2-D and not empty");
   K = trans_b ? b->dims[1] : b->dims[0];
   M = trans_b ? b->dims[0] : b->dims[1];
-  i = new_node (im, OCL_OP_CONV, x);
+  i = ocl_import_new_node (im, OCL_OP_CONV, x);
   n = OCL_NODE (im->g, i);
   n->kh = n->kw = 1;
   n->ic = K;
@@ -653,7 +579,7 @@ ocl_op_gemm (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
             (trans_b ? f[(gsize) m * K + k] : f[(gsize) k * M + m]);
   }
   if (c) {
-    if (!need_const (im, c, "bias"))
+    if (!ocl_import_need_const (im, c, "bias"))
       return FALSE;
     n->bias = per_channel (c, 2, M);
     if (n->bias == NULL)
@@ -662,203 +588,7 @@ ocl_op_gemm (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
     for (int m = 0; m < M; m++)
       n->bias[m] *= beta;
   }
-  return finish_node (im, i);
-}
-
-gboolean
-ocl_op_pad (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
-{
-  g_autofree char *mode = ocl_attr_string (im->node, "mode", "constant");
-  gint64 pads[8];
-  float value = 0.0f;
-  int k;
-  OclNode *n;
-  int i;
-
-  if (strcmp (mode, "constant") != 0)
-    return OCL_UNSUPPORTED (im, "mode '%s' is not supported (only "
-        "constant)", mode);
-  if (im->model->opset >= 11) {
-    if (n_in < 2 || in[1] == NULL)
-      return OCL_UNSUPPORTED (im, "its pads must be constant");
-    k = ocl_const_ints (in[1], pads, 8);
-    if (n_in >= 3 && in[2] && in[2]->n)
-      value = ocl_const_get (in[2], 0);
-    if (n_in >= 4 && in[3])
-      return OCL_UNSUPPORTED (im, "the axes input is not supported");
-  } else {
-    k = ocl_attr_ints (im->node, "pads", pads, 8);
-    value = ocl_attr_float (im->node, "value", 0.0f);
-  }
-  if (k != 8 || val (im, x)->rank != 4)
-    return OCL_UNSUPPORTED (im, "padding of a 4-D tensor with 8 pads is "
-        "supported");
-  for (int j = 0; j < 8; j++)
-    if (pads[j] < 0 || pads[j] > OCL_MAX_WINDOW)
-      return OCL_UNSUPPORTED (im, "pad %" G_GINT64_FORMAT " is not "
-          "supported (0 to %d; cropping is not)", pads[j], OCL_MAX_WINDOW);
-  if (pads[0] || pads[4])
-    return OCL_UNSUPPORTED (im, "padding the batch dimension is not "
-        "supported");
-  if (!pads[1] && !pads[2] && !pads[3] && !pads[5] && !pads[6] && !pads[7]) {
-    /* torch emits zero Pads before some pools: nothing to do. */
-    ocl_import_define_value (im, im->node->output[0], x);
-    return TRUE;
-  }
-  i = new_node (im, OCL_OP_PAD, x);
-  n = OCL_NODE (im->g, i);
-  for (int j = 0; j < 8; j++)
-    n->pads[j] = pads[j];
-  n->pad_value = value;
-  return finish_node (im, i);
-}
-
-gboolean
-ocl_op_slice (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
-{
-  OclValue *v = val (im, x);
-  gint64 st[8], en[8], ax[8], sp[8];
-  gint64 dims[4] = { v->n, v->c, v->h, v->w };
-  int n, ne, na = -1, ns = -1, i;
-  OclNode *node;
-
-  if (im->model->opset >= 10) {
-    if (n_in < 3 || in[1] == NULL || in[2] == NULL)
-      return OCL_UNSUPPORTED (im, "its starts and ends must be constant");
-    n = ocl_const_ints (in[1], st, 8);
-    ne = ocl_const_ints (in[2], en, 8);
-    if (n_in >= 4 && in[3])
-      na = ocl_const_ints (in[3], ax, 8);
-    if (n_in >= 5 && in[4])
-      ns = ocl_const_ints (in[4], sp, 8);
-  } else {
-    n = ocl_attr_ints (im->node, "starts", st, 8);
-    ne = ocl_attr_ints (im->node, "ends", en, 8);
-    na = ocl_attr_ints (im->node, "axes", ax, 8);
-  }
-  if (v->rank != 4 || n < 0 || n != ne || n > 4 || (na >= 0 && na != n)
-      || (ns >= 0 && ns != n))
-    return OCL_UNSUPPORTED (im, "inconsistent starts/ends/axes/steps");
-  i = new_node (im, OCL_OP_SLICE, x);
-  node = OCL_NODE (im->g, i);
-  for (int d = 0; d < 4; d++) {
-    node->starts[d] = 0;
-    node->steps[d] = 1;
-    node->sizes[d] = dims[d];
-  }
-  for (int k = 0; k < n; k++) {
-    int d = ocl_norm_axis (na >= 0 ? ax[k] : k, 4);
-    gint64 step = ns >= 0 ? sp[k] : 1, start, size;
-    if (d < 0)
-      return OCL_UNSUPPORTED (im, "axis out of range");
-    if (step <= 0)
-      return OCL_UNSUPPORTED (im, "step %" G_GINT64_FORMAT " is not "
-          "supported (positive steps only)", step);
-    /* A step past the end takes one element, as the dimension does. */
-    ocl_slice_range (dims[d], st[k], en[k], MIN (step, MAX (dims[d], 1)),
-        &start, &step, &size);
-    node->starts[d] = start;
-    node->steps[d] = step;
-    node->sizes[d] = size;
-  }
-  if (node->starts[0] != 0 || node->steps[0] != 1 || node->sizes[0] != v->n)
-    return OCL_UNSUPPORTED (im, "slicing the batch dimension is not "
-        "supported");
-  return finish_node (im, i);
-}
-
-/* Flatten/Reshape/Squeeze of a runtime value: an alias when only the rank
- * changes, a FLATTEN node when a spatial map is flattened to N x (C*H*W). */
-/* Whether N x C x H x W tensors @a and @b hold the same bytes in the
- * device's channels-last layout: the same sizes above 1 in the same order
- * of H, W, C. */
-static gboolean
-same_bytes (const gint64 * a, const gint64 * b)
-{
-  static const int order[3] = { 2, 3, 1 };
-  gint64 sa[3], sb[3];
-  int na = 0, nb = 0;
-
-  if (a[0] != b[0])
-    return FALSE;
-  for (int k = 0; k < 3; k++) {
-    if (a[order[k]] > 1)
-      sa[na++] = a[order[k]];
-    if (b[order[k]] > 1)
-      sb[nb++] = b[order[k]];
-  }
-  return na == nb && memcmp (sa, sb, na * sizeof (gint64)) == 0;
-}
-
-/* Flatten/Reshape/Squeeze/Unsqueeze/Transpose of a runtime value to @rank
- * dimensions @dims: the value itself when nothing changes, an alias of
- * its storage when only the labels do (N x C x 1 x 1 to N x C, N x C to
- * ECA's N x 1 x C and back), a FLATTEN node when a spatial map is
- * flattened to N x (C*H*W).  Rank 3 [N, C, L] is held as N x C x 1 x L,
- * as a 1-D convolution reads it. */
-static gboolean
-import_reshape_to (OclImport * im, int x, int rank, const gint64 * dims)
-{
-  OclValue *v = val (im, x);
-  const gint64 from[4] = { v->n, v->c, v->h, v->w };
-  gint64 to[4] = { dims[0], rank > 1 ? dims[1] : 1, 1, 1 };
-  gsize chw = (gsize) v->c * v->h * v->w;
-
-  if (rank == 3)
-    to[3] = dims[2];
-  else if (rank == 4) {
-    to[2] = dims[2];
-    to[3] = dims[3];
-  }
-  if (rank == 5 && !v->bh)
-    return ocl_stack_reshape (im, x, dims);
-  if (rank < 2 || rank > 4)
-    return OCL_UNSUPPORTED (im, "a run-time tensor of rank %d is not "
-        "supported (2 to 4)", rank);
-  if (rank == v->rank && memcmp (from, to, sizeof (to)) == 0) {
-    ocl_import_define_value (im, im->node->output[0], x);
-    return TRUE;
-  }
-  if (same_bytes (from, to)) {
-    /* Same bytes: an alias of x's storage. */
-    ocl_import_define_value (im, im->node->output[0], alias_value (im, x,
-            rank, to[0], to[1], to[2], to[3]));
-    return TRUE;
-  }
-  if (rank == 2 && dims[0] == v->n && (gsize) dims[1] == chw && v->rank == 4)
-    return finish_node (im, new_node (im, OCL_OP_FLATTEN, x));
-  return OCL_UNSUPPORTED (im, "reshaping %dx%dx%dx%d to this shape is not "
-      "supported (only flattening to N x K, and changes of labels that move "
-      "no data)", v->n, v->c, v->h, v->w);
-}
-
-gboolean
-ocl_op_identity (OclImport * im, int x, OclConst ** in, const int *vin,
-    int n_in)
-{
-  ocl_import_define_value (im, im->node->output[0], x);
-  return TRUE;
-}
-
-/* Shape of a run-time value: a constant, since every shape is known once
- * the input's is. */
-gboolean
-ocl_op_shape (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
-{
-  OclValue *v = OCL_VALUE (im->g, x);
-  gint64 all[4] = { v->n, v->c, v->h, v->w }, r = v->rank;
-  gint64 start = ocl_attr_int (im->node, "start", 0);
-  gint64 end = ocl_attr_int (im->node, "end", r);
-  OclConst *o;
-
-  start = CLAMP (start < 0 ? MAX (start, -r) + r : start, 0, r);
-  end = CLAMP (end < 0 ? MAX (end, -r) + r : end, start, r);
-  r = end - start;
-  if (!(o = ocl_import_const_new (im, OCL_DT_INT64, 1, &r)))
-    return FALSE;
-  memcpy (o->i, all + start, r * sizeof (gint64));
-  ocl_import_define_const (im, im->node->output[0], o);
-  return TRUE;
+  return ocl_import_finish_node (im, i);
 }
 
 /* QuantizeLinear of the image data: nothing runs yet; the DequantizeLinear
@@ -879,8 +609,9 @@ ocl_op_quantize (OclImport * im, int x, OclConst ** in, const int *vin,
     return OCL_UNSUPPORTED (im, "output_dtype is not supported (the zero "
         "point's type is)");
   }
-  if (!ocl_import_quant_params (im, in, n_in, val (im, x)->rank,
-          val (im, x)->c, &q->n, &q->scale, &q->zero, &q->qmin, &q->qmax)) {
+  if (!ocl_import_quant_params (im, in, n_in, ocl_import_value (im, x)->rank,
+          ocl_import_value (im, x)->c, &q->n, &q->scale, &q->zero, &q->qmin,
+          &q->qmax)) {
     g_free (q);
     return FALSE;
   }
@@ -895,7 +626,7 @@ ocl_op_dequantize (OclImport * im, int x, OclConst ** in, const int *vin,
     int n_in)
 {
   const OclQuant *q = im->quant_in;
-  const int c = val (im, x)->c;
+  const int c = ocl_import_value (im, x)->c;
   float *scale = NULL, *zero = NULL, qmin, qmax;
   OclNode *node;
   int n, i;
@@ -903,10 +634,10 @@ ocl_op_dequantize (OclImport * im, int x, OclConst ** in, const int *vin,
   if (q == NULL)
     return OCL_UNSUPPORTED (im, "dequantizing a run-time tensor that no "
         "QuantizeLinear made is not supported (integer image data)");
-  if (!ocl_import_quant_params (im, in, n_in, val (im, x)->rank, c, &n,
-          &scale, &zero, &qmin, &qmax))
+  if (!ocl_import_quant_params (im, in, n_in, ocl_import_value (im, x)->rank, c,
+          &n, &scale, &zero, &qmin, &qmax))
     return FALSE;
-  i = new_node (im, OCL_OP_FAKEQUANT, x);
+  i = ocl_import_new_node (im, OCL_OP_FAKEQUANT, x);
   node = OCL_NODE (im->g, i);
   node->oc = c;
   node->alpha = q->qmin;
@@ -920,246 +651,7 @@ ocl_op_dequantize (OclImport * im, int x, OclConst ** in, const int *vin,
   }
   g_free (scale);
   g_free (zero);
-  return finish_node (im, i);
-}
-
-/* Transpose of the image data: the N x H x W x C input's Transpose to
- * NCHW is the identity (the device's layout is channels-last already, see
- * OclModel.input_nhwc); any other only where it moves no data (every axis
- * it reorders but one has size 1), as a relabelling. */
-gboolean
-ocl_op_transpose (OclImport * im, int x, OclConst ** in, const int *vin,
-    int n_in)
-{
-  OclValue *v = val (im, x);
-  gint64 perm[4], dims[4] = { v->n, v->c, v->h, v->w }, out[4];
-  int k = ocl_attr_ints (im->node, "perm", perm, 4), last = -1;
-
-  if (im->model->input_nhwc && x == im->g->input && k == 4 && perm[0] == 0
-      && perm[1] == 3 && perm[2] == 1 && perm[3] == 2) {
-    ocl_import_define_value (im, im->node->output[0], x);
-    return TRUE;
-  }
-  if (v->rank != 4 || k != 4)
-    return OCL_UNSUPPORTED (im, "a transpose of the image data other than "
-        "the input's N x H x W x C to NCHW is not supported");
-  for (int d = 0; d < 4; d++) {
-    if (perm[d] < 0 || perm[d] > 3)
-      return OCL_MALFORMED (im, "perm entry %" G_GINT64_FORMAT " is out of "
-          "range", perm[d]);
-    out[d] = dims[perm[d]];
-    /* Data moves unless the axes of size > 1 keep their order. */
-    if (dims[perm[d]] > 1) {
-      if (perm[d] < last)
-        return OCL_UNSUPPORTED (im, "a transpose of the image data that "
-            "moves data is not supported (only the N x H x W x C input's "
-            "to NCHW)");
-      last = perm[d];
-    }
-  }
-  return import_reshape_to (im, x, 4, out);
-}
-
-/* Cast of the image data between float32 and float16: the identity, the
- * net running in float32 (fp16 files). */
-gboolean
-ocl_op_cast (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
-{
-  gint64 to = ocl_attr_int (im->node, "to", 0);
-
-  if (to != 1 && to != 10)
-    return OCL_UNSUPPORTED (im, "a cast of the image data to element type %"
-        G_GINT64_FORMAT " is not supported (float32 and float16 only)", to);
-  return ocl_op_identity (im, x, in, vin, n_in);
-}
-
-/* Dropout is the identity in inference; a constant training_mode of true
- * (opset 12 on) asks for training. */
-gboolean
-ocl_op_dropout (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
-{
-  if (n_in >= 3 && vin[2] >= 0)
-    return OCL_UNSUPPORTED (im, "its training_mode must be constant");
-  if (n_in >= 3 && in[2] && in[2]->n && ocl_const_get (in[2], 0) != 0.0)
-    return OCL_UNSUPPORTED (im, "training_mode=true is not supported");
-  return ocl_op_identity (im, x, in, vin, n_in);
-}
-
-gboolean
-ocl_op_flatten (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
-{
-  OclValue *v = val (im, x);
-  gint64 axis = ocl_attr_int (im->node, "axis", 1);
-  gint64 dims[2] = { v->n, (gint64) v->c * v->h * v->w };
-
-  if (ocl_norm_axis (axis, v->rank) != 1)
-    return OCL_UNSUPPORTED (im, "axis=%" G_GINT64_FORMAT " is not supported "
-        "(1 only)", axis);
-  return import_reshape_to (im, x, 2, dims);
-}
-
-/* The ONNX dimensions of run-time value @v (rank 2: N, C; rank 3: N, C,
- * L, held as W). */
-static int
-logical_dims (const OclValue * v, gint64 * d)
-{
-  d[0] = v->n;
-  d[1] = v->c;
-  d[2] = v->rank == 3 ? v->w : v->h;
-  d[3] = v->w;
-  return v->rank;
-}
-
-gboolean
-ocl_op_reshape (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
-{
-  OclValue *v = val (im, x);
-  gint64 vd[4], dims[OCL_MAX_RANK];
-  int rank = logical_dims (v, vd);
-
-  const gboolean batch1 = im->model->input_shape[0] == 1 && v->n > 1;
-  g_autoptr (OclConst) target = NULL;
-
-  if (n_in < 2 || in[1] == NULL)
-    return OCL_UNSUPPORTED (im, "its target shape must be constant");
-  /* A file exported for one image (its input fixed at batch 1) names that
-   * batch in its targets: torch.flatten is a view to [1, 512].  Run on a
-   * batch of N, that leading 1 is the batch. */
-  if (batch1 && in[1]->rank == 1 && in[1]->n >= 2
-      && ocl_const_get_int (in[1], 0) == 1) {
-    target = ocl_const_new (OCL_DT_INT64, 1, in[1]->dims);
-    for (gsize k = 0; k < in[1]->n; k++)
-      target->i[k] = k ? ocl_const_get_int (in[1], k) : v->n;
-  }
-  if (!ocl_import_resolve_reshape (im, target ? target : in[1], rank, vd,
-          (gsize) v->n * v->c * v->h * v->w, dims)) {
-    if (batch1 && im->error && *im->error) {
-      char *m = g_strdup_printf ("%s; the model was exported for one image "
-          "(its input is fixed at batch 1): export it with a dynamic batch "
-          "(torch.onnx.export (..., dynamic_axes={'input': {0: 'batch'}}), "
-          "or dynamic_shapes) to run %d at once", (*im->error)->message,
-          v->n);
-      g_free ((*im->error)->message);
-      (*im->error)->message = m;
-    }
-    return FALSE;
-  }
-  return import_reshape_to (im, x, in[1]->n, dims);
-}
-
-/* Squeeze and Unsqueeze of run-time values: the axes an attribute before
- * opset 13, an input from 13; each in range and named once. */
-static gboolean
-squeeze (OclImport * im, int x, OclConst ** in, int n_in, gboolean unsq)
-{
-  OclValue *v = val (im, x);
-  gint64 d[4], axes[OCL_MAX_RANK], out[OCL_MAX_RANK];
-  gboolean pick[OCL_MAX_RANK] = { FALSE };
-  int rank = logical_dims (v, d), na, orank, k;
-
-  /* (A run-time axes input is refused before this: not input 0.) */
-  if (im->model->opset >= 13)
-    na = n_in >= 2 && in[1] ? ocl_const_ints (in[1], axes, OCL_MAX_RANK) : -1;
-  else
-    na = ocl_attr_ints (im->node, "axes", axes, OCL_MAX_RANK);
-  if (unsq && na < 1)
-    return OCL_MALFORMED (im, "it names no axes; Unsqueeze needs at least "
-        "one (%s)", im->model->opset >= 13 ? "its second input" :
-        "attribute 'axes'");
-  if (na > OCL_MAX_RANK)
-    return OCL_MALFORMED (im, "%d axes (at most %d)", na, OCL_MAX_RANK);
-  orank = unsq ? rank + na : rank;
-  for (k = 0; k < MAX (na, 0); k++) {
-    int a = ocl_norm_axis (axes[k], orank);
-    if (a < 0 || pick[a])
-      return OCL_MALFORMED (im, "axis %" G_GINT64_FORMAT " is out of range "
-          "or repeated", axes[k]);
-    pick[a] = TRUE;
-  }
-  if (unsq) {
-    for (int o = 0, i = 0; o < orank; o++)
-      out[o] = pick[o] ? 1 : d[i++];
-  } else {
-    orank = 0;
-    for (int i = 0; i < rank; i++) {
-      if ((na < 0 && d[i] == 1) || pick[i]) {
-        if (d[i] != 1)
-          return OCL_MALFORMED (im, "axis %d has size %" G_GINT64_FORMAT
-              ", not 1", i, d[i]);
-        continue;
-      }
-      out[orank++] = d[i];
-    }
-  }
-  /* A path's map as one entry of a selective-kernel stack. */
-  if (unsq && orank == 5 && na == 1 && pick[1] && v->rank == 4 && !v->bh)
-    return ocl_stack_unsqueeze (im, x);
-  if (orank < 2 || orank > 4 || out[0] != v->n)
-    return OCL_UNSUPPORTED (im, "the result would have rank %d or lose the "
-        "batch axis (N x K to N x C x H x W are supported)", orank);
-  return import_reshape_to (im, x, orank, out);
-}
-
-gboolean
-ocl_op_squeeze (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
-{
-  return squeeze (im, x, in, n_in, FALSE);
-}
-
-gboolean
-ocl_op_unsqueeze (OclImport * im, int x, OclConst ** in, const int *vin,
-    int n_in)
-{
-  return squeeze (im, x, in, n_in, TRUE);
-}
-
-/* Expand of a run-time value: to its own shape (nothing to do), or of an
- * N x C x 1 x 1 channel gate to N x C x H x W, as timm's ECA and SE modules
- * write `gate.expand_as(x)` before `x * gate`.  The gate is not copied: the
- * output is a view that only a Mul takes, which broadcasts it anyway. */
-gboolean
-ocl_op_expand (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
-{
-  OclValue *v = val (im, x);
-  gint64 shape[OCL_MAX_RANK], d[4], out[4];
-  int rank = logical_dims (v, d), ns, a;
-
-  if (n_in < 2 || in[1] == NULL)
-    return OCL_UNSUPPORTED (im, "its shape must be a constant");
-  ns = ocl_const_ints (in[1], shape, OCL_MAX_RANK);
-  if (ns < 1 || ns > OCL_MAX_RANK)
-    return OCL_MALFORMED (im, "a shape of %d dimensions", ns);
-  if (ns > rank)
-    return OCL_UNSUPPORTED (im, "expanding a %d-D tensor to %d dimensions "
-        "is not supported", rank, ns);
-  /* Broadcast, aligned on the last dimension (ONNX, as numpy). */
-  for (int k = 0; k < rank; k++) {
-    gint64 s = k - (rank - ns) >= 0 ? shape[k - (rank - ns)] : 1;
-    if (s < 0 || (s != 1 && d[k] != 1 && s != d[k]))
-      return OCL_MALFORMED (im, "dimension %d of size %" G_GINT64_FORMAT
-          " cannot be expanded to %" G_GINT64_FORMAT, k, d[k], s);
-    out[k] = d[k] == 1 ? s : d[k];
-  }
-  if (memcmp (out, d, rank * sizeof (gint64)) == 0)
-    return ocl_op_identity (im, x, in, vin, n_in);
-  if (rank != 4 || v->bh || d[2] != 1 || d[3] != 1 || out[0] != d[0]
-      || out[1] != d[1] || out[2] > OCL_MAX_WINDOW || out[3] > OCL_MAX_WINDOW)
-    return OCL_UNSUPPORTED (im, "only an N x C x 1 x 1 gate expanded over "
-        "H x W is supported");
-  a = alias_value (im, x, 4, d[0], d[1], 1, 1);
-  OCL_VALUE (im->g, a)->bh = out[2];
-  OCL_VALUE (im->g, a)->bw = out[3];
-  ocl_import_define_value (im, im->node->output[0], a);
-  return TRUE;
-}
-
-/* Concat and ReduceSum of run-time tensors: of selective-kernel stacks
- * only (onnx-stack.c takes those before this). */
-gboolean
-ocl_op_concat (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
-{
-  return OCL_UNSUPPORTED (im, "Concat of the image data is supported only "
-      "as the stack of a selective-kernel block (Unsqueezed paths, axis 1)");
+  return ocl_import_finish_node (im, i);
 }
 
 gboolean
@@ -1178,11 +670,11 @@ ocl_op_reduce_sum (OclImport * im, int x, OclConst ** in, const int *vin,
 gboolean
 ocl_op_softmax (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {
-  OclValue *v = val (im, x);
+  OclValue *v = ocl_import_value (im, x);
   gint64 d[4], span = 1;
   gint64 axis = ocl_attr_int (im->node, "axis",
       im->model->opset >= 13 ? -1 : 1);
-  int rank = logical_dims (v, d), a = ocl_norm_axis (axis, rank), i;
+  int rank = ocl_import_logical_dims (v, d), a = ocl_norm_axis (axis, rank), i;
 
   if (a < 0)
     return OCL_MALFORMED (im, "axis %" G_GINT64_FORMAT " is out of range "
@@ -1194,34 +686,9 @@ ocl_op_softmax (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
         "%d-D tensor (%" G_GINT64_FORMAT " values at a time) is not "
         "supported: over the channels of an N x C tensor only", axis, rank,
         span);
-  i = new_node (im, OCL_OP_SOFTMAX, x);
+  i = ocl_import_new_node (im, OCL_OP_SOFTMAX, x);
   /* One value at a time: the softmax of each channel alone. */
   if (span == 1)
     OCL_NODE (im->g, i)->softmax_step = v->c;
-  return finish_node (im, i);
-}
-
-gboolean
-ocl_onnx_import_op (OclImport * im, const OclOnnxOp * op, OclConst ** in,
-    const int *vin, int n_in)
-{
-  int x = n_in > 0 ? vin[0] : -1;
-
-  if (x < 0 && op->commutes)
-    for (int k = 1; k < n_in; k++)
-      if (vin[k] >= 0)
-        x = vin[k];
-  if (x < 0)
-    return OCL_UNSUPPORTED (im, "its first input must be the image data, not "
-        "a constant");
-  for (int k = 1; k < n_in; k++)
-    if (vin[k] >= 0 && !op->commutes)
-      return OCL_UNSUPPORTED (im, "input %d must be a constant (an "
-          "initializer)", k);
-  for (int k = 0; k < n_in; k++)
-    if (vin[k] >= 0 && val (im, vin[k])->bh
-        && strcmp (im->node->op_type, "Mul") != 0)
-      return OCL_UNSUPPORTED (im, "input %d is an Expand's output, which "
-          "only a Mul takes (as a channel gate)", k);
-  return op->import (im, x, in, vin, n_in);
+  return ocl_import_finish_node (im, i);
 }

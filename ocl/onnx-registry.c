@@ -1,14 +1,15 @@
 /* The ONNX operators the importer knows, one row each: the opsets whose
  * semantics the row implements, the folding of constant inputs
- * (onnx-fold.c) and the run-time operator (onnx-ops.c).  The walker
- * (onnx-import.c) looks every node up here; the "supported operators"
+ * (onnx-fold.c) and the run-time operator (onnx-ops.c, onnx-layout.c,
+ * onnx-stack.c).  The walker (onnx-walk.c) looks every node up here and
+ * hands its row to the importers (OclImport.op); the "supported operators"
  * message and the README's list come from this table. */
 #include <string.h>
 #include "onnx-import.h"
 
 static const OclOnnxOp ops[] = {
-  /* op, first, last, fold, fold_inputs, import, commutes */
-  {"Add", 7, 22, ocl_fold_binary, 2, ocl_op_arith, TRUE},
+  /* op, first, last, fold, fold_inputs, import, commutes, arith */
+  {"Add", 7, 22, ocl_fold_binary, 2, ocl_op_arith, TRUE, 'A'},
   {"AveragePool", 7, 22, NULL, 0, ocl_op_avgpool, FALSE},
   {"BatchNormalization", 7, 22, NULL, 0, ocl_op_batchnorm, FALSE},
   {"Cast", 7, 22, ocl_fold_cast, 1, ocl_op_cast, FALSE},
@@ -20,7 +21,7 @@ static const OclOnnxOp ops[] = {
   {"Conv", 7, 22, NULL, 0, ocl_op_conv, FALSE},
   {"DequantizeLinear", 10, 22, ocl_fold_dequantize, 2, ocl_op_dequantize,
       FALSE},
-  {"Div", 7, 22, ocl_fold_binary, 2, ocl_op_arith, FALSE},
+  {"Div", 7, 22, ocl_fold_binary, 2, ocl_op_arith, FALSE, 'D'},
   {"Dropout", 7, 22, ocl_fold_identity, 1, ocl_op_dropout, FALSE},
   {"Expand", 8, 22, NULL, 0, ocl_op_expand, FALSE},
   {"Flatten", 7, 22, NULL, 0, ocl_op_flatten, FALSE},
@@ -31,7 +32,7 @@ static const OclOnnxOp ops[] = {
   {"Identity", 7, 22, ocl_fold_identity, 1, ocl_op_identity, FALSE},
   {"MatMul", 7, 22, NULL, 0, ocl_op_gemm, FALSE},
   {"MaxPool", 7, 22, NULL, 0, ocl_op_maxpool, FALSE},
-  {"Mul", 7, 22, ocl_fold_binary, 2, ocl_op_arith, TRUE},
+  {"Mul", 7, 22, ocl_fold_binary, 2, ocl_op_arith, TRUE, 'M'},
   {"Pad", 7, 22, NULL, 0, ocl_op_pad, FALSE},
   {"QuantizeLinear", 10, 22, NULL, 0, ocl_op_quantize, FALSE},
   {"ReduceMean", 7, 22, NULL, 0, ocl_op_reduce_mean, FALSE},
@@ -44,33 +45,12 @@ static const OclOnnxOp ops[] = {
   {"Softmax", 7, 22, NULL, 0, ocl_op_softmax, FALSE},
   {"Split", 7, 22, NULL, 0, ocl_op_split, FALSE},
   {"Squeeze", 7, 22, ocl_fold_squeeze, 1, ocl_op_squeeze, FALSE},
-  {"Sub", 7, 22, ocl_fold_binary, 2, ocl_op_arith, FALSE},
+  {"Sub", 7, 22, ocl_fold_binary, 2, ocl_op_arith, FALSE, 'S'},
   /* Any number of inputs (opset 6's form converts to 7 unchanged). */
-  {"Sum", 7, 22, ocl_fold_sum, 1, ocl_op_sum, TRUE},
+  {"Sum", 7, 22, ocl_fold_sum, 1, ocl_op_sum, TRUE, 'A'},
   {"Transpose", 7, 22, ocl_fold_transpose, 1, ocl_op_transpose, FALSE},
   {"Unsqueeze", 7, 22, ocl_fold_unsqueeze, 1, ocl_op_unsqueeze, FALSE},
 };
-
-/* The element-wise arithmetic rows, by name: no row is told from another
- * by its first letter (Sum is an Add, not a Sub). */
-typedef struct
-{
-  const char *op;
-  char code;
-} ArithCode;
-
-static const ArithCode arith_codes[] = {
-  {"Add", 'A'}, {"Sum", 'A'}, {"Sub", 'S'}, {"Mul", 'M'}, {"Div", 'D'},
-};
-
-char
-ocl_onnx_arith_code (const char *op)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (arith_codes); i++)
-    if (strcmp (op, arith_codes[i].op) == 0)
-      return arith_codes[i].code;
-  return 0;
-}
 
 const OclOnnxOp *
 ocl_onnx_find_op (const char *op)

@@ -168,3 +168,23 @@ ocl_pack_weights (const OclNode * n, int ocb, int nblk, int wino,
     if (th[t])
       g_thread_join (th[t]);
 }
+
+/* The weight, writable: a borrowed one is replaced by a copy that fusion
+ * may scale. */
+float *
+ocl_node_own_weight (OclNode * n)
+{
+  if (n->weight == NULL && n->weight_raw != NULL) {
+    n->weight = g_memdup2 (n->weight_raw,
+        (gsize) n->oc * ocl_node_icg (n) * n->kh * n->kw * sizeof (float));
+    n->weight_raw = NULL;
+  }
+  return n->weight;
+}
+
+void
+ocl_node_drop_weight (OclNode * n)
+{
+  g_clear_pointer (&n->weight, g_free);
+  n->weight_raw = NULL;
+}

@@ -174,3 +174,18 @@ ocl_context_get_program (OclContext * ctx, const char *file,
   g_mutex_unlock (&ctx->lock);
   return prog;
 }
+
+cl_program
+ocl_context_build_program (OclContext * ctx, const char *file,
+    const char *options, GError ** error)
+{
+  g_autofree char *full = g_strdup_printf ("%s %s", BASE_OPTIONS, options);
+  const char *source = kernel_source (file);
+
+  if (source == NULL) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_INVALID_ARGUMENT,
+        "no embedded kernel file '%s'", file);
+    return NULL;
+  }
+  return build_from_source (ctx, file, source, full, error);
+}

@@ -206,25 +206,15 @@ enqueue_preprocess (OclNet * net, const OclImageEntry * e, int first,
 
   /* Arguments are captured at each enqueue: one kernel serves every entry. */
   a.k = net->preprocess;
-  ocl_arg_mem (&a, mem[0]);
-  ocl_arg_mem (&a, mem[1]);
-  ocl_arg_mem (&a, mem[2]);
-  ocl_arg_mem (&a, net->geo);
-  ocl_arg_mem (&a, net->value_mem[net->g->input]);
-  ocl_arg_int (&a, first);
-  ocl_arg_int (&a, img->format);
-  ocl_arg_int (&a, img->stride[0]);
-  ocl_arg_int (&a, img->stride[1]);
-  ocl_arg_int (&a, img->stride[2]);
-  ocl_arg_int (&a, in->h);
-  ocl_arg_int (&a, in->w);
-  if (a.err == CL_SUCCESS)
-    a.err = clSetKernelArg (a.k, a.arg++, sizeof (mean), &mean);
-  if (a.err == CL_SUCCESS)
-    a.err = clSetKernelArg (a.k, a.arg++, sizeof (istd), &istd);
-  ocl_arg_int (&a, pp->bgr ? 1 : 0);
-  if (a.err == CL_SUCCESS)
-    a.err = clSetKernelArg (a.k, a.arg++, sizeof (yuv), &yuv);
+  {
+    OclSig_preprocess_image s = {.p0 = mem[0],.p1 = mem[1],.p2 = mem[2],
+      .geo = net->geo,.out = net->value_mem[net->g->input],.first = first,
+      .format = img->format,.s0 = img->stride[0],.s1 = img->stride[1],
+      .s2 = img->stride[2],.H = in->h,.W = in->w,.mean = mean,.istd = istd,
+      .bgr = pp->bgr ? 1 : 0,.yuv = yuv
+    };
+    ocl_sig_preprocess_image (&a, &s);
+  }
   if (a.err != CL_SUCCESS)
     return ocl_set_cl_error (error, a.err, "clSetKernelArg (preprocess)");
   gws[0] = in->w;

@@ -1221,6 +1221,110 @@ test_nchw_output (void)
   check (&b, conv (&b, b.g->input, 6, 3, 1, 1, TRUE));
 }
 
+/* Every kernel's compiled parameters are its list in ocl-sig.h, which the
+ * host's argument structs are made from: a kernel whose parameters were
+ * written by hand, reordered or retyped, fails here. */
+typedef struct
+{
+  const char *kind, *name;
+} SigParam;
+
+typedef struct
+{
+  const char *name, *file, *options;
+  const SigParam *params;
+  guint n;
+} SigKernel;
+
+#define SIG_PARAM(kind, n) { #kind, #n },
+#define SIG_PARAMS(name, file, options) \
+  static const SigParam params_##name[] = { OCL_SIG_##name (SIG_PARAM, SIG_PARAM) };
+#define SIG_KERNEL(name, file, options) \
+  { #name, file, options, params_##name, G_N_ELEMENTS (params_##name) },
+/* *INDENT-OFF* */
+OCL_KERNELS (SIG_PARAMS)
+static const SigKernel sig_kernels[] = { OCL_KERNELS (SIG_KERNEL) };
+/* *INDENT-ON* */
+
+static char *
+arg_info (cl_kernel k, cl_uint i, cl_kernel_arg_info what)
+{
+  size_t size = 0;
+  char *v;
+
+  g_assert_cmpint (clGetKernelArgInfo (k, i, what, 0, NULL, &size), ==,
+      CL_SUCCESS);
+  v = g_malloc0 (size + 1);
+  g_assert_cmpint (clGetKernelArgInfo (k, i, what, size, v, NULL), ==,
+      CL_SUCCESS);
+  return v;
+}
+
+/* The OpenCL type a parameter of @kind compiles to. */
+static const char *
+sig_type (const char *kind)
+{
+  return strcmp (kind, "U8IN") == 0 ? "uchar*" :
+      strcmp (kind, "I32IN") == 0 ? "int*" :
+      strcmp (kind, "INT") == 0 ? "int" :
+      strcmp (kind, "FLOAT") == 0 ? "float" :
+      strcmp (kind, "FLOAT4") == 0 ? "float4" : "float*";
+}
+
+static void
+test_signatures (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (sig_kernels); i++) {
+    const SigKernel *sk = &sig_kernels[i];
+    g_autofree char *opts = g_strdup_printf ("%s -cl-kernel-arg-info",
+        sk->options);
+    GError *error = NULL;
+    cl_program prog = ocl_context_build_program (ctx, sk->file, opts, &error);
+    cl_kernel k;
+    cl_uint n = 0;
+    cl_int err;
+
+    g_assert_no_error (error);
+    k = clCreateKernel (prog, sk->name, &err);
+    g_assert_cmpint (err, ==, CL_SUCCESS);
+    g_assert_cmpint (clGetKernelInfo (k, CL_KERNEL_NUM_ARGS, sizeof (n), &n,
+            NULL), ==, CL_SUCCESS);
+    if (n != sk->n)
+      g_error ("%s: %u parameters compiled, %u in ocl-sig.h", sk->name, n,
+          sk->n);
+    for (cl_uint a = 0; a < n; a++) {
+      const SigParam *p = &sk->params[a];
+      const char *want = sig_type (p->kind);
+      const gboolean buffer = want[strlen (want) - 1] == '*';
+      const gboolean read_only = g_str_has_suffix (p->kind, "IN");
+      g_autofree char *name = arg_info (k, a, CL_KERNEL_ARG_NAME);
+      g_autofree char *type = arg_info (k, a, CL_KERNEL_ARG_TYPE_NAME);
+      cl_kernel_arg_address_qualifier aq = 0;
+      cl_kernel_arg_type_qualifier tq = 0;
+
+      g_assert_cmpint (clGetKernelArgInfo (k, a,
+              CL_KERNEL_ARG_ADDRESS_QUALIFIER, sizeof (aq), &aq, NULL), ==,
+          CL_SUCCESS);
+      g_assert_cmpint (clGetKernelArgInfo (k, a,
+              CL_KERNEL_ARG_TYPE_QUALIFIER, sizeof (tq), &tq, NULL), ==,
+          CL_SUCCESS);
+      /* Compilers write "float*" or "float *". */
+      for (char *r = type, *w = type;; r++)
+        if (*r != ' ' && !(*w++ = *r))
+          break;
+      if (strcmp (name, p->name) != 0 || strcmp (type, want) != 0
+          || buffer != (aq == CL_KERNEL_ARG_ADDRESS_GLOBAL)
+          || read_only != ((tq & CL_KERNEL_ARG_TYPE_CONST) != 0))
+        g_error ("%s: parameter %u is %s '%s' (global %d, const %d), "
+            "ocl-sig.h says %s '%s'", sk->name, a, type, name,
+            aq == CL_KERNEL_ARG_ADDRESS_GLOBAL,
+            (tq & CL_KERNEL_ARG_TYPE_CONST) != 0, p->kind, p->name);
+    }
+    clReleaseKernel (k);
+    clReleaseProgram (prog);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1230,6 +1334,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   ctx = ocl_context_new (NULL, &error);
   g_assert_no_error (error);
+  g_test_add_func ("/kernels/signatures", test_signatures);
   g_test_add_func ("/kernels/conv/shapes-and-tiles", test_conv_shapes);
   g_test_add_func ("/kernels/conv/winograd", test_conv_winograd);
   g_test_add_func ("/kernels/conv/winograd4", test_conv_winograd4);

@@ -34,6 +34,7 @@
 #define OCB (VW * NB)
 
 #include "ocl-abi.h"
+#include "ocl-sig.h"
 #include "epilogue.h"
 
 /* The first of the KC input channels output block @blk reads (the host's
@@ -56,16 +57,6 @@ store_block (__global float *o, float16 v, int oc0, int OC)
       o[oc0 + j] = t[j];
   }
 }
-
-/* The arguments of both direct kernels (conv2d_nhwc, conv2d_grouped_nhwc),
- * as documented at the top of this file. */
-#define DIRECT_CONV_ARGS \
-    __global const float *restrict in, __global const float *restrict zero, \
-    __global const float *restrict wt, \
-    __global const float *restrict bias, __global const float *restrict res, \
-    __global float *restrict out, int IC, int IH, int IW, int OC, int OH, \
-    int OW, int KH, int KW, int SH, int SW, int PT, int PL, int flags, \
-    int RC, int RH, int RW, int RS, int RCO, int BPI, int KC, int ICG, int OCG
 
 /* The direct kernels' NDRange dimension 2, N x ceil(nblk / BPI): the
  * image @n and the output blocks [@blk0, @blk1) of this work-item.  Images
@@ -113,7 +104,8 @@ store_pixel (__global float *out, __global const float *bias,
 /* The direct kernels' epilogue and stores for the @np pixels of a row
  * tile from (@oy, @ox0), @acc[NB][PX].  Whole blocks without quantisation
  * whose residual view covers them (every ResNet layer) step one output
- * and one residual pointer a pixel; the rest goes through store_pixel ()
+ * and one residual pointer a pixel, through the same passes with the
+ * quantize ones masked off; the rest goes through store_pixel ()
  * (computing both addresses and testing every flag for each pixel and
  * block cost a 64-channel layer 10 % of its time). */
 static inline void
@@ -124,7 +116,6 @@ store_tile (__global float *out, __global const float *bias,
 {
   const int oc0 = blk * OCB;
   const bool residual = (flags & OCL_ABI_FLAG_RESIDUAL) != 0;
-  const bool relu = (flags & OCL_ABI_FLAG_RELU) != 0;
 
   if (!(flags & (OCL_ABI_FLAG_QUANT_IN | OCL_ABI_FLAG_QUANT_OUT))
       && oc0 + OCB <= OC && (!residual || (oc0 - RCO >= 0
@@ -137,14 +128,10 @@ store_tile (__global float *out, __global const float *bias,
     for (int p = 0; p < PX; p++) {
       if (p < np) {
   #pragma unroll
-        for (int b = 0; b < NB; b++) {
-          float16 v = acc[b][p];
-          if (residual)
-            v += vload16 (b, r);
-          if (relu)
-            v = relu16 (v);
-          vstore16 (v, b, o);
-        }
+        for (int b = 0; b < NB; b++)
+          vstore16 (epilogue_passes16 (acc[b][p], residual ? vload16 (b, r) :
+                  (float16) 0.0f, bias, oc0 + b * VW, OC,
+                  flags & (OCL_ABI_FLAG_RESIDUAL | OCL_ABI_FLAG_RELU)), b, o);
       }
       o += OC;
       if (residual)
@@ -230,7 +217,7 @@ mac_channels (float16 acc[NB][PX], __global const float *const ip[PX],
 
 #ifndef KCH
 __kernel void
-conv2d_nhwc (DIRECT_CONV_ARGS)
+conv2d_nhwc (OCL_PARAMS (OCL_SIG_conv2d_nhwc))
 {
   const int ox0 = get_global_id (0) * PX;
   const int oy = get_global_id (1);
@@ -313,7 +300,7 @@ load_block (__global const float *o, int oc0, int OC)
  * NDRange: (1, 1, N * ceil (ceil (OC / OCB) / BPI)).  Arguments:
  * conv2d_nhwc's, with KH = KW = 1, no padding and KC = IC. */
 __kernel void
-conv1x1_nhwc (DIRECT_CONV_ARGS)
+conv1x1_nhwc (OCL_PARAMS (OCL_SIG_conv1x1_nhwc))
 {
   const int npx = OH * OW, tiles = (npx + PX - 1) / PX;
   const int nblk = (OC + OCB - 1) / OCB;
@@ -437,7 +424,7 @@ rotation_lanes (int r)
 }
 
 __kernel void
-conv2d_grouped_nhwc (DIRECT_CONV_ARGS)
+conv2d_grouped_nhwc (OCL_PARAMS (OCL_SIG_conv2d_grouped_nhwc))
 {
   const int ox0 = get_global_id (0) * PX;
   const int oy = get_global_id (1);
@@ -540,14 +527,7 @@ conv2d_grouped_nhwc (DIRECT_CONV_ARGS)
  *   wt    U = G g G^T as [ceil(OC / OCB)][16][IC][OCB], IC % 16 == 0
  */
 __kernel void
-conv3x3_winograd_nhwc (__global const float *restrict in,
-    __global const float *restrict zero,
-    __global const float *restrict wt,
-    __global const float *restrict bias,
-    __global const float *restrict res,
-    __global float *restrict out,
-    int IC, int IH, int IW, int OC, int OH, int OW, int PT, int PL,
-    int flags, int RC, int RH, int RW, int RS, int RCO)
+conv3x3_winograd_nhwc (OCL_PARAMS (OCL_SIG_conv3x3_winograd_nhwc))
 {
   const int TW = (OW + 1) / 2;
   const int tiles = (OH + 1) / 2 * TW;
@@ -668,9 +648,7 @@ bt6 (const float16 * d, int stride, float16 * o, int ostride)
 }
 
 __kernel void
-winograd4_input_nhwc (__global const float *restrict in,
-    __global float *restrict v, int IC, int IH, int IW, int OH, int OW,
-    int PT, int PL)
+winograd4_input_nhwc (OCL_PARAMS (OCL_SIG_winograd4_input_nhwc))
 {
   const int c0 = get_global_id (0) * VW;
   const int k = get_global_id (1);
@@ -727,13 +705,7 @@ __constant float AT4[4][6] = {
 };
 
 __kernel void
-conv3x3_winograd4_nhwc (__global const float *restrict v,
-    __global const float *restrict wt,
-    __global const float *restrict bias,
-    __global const float *restrict res,
-    __global float *restrict out,
-    int IC, int OC, int OH, int OW,
-    int flags, int RC, int RH, int RW, int RS, int RCO)
+conv3x3_winograd4_nhwc (OCL_PARAMS (OCL_SIG_conv3x3_winograd4_nhwc))
 {
   const int TW = (OW + 3) / 4;
   const int tiles = (OH + 3) / 4 * TW;
@@ -837,15 +809,7 @@ conv3x3_winograd4_nhwc (__global const float *restrict v,
 
 __kernel __attribute__ ((reqd_work_group_size (LX, LY, 1)))
 void
-conv2d_tiled_nhwc (__global const float *restrict in,
-    __global const float *restrict wt,
-    __global const float *restrict bias,
-    __global const float *restrict res,
-    __global float *restrict out,
-    int IC, int IH, int IW, int OC, int OH, int OW,
-    int KH, int KW, int SH, int SW, int PT, int PL,
-    int flags, int RC, int RH, int RW, int RS, int RCO, int M,
-    int KC, int ICG, int OCG)
+conv2d_tiled_nhwc (OCL_PARAMS (OCL_SIG_conv2d_tiled_nhwc))
 {
   __local float As[TK][TM + 1];
   __local float Bs[TK][TN];

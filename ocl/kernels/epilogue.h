@@ -85,6 +85,38 @@ fakequant_block (float16 v, __global const float *q, int oc0, int stride)
       (float16) (q[4 * stride + 1]));
 }
 
+/* The epilogue's passes, in ocl-abi.h's order, on @v (a float or a
+ * float16): the one sequence every kernel's store runs.  @RES is the
+ * residual's value (evaluated only under OCL_ABI_FLAG_RESIDUAL), @QUANT (v,
+ * k) the k-th quantize-dequantize pass, @RELU the ReLU of @v's width.  A
+ * caller that knows some passes are off masks them out of @flags, and the
+ * compiler drops them. */
+#define OCL_EPILOGUE_PASSES(v, flags, RES, QUANT, RELU) \
+  do { \
+    if ((flags) & OCL_ABI_FLAG_QUANT_IN) \
+      v = QUANT (v, 0); \
+    if ((flags) & OCL_ABI_FLAG_RESIDUAL) \
+      v += (RES); \
+    if ((flags) & OCL_ABI_FLAG_RELU) \
+      v = RELU (v); \
+    if ((flags) & OCL_ABI_FLAG_QUANT_OUT) \
+      v = QUANT (v, 1); \
+  } while (0)
+
+/* The passes on channels @oc0 .. @oc0 + 15 whose residual values @r are
+ * loaded already (the direct kernels' fast path steps a pointer). */
+static inline float16
+epilogue_passes16 (float16 v, float16 r, __global const float *bias, int oc0,
+    int OC, int flags)
+{
+  const int stride = OCL_ABI_EPI_STRIDE (OC);
+#define QUANT16(x, k) \
+  fakequant_block (x, bias + OCL_ABI_EPI_QUANT (stride, k), oc0, stride)
+  OCL_EPILOGUE_PASSES (v, flags, r, QUANT16, relu16);
+#undef QUANT16
+  return v;
+}
+
 /* The epilogue of channel @oc of output pixel (@n, @oy, @ox); @bias is
  * read only for the quantize passes. */
 static inline float
@@ -93,15 +125,11 @@ epilogue1 (float v, __global const float *bias, __global const float *res,
     int RW, int RS, int RCO)
 {
   const int stride = OCL_ABI_EPI_STRIDE (OC);
-
-  if (flags & OCL_ABI_FLAG_QUANT_IN)
-    v = fakequant1 (v, bias + OCL_ABI_EPI_QUANT (stride, 0), oc, stride);
-  if (flags & OCL_ABI_FLAG_RESIDUAL)
-    v += residual_at (res, n, oy, ox, oc, RC, RH, RW, RS, RCO);
-  if (flags & OCL_ABI_FLAG_RELU)
-    v = relu1 (v);
-  if (flags & OCL_ABI_FLAG_QUANT_OUT)
-    v = fakequant1 (v, bias + OCL_ABI_EPI_QUANT (stride, 1), oc, stride);
+#define QUANT1(x, k) \
+  fakequant1 (x, bias + OCL_ABI_EPI_QUANT (stride, k), oc, stride)
+  OCL_EPILOGUE_PASSES (v, flags, residual_at (res, n, oy, ox, oc, RC, RH, RW,
+          RS, RCO), QUANT1, relu1);
+#undef QUANT1
   return v;
 }
 
@@ -111,17 +139,9 @@ epilogue_block (float16 v, __global const float *bias,
     __global const float *res, int n, int oy, int ox, int oc0, int OC,
     int flags, int RC, int RH, int RW, int RS, int RCO)
 {
-  const int stride = OCL_ABI_EPI_STRIDE (OC);
-
-  if (flags & OCL_ABI_FLAG_QUANT_IN)
-    v = fakequant_block (v, bias + OCL_ABI_EPI_QUANT (stride, 0), oc0, stride);
-  if (flags & OCL_ABI_FLAG_RESIDUAL)
-    v += residual_block (res, n, oy, ox, oc0, RC, RH, RW, RS, RCO);
-  if (flags & OCL_ABI_FLAG_RELU)
-    v = relu16 (v);
-  if (flags & OCL_ABI_FLAG_QUANT_OUT)
-    v = fakequant_block (v, bias + OCL_ABI_EPI_QUANT (stride, 1), oc0, stride);
-  return v;
+  return epilogue_passes16 (v, flags & OCL_ABI_FLAG_RESIDUAL ?
+      residual_block (res, n, oy, ox, oc0, RC, RH, RW, RS, RCO) :
+      (float16) 0.0f, bias, oc0, OC, flags);
 }
 
 #endif

@@ -1,4 +1,5 @@
 #include "ocl-abi.h"
+#include "ocl-sig.h"
 #include "epilogue.h"
 
 /* Element-wise, pooling, layout and softmax kernels on NHWC activations.
@@ -7,8 +8,7 @@
 
 /* NCHW input tensor -> NHWC.  NDRange (C, W, N*H). */
 __kernel void
-nchw_to_nhwc (__global const float *in, __global float *out, int C, int H,
-    int W)
+nchw_to_nhwc (OCL_PARAMS (OCL_SIG_nchw_to_nhwc))
 {
   int c = get_global_id (0), x = get_global_id (1), nh = get_global_id (2);
   int n = nh / H, y = nh % H;
@@ -19,8 +19,7 @@ nchw_to_nhwc (__global const float *in, __global float *out, int C, int H,
  * 1-element dummy when flags say absent.  NDRange (total elements).
  * flags: OCL_ABI_AFFINE_RELU, _SCALE (has scale), _SHIFT (has shift). */
 __kernel void
-affine_nhwc (__global const float *in, __global const float *scale,
-    __global const float *shift, __global float *out, int C, int flags)
+affine_nhwc (OCL_PARAMS (OCL_SIG_affine_nhwc))
 {
   size_t i = get_global_id (0);
   int c = i % C;
@@ -46,9 +45,7 @@ affine_nhwc (__global const float *in, __global const float *scale,
  * @mul: OCL_ABI_MUL_NONE, _SAME or _GATE.  NDRange (C / EW, W, N*H) of the
  * output. */
 __kernel void
-eltwise_nhwc (__global const float *a, __global const float *b,
-    __global const float *res, __global float *out, int C, int H, int W,
-    int mul, int flags, int RC, int RH, int RW, int RS, int RCO)
+eltwise_nhwc (OCL_PARAMS (OCL_SIG_eltwise_nhwc))
 {
   const int c = get_global_id (0) * EW, x = get_global_id (1);
   const int nh = get_global_id (2), n = nh / H, y = nh % H;
@@ -81,8 +78,7 @@ eltwise_nhwc (__global const float *a, __global const float *b,
 /* y = 1 / (1 + e^-x), or with hard set, clamp (alpha x + beta, 0, 1)
  * (HardSigmoid).  NDRange (total elements). */
 __kernel void
-sigmoid_nhwc (__global const float *in, __global float *out, int hard,
-    float alpha, float beta)
+sigmoid_nhwc (OCL_PARAMS (OCL_SIG_sigmoid_nhwc))
 {
   size_t i = get_global_id (0);
   float v = in[i];
@@ -94,8 +90,7 @@ sigmoid_nhwc (__global const float *in, __global float *out, int hard,
  * channel, p holding s, z, s', z' for each of the C channels (rint: ties to
  * even, as ONNX rounds).  NDRange (total elements). */
 __kernel void
-fakequant_nhwc (__global const float *in, __global const float *p,
-    __global float *out, int C, float qmin, float qmax)
+fakequant_nhwc (OCL_PARAMS (OCL_SIG_fakequant_nhwc))
 {
   size_t i = get_global_id (0);
   int c = i % C;
@@ -108,10 +103,7 @@ fakequant_nhwc (__global const float *in, __global const float *p,
  * when (y-PH, x-PW, c-PC) lies inside the view (VH, VW, VC), else value.
  * NDRange (C, W, N*H) of the output. */
 __kernel void
-copy_view_nhwc (__global const float *in, __global float *out,
-    int C, int H, int W, int IC, int IH, int IW,
-    int PC, int PH, int PW, int SC0, int SH0, int SW0,
-    int TC, int TH, int TW, int VC, int VH, int VW, float value)
+copy_view_nhwc (OCL_PARAMS (OCL_SIG_copy_view_nhwc))
 {
   int c = get_global_id (0), x = get_global_id (1), nh = get_global_id (2);
   int n = nh / H, y = nh % H;
@@ -128,9 +120,7 @@ copy_view_nhwc (__global const float *in, __global float *out,
  * beside the running max keeps it (a blend on the max's own chain cost
  * twice as much). */
 __kernel void
-maxpool_nhwc (__global const float *in, __global float *out, int C, int IH,
-    int IW, int OH, int OW, int KH, int KW, int SH, int SW, int PT, int PL,
-    int relu)
+maxpool_nhwc (OCL_PARAMS (OCL_SIG_maxpool_nhwc))
 {
   int c = get_global_id (0), ox = get_global_id (1), nh = get_global_id (2);
   int n = nh / OH, oy = nh % OH;
@@ -159,9 +149,7 @@ first_tap (int p0, int d)
  * dilated window): a kernel of its own, as a run-time step in the other
  * two cost ResNet-18's stem pool a third more.  NDRange (C, OW, N*OH). */
 __kernel void
-maxpool_dilated_nhwc (__global const float *in, __global float *out, int C,
-    int IH, int IW, int OH, int OW, int KH, int KW, int SH, int SW, int PT,
-    int PL, int relu, int DH, int DW)
+maxpool_dilated_nhwc (OCL_PARAMS (OCL_SIG_maxpool_dilated_nhwc))
 {
   int c = get_global_id (0), ox = get_global_id (1), nh = get_global_id (2);
   int n = nh / OH, oy = nh % OH;
@@ -181,9 +169,7 @@ maxpool_dilated_nhwc (__global const float *in, __global float *out, int C,
 /* maxpool_nhwc on 4 channels per work-item (C % 4 == 0).
  * NDRange (C/4, OW, N*OH). */
 __kernel void
-maxpool_nhwc4 (__global const float *in, __global float *out, int C, int IH,
-    int IW, int OH, int OW, int KH, int KW, int SH, int SW, int PT, int PL,
-    int relu)
+maxpool_nhwc4 (OCL_PARAMS (OCL_SIG_maxpool_nhwc4))
 {
   int c4 = get_global_id (0), ox = get_global_id (1), nh = get_global_id (2);
   int n = nh / OH, oy = nh % OH;
@@ -206,9 +192,7 @@ maxpool_nhwc4 (__global const float *in, __global float *out, int C, int IH,
  * padded area (clipped to the padded input, as ceil_mode windows may
  * overhang), else only the real pixels. */
 __kernel void
-avgpool_nhwc (__global const float *in, __global float *out, int C, int IH,
-    int IW, int OH, int OW, int KH, int KW, int SH, int SW, int PT, int PL,
-    int PB, int PR, int count_include_pad)
+avgpool_nhwc (OCL_PARAMS (OCL_SIG_avgpool_nhwc))
 {
   int c = get_global_id (0), ox = get_global_id (1), nh = get_global_id (2);
   int n = nh / OH, oy = nh % OH;
@@ -231,8 +215,7 @@ avgpool_nhwc (__global const float *in, __global float *out, int C, int IH,
  * (even and odd pixels: two chains of adds in flight).  NDRange (C / EW,
  * N).  Output [N][C]. */
 __kernel void
-global_avgpool_nhwc (__global const float *in, __global float *out, int C,
-    int HW)
+global_avgpool_nhwc (OCL_PARAMS (OCL_SIG_global_avgpool_nhwc))
 {
   const int c = get_global_id (0) * EW, n = get_global_id (1);
   __global const float *p = in + (size_t) n * HW * C + c;
@@ -263,8 +246,7 @@ global_avgpool_nhwc (__global const float *in, __global float *out, int C,
 /* NHWC [N][H][W][C] -> [N][C*H*W] in NCHW order (ONNX Flatten).
  * NDRange (C, W, N*H). */
 __kernel void
-flatten_nhwc (__global const float *in, __global float *out, int C, int H,
-    int W)
+flatten_nhwc (OCL_PARAMS (OCL_SIG_flatten_nhwc))
 {
   int c = get_global_id (0), x = get_global_id (1), nh = get_global_id (2);
   int n = nh / H, y = nh % H;
@@ -275,7 +257,7 @@ flatten_nhwc (__global const float *in, __global float *out, int C, int H,
 /* Softmax of [N][K * S], max-subtracted, over the K values S apart from
  * each of a row's first S (S = 1: the whole row).  NDRange (N * S). */
 __kernel void
-softmax_rows (__global const float *in, __global float *out, int K, int S)
+softmax_rows (OCL_PARAMS (OCL_SIG_softmax_rows))
 {
   size_t i = get_global_id (0), n = i / S;
   __global const float *x = in + n * K * S + i % S;

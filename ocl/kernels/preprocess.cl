@@ -27,6 +27,7 @@
  * the chroma of its 2x2 cell. */
 
 #include "ocl-abi.h"
+#include "ocl-sig.h"
 
 static inline float3
 yuv_to_rgb (float y, float u, float v, float4 yuv)
@@ -194,11 +195,7 @@ load3i (__global const uchar * q)
 }
 
 __kernel void
-preprocess_image (__global const uchar * p0, __global const uchar * p1,
-    __global const uchar * p2, __global const int *geo,
-    __global float *out, int first, int format, int s0, int s1, int s2, int H,
-    int W,
-    float4 mean, float4 istd, int bgr, float4 yuv)
+preprocess_image (OCL_PARAMS (OCL_SIG_preprocess_image))
 {
   const int ox = get_global_id (0), oy = get_global_id (1);
   const int n = first + get_global_id (2);

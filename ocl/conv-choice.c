@@ -1,0 +1,259 @@
+/* Which kernel a convolution runs, and with which tile: a pure function
+ * of the layer and the device's tuning record (no device, no OpenCL), so
+ * that tests/test-choice.c checks it on the host.  exec-conv.c binds the
+ * chosen candidate's buffers and launches.
+ *
+ * The rules below were measured on the CPUs named beside them
+ * (BENCHMARKS.md); they give the order in which the candidates are
+ * listed.  The first is the plan's pick; the others are what the layer
+ * can also run, in the order to fall back on (a tiled kernel that does
+ * not fit the device) or to measure. */
+#include "ocl-private.h"
+
+/* Pixels (direct) or 2x2 tiles (Winograd) per work-item out of @cols: the
+ * widest tile (<= @max) that wastes least, but no wider than leaves
+ * @min_items work-items when each column group gives @per_group of them. */
+static int
+choose_px (int cols, int max, gsize per_group, gsize min_items)
+{
+  int best = 1;
+  double best_eff = 0.0;
+
+  for (int px = MIN (max, cols); px >= 1; px--) {
+    int groups = (cols + px - 1) / px;
+    double eff = (double) cols / (groups * px);
+    if (eff > best_eff + 1e-9) {
+      best_eff = eff;
+      best = px;
+    }
+  }
+  while (best > 1 && (gsize) (cols + best - 1) / best * per_group < min_items)
+    best = (best + 1) / 2;
+  return best;
+}
+
+/* Whether a Winograd kernel applies: 3x3 stride-1 convolutions whose
+ * input channels fill 16-lane vectors. */
+static gboolean
+winograd_applies (const OclNode * n)
+{
+  return n->op == OCL_OP_CONV && n->kh == 3 && n->kw == 3 && n->sh == 1
+      && n->sw == 1 && n->ic % 16 == 0 && n->group <= 1;
+}
+
+int
+ocl_conv_winograd (const OclNode * n, const OclValue * y, const OclTuning * t)
+{
+  if (!winograd_applies (n))
+    return 0;
+  if (t->winograd == 4)
+    return 4;
+  if (t->winograd > 0)
+    return 2;
+  if (t->winograd == 0 || !t->cpu)
+    return 0;
+  {
+    /* F(4x4) where its 4x4 tiles waste little and the layer is large
+     * enough to pay for a second launch; F(2x2) elsewhere: on 7x7 maps
+     * (whose 2x2 tiles of 4x4 weigh 36/16 as much in weights, read from
+     * memory for 4 tiles) and on CIFAR's small layers, where launches are
+     * the cost.  Measured per layer on ResNet-18 (BENCHMARKS.md). */
+    double macs = (double) y->h * y->w * n->oc * n->ic * 9.0;
+    return y->h >= 14 && y->w >= 14 && macs >= 16e6 ? 4 : 2;
+  }
+}
+
+/* Input channels a chunk for conv1x1_nhwc (0: the other kernels).  Where
+ * the tuning record says it pays (CPU devices but AMD's): 1x1 layers of
+ * 14x14 maps or smaller with 256 input channels or more and enough output
+ * blocks to go round the cores.  Measured on an Intel Xeon, ResNeXt-50's
+ * 1x1 layers (sums, two alternating pairs): 7x7 maps 6.3-6.7
+ * -> 4.6-4.8 ms, 14x14 10.1-11.1 -> 9.9-10.3 ms, but 28x28 6.0 -> 6.8-7.0
+ * ms.  256 channels a chunk measured best (the 14x14 layers with 64: 12.2
+ * ms, 128: 10.3, 512: 9.8). */
+static gboolean
+stream_applies (const OclNode * n)
+{
+  return n->kh == 1 && n->kw == 1 && !n->pt && !n->pl && !n->pb && !n->pr
+      && n->group <= 1;
+}
+
+static int
+stream_chunk (const OclNode * n, const OclValue * y, const OclTuning * t,
+    int nblk)
+{
+  if (!stream_applies (n) || t->conv_stream == 0)
+    return 0;
+  if (t->conv_stream > 0)
+    return t->conv_stream;
+  return t->stream_pays && !t->force_px && (gsize) y->h * y->w <= 196
+      && n->ic >= 256 && nblk >= 4 * (int) t->compute_units ? 256 : 0;
+}
+
+/* The register-tiled kernels' pick: Winograd F(4x4) or F(2x2) (@wino, 0:
+ * off), the lane kernel for small groups, the whole-map 1x1 kernel, or
+ * the direct kernel; with its tile. */
+static OclConvChoice
+register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
+    int wino)
+{
+  /* Direct: PX pixels of a row; Winograd: PX of the image's 2x2 (4x4)
+   * tiles. */
+  int cols = wino == 4 ? (y->h + 3) / 4 * ((y->w + 3) / 4) :
+      wino ? (y->h + 1) / 2 * ((y->w + 1) / 2) : y->w;
+  const int ocg = n->oc / MAX (n->group, 1);
+  const int gs = ocl_conv_lane_groups (n);
+  /* Grouped with GS dividing 8: the lane kernel, exact work, GS x NB x PX
+   * accumulators: one block and at most 16 of them (ResNeXt-50's 56x56
+   * layers at GS = 4: PX = 4).  Groups of 16 channels (48, ...): one
+   * 16-channel block a work-item, so that no block straddles two groups
+   * and multiplies zero weights. */
+  int nb = gs > 1 ? 1 : n->oc >= 32 && (ocg % 16 != 0 || ocg % 32 == 0) ? 2 : 1;
+  int nblk = (n->oc + 16 * nb - 1) / (16 * nb), bpi = 1, kch;
+  double macs = (double) y->n * y->h * y->w * n->oc * ocl_node_icg (n) *
+      n->kh * n->kw;
+  /* CPU devices: enough one-item work-groups to balance the cores, but
+   * none smaller than ~256 K multiply-adds, below which PoCL's cost per
+   * work-group shows (small CIFAR layers want few, big work-items). */
+  gsize min_items = t->cpu ? MIN (32 * (gsize) t->compute_units,
+      (gsize) (macs / 262144)) : 0;
+  int px = choose_px (cols, gs > 1 ? 16 / gs : 8,
+      (gsize) y->n * nblk * (wino ? 1 : y->h), min_items);
+  OclConvChoice c = { OCL_CONV_DIRECT, 1, 1, 1, 0, 0, 0 };
+
+  /* Test hook: a forced register tile (and blocks per work-item). */
+  if (t->force_px) {
+    px = t->force_px;
+    nb = t->force_nb;
+  }
+  px = CLAMP (px, 1, 8);
+  nb = CLAMP (nb, 1, 2);
+  /* The lane kernel takes whole blocks only. */
+  if (gs && n->oc % (16 * nb))
+    nb = 1;
+  nblk = (n->oc + 16 * nb - 1) / (16 * nb);
+  /* Direct convolutions on CPU devices: several output-channel blocks per
+   * work-item amortise PoCL's per-work-group cost (ResNet-50 sum of layers
+   * 36.5 -> 35.3 ms, 8 blocks against 1), as long as min_items remain. */
+  if (!wino && t->cpu) {
+    gsize others = (gsize) y->n * y->h * ((cols + px - 1) / px);
+    bpi = 8;
+    while (bpi > 1 && others * ((nblk + bpi - 1) / bpi) < min_items)
+      bpi /= 2;
+    bpi = MIN (bpi, nblk);
+  }
+  if (!wino && t->force_px && t->force_bpi > 0)
+    bpi = MIN (t->force_bpi, nblk);
+  c.nb = nb;
+  /* F(4x4): four tiles per work-item where there are enough work-items to
+   * go round the cores (measured on ResNet-18's 28x28 and 14x14 layers:
+   * 0.66 -> 0.39 ms and 0.72 -> 0.57 ms against the min_items rule's one
+   * or two tiles). */
+  if (wino == 4) {
+    int wt = 4;
+    /* The most tiles that waste under 1/8 of a work-item's and leave a
+     * few work-items per core. */
+    while (wt > 1 && ((double) cols / (((cols + wt - 1) / wt) * wt) < 0.875
+            || (gsize) (cols + wt - 1) / wt * y->n * nblk <
+            2 * (gsize) t->compute_units))
+      wt--;
+    c.kind = OCL_CONV_WINOGRAD4;
+    c.px = t->force_px ? MIN (px, 4) : wt;
+    return c;
+  }
+  if (wino) {
+    c.kind = OCL_CONV_WINOGRAD2;
+    c.px = px;
+    return c;
+  }
+  if (gs) {
+    c.kind = OCL_CONV_LANES;
+    c.gs = gs;
+  } else if ((kch = stream_chunk (n, y, t, nblk))) {
+    c.kind = OCL_CONV_STREAM;
+    c.kch = kch;
+    px = t->force_px ? px : choose_px (y->h * y->w, 8, 1, 0);
+    bpi = t->force_px && t->force_bpi > 0 ? MIN (t->force_bpi, nblk) :
+        CLAMP (nblk / (8 * (int) t->compute_units), 1, 4);
+  }
+  c.px = px;
+  c.bpi = bpi;
+  return c;
+}
+
+static gboolean
+same_choice (const OclConvChoice * a, const OclConvChoice * b)
+{
+  return a->kind == b->kind && a->px == b->px && a->nb == b->nb
+      && a->bpi == b->bpi && a->kch == b->kch && a->gs == b->gs
+      && a->side == b->side;
+}
+
+static void
+add_candidate (OclConvChoice * out, guint * n, const OclConvChoice * c)
+{
+  for (guint i = 0; i < *n; i++)
+    if (same_choice (&out[i], c))
+      return;
+  if (*n < OCL_CONV_MAX_CANDIDATES)
+    out[(*n)++] = *c;
+}
+
+guint
+ocl_conv_candidates (const OclNode * n, const OclValue * y,
+    const OclTuning * t, OclConvChoice * out)
+{
+  guint count = 0;
+  int wino = ocl_conv_winograd (n, y, t);
+  OclConvChoice c;
+
+  /* The tiled kernel at the tuning record's side, else at 8, else the
+   * register-tiled kernels (unless the side was forced: then that one
+   * alone, and a layer it does not fit fails). */
+  for (int side = t->tiled_side; side >= 8; side /= 2) {
+    OclConvChoice tiled = { OCL_CONV_TILED, 4, 1, 1, 0, 0, side };
+    add_candidate (out, &count, &tiled);
+    if (t->tiled_forced)
+      return count;
+  }
+  c = register_tiled (n, y, t, wino);
+  add_candidate (out, &count, &c);
+  /* What else the layer runs, for a fallback or a measurement: the other
+   * Winograd variant and the direct kernel where Winograd applies; the
+   * direct kernel beside the whole-map 1x1 one. */
+  if (winograd_applies (n) && t->winograd != 0) {
+    c = register_tiled (n, y, t, wino == 4 ? 2 : 4);
+    add_candidate (out, &count, &c);
+  }
+  if (wino || c.kind == OCL_CONV_STREAM) {
+    OclTuning direct = *t;
+    direct.conv_stream = 0;
+    c = register_tiled (n, y, &direct, 0);
+    add_candidate (out, &count, &c);
+  }
+  return count;
+}
+
+void
+ocl_conv_choice_describe (const OclConvChoice * c, char *buf, gsize size)
+{
+  switch (c->kind) {
+    case OCL_CONV_TILED:
+      g_snprintf (buf, size, "tiled %dx%d", 4 * c->side, 4 * c->side);
+      break;
+    case OCL_CONV_WINOGRAD4:
+      g_snprintf (buf, size, "winograd4 WT=%d NB=%d", c->px, c->nb);
+      break;
+    case OCL_CONV_WINOGRAD2:
+      g_snprintf (buf, size, "winograd WT=%d NB=%d", c->px, c->nb);
+      break;
+    default:{
+      char bpi[16] = "";
+      if (c->bpi > 1)
+        g_snprintf (bpi, sizeof (bpi), " x%d", c->bpi);
+      g_snprintf (buf, size, "%sPX=%d NB=%d%s", c->kind == OCL_CONV_LANES ?
+          "lanes " : c->kind == OCL_CONV_STREAM ? "stream " : "", c->px, c->nb,
+          bpi);
+    }
+  }
+}

@@ -1,0 +1,222 @@
+/* ONNX import, the walk: a model's nodes in file order (ONNX requires
+ * topological order) become the graph IR for one concrete input shape.
+ *
+ * Each node is looked up in the table of operators (onnx-registry.c),
+ * which says at which opsets it is supported; a node whose inputs are all
+ * constants and whose op folds (onnx-fold.c) is evaluated; a node on a
+ * stack of branches goes to onnx-stack.c; everything else is a runtime
+ * op (onnx-ops.c, onnx-layout.c).  The toolkit they all use (errors,
+ * attributes, tensors, names, nodes) is onnx-import.c. */
+#include <string.h>
+#include "onnx-import.h"
+
+/* Hands a node that computes on the image to its operator's import
+ * function, with the image data as @x. */
+static gboolean
+import_op (OclImport * im, const OclOnnxOp * op, OclConst ** in,
+    const int *vin, int n_in)
+{
+  int x = n_in > 0 ? vin[0] : -1;
+
+  if (x < 0 && op->commutes)
+    for (int k = 1; k < n_in; k++)
+      if (vin[k] >= 0)
+        x = vin[k];
+  if (x < 0)
+    return OCL_UNSUPPORTED (im, "its first input must be the image data, not "
+        "a constant");
+  for (int k = 1; k < n_in; k++)
+    if (vin[k] >= 0 && !op->commutes)
+      return OCL_UNSUPPORTED (im, "input %d must be a constant (an "
+          "initializer)", k);
+  for (int k = 0; k < n_in; k++)
+    if (vin[k] >= 0 && OCL_VALUE (im->g, vin[k])->bh
+        && strcmp (im->node->op_type, "Mul") != 0)
+      return OCL_UNSUPPORTED (im, "input %d is an Expand's output, which "
+          "only a Mul takes (as a channel gate)", k);
+  return op->import (im, x, in, vin, n_in);
+}
+
+static gboolean
+import_node (OclImport * im)
+{
+  Onnx__NodeProto *node = im->node;
+  int n_in = (int) MIN (node->n_input, (size_t) G_MAXINT);
+  g_autofree OclConst **in = g_new0 (OclConst *, n_in + 1);
+  g_autofree int *vin = g_new (int, n_in + 1);
+  g_autofree GArray **stacks = g_new0 (GArray *, n_in + 1);
+  gboolean all_const = TRUE, any_stack = FALSE;
+  const OclOnnxOp *op;
+
+  for (size_t f = 0; f < im->model->proto->n_functions; f++) {
+    Onnx__FunctionProto *fn = im->model->proto->functions[f];
+    if (g_strcmp0 (fn->name, node->op_type) == 0
+        && g_strcmp0 (fn->domain ? fn->domain : "", node->domain ?
+            node->domain : "") == 0)
+      return OCL_UNSUPPORTED (im, "it calls the model-local function '%s' "
+          "(domain '%s'), which is not supported; inline it first "
+          "(onnx.inliner.inline_local_functions)", node->op_type,
+          node->domain ? node->domain : "");
+  }
+  if (!ocl_onnx_is_onnx_domain (node->domain))
+    return OCL_UNSUPPORTED (im, "operator domain '%s' is not supported",
+        node->domain);
+  /* Formats of quantization other than QDQ, named before their inputs
+   * are looked at. */
+  if (ocl_onnx_find_op (node->op_type) == NULL
+      && (g_str_has_prefix (node->op_type, "QLinear")
+          || g_str_has_suffix (node->op_type, "Integer")))
+    return OCL_UNSUPPORTED (im, "operator '%s' is of the QOperator format of "
+        "quantization, which is not supported; the QDQ format is "
+        "(onnxruntime.quantization.quantize_static (..., quant_format="
+        "QuantFormat.QDQ))", node->op_type);
+  if (ocl_onnx_find_op (node->op_type) == NULL
+      && strcmp (node->op_type, "DynamicQuantizeLinear") == 0)
+    return OCL_UNSUPPORTED (im, "dynamic quantization is not supported; "
+        "static quantization in the QDQ format is "
+        "(onnxruntime.quantization.quantize_static (..., quant_format="
+        "QuantFormat.QDQ))");
+
+  if (node->n_output < 1 || node->output[0] == NULL
+      || node->output[0][0] == '\0')
+    return OCL_MALFORMED (im, "it has no named output");
+  for (int k = 0; k < n_in; k++) {
+    OclEntry *e;
+    vin[k] = -1;
+    if (node->input[k] == NULL || node->input[k][0] == '\0')
+      continue;                 /* an optional input left out */
+    e = g_hash_table_lookup (im->names, node->input[k]);
+    if (e == NULL)
+      return OCL_MALFORMED (im, "input '%s' is not produced by any earlier "
+          "node or initializer", node->input[k]);
+    if (e->init && !ocl_import_entry_resolve (im, e))
+      return FALSE;
+    if (e->quant && (k != 0 || strcmp (node->op_type, "DequantizeLinear")))
+      return OCL_UNSUPPORTED (im, "input '%s' is the quantized output of a "
+          "QuantizeLinear; only a DequantizeLinear may read it (the QDQ "
+          "format)", node->input[k]);
+    if (e->quant)
+      im->quant_in = e->quant;
+    in[k] = e->c;
+    vin[k] = e->c ? -1 : e->value;
+    stacks[k] = e->stack;
+    any_stack |= e->stack != NULL;
+    if (!e->c)
+      all_const = FALSE;
+  }
+  vin[n_in] = -1;
+
+  op = ocl_onnx_find_op (node->op_type);
+  if (op == NULL) {
+    g_autofree char *ops = ocl_onnx_describe_importers ();
+    return OCL_UNSUPPORTED (im, "operator '%s' is not supported (supported: "
+        "%s, and constant shape arithmetic)", node->op_type, ops);
+  }
+  im->op = op;
+  if (im->model->opset < op->first || im->model->opset > op->last)
+    return OCL_UNSUPPORTED (im, "operator '%s' at opset %" G_GINT64_FORMAT
+        " is not supported (opsets %d to %d; onnx.version_converter."
+        "convert_version (model, %d) converts a file)", node->op_type,
+        im->model->opset, op->first, op->last, op->last);
+  if (any_stack)
+    return ocl_stack_import (im, stacks, in, vin, n_in);
+  if (all_const && op->fold && (n_in == 0 || in[0] != NULL)) {
+    OclConst *c;
+    for (int k = 0; k < op->fold_inputs; k++)
+      if (k >= n_in || in[k] == NULL)
+        return OCL_MALFORMED (im, "input %d is missing", k);
+    c = op->fold (im, in, n_in);
+    if (c == NULL)
+      return FALSE;
+    ocl_import_define_const (im, node->output[0], c);
+    return TRUE;
+  }
+  if (op->import == NULL)
+    return OCL_UNSUPPORTED (im, "operator '%s' is supported on constants "
+        "only, not on the image data", node->op_type);
+  if (all_const)
+    return OCL_UNSUPPORTED (im, "operator '%s' on constant inputs only is "
+        "not supported", node->op_type);
+  return import_op (im, op, in, vin, n_in);
+}
+
+OclGraph *
+ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
+    GError ** error)
+{
+  Onnx__GraphProto *gp = model->proto->graph;
+  OclImport im = { 0 };
+  OclEntry *out;
+  gsize elements = 1;
+  int x;
+
+  for (int d = 0; d < 4; d++)
+    if (shape[d] <= 0 || shape[d] > OCL_MAX_WINDOW
+        || !g_size_checked_mul (&elements, elements, shape[d])
+        || elements > OCL_MAX_VALUE_ELEMENTS) {
+      g_set_error (error, OCL_ERROR, OCL_ERROR_SHAPE, "bad input shape %"
+          G_GINT64_FORMAT "x%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT "x%"
+          G_GINT64_FORMAT " (each dimension 1 to %d, at most %" G_GSIZE_FORMAT
+          " elements)", shape[0], shape[1], shape[2], shape[3],
+          OCL_MAX_WINDOW, OCL_MAX_VALUE_ELEMENTS);
+      return NULL;
+    }
+  if (model->input_shape[1] > 0 && shape[1] != model->input_shape[1]) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_SHAPE, "input of %"
+        G_GINT64_FORMAT " channels given; model '%s' takes %" G_GINT64_FORMAT,
+        shape[1], model->path, model->input_shape[1]);
+    return NULL;
+  }
+  im.model = model;
+  im.error = error;
+  im.g = ocl_graph_new ();
+  im.names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) ocl_import_entry_free);
+
+  x = ocl_graph_add_value (im.g, model->input_name, 4, shape[0], shape[1],
+      shape[2], shape[3]);
+  im.g->input = x;
+  im.g->input_nhwc = model->input_nhwc;
+  ocl_import_define_value (&im, model->input_name, x);
+
+  for (size_t i = 0; i < gp->n_initializer; i++) {
+    OclEntry *e = g_new0 (OclEntry, 1);
+    e->init = gp->initializer[i];
+    g_hash_table_replace (im.names, g_strdup (e->init->name), e);
+  }
+
+  for (size_t i = 0; i < gp->n_node; i++) {
+    im.node = gp->node[i];
+    im.quant_in = NULL;
+    g_free (im.node_name);
+    im.node_name = im.node->name && im.node->name[0] ?
+        g_strdup (im.node->name) : g_strdup_printf ("%s_%u",
+        im.node->op_type, (guint) i);
+    if (!import_node (&im))
+      goto fail;
+  }
+
+  out = g_hash_table_lookup (im.names, gp->output[0]->name);
+  {
+    const char *bad = out == NULL ? "not produced by any node" :
+        out->c || out->init ? "a constant" :
+        out->quant ? "a quantized tensor (only float outputs are supported)" :
+        out->stack ? "a 5-D tensor" : OCL_VALUE (im.g, out->value)->bh ?
+        "an Expand's output (only a Mul takes one)" : NULL;
+    if (bad) {
+      g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED, "model output "
+          "'%s' is %s", gp->output[0]->name, bad);
+      goto fail;
+    }
+  }
+  im.g->output = out->value;
+  g_free (im.node_name);
+  g_hash_table_unref (im.names);
+  return im.g;
+
+fail:
+  g_free (im.node_name);
+  g_hash_table_unref (im.names);
+  ocl_graph_free (im.g);
+  return NULL;
+}

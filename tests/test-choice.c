@@ -1,0 +1,171 @@
+/* The execution side's data on the host, without a device: the registry
+ * has a complete row for every IR operator, and the convolution kernel
+ * candidates (ocl/conv-choice.c) are the rules measured on the CPUs in
+ * BENCHMARKS.md, listed in the order to try. */
+#include "ocl-private.h"
+
+/* A CPU device of @cores as device.c records one, nothing forced. */
+static OclTuning
+cpu_tuning (guint cores)
+{
+  OclTuning t = { 0 };
+
+  t.cpu = TRUE;
+  t.compute_units = cores;
+  t.winograd = -1;
+  t.conv_stream = -1;
+  return t;
+}
+
+static guint
+candidates (int k, int s, int ic, int oc, int group, int hw, int batch,
+    const OclTuning * t, OclConvChoice * out)
+{
+  OclNode n = { 0 };
+  OclValue y = { 0 };
+
+  n.op = OCL_OP_CONV;
+  n.kh = n.kw = k;
+  n.sh = n.sw = s;
+  n.pt = n.pl = n.pb = n.pr = k / 2;
+  n.ic = ic;
+  n.oc = oc;
+  n.group = group;
+  y.n = batch;
+  y.c = oc;
+  y.h = y.w = hw;
+  return ocl_conv_candidates (&n, &y, t, out);
+}
+
+static void
+test_registry (void)
+{
+  for (int op = 0; op < OCL_OP_COUNT; op++) {
+    const OclExecOp *row = ocl_exec_op (op);
+    g_assert_nonnull (row);
+    g_assert_cmpint (row->op, ==, op);
+    g_assert_nonnull (row->name);
+    g_assert_nonnull (row->infer);
+    g_assert_nonnull (row->plan);
+  }
+  /* What the fuser may put into a node's epilogue. */
+  g_assert_cmpuint (ocl_exec_op (OCL_OP_CONV)->epilogue, ==,
+      OCL_EPI_RELU | OCL_EPI_RESIDUAL | OCL_EPI_QUANT);
+  g_assert_cmpuint (ocl_exec_op (OCL_OP_MAXPOOL)->epilogue, ==, 0);
+}
+
+/* ResNet-18 at batch 1 on two cores: F(4x4) on the large 3x3 layers,
+ * F(2x2) on 7x7 maps, the direct kernel on strided ones, each with the
+ * layer's other kernels after it. */
+static void
+test_resnet18_cpu (void)
+{
+  OclTuning t = cpu_tuning (2);
+  OclConvChoice c[OCL_CONV_MAX_CANDIDATES];
+  guint n;
+
+  n = candidates (3, 1, 64, 64, 1, 56, 1, &t, c);
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_cmpint (c[0].kind, ==, OCL_CONV_WINOGRAD4);
+  g_assert_cmpint (c[0].px, ==, 4);
+  g_assert_cmpint (c[1].kind, ==, OCL_CONV_WINOGRAD2);
+  g_assert_cmpint (c[2].kind, ==, OCL_CONV_DIRECT);
+
+  n = candidates (3, 1, 512, 512, 1, 7, 1, &t, c);
+  g_assert_cmpint (c[0].kind, ==, OCL_CONV_WINOGRAD2);
+  g_assert_cmpint (c[0].nb, ==, 2);
+  g_assert_cmpint (c[1].kind, ==, OCL_CONV_WINOGRAD4);
+  g_assert_cmpuint (n, ==, 3);
+
+  n = candidates (3, 2, 64, 128, 1, 28, 1, &t, c);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpint (c[0].kind, ==, OCL_CONV_DIRECT);
+  g_assert_cmpint (c[0].nb, ==, 2);
+  g_assert_cmpint (c[0].px, >=, 1);
+  g_assert_cmpint (c[0].bpi, >=, 1);
+
+  /* The stem: 3 input channels, no Winograd. */
+  n = candidates (7, 2, 3, 64, 1, 112, 1, &t, c);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpint (c[0].kind, ==, OCL_CONV_DIRECT);
+}
+
+/* Where the whole-map 1x1 kernel pays (the Intel Xeon's rule), deep 1x1
+ * layers take it, with the direct kernel listed after; ResNeXt's small
+ * groups take the lane kernel. */
+static void
+test_stream_and_lanes (void)
+{
+  OclTuning t = cpu_tuning (2);
+  OclConvChoice c[OCL_CONV_MAX_CANDIDATES];
+  guint n;
+
+  t.stream_pays = TRUE;
+  n = candidates (1, 1, 1024, 2048, 1, 7, 1, &t, c);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpint (c[0].kind, ==, OCL_CONV_STREAM);
+  g_assert_cmpint (c[0].kch, ==, 256);
+  g_assert_cmpint (c[1].kind, ==, OCL_CONV_DIRECT);
+  /* 28x28 maps: not worth it (measured). */
+  candidates (1, 1, 256, 512, 1, 28, 1, &t, c);
+  g_assert_cmpint (c[0].kind, ==, OCL_CONV_DIRECT);
+  /* AMD's rule: never. */
+  t.stream_pays = FALSE;
+  candidates (1, 1, 1024, 2048, 1, 7, 1, &t, c);
+  g_assert_cmpint (c[0].kind, ==, OCL_CONV_DIRECT);
+
+  candidates (3, 1, 128, 128, 32, 56, 1, &t, c);
+  g_assert_cmpint (c[0].kind, ==, OCL_CONV_LANES);
+  g_assert_cmpint (c[0].gs, ==, 4);
+  g_assert_cmpint (c[0].px, <=, 4);
+}
+
+/* A GPU's tiled kernel first, then the smaller side, then the register
+ * kernels; forced, that side alone.  Winograd off: direct alone. */
+static void
+test_tiled_and_overrides (void)
+{
+  OclTuning t = cpu_tuning (2);
+  OclConvChoice c[OCL_CONV_MAX_CANDIDATES];
+  guint n;
+
+  t.cpu = FALSE;
+  t.tiled_side = 16;
+  n = candidates (3, 1, 64, 64, 1, 56, 1, &t, c);
+  g_assert_cmpuint (n, ==, 4);
+  g_assert_cmpint (c[0].kind, ==, OCL_CONV_TILED);
+  g_assert_cmpint (c[0].side, ==, 16);
+  g_assert_cmpint (c[1].kind, ==, OCL_CONV_TILED);
+  g_assert_cmpint (c[1].side, ==, 8);
+  /* not a CPU: no Winograd by the rules, but the layer can run it */
+  g_assert_cmpint (c[2].kind, ==, OCL_CONV_DIRECT);
+  g_assert_cmpint (c[3].kind, ==, OCL_CONV_WINOGRAD4);
+  t.tiled_forced = TRUE;
+  n = candidates (3, 1, 64, 64, 1, 56, 1, &t, c);
+  g_assert_cmpuint (n, ==, 1);
+
+  t = cpu_tuning (2);
+  t.winograd = 0;
+  n = candidates (3, 1, 64, 64, 1, 56, 1, &t, c);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpint (c[0].kind, ==, OCL_CONV_DIRECT);
+  /* A forced tile is honoured. */
+  t.force_px = 3;
+  t.force_nb = 1;
+  t.force_bpi = 2;
+  candidates (3, 1, 64, 64, 1, 56, 1, &t, c);
+  g_assert_cmpint (c[0].px, ==, 3);
+  g_assert_cmpint (c[0].nb, ==, 1);
+  g_assert_cmpint (c[0].bpi, ==, 2);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/choice/registry", test_registry);
+  g_test_add_func ("/choice/resnet18-cpu", test_resnet18_cpu);
+  g_test_add_func ("/choice/stream-and-lanes", test_stream_and_lanes);
+  g_test_add_func ("/choice/tiled-and-overrides", test_tiled_and_overrides);
+  return g_test_run ();
+}
