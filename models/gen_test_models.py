@@ -319,6 +319,51 @@ class NHWCInput(nn.Module):
         return self.net(x.permute(0, 3, 1, 2))
 
 
+# ---- IResNet (insightface's face-recognition ResNets): PReLU -----------------
+
+class IRBlock(nn.Module):
+    """insightface's IResNet block: BN, conv, BN, PReLU, conv (the stride),
+    BN, and the shortcut (a strided 1x1 projection where the shape
+    changes).  Random slopes, some negative."""
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.bn1 = nn.BatchNorm2d(cin)
+        self.conv1 = nn.Conv2d(cin, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.prelu = nn.PReLU(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, stride, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(cout)
+        self.down = None
+        if stride != 1 or cin != cout:
+            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
+                                      nn.BatchNorm2d(cout))
+        nn.init.uniform_(self.prelu.weight, -0.3, 0.6)
+
+    def forward(self, x):
+        out = self.conv1(self.bn1(x))
+        out = self.bn3(self.conv2(self.prelu(self.bn2(out))))
+        return out + (x if self.down is None else self.down(x))
+
+
+class IResNet(nn.Module):
+    """A small IResNet: a stem with one slope for every channel (PRelu of a
+    single value), two blocks, then BN, flatten and a linear head (no
+    pooling, as insightface's)."""
+    def __init__(self, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.prelu = nn.PReLU()
+        nn.init.uniform_(self.prelu.weight, 0.1, 0.4)
+        self.layers = nn.Sequential(IRBlock(16, 16, 2), IRBlock(16, 24, 2))
+        self.bn2 = nn.BatchNorm2d(24)
+        self.fc = nn.Linear(24 * 4 * 4, classes)
+
+    def forward(self, x):
+        out = self.layers(self.prelu(self.bn1(self.conv1(x))))
+        return self.fc(torch.flatten(self.bn2(out), 1))
+
+
 # ---- the 10-class ResNet-18 of the tutorial in ../shared/seed ----------------
 
 class SeedBasicBlock(nn.Module):
@@ -478,6 +523,7 @@ FIXTURES = {
     # and an unused 1.
     "sk_resnet_three_paths": (lambda: SKResNet(paths=3), (2, 3, 14, 12), 13, 28, True),
     "dilated_conv": (Dilated, (2, 3, 11, 9), 13, 26, True),
+    "iresnet_prelu": (lambda: IResNet(), (2, 3, 16, 16), 13, 29, True),
     "nhwc_cifar": (lambda: NHWCInput(CifarResNet(1, "B", classes=7, widths=(12, 24, 40))),
                    (2, 40, 40, 3), 13, 22, True),
     # Small enough for every kernel variant on a simulator (oclgrind).

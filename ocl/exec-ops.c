@@ -446,3 +446,30 @@ ocl_fakequant_plan (OclNet * net, OclNode * n, GError ** error)
       4.0 * x->n * x->c * x->h * x->w, 1,
       (size_t) x->n * x->c * x->h * x->w, 1, 1, error);
 }
+
+/* ---- PReLU ---------------------------------------------------------------- */
+
+char *
+ocl_prelu_infer (const OclGraph * g, const OclNode * n, OclValue * o)
+{
+  return ocl_affine_infer (g, n, o);
+}
+
+gboolean
+ocl_prelu_plan (OclNet * net, OclNode * n, GError ** error)
+{
+  const OclValue *x = OCL_VALUE (net->g, n->in[0]);
+  OclSig_prelu_nhwc s = {.in = net->value_mem[n->in[0]],
+    .out = net->value_mem[n->out],.C = x->c
+  };
+  OclArgs a;
+
+  if (!(s.slope = ocl_net_buffer (net, (gsize) n->oc * sizeof (float),
+              n->scale, error))
+      || !ocl_step_begin (net, &a, "misc", "", "prelu_nhwc", error))
+    return FALSE;
+  ocl_sig_prelu_nhwc (&a, &s);
+  return ocl_step_end (net, &a, n, g_strdup_printf ("prelu %dx%dx%d", x->c,
+          x->h, x->w), 2.0 * x->n * x->c * x->h * x->w, 1,
+      (size_t) x->n * x->c * x->h * x->w, 1, 1, error);
+}

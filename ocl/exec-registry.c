@@ -35,6 +35,7 @@ static const OclExecOp rows[] = {
   [OCL_OP_FAKEQUANT] =
       {OCL_OP_FAKEQUANT, "quantize-dequantize", 0, ocl_fakequant_infer,
       ocl_fakequant_plan},
+  [OCL_OP_PRELU] = {OCL_OP_PRELU, "prelu", 0, ocl_prelu_infer, ocl_prelu_plan},
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (rows) == OCL_OP_COUNT);

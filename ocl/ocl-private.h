@@ -179,9 +179,10 @@ typedef enum {
   OCL_OP_SIGMOID,               /* 1 / (1 + e^-x), or hard: clamp (alpha x + beta, 0, 1) */
   OCL_OP_MUL,                   /* x * y, y of x's shape or N x C x 1 x 1 (a channel gate) */
   OCL_OP_FAKEQUANT,             /* QuantizeLinear -> DequantizeLinear, in float */
+  OCL_OP_PRELU,                 /* x < 0 ? x * scale[c] : x */
 } OclOpType;
 /* Operators: the execution registry has a row for each. */
-#define OCL_OP_COUNT (OCL_OP_FAKEQUANT + 1)
+#define OCL_OP_COUNT (OCL_OP_PRELU + 1)
 
 /* A runtime tensor.  Its logical shape is NCHW; rank-2 values [N,K] are
  * stored as [N,K,1,1].  On the device every value is channels-last (NHWC). */
@@ -444,6 +445,8 @@ char *ocl_sigmoid_infer (const OclGraph * g, const OclNode * n, OclValue * o);
 gboolean ocl_sigmoid_plan (OclNet * net, OclNode * n, GError ** error);
 char *ocl_fakequant_infer (const OclGraph * g, const OclNode * n, OclValue * o);
 gboolean ocl_fakequant_plan (OclNet * net, OclNode * n, GError ** error);
+char *ocl_prelu_infer (const OclGraph * g, const OclNode * n, OclValue * o);
+gboolean ocl_prelu_plan (OclNet * net, OclNode * n, GError ** error);
 
 /* ---- convolution kernel choice (conv-choice.c) --------------------------- */
 

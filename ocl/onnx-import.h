@@ -171,6 +171,7 @@ OCL_OP_DECL (global_avgpool);
 OCL_OP_DECL (identity);
 OCL_OP_DECL (maxpool);
 OCL_OP_DECL (pad);
+OCL_OP_DECL (prelu);
 OCL_OP_DECL (quantize);
 OCL_OP_DECL (reduce_mean);
 OCL_OP_DECL (relu);

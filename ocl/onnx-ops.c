@@ -427,6 +427,29 @@ ocl_op_batchnorm (OclImport * im, int x, OclConst ** in, const int *vin,
   return ocl_import_finish_node (im, i);
 }
 
+/* PRelu with a per-channel (or single) slope, as face-recognition
+ * ResNets (IResNet, ArcFace) have after their convolutions. */
+gboolean
+ocl_op_prelu (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+{
+  OclValue *v = ocl_import_value (im, x);
+  float *slope;
+  OclNode *n;
+  int i;
+
+  if (!ocl_import_need_const (im, n_in > 1 ? in[1] : NULL, "slope"))
+    return FALSE;
+  slope = per_channel (in[1], v->rank, v->c);
+  if (slope == NULL)
+    return OCL_UNSUPPORTED (im, "a slope of shape other than one value a "
+        "channel (or one in all) is not supported");
+  i = ocl_import_new_node (im, OCL_OP_PRELU, x);
+  n = OCL_NODE (im->g, i);
+  n->oc = v->c;
+  n->scale = slope;
+  return ocl_import_finish_node (im, i);
+}
+
 gboolean
 ocl_op_relu (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
 {

@@ -34,6 +34,7 @@ static const OclOnnxOp ops[] = {
   {"MaxPool", 7, 22, NULL, 0, ocl_op_maxpool, FALSE},
   {"Mul", 7, 22, ocl_fold_binary, 2, ocl_op_arith, TRUE, 'M'},
   {"Pad", 7, 22, NULL, 0, ocl_op_pad, FALSE},
+  {"PRelu", 7, 22, NULL, 0, ocl_op_prelu, FALSE},
   {"QuantizeLinear", 10, 22, NULL, 0, ocl_op_quantize, FALSE},
   {"ReduceMean", 7, 22, NULL, 0, ocl_op_reduce_mean, FALSE},
   {"ReduceSum", 7, 22, NULL, 0, ocl_op_reduce_sum, FALSE},

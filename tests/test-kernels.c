@@ -864,6 +864,29 @@ test_nan (void)
   ctx->tuning.winograd = winograd;
 }
 
+/* PReLU after a convolution and on the input (odd channel counts, a
+ * negative slope too), NaN and -inf kept as onnxruntime keeps them. */
+static void
+test_prelu (void)
+{
+  for (int v = 0; v < 3; v++) {
+    Builder b;
+    int i, y;
+
+    builder_init (&b, 80 + v, 2, v ? 19 : 32, 7, 9);
+    y = v == 1 ? b.g->input : conv (&b, b.g->input, 21, 3, 1, 1, TRUE);
+    i = node1 (&b, OCL_OP_PRELU, y);
+    OCL_NODE (b.g, i)->oc = OCL_VALUE (b.g, y)->c;
+    OCL_NODE (b.g, i)->scale = random_array (&b, OCL_VALUE (b.g, y)->c, -0.5,
+        0.9);
+    y = finish (&b, i);
+    if (v == 2)
+      check_nan (&b, y);
+    else
+      check (&b, y);
+  }
+}
+
 /* 17 channels: one per work-item; 24: four per work-item. */
 static void
 test_maxpool (void)
@@ -1350,6 +1373,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/projection", test_conv_projection);
   g_test_add_func ("/kernels/affine-add", test_affine_add);
   g_test_add_func ("/kernels/maxpool", test_maxpool);
+  g_test_add_func ("/kernels/prelu", test_prelu);
   g_test_add_func ("/kernels/nan", test_nan);
   g_test_add_func ("/kernels/avgpool", test_avgpool);
   g_test_add_func ("/kernels/global-avgpool-fc", test_global_avgpool_fc);

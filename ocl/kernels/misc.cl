@@ -85,6 +85,17 @@ sigmoid_nhwc (OCL_PARAMS (OCL_SIG_sigmoid_nhwc))
   out[i] = hard ? clamp (alpha * v + beta, 0.0f, 1.0f) : 1.0f / (1.0f + exp (-v));
 }
 
+/* PReLU: y = x < 0 ? x * slope[c] : x, keeping NaN (as onnxruntime
+ * does).  NDRange (total elements). */
+__kernel void
+prelu_nhwc (OCL_PARAMS (OCL_SIG_prelu_nhwc))
+{
+  size_t i = get_global_id (0);
+  float v = in[i];
+
+  out[i] = v < 0.0f ? v * slope[i % C] : v;
+}
+
 /* QuantizeLinear then DequantizeLinear in float (the QDQ format's
  * activations): y = (clamp (rint (x / s) + z, qmin, qmax) - z') * s', per
  * channel, p holding s, z, s', z' for each of the C channels (rint: ties to

@@ -78,6 +78,10 @@
   F (IN, in) R (IN, p) R (OUT, out) R (INT, C) R (FLOAT, qmin) \
   R (FLOAT, qmax)
 
+/* y = x < 0 ? x * slope[c] : x, per channel. */
+#define OCL_SIG_prelu_nhwc(F, R) \
+  F (IN, in) R (IN, slope) R (OUT, out) R (INT, C)
+
 /* A view of the input copied into the output (pad and slice): the
  * output's C, H, W, the input's IC, IH, IW, the pads before PC, PH, PW,
  * the starts SC0, SH0, SW0 and steps TC, TH, TW of a slice, the part of
@@ -133,6 +137,7 @@
   K (eltwise_nhwc, "misc", "") \
   K (sigmoid_nhwc, "misc", "") \
   K (fakequant_nhwc, "misc", "") \
+  K (prelu_nhwc, "misc", "") \
   K (copy_view_nhwc, "misc", "") \
   K (maxpool_nhwc, "misc", "") \
   K (maxpool_nhwc4, "misc", "") \

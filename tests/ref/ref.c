@@ -70,6 +70,10 @@ ref_node (const OclGraph * g, const OclNode * nd, float **data)
             case OCL_OP_RELU:
               v = AT (x, X->c, X->h, X->w, n, c, oy, ox);
               break;
+            case OCL_OP_PRELU:
+              v = AT (x, X->c, X->h, X->w, n, c, oy, ox);
+              v = v < 0.0 ? v * nd->scale[c] : v;
+              break;
             case OCL_OP_ADD:
               v = AT (x, X->c, X->h, X->w, n, c, oy, ox);
               if (nd->n_in == 2)
