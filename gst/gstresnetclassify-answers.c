@@ -84,12 +84,12 @@ gst_resnet_classify_emit_answer (GstResnetClassify * self, GstBuffer * buf,
   if (r->roi)
     gst_resnet_answer_add_roi_param (a, r->roi);
   gst_resnet_analytics_add_answer (buf, r, a);
-  if (s->messages == MESSAGES_NONE)
+  if (s->messages == GST_RESNET_MESSAGES_NONE)
     return;
   gst_resnet_answer_top (a, &top, NULL, NULL);
   if (r->stable)
     changed = gst_resnet_changes_update (self->changes, r->id, top, frame_no);
-  if (s->messages == MESSAGES_ON_CHANGE && !changed)
+  if (s->messages == GST_RESNET_MESSAGES_ON_CHANGE && !changed)
     return;
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self),

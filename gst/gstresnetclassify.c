@@ -99,7 +99,7 @@ gst_resnet_classify_set_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (self);
   if (!gst_resnet_settings_set (&self->props, prop_id, value)) {
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-  } else if (prop_id == PROP_MODEL && self->instance
+  } else if (prop_id == GST_RESNET_PROP_MODEL && self->instance
       && self->props.model_path && *self->props.model_path) {
     /* PAUSED or PLAYING: load it beside the running model, swap it in
      * between two frames (for every sharer of the instance). */
@@ -118,11 +118,11 @@ gst_resnet_classify_get_property (GObject * object, guint prop_id,
   GstResnetClassify *self = GST_RESNET_CLASSIFY (object);
 
   GST_OBJECT_LOCK (self);
-  if (prop_id == PROP_INFERENCE_TIME)
+  if (prop_id == GST_RESNET_PROP_INFERENCE_TIME)
     g_value_set_uint64 (value, self->inference_time);
-  else if (prop_id == PROP_INFERENCES)
+  else if (prop_id == GST_RESNET_PROP_INFERENCES)
     g_value_set_uint64 (value, self->inferences);
-  else if (prop_id == PROP_REGIONS_SKIPPED)
+  else if (prop_id == GST_RESNET_PROP_REGIONS_SKIPPED)
     g_value_set_uint64 (value, self->regions_skipped);
   else if (!gst_resnet_settings_get (&self->props, prop_id, value))
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -221,7 +221,8 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   config.batch_size = self->props.batch_size;
   config.batch_timeout_ms = self->props.batch_timeout;
   /* Regions are run in batches of ROI_BATCH even with batch-size 1. */
-  config.min_batch = self->props.region == REGION_ROI_LIST ? ROI_BATCH : 1;
+  config.min_batch =
+      self->props.region == GST_RESNET_REGION_ROI_LIST ? ROI_BATCH : 1;
   if ((self->props.mean_set && self->props.mean_count != 3)
       || (self->props.std_set && self->props.std_count != 3)) {
     bad_count = self->props.mean_set
@@ -229,7 +230,7 @@ gst_resnet_classify_start (GstBaseTransform * trans)
     n_values =
         bad_count[0] == 'm' ? self->props.mean_count : self->props.std_count;
   }
-  no_analytics = self->props.roi_source == ROI_SOURCE_ANALYTICS
+  no_analytics = self->props.roi_source == GST_RESNET_ROI_SOURCE_ANALYTICS
       && !gst_resnet_analytics_built ();
   GST_OBJECT_UNLOCK (self);
   if (bad_count)
@@ -488,7 +489,7 @@ snapshot_settings (GstResnetClassify * self, FrameSettings * s)
   s->sel.threshold = self->props.threshold;
   s->interval = self->props.interval;
   s->window = self->props.smoothing_window;
-  s->reclassify = self->props.region == REGION_ROI_LIST ?
+  s->reclassify = self->props.region == GST_RESNET_REGION_ROI_LIST ?
       self->props.reclassify_interval : 1;
   s->messages = self->props.messages;
   s->region = self->props.region;
@@ -622,7 +623,7 @@ run_regions (GstResnetClassify * self, GstBuffer * buf, GArray * regions,
     GArray * todo, FrameSettings * s, guint64 frame_no)
 {
   g_autoptr (GArray) rects = g_array_new (FALSE, FALSE, sizeof (OclRect));
-  gboolean whole = s->region == REGION_FULL_FRAME;
+  gboolean whole = s->region == GST_RESNET_REGION_FULL_FRAME;
   guint chunk = whole ? 1 : (guint) self->model->batch;
   GstFlowReturn ret = GST_FLOW_OK;
   GstVideoFrame frame;
@@ -706,13 +707,13 @@ gst_resnet_classify_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   if (late)
     post_qos_skip (self, buf, rt, s.earliest);
 
-  if (s.region == REGION_ROI_LIST) {
+  if (s.region == GST_RESNET_REGION_ROI_LIST) {
     GstResnetRegionFilter filter = { s.roi_type, self->min_w, self->min_h,
       s.max_regions, s.roi_source
     };
     guint over, skipped;
 
-    if (s.roi_source != ROI_SOURCE_REGION_META)
+    if (s.roi_source != GST_RESNET_ROI_SOURCE_REGION_META)
       gst_resnet_analytics_adopt_detections (buf, width, height, &filter);
     skipped = gst_resnet_regions_collect (regions, buf, width, height,
         &filter, &over);
@@ -810,18 +811,20 @@ gst_resnet_classify_class_init (GstResnetClassifyClass * klass)
   gobject_class->finalize = gst_resnet_classify_finalize;
 
   gst_resnet_settings_install (gobject_class);
-  g_object_class_install_property (gobject_class, PROP_INFERENCE_TIME,
-      g_param_spec_uint64 ("inference-time", "Inference time",
+  g_object_class_install_property (gobject_class,
+      GST_RESNET_PROP_INFERENCE_TIME, g_param_spec_uint64 ("inference-time",
+          "Inference time",
           "Duration of the last inference in microseconds (preprocessing "
           "included)", 0, G_MAXUINT64, 0,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_INFERENCES,
+  g_object_class_install_property (gobject_class, GST_RESNET_PROP_INFERENCES,
       g_param_spec_uint64 ("inferences", "Inferences",
           "Frames or regions actually run through the network since the "
           "element started (frames that reuse a result are not counted)", 0,
           G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_REGIONS_SKIPPED,
-      g_param_spec_uint64 ("regions-skipped", "Regions skipped",
+  g_object_class_install_property (gobject_class,
+      GST_RESNET_PROP_REGIONS_SKIPPED, g_param_spec_uint64 ("regions-skipped",
+          "Regions skipped",
           "Regions left without a result since the element started because "
           "their frame carried more than max-regions", 0, G_MAXUINT64, 0,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));

@@ -42,7 +42,7 @@ gst_resnet_regions_collect (GArray * out, GstBuffer * buf, guint width,
         && g_strcmp0 (g_quark_to_string (roi->roi_type), filter->roi_type))
       continue;
     gst_resnet_analytics_link (buf, roi, &link);
-    if (filter->source == ROI_SOURCE_ANALYTICS && link.od_id < 0)
+    if (filter->source == GST_RESNET_ROI_SOURCE_ANALYTICS && link.od_id < 0)
       continue;
     if (roi->x >= x1 || roi->y >= y1) {
       skipped++;

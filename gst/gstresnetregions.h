@@ -17,10 +17,10 @@ G_BEGIN_DECLS
 
 /* Where roi-list regions come from (the roi-source property). */
 typedef enum {
-  ROI_SOURCE_AUTO,              /* region metas and ODMtds, one region
+  GST_RESNET_ROI_SOURCE_AUTO,   /* region metas and ODMtds, one region
                                  * where both describe one box */
-  ROI_SOURCE_REGION_META,       /* GstVideoRegionOfInterestMeta only */
-  ROI_SOURCE_ANALYTICS,         /* ODMtds only */
+  GST_RESNET_ROI_SOURCE_REGION_META,    /* GstVideoRegionOfInterestMeta only */
+  GST_RESNET_ROI_SOURCE_ANALYTICS,      /* ODMtds only */
 } GstResnetRoiSource;
 
 typedef struct {

@@ -162,7 +162,7 @@ test_analytics_ids (void)
   g_assert_cmpint (r->rect.x, ==, 20);
   g_assert_false (r->stable);
   /* roi-source=analytics: the same three, each tied to an ODMtd. */
-  filter.source = ROI_SOURCE_ANALYTICS;
+  filter.source = GST_RESNET_ROI_SOURCE_ANALYTICS;
   g_array_set_size (out, 0);
   gst_resnet_regions_collect (out, buf, 64, 48, &filter, NULL);
   g_assert_cmpuint (out->len, ==, 3);
