@@ -5,19 +5,19 @@
  *   NB  16-channel output blocks computed by one work-item (1 or 2)
  * Each work-item keeps PX x NB float16 accumulators in registers and, for
  * every input channel, broadcasts PX input values against NB weight vectors:
- * the register blocking measured in DESIGN.md.  Every other size is a
- * run-time argument, so one program serves all layers of a network.
+ * the register blocking measured in BENCHMARKS.md.  Every other size is
+ * a run-time argument, so one program serves all layers of a network.
  *
  * NDRange: (ceil(OW / PX), OH, N * ceil(OC / (16 NB))).
  *
- * Arguments:
+ * Arguments (each kernel's list, in order, is in ocl-sig.h):
  *   in    [N][IH][IW][IC]
  *   zero  at least max (IC, 32) zero floats: what padding pixels read
  *   wt    [ceil(OC / (16 NB))][KH][KW][KC][16 NB], zero-padded past OC
  *   bias  [ceil(OC / (16 NB)) * 16 NB] (zero-padded)
  *   res   residual [N][RH][RW][RC] when flags & 2, else any buffer
  *   out   [N][OH][OW][OC]
- *   flags bit 0: ReLU after the add; bit 1: add the residual
+ *   flags OCL_ABI_FLAG_* (ocl-abi.h): the epilogue's passes; the residual
  *           r[n, y, x, c] = res[n, y*RS, x*RS, c - RCO] (0 outside [0, RC))
  *   BPI   output-channel blocks per work-item
  *   KC, ICG, OCG  grouped convolution: a block of output channels reads
@@ -101,6 +101,9 @@ store_pixel (__global float *out, __global const float *bias,
   }
 }
 
+/* A quantize pass the caller knows to be off. */
+#define NO_QUANT(x, k) (x)
+
 /* The direct kernels' epilogue and stores for the @np pixels of a row
  * tile from (@oy, @ox0), @acc[NB][PX].  Whole blocks without quantisation
  * whose residual view covers them (every ResNet layer) step one output
@@ -116,6 +119,8 @@ store_tile (__global float *out, __global const float *bias,
 {
   const int oc0 = blk * OCB;
   const bool residual = (flags & OCL_ABI_FLAG_RESIDUAL) != 0;
+  /* The passes this path runs: the quantize ones are off here. */
+  const int fast = flags & (OCL_ABI_FLAG_RESIDUAL | OCL_ABI_FLAG_RELU);
 
   if (!(flags & (OCL_ABI_FLAG_QUANT_IN | OCL_ABI_FLAG_QUANT_OUT))
       && oc0 + OCB <= OC && (!residual || (oc0 - RCO >= 0
@@ -128,10 +133,11 @@ store_tile (__global float *out, __global const float *bias,
     for (int p = 0; p < PX; p++) {
       if (p < np) {
   #pragma unroll
-        for (int b = 0; b < NB; b++)
-          vstore16 (epilogue_passes16 (acc[b][p], residual ? vload16 (b, r) :
-                  (float16) 0.0f, bias, oc0 + b * VW, OC,
-                  flags & (OCL_ABI_FLAG_RESIDUAL | OCL_ABI_FLAG_RELU)), b, o);
+        for (int b = 0; b < NB; b++) {
+          float16 v = acc[b][p];
+          OCL_EPILOGUE_PASSES (v, fast, vload16 (b, r), NO_QUANT, relu16);
+          vstore16 (v, b, o);
+        }
       }
       o += OC;
       if (residual)
