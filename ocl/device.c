@@ -348,6 +348,8 @@ tuning_init (OclTuning * t, cl_device_id dev, cl_device_type type)
   mb = env_int ("OCLRESNET_MAX_ALLOC_MB", 0);
   if (mb > 0)
     t->max_alloc = MIN (t->max_alloc, (guint64) mb << 20);
+  t->tune = CLAMP (env_int ("OCLRESNET_TUNE", 1), 0, 2);
+  t->tune_budget_ms = env_int ("OCLRESNET_TUNE_BUDGET_MS", 60000);
 }
 
 static void
@@ -426,6 +428,8 @@ ocl_context_unref (OclContext * ctx)
   clReleaseContext (ctx->context);
   g_free (ctx->name);
   g_free (ctx->cache_tag);
+  g_clear_pointer (&ctx->tuned, g_hash_table_unref);
+  g_free (ctx->tune_path);
   g_free (ctx);
 }
 

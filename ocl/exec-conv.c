@@ -33,9 +33,23 @@ winograd4_floats (const OclNet * net, const OclNode * n)
   return (gsize) y->n * ((y->h + 3) / 4) * ((y->w + 3) / 4) * 36 * n->ic;
 }
 
+/* Whether F(4x4) is among @n's candidates. */
+static gboolean
+may_run_winograd4 (const OclNet * net, const OclNode * n)
+{
+  OclConvChoice c[OCL_CONV_MAX_CANDIDATES];
+  guint count = ocl_conv_candidates (n, OCL_VALUE (net->g, n->out),
+      &net->ctx->tuning, c);
+
+  for (guint i = 0; i < count; i++)
+    if (c[i].kind == OCL_CONV_WINOGRAD4)
+      return TRUE;
+  return FALSE;
+}
+
 /* One buffer holds the transformed input of whichever F(4x4) layer runs
  * (they run one after the other): sized for the largest that may run
- * F(4x4), on first use. */
+ * F(4x4) (the rules' pick or a measured one), on first use. */
 static cl_mem
 winograd4_scratch (OclNet * net, GError ** error)
 {
@@ -45,9 +59,7 @@ winograd4_scratch (OclNet * net, GError ** error)
     return net->v4;
   for (guint i = 0; i < net->g->nodes->len; i++) {
     const OclNode *n = OCL_NODE (net->g, i);
-    if (!n->dead && n->op == OCL_OP_CONV
-        && ocl_conv_winograd (n, OCL_VALUE (net->g, n->out),
-            &net->ctx->tuning) == 4)
+    if (!n->dead && n->op == OCL_OP_CONV && may_run_winograd4 (net, n))
       floats = MAX (floats, winograd4_floats (net, n));
   }
   net->v4 = ocl_net_buffer (net, MAX (floats, 16) * sizeof (float), NULL,
@@ -135,8 +147,10 @@ upload_conv_weights (OclNet * net, OclNode * n, int ocb, int wino,
   else if (n->oc % ocb)
     memset (wt + wsize / nblk * (nblk - 1), 0, wsize / nblk * sizeof (float));
   ocl_pack_weights (n, ocb, nblk, wino, wsize, wt);
-  /* Packed: the host copy (or the model's, borrowed) is not read again. */
-  ocl_node_drop_weight (n);
+  /* Packed: the host copy (or the model's, borrowed) is not read again,
+   * unless another candidate is still to be timed. */
+  if (!net->measuring)
+    ocl_node_drop_weight (n);
   if (!ocl_net_buffer_upload (net, *wm, wt, wsize * sizeof (float), error))
     return FALSE;
   bsize = epilogue_params (n, nblk * ocb, &bias);
@@ -197,9 +211,13 @@ conv_desc (const OclNet * net, const OclNode * n, const OclConvChoice * c)
   const OclValue *y = OCL_VALUE (net->g, n->out);
   g_autofree char *groups = n->group > 1 ?
       g_strdup_printf (" g%d", n->group) : NULL;
-  char variant[48];
+  char variant[64];
 
   ocl_conv_choice_describe (c, variant, sizeof (variant));
+  if (net->conv_note) {
+    g_strlcat (variant, "; ", sizeof (variant));
+    g_strlcat (variant, net->conv_note, sizeof (variant));
+  }
   return g_strdup_printf ("%s %dx%d/%d %d->%d%s %dx%d%s%s%s%s%s [%s]",
       strcmp (n->onnx_op, "Conv") == 0 ? "conv" : "fc", n->kh, n->kw, n->sh,
       n->ic, n->oc, groups ? groups : "", y->h, y->w, n->bias ? " +bias" : "",
@@ -411,34 +429,176 @@ plan_direct (OclNet * net, OclNode * n, const OclConvChoice * c,
   return one_item_groups_on_cpu (net, error);
 }
 
-/* The first candidate that the device runs (only a tiled kernel may not
- * fit: the next candidate is then tried). */
+/* Appends candidate @c's launches: -1 (nothing appended) when it is a
+ * tiled kernel the device cannot run. */
+static int
+plan_candidate (OclNet * net, OclNode * n, const OclConvChoice * c,
+    GError ** error)
+{
+  switch (c->kind) {
+    case OCL_CONV_TILED:
+      return plan_tiled (net, n, c, error);
+    case OCL_CONV_WINOGRAD4:
+      return plan_winograd4 (net, n, c, error);
+    case OCL_CONV_WINOGRAD2:
+      return plan_winograd2 (net, n, c, error);
+    default:
+      return plan_direct (net, n, c, error);
+  }
+}
+
+/* Whether @n's candidates are timed: measuring is on, the layer has a
+ * choice, and no variable forces a kernel. */
+static gboolean
+tune_applies (const OclTuning * t, guint count)
+{
+  return t->tune > 0 && count > 1 && t->winograd == -1
+      && t->conv_stream == -1 && !t->force_px && !t->tiled_forced;
+}
+
+/* Device memory a candidate's run reads as its input and residual:
+ * filled once with plain numbers, so that no candidate is timed on
+ * denormals or NaN left in fresh buffers. */
+static gboolean
+fill_inputs (OclNet * net, const OclNode * n, GError ** error)
+{
+  const float half = 0.5f;
+  int vals[2] = { n->in[0], n->residual };
+
+  for (int k = 0; k < 2; k++) {
+    size_t size = 0;
+    cl_mem m = vals[k] >= 0 ? net->value_mem[vals[k]] : NULL;
+    cl_int err;
+    if (m == NULL || clGetMemObjectInfo (m, CL_MEM_SIZE, sizeof (size),
+            &size, NULL) != CL_SUCCESS)
+      continue;
+    err = clEnqueueFillBuffer (net->queue, m, &half, sizeof (half), 0,
+        size / sizeof (float) * sizeof (float), 0, NULL, NULL);
+    if (err != CL_SUCCESS)
+      return ocl_set_cl_error (error, err, "preparing a measurement");
+  }
+  return TRUE;
+}
+
+/* Rounds of a measurement: every candidate once a round, in turn, so
+ * that the machine's noise hits them alike; a candidate's time is its
+ * fastest round.  The first round (what drivers build at a kernel's first
+ * launch, PoCL's work-group functions) is not counted. */
+#define MEASURE_ROUNDS 6
+
+/* Times every candidate of @n on the device: each packed and planned,
+ * launched in rounds, and released again; into @rec. */
+static gboolean
+measure (OclNet * net, OclNode * n, const OclConvChoice * cand,
+    OclTuneRecord * rec, GError ** error)
+{
+  const guint64 weight_bytes = net->weight_bytes;
+  guint first[OCL_CONV_MAX_CANDIDATES], last[OCL_CONV_MAX_CANDIDATES];
+  guint steps, mems;
+  double best = G_MAXDOUBLE;
+  gboolean ok = TRUE;
+
+  /* The buffers every candidate shares exist before the first one's, and
+   * outlive the measurement. */
+  if (!zero_buffer (net, error) || (may_run_winograd4 (net, n)
+          && !winograd4_scratch (net, error)) || !fill_inputs (net, n, error))
+    return FALSE;
+  steps = net->steps->len;
+  mems = net->mems->len;
+  net->measuring = TRUE;
+  for (guint i = 0; i < rec->n && ok; i++) {
+    int r;
+    first[i] = net->steps->len;
+    r = plan_candidate (net, n, &cand[i], error);
+    last[i] = net->steps->len;
+    rec->ms[i] = r < 0 ? -1.0 : G_MAXDOUBLE;    /* < 0: does not fit */
+    ok = r != 0;
+  }
+  net->measuring = FALSE;
+  for (guint round = 0; round < MEASURE_ROUNDS && ok; round++)
+    for (guint i = 0; i < rec->n && ok; i++) {
+      double ms;
+      if (rec->ms[i] < 0)
+        continue;
+      ok = ocl_steps_time (net, first[i], last[i], 1, &ms, error);
+      if (ok && round > 0)
+        rec->ms[i] = MIN (rec->ms[i], ms);
+    }
+  ocl_steps_truncate (net, steps);
+  ocl_net_buffers_truncate (net, mems);
+  net->weight_bytes = weight_bytes;
+  for (guint i = 0; i < rec->n && ok; i++)
+    if (rec->ms[i] >= 0 && rec->ms[i] < best) {
+      best = rec->ms[i];
+      rec->pick = i;
+    }
+  return ok;
+}
+
+/* The candidate @n runs: the cached pick, else the fastest measured, else
+ * (measuring off, or over its budget) the rules' first. */
+static gboolean
+tuned_pick (OclNet * net, OclNode * n, const OclConvChoice * cand,
+    guint count, guint * pick, GError ** error)
+{
+  const OclTuning *t = &net->ctx->tuning;
+  OclTuneRecord rec = { 0 };
+  g_autofree char *cached = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+
+  *pick = 0;
+  net->conv_note = NULL;
+  if (!tune_applies (t, count))
+    return TRUE;
+  rec.node = g_strdup (n->name);
+  rec.layer = ocl_conv_signature (net->g, n);
+  rec.n = count;
+  for (guint i = 0; i < count; i++) {
+    char buf[64];
+    ocl_conv_choice_describe (&cand[i], buf, sizeof (buf));
+    rec.choice[i] = g_strdup (buf);
+  }
+  if (t->tune == 1 && (cached = ocl_tune_lookup (net->ctx, rec.layer)))
+    for (guint i = 0; i < count && !rec.cached; i++)
+      if (strcmp (cached, rec.choice[i]) == 0) {
+        rec.pick = i;
+        rec.cached = TRUE;
+      }
+  if (!rec.cached) {
+    if (net->tune_us > (gint64) t->tune_budget_ms * 1000
+        || !measure (net, n, cand, &rec, error)) {
+      /* Over the budget: the rules' pick, not recorded; an error: the
+       * net fails. */
+      gboolean failed = net->tune_us <= (gint64) t->tune_budget_ms * 1000;
+      ocl_tune_record_clear (&rec);
+      return !failed;
+    }
+    net->tune_us += g_get_monotonic_time () - t0;
+    ocl_tune_store (net->ctx, rec.layer, rec.choice[rec.pick]);
+  }
+  *pick = rec.pick;
+  net->conv_note = rec.cached ? "cached" : "measured";
+  g_array_append_val (net->tuned, rec);
+  return TRUE;
+}
+
+/* The picked candidate, else the next that the device runs (only a tiled
+ * kernel may not fit: the next candidate is then tried). */
 gboolean
 ocl_conv_plan (OclNet * net, OclNode * n, GError ** error)
 {
   OclConvChoice cand[OCL_CONV_MAX_CANDIDATES];
   guint count = ocl_conv_candidates (n, OCL_VALUE (net->g, n->out),
-      &net->ctx->tuning, cand);
+      &net->ctx->tuning, cand), first;
+  int r = -1;
 
-  for (guint i = 0; i < count; i++) {
-    const OclConvChoice *c = &cand[i];
-    int r;
-
-    switch (c->kind) {
-      case OCL_CONV_TILED:
-        r = plan_tiled (net, n, c, error);
-        if (r < 0)
-          continue;
-        return r;
-      case OCL_CONV_WINOGRAD4:
-        return plan_winograd4 (net, n, c, error);
-      case OCL_CONV_WINOGRAD2:
-        return plan_winograd2 (net, n, c, error);
-      default:
-        return plan_direct (net, n, c, error);
-    }
-  }
-  g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "layer '%s': no "
-      "convolution kernel fits the device", n->name);
-  return FALSE;
+  if (!tuned_pick (net, n, cand, count, &first, error))
+    return FALSE;
+  for (guint i = first; i < count && r < 0; i++)
+    r = plan_candidate (net, n, &cand[i], error);
+  net->conv_note = NULL;
+  if (r < 0)
+    g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "layer '%s': no "
+        "convolution kernel fits the device", n->name);
+  return r > 0;
 }

@@ -54,6 +54,15 @@ typedef struct {
   size_t max_work_group;
   size_t max_work_item[3];
   guint64 local_mem;
+  /* Measured kernel choice (OCLRESNET_TUNE): 1 (the default) times each
+   * candidate of a convolution that has several on the device, once, and
+   * keeps the fastest in the tuning cache (conv-tune.c); 0 takes the
+   * rules' pick (conv-choice.c); 2 measures again and rewrites the cache
+   * (`oclresnet tune`).  Layers whose kernel a variable above forces are
+   * not measured.  Measuring stops for the rest of a net once it has
+   * taken tune_budget_ms (OCLRESNET_TUNE_BUDGET_MS). */
+  int tune;
+  int tune_budget_ms;
 } OclTuning;
 
 struct _OclContext {
@@ -65,8 +74,11 @@ struct _OclContext {
   OclTuning tuning;
   char *name;                   /* device name (platform name) */
   char *cache_tag;              /* device, driver and platform versions: binary cache key */
-  GMutex lock;                  /* guards programs */
+  GMutex lock;                  /* guards programs and the tuning cache */
   GHashTable *programs;         /* "file|options" -> cl_program */
+  GHashTable *tuned;            /* layer signature -> pick (conv-tune.c) */
+  char *tune_path;
+  gboolean tune_dirty;          /* tuned has entries the file lacks */
 };
 
 const char *ocl_cl_error_string (cl_int err);
@@ -484,6 +496,32 @@ int ocl_conv_winograd (const OclNode * n, const OclValue * y,
 /* "winograd4 WT=4 NB=2", "PX=4 NB=2 x8": in profiles and descriptions. */
 void ocl_conv_choice_describe (const OclConvChoice * c, char *buf, gsize size);
 
+/* ---- the tuning cache (conv-tune.c) --------------------------------------- */
+
+/* The file of @ctx's device, driver and kernel source. */
+char *ocl_tune_cache_path (OclContext * ctx);
+/* The pick measured for layer signature @layer (g_free), or NULL. */
+char *ocl_tune_lookup (OclContext * ctx, const char *layer);
+void ocl_tune_store (OclContext * ctx, const char *layer, const char *choice);
+/* Writes the picks stored since the last save. */
+void ocl_tune_save (OclContext * ctx);
+/* What a convolution's time depends on: its window, groups, shapes,
+ * batch and epilogue. */
+char *ocl_conv_signature (const OclGraph * g, const OclNode * n);
+
+/* One measured layer, for `oclresnet tune` and the profile. */
+typedef struct {
+  char *node;
+  char *layer;                  /* ocl_conv_signature () */
+  guint n;                      /* candidates */
+  char *choice[OCL_CONV_MAX_CANDIDATES];
+  double ms[OCL_CONV_MAX_CANDIDATES];   /* < 0: did not fit the device */
+  guint pick;
+  gboolean cached;              /* from the cache: nothing was timed */
+} OclTuneRecord;
+
+void ocl_tune_record_clear (OclTuneRecord * r);
+
 /* ---- npy.c ---------------------------------------------------------------- */
 
 /* ocl_npy_load() on @len bytes in memory; @path names them in errors. */
@@ -528,6 +566,12 @@ struct _OclNet {
   int out_rank;
   gint64 out_dims[4];
   gboolean profiling;
+  /* Measured kernel choice: while candidates are timed (weights stay on
+   * the host between packings), the time spent, and what was picked. */
+  gboolean measuring;
+  const char *conv_note;        /* "measured", "cached": in the next layer's description */
+  gint64 tune_us;
+  GArray *tuned;                /* OclTuneRecord */
   guint64 n_params, macs, device_bytes, weight_bytes;
   float *host_out;              /* NHWC staging for 4-D outputs */
 
@@ -620,6 +664,14 @@ gboolean ocl_net_buffer_upload (OclNet * net, cl_mem mem, float *host,
     gsize bytes, GError ** error);
 /* Assigns every value a buffer, reusing buffers of dead values. */
 gboolean ocl_net_allocate_values (OclNet * net, GError ** error);
+/* Releases the buffers made after the first @len (a measured candidate's). */
+void ocl_net_buffers_truncate (OclNet * net, guint len);
+/* Releases the steps after the first @len. */
+void ocl_steps_truncate (OclNet * net, guint len);
+/* Runs steps [@first, @last) @reps times: the fastest run's milliseconds
+ * in @ms. */
+gboolean ocl_steps_time (OclNet * net, guint first, guint last, int reps,
+    double *ms, GError ** error);
 
 /* Each kernel's arguments as a struct of named fields, OclSig_<kernel>,
  * and ocl_sig_<kernel> (OclArgs *, const OclSig_<kernel> *), which sets

@@ -110,6 +110,23 @@ typedef struct {
 
 guint ocl_net_get_n_layers (const OclNet * net);
 void ocl_net_get_layer (const OclNet * net, guint i, OclLayerInfo * info);
+
+/* A layer whose kernel this load chose by measuring (OCLRESNET_TUNE, on by
+ * default): every kernel the layer can run on the device, its time, and
+ * the pick; or the pick alone, found in the tuning cache. */
+typedef struct {
+  const char *node;             /* (transfer none) the ONNX node */
+  const char *layer;            /* (transfer none) what was measured */
+  guint n_candidates;
+  const char *const *candidates;        /* (transfer none) the kernels */
+  const double *ms;             /* each one's time (< 0: does not fit the
+                                 * device); all 0 when cached */
+  guint pick;
+  gboolean cached;              /* the pick came from the tuning cache */
+} OclTunedLayer;
+
+guint ocl_net_get_n_tuned (const OclNet * net);
+void ocl_net_get_tuned (const OclNet * net, guint i, OclTunedLayer * out);
 guint64 ocl_net_get_n_params (const OclNet * net);
 guint64 ocl_net_get_macs (const OclNet * net);
 /* Bytes of device memory the net allocated (weights + activations). */

@@ -165,3 +165,16 @@ ocl_net_allocate_values (OclNet * net, GError ** error)
   g_free (slot_of);
   return ok;
 }
+
+void
+ocl_net_buffers_truncate (OclNet * net, guint len)
+{
+  while (net->mems->len > len) {
+    cl_mem m = g_ptr_array_index (net->mems, net->mems->len - 1);
+    size_t size = 0;
+    if (clGetMemObjectInfo (m, CL_MEM_SIZE, sizeof (size), &size, NULL)
+        == CL_SUCCESS)
+      net->device_bytes -= MIN (size, net->device_bytes);
+    g_ptr_array_remove_index (net->mems, net->mems->len - 1);
+  }
+}

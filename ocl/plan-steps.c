@@ -119,3 +119,42 @@ ocl_step_local (OclNet * net, size_t l0, size_t l1, size_t l2,
   ocl_step_range (s, net->batch, s->gws);
   return TRUE;
 }
+
+void
+ocl_steps_truncate (OclNet * net, guint len)
+{
+  for (guint i = net->steps->len; i-- > len;) {
+    OclStep *s = &g_array_index (net->steps, OclStep, i);
+    clReleaseKernel (s->kernel);
+    g_free (s->desc);
+    g_free (s->node);
+  }
+  g_array_set_size (net->steps, MIN (len, net->steps->len));
+}
+
+gboolean
+ocl_steps_time (OclNet * net, guint first, guint last, int reps, double *ms,
+    GError ** error)
+{
+  double best = G_MAXDOUBLE;
+
+  for (int round = 0; round < reps; round++) {
+    gint64 t0 = g_get_monotonic_time ();
+    cl_int err = CL_SUCCESS;
+
+    for (guint i = first; i < last && err == CL_SUCCESS; i++) {
+      OclStep *s = &g_array_index (net->steps, OclStep, i);
+      size_t gws[3];
+      ocl_step_range (s, net->batch, gws);
+      err = clEnqueueNDRangeKernel (net->queue, s->kernel, s->dim, NULL, gws,
+          s->lws[0] ? s->lws : NULL, 0, NULL, NULL);
+    }
+    if (err == CL_SUCCESS)
+      err = clFinish (net->queue);
+    if (err != CL_SUCCESS)
+      return ocl_set_cl_error (error, err, "timing a kernel");
+    best = MIN (best, (g_get_monotonic_time () - t0) / 1000.0);
+  }
+  *ms = best;
+  return TRUE;
+}

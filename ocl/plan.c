@@ -63,6 +63,8 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
   net->g = g;
   net->batch = in->n;
   net->steps = g_array_new (FALSE, TRUE, sizeof (OclStep));
+  net->tuned = g_array_new (FALSE, TRUE, sizeof (OclTuneRecord));
+  g_array_set_clear_func (net->tuned, (GDestroyNotify) ocl_tune_record_clear);
   net->mems = g_ptr_array_new_with_free_func (mem_release);
   net->n_params = count_params (g, &macs);
   ocl_graph_fuse (g);
@@ -138,6 +140,8 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
     net->planes = g_new0 (cl_mem, 3 * net->batch);
     net->plane_size = g_new0 (gsize, 3 * net->batch);
   }
+  /* What was measured, for the next load. */
+  ocl_tune_save (ctx);
   /* Weights are in device buffers now; the graph keeps shapes only. */
   return net;
 
@@ -165,6 +169,7 @@ ocl_net_free (OclNet * net)
     g_free (s->node);
   }
   g_array_unref (net->steps);
+  g_array_unref (net->tuned);
   if (net->preprocess)
     clReleaseKernel (net->preprocess);
   for (int p = 0; net->planes && p < 3 * net->batch; p++)

@@ -342,6 +342,26 @@ ocl_net_get_layer (const OclNet * net, guint i, OclLayerInfo * info)
   info->ms = s->ms;
 }
 
+guint
+ocl_net_get_n_tuned (const OclNet * net)
+{
+  return net->tuned->len;
+}
+
+void
+ocl_net_get_tuned (const OclNet * net, guint i, OclTunedLayer * out)
+{
+  const OclTuneRecord *r = &g_array_index (net->tuned, OclTuneRecord, i);
+
+  out->node = r->node;
+  out->layer = r->layer;
+  out->n_candidates = r->n;
+  out->candidates = (const char *const *) r->choice;
+  out->ms = r->ms;
+  out->pick = r->pick;
+  out->cached = r->cached;
+}
+
 guint64
 ocl_net_get_n_params (const OclNet * net)
 {

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <glib/gstdio.h>
 #include "ref/ref.h"
 
 #define TOL 1e-5
@@ -864,6 +865,61 @@ test_nan (void)
   ctx->tuning.winograd = winograd;
 }
 
+/* Every kernel a measurement may pick agrees with the reference: each
+ * candidate of each layer is made the tuning cache's pick (the plan then
+ * runs it, as a measured load would) and checked, and the layer's
+ * description says it ran from the cache. */
+static void
+test_conv_every_candidate (void)
+{
+  /* batch, channels in, size, channels out, kernel, stride, stream pays */
+  static const int cases[][7] = {
+    {1, 32, 14, 32, 3, 1, 0},   /* F(4x4), F(2x2), direct */
+    {2, 64, 7, 48, 3, 1, 0},    /* 7x7: F(2x2) first */
+    {1, 256, 7, 528, 1, 1, 1},  /* stream, direct */
+    {2, 48, 9, 16, 3, 2, 0},    /* strided: direct only */
+  };
+  const OclTuning saved = ctx->tuning;
+
+  ctx->tuning.tiled_side = 0;
+  ctx->tuning.tune = 1;
+  for (guint k = 0; k < G_N_ELEMENTS (cases); k++) {
+    const int *cs = cases[k];
+    OclConvChoice cand[OCL_CONV_MAX_CANDIDATES];
+    guint count;
+
+    ctx->tuning.stream_pays = cs[6];
+    for (guint i = 0;; i++) {
+      Builder b;
+      int y;
+      char desc[64], want[80];
+      g_autofree char *layer = NULL;
+      OclNode *n;
+
+      builder_init (&b, 900 + 10 * k + i, cs[0], cs[1], cs[2], cs[2]);
+      y = conv (&b, b.g->input, cs[3], cs[4], cs[5], cs[4] / 2, TRUE);
+      n = OCL_NODE (b.g, OCL_VALUE (b.g, y)->producer);
+      count = ocl_conv_candidates (n, OCL_VALUE (b.g, y), &ctx->tuning, cand);
+      if (i == count) {
+        ocl_graph_free (b.g);
+        g_rand_free (b.rand);
+        break;
+      }
+      ocl_conv_choice_describe (&cand[i], desc, sizeof (desc));
+      layer = ocl_conv_signature (b.g, n);
+      ocl_tune_store (ctx, layer, desc);
+      g_snprintf (want, sizeof (want), "[%s; %s]", desc, count > 1 ?
+          "cached" : "");
+      expect_layer = count > 1 ? want : NULL;
+      g_test_message ("%s: %s", layer, desc);
+      check (&b, y);
+    }
+    g_assert_cmpuint (count, >=, k < 3 ? 2 : 1);
+  }
+  expect_layer = NULL;
+  ctx->tuning = saved;
+}
+
 /* PReLU after a convolution and on the input (odd channel counts, a
  * negative slope too), NaN and -inf kept as onnxruntime keeps them. */
 static void
@@ -1352,9 +1408,14 @@ int
 main (int argc, char **argv)
 {
   GError *error = NULL;
+  g_autofree char *tune_dir = NULL, *tune_path = NULL;
   int rc;
 
   g_test_init (&argc, &argv, NULL);
+  /* The picks /kernels/conv/every-candidate makes go to a file of its own. */
+  tune_dir = g_dir_make_tmp ("kernels-tune-XXXXXX", NULL);
+  tune_path = g_build_filename (tune_dir, "tune.txt", NULL);
+  g_setenv ("OCLRESNET_TUNE_CACHE", tune_path, TRUE);
   ctx = ocl_context_new (NULL, &error);
   g_assert_no_error (error);
   g_test_add_func ("/kernels/signatures", test_signatures);
@@ -1366,6 +1427,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/conv/tiled-batches", test_conv_tiled_batches);
   g_test_add_func ("/kernels/conv/grouped", test_conv_grouped);
   g_test_add_func ("/kernels/conv/stream", test_conv_stream);
+  g_test_add_func ("/kernels/conv/every-candidate", test_conv_every_candidate);
   g_test_add_func ("/kernels/conv/tiled-fallback", test_conv_tiled_fallback);
   g_test_add_func ("/kernels/conv/bn-residual-relu",
       test_conv_bn_residual_relu);
@@ -1388,5 +1450,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/nchw-output", test_nchw_output);
   rc = g_test_run ();
   ocl_context_unref (ctx);
+  g_unlink (tune_path);
+  g_rmdir (tune_dir);
   return rc;
 }

@@ -130,6 +130,138 @@ test_fixture (gconstpointer data)
       g_str_has_prefix (data, "fp16_") ? 1e-2 : 1e-4);
 }
 
+/* A context measuring kernels (OCLRESNET_TUNE=1) into the tuning file
+ * @path. */
+static OclContext *
+tuning_context (const char *path)
+{
+  GError *error = NULL;
+  OclContext *c;
+
+  g_setenv ("OCLRESNET_TUNE_CACHE", path, TRUE);
+  c = ocl_context_new (NULL, &error);
+  g_assert_no_error (error);
+  c->tuning.tune = 1;
+  return c;
+}
+
+/* The picks of a net of @name made in @c, as "layer=pick;..." (NULL: none
+ * measured or cached), and whether they all came from the cache. */
+static char *
+tuned_picks (OclContext * c, const char *name, gboolean * all_cached,
+    guint * n_tuned)
+{
+  g_autofree char *onnx = fixture (name, ".onnx");
+  GError *error = NULL;
+  OclModel *model = ocl_model_load (onnx, &error);
+  GString *s = g_string_new (NULL);
+  OclNet *net;
+
+  g_assert_no_error (error);
+  net = fixture_net (c, model, name);
+  *n_tuned = ocl_net_get_n_tuned (net);
+  *all_cached = *n_tuned > 0;
+  for (guint i = 0; i < *n_tuned; i++) {
+    OclTunedLayer t;
+    ocl_net_get_tuned (net, i, &t);
+    g_assert_cmpuint (t.n_candidates, >, 1);
+    g_assert_cmpuint (t.pick, <, t.n_candidates);
+    *all_cached &= t.cached;
+    if (!t.cached)
+      for (guint k = 0; k < t.n_candidates; k++)
+        g_assert_true (t.ms[k] > 0.0 && t.ms[k] >= t.ms[t.pick]);
+    g_string_append_printf (s, "%s=%s;", t.layer, t.candidates[t.pick]);
+  }
+  g_assert_cmpfloat (check_net (net, name), <=, 1e-4);
+  ocl_net_free (net);
+  ocl_model_free (model);
+  return g_string_free (s, FALSE);
+}
+
+/* Measured kernel choice: the first load times each 3x3 layer's
+ * candidates and keeps the fastest in the tuning file; a second context
+ * reads the picks back (nothing timed) and runs them; a corrupt file is
+ * ignored with a warning and rewritten; an entry naming a kernel the layer
+ * cannot run is measured again; off, the plan is the rules'; the file's
+ * name depends on the device.  Outputs equal PyTorch's every time. */
+static void
+test_tune (void)
+{
+  const char *name = "preact_resnet";   /* four 3x3 layers with a choice */
+  g_autofree char *dir = g_dir_make_tmp ("tune-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "tune.txt", NULL);
+  g_autofree char *first = NULL, *again = NULL, *text = NULL;
+  gboolean cached;
+  guint n;
+  OclContext *c = tuning_context (path);
+
+  first = tuned_picks (c, name, &cached, &n);
+  g_assert_cmpuint (n, ==, 4);
+  g_assert_false (cached);
+  ocl_context_unref (c);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_true (g_str_has_prefix (text, "oclresnet tuning 1\n"));
+
+  c = tuning_context (path);
+  again = tuned_picks (c, name, &cached, &n);
+  g_assert_true (cached);
+  g_assert_cmpstr (again, ==, first);
+  ocl_context_unref (c);
+
+  g_assert_true (g_file_set_contents (path, "not a tuning file\n", -1, NULL));
+  c = tuning_context (path);
+  g_test_expect_message ("oclresnet", G_LOG_LEVEL_WARNING,
+      "*ignoring the tuning cache*first line*");
+  g_free (again);
+  again = tuned_picks (c, name, &cached, &n);
+  g_test_assert_expected_messages ();
+  g_assert_false (cached);
+  ocl_context_unref (c);
+  g_free (text);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_true (g_str_has_prefix (text, "oclresnet tuning 1\n"));
+
+  /* Stale: every entry names a kernel no layer lists. */
+  {
+    g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+    GString *stale = g_string_new (NULL);
+    for (guint i = 0; lines[i]; i++) {
+      char *tab = strchr (lines[i], '\t');
+      if (tab)
+        *tab = '\0';
+      g_string_append_printf (stale, "%s%s\n", lines[i], tab ?
+          "\tPX=9 NB=9" : "");
+    }
+    g_assert_true (g_file_set_contents (path, stale->str, -1, NULL));
+    g_string_free (stale, TRUE);
+  }
+  c = tuning_context (path);
+  g_free (again);
+  again = tuned_picks (c, name, &cached, &n);
+  g_assert_cmpuint (n, ==, 4);
+  g_assert_false (cached);
+
+  /* The file is per device and driver. */
+  {
+    g_autofree char *mine = NULL, *other = NULL;
+    char *tag = c->cache_tag;
+    g_unsetenv ("OCLRESNET_TUNE_CACHE");
+    mine = ocl_tune_cache_path (c);
+    c->cache_tag = (char *) "another driver";
+    other = ocl_tune_cache_path (c);
+    c->cache_tag = tag;
+    g_assert_cmpstr (mine, !=, other);
+  }
+  /* Off: nothing measured, the rules' plan. */
+  c->tuning.tune = 0;
+  g_free (again);
+  again = tuned_picks (c, name, &cached, &n);
+  g_assert_cmpuint (n, ==, 0);
+  ocl_context_unref (c);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 /* Nets borrow the model's weights only while they are built: batch norm
  * folded into a borrowed weight must not change the model (the second net
  * would scale twice), and a net must run after its model is freed. */
@@ -1053,6 +1185,7 @@ main (int argc, char **argv)
     g_test_add_data_func (test, *n, test_fixture);
   }
   g_test_add_func ("/models/model-reuse", test_model_reuse);
+  g_test_add_func ("/models/tune", test_tune);
   g_test_add_func ("/models/batch1-file-in-batches",
       test_batch1_file_in_batches);
   g_test_add_func ("/models/tiled", test_tiled);

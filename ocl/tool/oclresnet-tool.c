@@ -209,6 +209,44 @@ cmd_info (const char *path)
   return 0;
 }
 
+/* Measures every convolution's kernels on the device (again, whatever the
+ * tuning cache holds), keeps the picks in the cache, and prints each
+ * layer's candidates with their times. */
+static int
+cmd_tune (const char *path)
+{
+  GError *error = NULL;
+  OclModel *model;
+  OclContext *ctx;
+  OclNet *net;
+  guint n;
+
+  g_setenv ("OCLRESNET_TUNE", "2", TRUE);
+  net = open_net (path, NULL, FALSE, &model, &ctx, &error);
+  if (net == NULL)
+    return fail (error);
+  n = ocl_net_get_n_tuned (net);
+  printf ("model:   %s\ndevice:  %s\nmeasured %u layers in %.0f ms (load "
+      "and compile included)\n", path, ocl_context_get_device_name (ctx), n,
+      compile_ms);
+  for (guint i = 0; i < n; i++) {
+    OclTunedLayer t;
+    ocl_net_get_tuned (net, i, &t);
+    printf ("\n%s: %s\n", t.node, t.layer);
+    for (guint c = 0; c < t.n_candidates; c++)
+      if (t.ms[c] < 0)
+        printf ("  %s %-28s  does not fit the device\n", c == t.pick ? "*" :
+            " ", t.candidates[c]);
+      else
+        printf ("  %s %-28s %8.3f ms\n", c == t.pick ? "*" : " ",
+            t.candidates[c], t.ms[c]);
+  }
+  ocl_net_free (net);
+  ocl_context_unref (ctx);
+  ocl_model_free (model);
+  return 0;
+}
+
 static int
 cmd_run (const char *path)
 {
@@ -435,7 +473,9 @@ main (int argc, char **argv)
       "  devices   list OpenCL platforms and devices\n"
       "  info      show a model's input, fused layers, parameters, mult-adds\n"
       "  run       run a model on an .npy input and write the output .npy\n"
-      "  bench     time inference (min and median; --profile per layer)");
+      "  bench     time inference (min and median; --profile per layer)\n"
+      "  tune      measure each layer's kernels on the device, keep the\n"
+      "            fastest in the tuning cache, print them");
   g_option_context_add_main_entries (oc, entries, NULL);
   if (!g_option_context_parse (oc, &argc, &argv, &error)) {
     fprintf (stderr, "oclresnet: %s (see --help)\n", error->message);
@@ -446,14 +486,14 @@ main (int argc, char **argv)
   g_option_context_free (oc);
   if (argc < 2) {
     fprintf (stderr, "oclresnet: no command given (devices, info, run, "
-        "bench; see --help)\n");
+        "bench, tune; see --help)\n");
     return 2;
   }
   cmd = argv[1];
   if (strcmp (cmd, "devices") == 0)
     rc = cmd_devices ();
   else if (argc < 3 && (strcmp (cmd, "info") == 0 || strcmp (cmd, "run") == 0
-          || strcmp (cmd, "bench") == 0)) {
+          || strcmp (cmd, "bench") == 0 || strcmp (cmd, "tune") == 0)) {
     fprintf (stderr, "oclresnet: %s needs a MODEL.onnx argument\n", cmd);
     rc = 2;
   } else if (strcmp (cmd, "info") == 0)
@@ -462,9 +502,11 @@ main (int argc, char **argv)
     rc = cmd_run (argv[2]);
   else if (strcmp (cmd, "bench") == 0)
     rc = cmd_bench (argv[2]);
+  else if (strcmp (cmd, "tune") == 0)
+    rc = cmd_tune (argv[2]);
   else {
     fprintf (stderr, "oclresnet: unknown command '%s' (devices, info, run, "
-        "bench)\n", cmd);
+        "bench, tune)\n", cmd);
     rc = 2;
   }
   g_free (opt_device);

@@ -1,0 +1,163 @@
+/* The tuning cache: which convolution kernel was measured fastest for a
+ * layer on this device, so that a second load costs what a load without
+ * measuring does.
+ *
+ * One text file per device, driver and kernel source, beside the kernel
+ * binaries ($XDG_CACHE_HOME/oclresnet/tune-SHA256.txt): a header line,
+ * then one "LAYER SIGNATURE<tab>CHOICE" line a layer, CHOICE as
+ * ocl_conv_choice_describe () writes it.  A pick is honoured only when it
+ * is still one of the layer's candidates, so an entry can never make the
+ * plan run something the rules do not list.  The file is input like any
+ * other: a file that is too large, lacks the header or has a malformed
+ * line is ignored as a whole, with a warning, and rewritten on the next
+ * store.  Writes go to a temporary file renamed over the old one. */
+#include <string.h>
+#include <glib/gstdio.h>
+#include "ocl-private.h"
+#include "ocl-kernels.h"
+
+#define HEADER "oclresnet tuning 1"
+#define MAX_FILE_BYTES (4 << 20)
+#define MAX_LINE 512
+
+char *
+ocl_tune_cache_path (OclContext * ctx)
+{
+  const char *forced = g_getenv ("OCLRESNET_TUNE_CACHE");
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *name = NULL;
+
+  if (forced && *forced)
+    return g_strdup (forced);
+  g_checksum_update (sum, (const guchar *) HEADER "\n", -1);
+  g_checksum_update (sum, (const guchar *) ctx->cache_tag, -1);
+  g_checksum_update (sum, (const guchar *) "\n", 1);
+  g_checksum_update (sum, (const guchar *) ocl_kernel_source_conv, -1);
+  name = g_strdup_printf ("tune-%s.txt", g_checksum_get_string (sum));
+  return g_build_filename (g_get_user_cache_dir (), "oclresnet", name, NULL);
+}
+
+/* Why @text is not a tuning file (NULL: it is), its entries into @table. */
+static const char *
+parse (const char *text, gsize len, GHashTable * table)
+{
+  g_auto (GStrv) lines = NULL;
+
+  if (len > MAX_FILE_BYTES)
+    return "it is too large";
+  if (memchr (text, '\0', len))
+    return "it holds a NUL byte";
+  lines = g_strsplit (text, "\n", -1);
+  if (lines[0] == NULL || strcmp (lines[0], HEADER) != 0)
+    return "its first line is not '" HEADER "'";
+  for (guint i = 1; lines[i]; i++) {
+    const char *tab = strchr (lines[i], '\t');
+    if (lines[i][0] == '\0')
+      continue;
+    if (tab == NULL || tab == lines[i] || tab[1] == '\0'
+        || strchr (tab + 1, '\t') || strlen (lines[i]) > MAX_LINE
+        || !g_utf8_validate (lines[i], -1, NULL))
+      return "a line is not 'LAYER<tab>KERNEL'";
+    g_hash_table_replace (table, g_strndup (lines[i], tab - lines[i]),
+        g_strdup (tab + 1));
+  }
+  return NULL;
+}
+
+/* Loads the file once per context (under ctx->lock). */
+static void
+load (OclContext * ctx)
+{
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize len = 0;
+  const char *why;
+
+  if (ctx->tuned)
+    return;
+  ctx->tuned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  ctx->tune_path = ocl_tune_cache_path (ctx);
+  if (!g_file_test (ctx->tune_path, G_FILE_TEST_EXISTS))
+    return;
+  if (!ocl_file_get_contents (ctx->tune_path, "tuning cache", &text, &len,
+          &error)) {
+    g_warning ("ignoring the tuning cache: %s", error->message);
+    return;
+  }
+  if ((why = parse (text, len, ctx->tuned))) {
+    g_warning ("ignoring the tuning cache '%s': %s; the layers are measured "
+        "again", ctx->tune_path, why);
+    g_hash_table_remove_all (ctx->tuned);
+  }
+}
+
+char *
+ocl_tune_lookup (OclContext * ctx, const char *layer)
+{
+  char *pick;
+
+  g_mutex_lock (&ctx->lock);
+  load (ctx);
+  pick = g_strdup (g_hash_table_lookup (ctx->tuned, layer));
+  g_mutex_unlock (&ctx->lock);
+  return pick;
+}
+
+void
+ocl_tune_store (OclContext * ctx, const char *layer, const char *choice)
+{
+  g_mutex_lock (&ctx->lock);
+  load (ctx);
+  g_hash_table_replace (ctx->tuned, g_strdup (layer), g_strdup (choice));
+  ctx->tune_dirty = TRUE;
+  g_mutex_unlock (&ctx->lock);
+}
+
+void
+ocl_tune_save (OclContext * ctx)
+{
+  g_autoptr (GString) s = g_string_new (HEADER "\n");
+  g_autofree char *dir = NULL;
+  g_autoptr (GList) keys = NULL;
+
+  g_mutex_lock (&ctx->lock);
+  if (!ctx->tuned || !ctx->tune_dirty) {
+    g_mutex_unlock (&ctx->lock);
+    return;
+  }
+  keys = g_list_sort (g_hash_table_get_keys (ctx->tuned),
+      (GCompareFunc) strcmp);
+  for (GList * k = keys; k; k = k->next)
+    g_string_append_printf (s, "%s\t%s\n", (const char *) k->data,
+        (const char *) g_hash_table_lookup (ctx->tuned, k->data));
+  ctx->tune_dirty = FALSE;
+  dir = g_path_get_dirname (ctx->tune_path);
+  /* g_file_set_contents writes a temporary file and renames it. */
+  if (g_mkdir_with_parents (dir, 0755) != 0
+      || !g_file_set_contents (ctx->tune_path, s->str, s->len, NULL))
+    g_debug ("could not write the tuning cache %s", ctx->tune_path);
+  g_mutex_unlock (&ctx->lock);
+}
+
+char *
+ocl_conv_signature (const OclGraph * g, const OclNode * n)
+{
+  const OclValue *x = OCL_VALUE (g, n->in[0]);
+  const OclValue *y = OCL_VALUE (g, n->out);
+
+  return g_strdup_printf ("conv %dx%d/%dx%d pad %d,%d,%d,%d groups %d "
+      "%dx%dx%d -> %dx%dx%d batch %d%s%s%s", n->kh, n->kw, n->sh, n->sw,
+      n->pt, n->pl, n->pb, n->pr, MAX (n->group, 1), x->c, x->h, x->w, y->c,
+      y->h, y->w, y->n, n->residual >= 0 ? " +res" : "",
+      n->relu ? " +relu" : "", n->quant[0] || n->quant[1] ? " +qdq" : "");
+}
+
+void
+ocl_tune_record_clear (OclTuneRecord * r)
+{
+  g_free (r->node);
+  g_free (r->layer);
+  for (guint i = 0; i < r->n; i++)
+    g_free (r->choice[i]);
+  memset (r, 0, sizeof (*r));
+}
