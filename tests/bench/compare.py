@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
-"""Time the same ONNX files in oclresnet, onnxruntime and PyTorch, interleaved.
+"""Time the same ONNX files in oclresnet, onnxruntime, OpenVINO and PyTorch,
+interleaved.
 
 usage: compare.py [--rounds R] [--iterations N] [--only NAME] [--markdown]
-                  [--baseline OCLRESNET] [--no-torch]
+                  [--baseline OCLRESNET] [--no-torch] [--no-openvino]
+
+OpenVINO (`.venv/bin/pip install openvino`; left out when missing) runs its
+CPU plugin in float32 with the latency hint; "ours/faster peer" divides by
+the faster of onnxruntime and OpenVINO, round by round.
 
 Needs onnxruntime and numpy in the interpreter that runs this script
 (`pip install onnxruntime numpy`), Debian's /usr/bin/python3 with torch and
@@ -85,6 +90,35 @@ print(json.dumps({"min_ms": t[0], "median_ms": t[len(t) // 2]}))
 """
 
 
+# OpenVINO's CPU plugin in float32 (INFERENCE_PRECISION_HINT: on CPUs with
+# AMX or AVX512-BF16 it would otherwise run bf16), latency mode, the
+# model's batch dimension made static as onnxruntime's run fixes it.
+OV_TIMER = r"""
+import json, time
+import numpy as np, openvino as ov
+core = ov.Core()
+m = core.read_model(%(path)r)
+m.reshape(list(%(shape)r))
+c = core.compile_model(m, "CPU", {"PERFORMANCE_HINT": "LATENCY",
+                                  "INFERENCE_PRECISION_HINT": "f32",
+                                  "INFERENCE_NUM_THREADS": %(threads)d})
+r = c.create_infer_request()
+x = np.random.default_rng(0).standard_normal(%(shape)r).astype(np.float32)
+for _ in range(%(warmup)d):
+    r.infer({0: x})
+t = []
+for _ in range(%(iters)d):
+    t0 = time.perf_counter(); r.infer({0: x}); t.append((time.perf_counter() - t0) * 1e3)
+t.sort()
+print(json.dumps({"min_ms": t[0], "median_ms": t[len(t) // 2]}))
+"""
+
+
+def have_openvino():
+    return subprocess.call([sys.executable, "-c", "import openvino"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
+
+
 def peak_rss(cmd, required=True):
     """Runs cmd and returns (stdout JSON, the child's own peak RSS, MiB);
     (None, 0) when it fails and is not required (a baseline build that
@@ -115,7 +149,13 @@ def main():
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--baseline", help="another oclresnet binary, timed in the same rounds")
     ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch timings")
+    ap.add_argument("--no-openvino", action="store_true",
+                    help="skip the OpenVINO timings (they need `pip install openvino`)")
     args = ap.parse_args()
+    use_ov = not args.no_openvino and have_openvino()
+    if not args.no_openvino and not use_ov:
+        print("openvino is not installed in this interpreter: its timings are left out",
+              file=sys.stderr)
     threads = os.cpu_count() or 1
     os.makedirs(OUT, exist_ok=True)
     models = [m for m in MODELS if not args.only or m[0] in args.only]
@@ -132,7 +172,7 @@ def main():
     rows = []
     for name, expr, shape in models:
         path = os.path.join(OUT, name + ".onnx")
-        res = {"ours": [], "ort": [], "torch": [], "base": []}
+        res = {"ours": [], "ort": [], "torch": [], "base": [], "ov": []}
         rss = {"ours": 0.0, "ort": 0.0, "torch": 0.0}
         first = []
         bench = ["bench", path, "--shape", "x".join(map(str, shape)), "--iterations",
@@ -149,6 +189,10 @@ def main():
             d, m = peak_rss([sys.executable, "-c", ORT_TIMER % dict(sub, path=path, shape=shape)])
             res["ort"].append(d["median_ms"])
             rss["ort"] = max(rss["ort"], m)
+            if use_ov:
+                d, m = peak_rss([sys.executable, "-c", OV_TIMER % dict(sub, path=path,
+                                                                       shape=shape)])
+                res["ov"].append(d["median_ms"])
             if not args.no_torch:
                 d, m = peak_rss([TORCH_PY, "-c", TORCH_TIMER % dict(sub, expr=expr, shape=shape)])
                 res["torch"].append(d["median_ms"])
@@ -159,6 +203,12 @@ def main():
                    first=median(first), rss_ours=rss["ours"], rss_ort=rss["ort"],
                    rss_torch=rss["torch"])
         row["ratio"] = row["ours"] / row["ort"]
+        row["ov"] = median(res["ov"]) if res["ov"] else float("nan")
+        # Against the faster of the two peers, round by round.
+        if res["ov"]:
+            best = [o / min(t, v) for o, t, v in zip(res["ours"], res["ort"], res["ov"])]
+            row["best_ratio"] = median(best)
+            row["best_lo"], row["best_hi"] = min(best), max(best)
         # Each round runs both engines back to back: its own ratio shows how
         # far machine noise moves the comparison.
         by_round = [o / t for o, t in zip(res["ours"], res["ort"])]
@@ -173,6 +223,11 @@ def main():
                   % (name, row["shape"], row["base"], row["base_ratio"], row["base_lo"],
                      row["base_hi"]), flush=True)
         rows.append(row)
+        if res["ov"]:
+            print("%-15s %-12s openvino %8.2f ms  ours/openvino %.2f  ours/faster peer %.2f "
+                  "(rounds %.2f-%.2f)" % (name, row["shape"], row["ov"], row["ours"] / row["ov"],
+                                          row["best_ratio"], row["best_lo"], row["best_hi"]),
+                  flush=True)
         print("%-15s %-12s ours %8.2f ms  onnxruntime %8.2f ms  pytorch %8.2f ms  "
               "ours/ort %.2f (rounds %.2f-%.2f, median %.2f)  | load+first %7.1f ms | "
               "peak RSS MiB: ours %.0f ort %.0f torch %.0f"
@@ -202,6 +257,14 @@ def main():
                   % (r["name"], r["shape"], r["ours"], r["ort"], r["torch"], r["ratio"],
                      r["ratio_lo"], r["ratio_hi"], r["first"], r["rss_ours"], r["rss_ort"],
                      r["rss_torch"]))
+    if args.markdown and use_ov:
+        print("\n| model | shape | oclresnet ms | onnxruntime ms | OpenVINO ms "
+              "| ours/faster peer (by round) |")
+        print("|---|---|---|---|---|---|")
+        for r in rows:
+            print("| %s | %s | %.2f | %.2f | %.2f | %.2f (%.2f–%.2f) |"
+                  % (r["name"], r["shape"], r["ours"], r["ort"], r["ov"], r["best_ratio"],
+                     r["best_lo"], r["best_hi"]))
 
 
 if __name__ == "__main__":
