@@ -48,6 +48,29 @@ if [ "${OCLRESNET_SKIP_PIP:-0}" != 1 ] \
   fi
 fi
 
+# Intel's OpenCL CPU runtime (PyPI), a second OpenCL implementation on the
+# same cores, whose compiler vectorises across work-items as GPU compilers
+# do: the kernel and model tests run on it too (suite 'intel').  Its ICD
+# file names the library by path; its lib/ also holds an ICD loader of its
+# own, so the tests see its libraries through a folder of links without it.
+intel=.venv/intel-opencl
+if [ "${OCLRESNET_SKIP_PIP:-0}" != 1 ] && [ -x .venv/bin/pip ] \
+    && [ ! -f "$intel/vendors/intel.icd" ]; then
+  if .venv/bin/pip install -q --disable-pip-version-check intel-opencl-rt \
+      intel-cmplr-lib-rt tbb && [ -f .venv/lib/libintelocl.so ]; then
+    mkdir -p "$intel/vendors" "$intel/lib"
+    for f in "$PWD"/.venv/lib/*; do
+      case "$(basename "$f")" in
+        libOpenCL*) ;;
+        *) [ -f "$f" ] && ln -sf "$f" "$intel/lib/" ;;
+      esac
+    done
+    echo "$PWD/.venv/lib/libintelocl.so" >"$intel/vendors/intel.icd"
+  else
+    echo "setup: Intel's OpenCL runtime could not be installed; its tests are left out" >&2
+  fi
+fi
+
 if [ -f build/build.ninja ]; then
   meson setup --reconfigure build
 else
