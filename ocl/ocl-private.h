@@ -509,6 +509,10 @@ void ocl_tune_save (OclContext * ctx);
  * batch and epilogue. */
 char *ocl_conv_signature (const OclGraph * g, const OclNode * n);
 
+/* A measured candidate replaces the rules' pick when it takes less than
+ * this fraction of its time. */
+#define OCL_TUNE_MARGIN 0.97
+
 /* One measured layer, for `oclresnet tune` and the profile. */
 typedef struct {
   char *node;
