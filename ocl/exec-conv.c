@@ -483,8 +483,11 @@ fill_inputs (OclNet * net, const OclNode * n, GError ** error)
 /* Rounds of a measurement: every candidate once a round, in turn, so
  * that the machine's noise hits them alike; a candidate's time is its
  * fastest round.  The first round (what drivers build at a kernel's first
- * launch, PoCL's work-group functions) is not counted. */
+ * launch, PoCL's work-group functions) is not counted; it sizes the
+ * others: a round launches a candidate back to back for at least
+ * MEASURE_ROUND_MS, so that a 15 µs layer is not timed by one launch. */
 #define MEASURE_ROUNDS 6
+#define MEASURE_ROUND_MS 0.5
 
 /* Times every candidate of @n on the device: each packed and planned,
  * launched in rounds, and released again; into @rec. */
@@ -494,6 +497,7 @@ measure (OclNet * net, OclNode * n, const OclConvChoice * cand,
 {
   const guint64 weight_bytes = net->weight_bytes;
   guint first[OCL_CONV_MAX_CANDIDATES], last[OCL_CONV_MAX_CANDIDATES];
+  int reps[OCL_CONV_MAX_CANDIDATES];
   guint steps, mems;
   double best = G_MAXDOUBLE;
   gboolean ok = TRUE;
@@ -520,8 +524,11 @@ measure (OclNet * net, OclNode * n, const OclConvChoice * cand,
       double ms;
       if (rec->ms[i] < 0)
         continue;
-      ok = ocl_steps_time (net, first[i], last[i], 1, &ms, error);
-      if (ok && round > 0)
+      ok = ocl_steps_time (net, first[i], last[i], round ? reps[i] : 1, &ms,
+          error);
+      if (ok && round == 0)
+        reps[i] = CLAMP ((int) (MEASURE_ROUND_MS / MAX (ms, 1e-3)), 1, 64);
+      else if (ok)
         rec->ms[i] = MIN (rec->ms[i], ms);
     }
   ocl_steps_truncate (net, steps);

@@ -672,8 +672,8 @@ gboolean ocl_net_allocate_values (OclNet * net, GError ** error);
 void ocl_net_buffers_truncate (OclNet * net, guint len);
 /* Releases the steps after the first @len. */
 void ocl_steps_truncate (OclNet * net, guint len);
-/* Runs steps [@first, @last) @reps times: the fastest run's milliseconds
- * in @ms. */
+/* Runs steps [@first, @last) @reps times back to back, then waits: the
+ * milliseconds a run took on average in @ms. */
 gboolean ocl_steps_time (OclNet * net, guint first, guint last, int reps,
     double *ms, GError ** error);
 

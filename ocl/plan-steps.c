@@ -136,12 +136,10 @@ gboolean
 ocl_steps_time (OclNet * net, guint first, guint last, int reps, double *ms,
     GError ** error)
 {
-  double best = G_MAXDOUBLE;
+  gint64 t0 = g_get_monotonic_time ();
+  cl_int err = CL_SUCCESS;
 
-  for (int round = 0; round < reps; round++) {
-    gint64 t0 = g_get_monotonic_time ();
-    cl_int err = CL_SUCCESS;
-
+  for (int rep = 0; rep < reps && err == CL_SUCCESS; rep++)
     for (guint i = first; i < last && err == CL_SUCCESS; i++) {
       OclStep *s = &g_array_index (net->steps, OclStep, i);
       size_t gws[3];
@@ -149,12 +147,10 @@ ocl_steps_time (OclNet * net, guint first, guint last, int reps, double *ms,
       err = clEnqueueNDRangeKernel (net->queue, s->kernel, s->dim, NULL, gws,
           s->lws[0] ? s->lws : NULL, 0, NULL, NULL);
     }
-    if (err == CL_SUCCESS)
-      err = clFinish (net->queue);
-    if (err != CL_SUCCESS)
-      return ocl_set_cl_error (error, err, "timing a kernel");
-    best = MIN (best, (g_get_monotonic_time () - t0) / 1000.0);
-  }
-  *ms = best;
+  if (err == CL_SUCCESS)
+    err = clFinish (net->queue);
+  if (err != CL_SUCCESS)
+    return ocl_set_cl_error (error, err, "timing a kernel");
+  *ms = (g_get_monotonic_time () - t0) / 1000.0 / MAX (reps, 1);
   return TRUE;
 }
