@@ -187,21 +187,10 @@ upload_conv_weights (OclNet * net, OclNode * n, int ocb, int wino,
 /* The input side and window of the direct and tiled kernels. */
 #define conv_window(s, net, n) \
   G_STMT_START { \
-    const OclValue *x_ = OCL_VALUE ((net)->g, (n)->in[0]); \
-    const OclValue *y_ = OCL_VALUE ((net)->g, (n)->out); \
     (s).in = (net)->value_mem[(n)->in[0]]; \
     (s).IC = (n)->ic; \
-    (s).IH = x_->h; \
-    (s).IW = x_->w; \
     (s).OC = (n)->oc; \
-    (s).OH = y_->h; \
-    (s).OW = y_->w; \
-    (s).KH = (n)->kh; \
-    (s).KW = (n)->kw; \
-    (s).SH = (n)->sh; \
-    (s).SW = (n)->sw; \
-    (s).PT = (n)->pt; \
-    (s).PL = (n)->pl; \
+    ocl_sig_set_window (s, net, n); \
   } G_STMT_END
 
 /* "conv 3x3/1 64->64 56x56 +bias +res +relu [@variant]" */

@@ -172,21 +172,10 @@ ocl_pool_infer (const OclGraph * g, const OclNode * n, OclValue * o)
 /* The window every pooling kernel takes first. */
 #define pool_window(s, net, n) \
   G_STMT_START { \
-    const OclValue *x_ = OCL_VALUE ((net)->g, (n)->in[0]); \
-    const OclValue *y_ = OCL_VALUE ((net)->g, (n)->out); \
     (s).in = (net)->value_mem[(n)->in[0]]; \
     (s).out = (net)->value_mem[(n)->out]; \
-    (s).C = x_->c; \
-    (s).IH = x_->h; \
-    (s).IW = x_->w; \
-    (s).OH = y_->h; \
-    (s).OW = y_->w; \
-    (s).KH = (n)->kh; \
-    (s).KW = (n)->kw; \
-    (s).SH = (n)->sh; \
-    (s).SW = (n)->sw; \
-    (s).PT = (n)->pt; \
-    (s).PL = (n)->pl; \
+    (s).C = OCL_VALUE ((net)->g, (n)->in[0])->c; \
+    ocl_sig_set_window (s, net, n); \
   } G_STMT_END
 
 gboolean

@@ -712,6 +712,25 @@ gboolean ocl_steps_time (OclNet * net, guint first, guint last, int reps,
 OCL_KERNELS (OCL_SIG_DECLARE)
 /* *INDENT-ON* */
 
+/* The window fields that convolution and pooling signatures share (the
+ * same names in each): node @n's input and output sizes, kernel, stride
+ * and leading pads. */
+#define ocl_sig_set_window(s, net, n) \
+  G_STMT_START { \
+    const OclValue *x_ = OCL_VALUE ((net)->g, (n)->in[0]); \
+    const OclValue *y_ = OCL_VALUE ((net)->g, (n)->out); \
+    (s).IH = x_->h; \
+    (s).IW = x_->w; \
+    (s).OH = y_->h; \
+    (s).OW = y_->w; \
+    (s).KH = (n)->kh; \
+    (s).KW = (n)->kw; \
+    (s).SH = (n)->sh; \
+    (s).SW = (n)->sw; \
+    (s).PT = (n)->pt; \
+    (s).PL = (n)->pl; \
+  } G_STMT_END
+
 /* Packs @n's weights for @nblk blocks of @ocb output channels into @dst
  * (@floats floats): Winograd's U = G g G^T as [blk][16][ic][ocb] when @wino
  * is 2, [blk][36][ic][ocb] when it is 4, else [blk][kh][kw][ic][ocb].
