@@ -58,8 +58,8 @@ typedef struct {
    * candidate of a convolution that has several on the device, once, and
    * keeps the fastest in the tuning cache (conv-tune.c); 0 takes the
    * rules' pick (conv-choice.c); 2 measures again and rewrites the cache
-   * (`oclresnet tune`).  Layers whose kernel a variable above forces are
-   * not measured.  Measuring stops for the rest of a net once it has
+   * (`oclresnet tune`).  Nothing is measured when a variable above forces
+   * a kernel.  Measuring stops for the rest of a net once it has
    * taken tune_budget_ms (OCLRESNET_TUNE_BUDGET_MS). */
   int tune;
   int tune_budget_ms;
