@@ -567,13 +567,11 @@ tuned_pick (OclNet * net, OclNode * n, const OclConvChoice * cand,
         rec.cached = TRUE;
       }
   if (!rec.cached) {
-    if (net->tune_us > (gint64) t->tune_budget_ms * 1000
-        || !measure (net, n, cand, &rec, error)) {
-      /* Over the budget: the rules' pick, not recorded; an error: the
-       * net fails. */
-      gboolean failed = net->tune_us <= (gint64) t->tune_budget_ms * 1000;
+    /* Over the budget: the rules' pick, not recorded. */
+    const gboolean over = net->tune_us > (gint64) t->tune_budget_ms * 1000;
+    if (over || !measure (net, n, cand, &rec, error)) {
       ocl_tune_record_clear (&rec);
-      return !failed;
+      return over;
     }
     net->tune_us += g_get_monotonic_time () - t0;
     ocl_tune_store (net->ctx, rec.layer, rec.choice[rec.pick]);

@@ -670,6 +670,10 @@ gboolean ocl_net_buffer_upload (OclNet * net, cl_mem mem, float *host,
 gboolean ocl_net_allocate_values (OclNet * net, GError ** error);
 /* Releases the buffers made after the first @len (a measured candidate's). */
 void ocl_net_buffers_truncate (OclNet * net, guint len);
+/* Launches step @s for the first @n images of the batch, the one place a
+ * step's global and local sizes become a launch. */
+cl_int ocl_step_enqueue (OclNet * net, const OclStep * s, int n,
+    cl_event * event);
 /* Releases the steps after the first @len. */
 void ocl_steps_truncate (OclNet * net, guint len);
 /* Runs steps [@first, @last) @reps times back to back, then waits: the

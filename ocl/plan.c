@@ -159,15 +159,7 @@ ocl_net_free (OclNet * net)
     clFinish (net->queue);
     clReleaseCommandQueue (net->queue);
   }
-  /* Newest first: PoCL keeps a program's kernels in a list it searches
-   * from the newest on release, so the other order costs a walk a kernel
-   * (32,000 launches: 3 s). */
-  for (guint i = net->steps->len; i-- > 0;) {
-    OclStep *s = &g_array_index (net->steps, OclStep, i);
-    clReleaseKernel (s->kernel);
-    g_free (s->desc);
-    g_free (s->node);
-  }
+  ocl_steps_truncate (net, 0);
   g_array_unref (net->steps);
   g_array_unref (net->tuned);
   if (net->preprocess)

@@ -45,10 +45,7 @@ enqueue_plan (OclNet * net, guint first, int n, float *output, GError ** error)
 
   for (guint i = first; i < n_steps; i++) {
     OclStep *s = &g_array_index (net->steps, OclStep, i);
-    size_t gws[3];
-    ocl_step_range (s, n, gws);
-    err = clEnqueueNDRangeKernel (net->queue, s->kernel, s->dim, NULL, gws,
-        s->lws[0] ? s->lws : NULL, 0, NULL, ev ? &ev[i] : NULL);
+    err = ocl_step_enqueue (net, s, n, ev ? &ev[i] : NULL);
     if (err != CL_SUCCESS) {
       g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "launching %s failed: "
           "%s", s->desc, ocl_cl_error_string (err));
