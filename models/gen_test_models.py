@@ -364,6 +364,71 @@ class IResNet(nn.Module):
         return self.fc(torch.flatten(self.bn2(out), 1))
 
 
+class IResNetEmbedding(IResNet):
+    """insightface's head: BN over the flattened map, a linear layer to the
+    feature, and BN over the N x C feature (BatchNorm1d), no classifier."""
+    def __init__(self, dim=32):
+        super().__init__(classes=dim)
+        self.features = nn.BatchNorm1d(dim)
+
+    def forward(self, x):
+        return self.features(super().forward(x))
+
+
+# ---- heads: several outputs, multi-label, embeddings ------------------------
+
+def resnet18_trunk():
+    """torchvision's ResNet-18 up to its pooled 512-d feature."""
+    t = torchvision.models.resnet18(weights=None)
+    t.fc = nn.Identity()
+    return t
+
+
+class TwoHeads(nn.Module):
+    """A vehicle-attribute network: one trunk, a 'color' (7) and a 'type' (4)
+    linear head, two graph outputs."""
+    def __init__(self):
+        super().__init__()
+        self.trunk = resnet18_trunk()
+        self.color = nn.Linear(512, 7)
+        self.kind = nn.Linear(512, 4)
+
+    def forward(self, x):
+        f = self.trunk(x)
+        return self.color(f), self.kind(f)
+
+
+class MultiLabel(nn.Module):
+    """A person-attribute network: 8 independent attributes, each a Sigmoid."""
+    def __init__(self):
+        super().__init__()
+        self.trunk = resnet18_trunk()
+        self.fc = nn.Linear(512, 8)
+
+    def forward(self, x):
+        return torch.sigmoid(self.fc(self.trunk(x)) * 4.0)
+
+
+class EmbeddingAndClasses(nn.Module):
+    """A re-identification network: the feature and a classifier on it,
+    the feature also feeding the classifier (a value that is both an output
+    and an input of a node)."""
+    def __init__(self):
+        super().__init__()
+        self.trunk = resnet18_trunk()
+        self.fc = nn.Linear(512, 5)
+
+    def forward(self, x):
+        f = self.trunk(x)
+        return F.softmax(self.fc(f), dim=1), f
+
+
+def embedding_net(arch):
+    m = getattr(torchvision.models, arch)(weights=None)
+    m.fc = nn.Identity()
+    return m
+
+
 # ---- the 10-class ResNet-18 of the tutorial in ../shared/seed ----------------
 
 class SeedBasicBlock(nn.Module):
@@ -466,7 +531,10 @@ def randomize_bn(model, gen):
 
 
 def export(outdir, name, make, shape, opset, seed, dynamic=True, reference=True,
-           keep_bn=False):
+           keep_bn=False, outputs=("output",), meta=None):
+    """Exports fixture @name.  Several @outputs: NAME.output.npy holds each
+    image's outputs side by side (N x sum of their sizes), as
+    ocl_net_run() returns them.  @meta: metadata_props to write."""
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     model = make()
@@ -477,19 +545,29 @@ def export(outdir, name, make, shape, opset, seed, dynamic=True, reference=True,
     path = os.path.join(outdir, name + ".onnx")
     kwargs = {}
     if dynamic:
-        kwargs["dynamic_axes"] = {"input": {0: "batch"}, "output": {0: "batch"}}
+        kwargs["dynamic_axes"] = {n: {0: "batch"} for n in ("input",) + tuple(outputs)}
     if keep_bn:
         # In EVAL mode the exporter folds BN into the conv before it; PRESERVE
         # (with the model in eval mode) writes BatchNormalization nodes, as
         # other exporters do, so that our own folding is what gets tested.
         kwargs["training"] = torch.onnx.TrainingMode.PRESERVE
     torch.onnx.export(model, x, path, opset_version=opset, input_names=["input"],
-                      output_names=["output"], do_constant_folding=True, **kwargs)
+                      output_names=list(outputs), do_constant_folding=True, **kwargs)
+    if meta:
+        import onnx
+        m = onnx.load(path)
+        for k, v in meta.items():
+            e = m.metadata_props.add()
+            e.key, e.value = k, v
+        onnx.save(m, path)
     if reference:
         with torch.no_grad():
             y = model(x)
+        ys = y if isinstance(y, tuple) else (y,)
+        y = np.concatenate([t.reshape(t.shape[0], -1).numpy() for t in ys], axis=1) \
+            if len(ys) > 1 else ys[0].numpy()
         np.save(os.path.join(outdir, name + ".input.npy"), x.numpy().astype("<f4"))
-        np.save(os.path.join(outdir, name + ".output.npy"), y.numpy().astype("<f4"))
+        np.save(os.path.join(outdir, name + ".output.npy"), y.astype("<f4"))
     print("wrote", path, tuple(shape), "opset", opset, flush=True)
 
 
@@ -524,6 +602,19 @@ FIXTURES = {
     "sk_resnet_three_paths": (lambda: SKResNet(paths=3), (2, 3, 14, 12), 13, 28, True),
     "dilated_conv": (Dilated, (2, 3, 11, 9), 13, 26, True),
     "iresnet_prelu": (lambda: IResNet(), (2, 3, 16, 16), 13, 29, True),
+    "iresnet_embedding": (lambda: IResNetEmbedding(), (2, 3, 16, 16), 13, 30, True),
+    # Heads.  two_heads carries the heads metadata our converters write;
+    # the others rely on what their graphs end in.
+    "two_heads": (TwoHeads, (2, 3, 64, 48), 13, 31, True,
+                  {"outputs": ("color", "type"),
+                   "meta": {"heads": "color:softmax,type:softmax",
+                            "labels.color": "\n".join(["white", "black", "grey", "red",
+                                                         "blue", "green", "yellow"]),
+                            "labels.type": "car\nvan\ntruck\nbus"}}),
+    "multilabel": (MultiLabel, (2, 3, 64, 48), 13, 32, True),
+    "embedding_and_classes": (EmbeddingAndClasses, (2, 3, 64, 48), 13, 33, True,
+                              {"outputs": ("probs", "feature/emb:0")}),
+    "embedding_resnet50": (lambda: embedding_net("resnet50"), (1, 3, 96, 96), 13, 34, False),
     "nhwc_cifar": (lambda: NHWCInput(CifarResNet(1, "B", classes=7, widths=(12, 24, 40))),
                    (2, 40, 40, 3), 13, 22, True),
     # Small enough for every kernel variant on a simulator (oclgrind).

@@ -14,7 +14,8 @@ ocl_graph_new (void)
 
   g->values = g_array_new (FALSE, TRUE, sizeof (OclValue));
   g->nodes = g_array_new (FALSE, TRUE, sizeof (OclNode));
-  g->input = g->output = -1;
+  g->input = -1;
+  g->outputs = g_array_new (FALSE, TRUE, sizeof (OclGraphOutput));
   return g;
 }
 
@@ -39,6 +40,9 @@ ocl_graph_free (OclGraph * g)
     node_clear (OCL_NODE (g, i));
   for (guint i = 0; i < g->values->len; i++)
     g_free (OCL_VALUE (g, i)->name);
+  for (guint i = 0; i < g->outputs->len; i++)
+    g_free (OCL_GRAPH_OUTPUT (g, i)->name);
+  g_array_unref (g->outputs);
   g_array_unref (g->nodes);
   g_array_unref (g->values);
   g_free (g);
@@ -52,6 +56,15 @@ ocl_graph_add_value (OclGraph * g, const char *name, int rank, int n, int c,
 
   g_array_append_val (g->values, v);
   return g->values->len - 1;
+}
+
+void
+ocl_graph_add_output (OclGraph * g, int value, const char *name,
+    gboolean half)
+{
+  OclGraphOutput o = { value, g_strdup (name), half };
+
+  g_array_append_val (g->outputs, o);
 }
 
 int
@@ -121,8 +134,8 @@ ocl_graph_count_uses (const OclGraph * g)
     if (n->residual >= 0)
       uses[n->residual]++;
   }
-  if (g->output >= 0)
-    uses[g->output]++;
+  for (guint i = 0; i < g->outputs->len; i++)
+    uses[OCL_GRAPH_OUTPUT (g, i)->value]++;
   return uses;
 }
 

@@ -277,12 +277,22 @@ typedef struct {
   float qrange[2][2];
 } OclNode;
 
+/* A graph output: the value it reads and what the file calls it. */
+typedef struct {
+  int value;
+  char *name;
+  gboolean half;                /* a float16 tensor in the file */
+} OclGraphOutput;
+
 typedef struct {
   GArray *values;               /* OclValue */
   GArray *nodes;                /* OclNode, in execution order */
-  int input, output;
+  int input;
+  GArray *outputs;              /* OclGraphOutput, in the file's order */
   gboolean input_nhwc;          /* ocl_net_run() takes N x H x W x C */
 } OclGraph;
+
+#define OCL_GRAPH_OUTPUT(g, i) (&g_array_index ((g)->outputs, OclGraphOutput, (i)))
 
 OclGraph *ocl_graph_new (void);
 void ocl_graph_free (OclGraph * g);
@@ -358,6 +368,9 @@ ocl_load_float (const guint8 * p, gsize i)
 int ocl_graph_add_value (OclGraph * g, const char *name, int rank, int n,
     int c, int h, int w);
 /* Returns the index of a new node (zeroed, residual = -1). */
+/* Makes value @v graph output @name (float16 in the file when @half). */
+void ocl_graph_add_output (OclGraph * g, int v, const char *name,
+    gboolean half);
 int ocl_graph_add_node (OclGraph * g, OclOpType op, const char *name,
     const char *onnx_op);
 #define OCL_NODE(g, i) (&g_array_index ((g)->nodes, OclNode, (i)))
@@ -566,9 +579,9 @@ struct _OclNet {
   GPtrArray *mems;              /* every cl_mem we own */
   cl_mem input_nchw;
   cl_mem *value_mem;            /* per value index (aliases resolved) */
-  gsize in_size, out_size;
-  int out_rank;
-  gint64 out_dims[4];
+  gsize in_size, out_size;      /* floats; out_size: every output's */
+  gsize out_per_image;          /* floats of all outputs for one image */
+  OclOutputInfo *outs;          /* per graph output; offset in out_per_image */
   gboolean profiling;
   /* Measured kernel choice: while candidates are timed (weights stay on
    * the host between packings), the time spent, and what was picked. */
@@ -577,7 +590,8 @@ struct _OclNet {
   gint64 tune_us;
   GArray *tuned;                /* OclTuneRecord */
   guint64 n_params, macs, device_bytes, weight_bytes;
-  float *host_out;              /* NHWC staging for 4-D outputs */
+  float *host_out;              /* staging: a batch entry's outputs are
+                                 * contiguous, and 4-D ones NCHW */
 
   /* ocl_net_run_image () */
   cl_kernel preprocess;

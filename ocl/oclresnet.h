@@ -74,8 +74,9 @@ const char *ocl_model_get_path (const OclModel * model);
  * stay NCHW (ocl_model_get_input_shape() too); ocl_net_run() then takes
  * the tensor as the file declares it, N x H x W x C. */
 gboolean ocl_model_input_is_nhwc (const OclModel * model);
-/* Whether the graph's input and output are float16 tensors (fp16 files).
- * The net runs in float32 either way and takes and returns float32. */
+/* Whether the graph's input and first output are float16 tensors (fp16
+ * files; OclOutputInfo says it of each output).  The net runs in float32
+ * either way and takes and returns float32. */
 void ocl_model_get_half_io (const OclModel * model, gboolean * input,
     gboolean * output);
 
@@ -87,13 +88,41 @@ OclNet *ocl_net_new (OclContext * ctx, const OclModel * model,
     const gint64 shape[4], GError ** error);
 void ocl_net_free (OclNet * net);
 
-/* Output shape of the model as it computes it: @ndim is 2 (N × classes) or 4. */
+/* What computes a graph output last, which says what its values are. */
+typedef enum {
+  OCL_OUTPUT_LAST_OTHER,        /* scores, features: anything */
+  OCL_OUTPUT_LAST_SOFTMAX,      /* probabilities over its classes */
+  OCL_OUTPUT_LAST_SIGMOID,      /* independent probabilities */
+} OclOutputLast;
+
+/* One of a net's outputs (a model may have several: heads).  The outputs
+ * of one batch entry are contiguous in what a run returns, in the file's
+ * order: output i of entry b starts at b × ocl_net_get_output_size() /
+ * batch + @offset, as an NCHW tensor of @size floats. */
+typedef struct {
+  const char *name;             /* (transfer none) the graph output's name */
+  int ndim;                     /* 2 (N × C), 3 (N × C × L) or 4 */
+  gint64 dims[4];               /* NCHW (rank 3: N × C × L × 1); dims[0] the batch */
+  gsize size;                   /* floats per batch entry */
+  gsize offset;                 /* floats from the start of an entry's outputs */
+  gboolean half;                /* the file declares it float16 */
+  OclOutputLast last;
+} OclOutputInfo;
+
+/* Graph outputs (at most OCL_MAX_OUTPUTS; more is refused at load). */
+#define OCL_MAX_OUTPUTS 64
+guint ocl_net_get_n_outputs (const OclNet * net);
+/* @i < ocl_net_get_n_outputs (). */
+void ocl_net_get_output (const OclNet * net, guint i, OclOutputInfo * info);
+/* The first output's shape: @ndim is 2 (N × classes), 3 or 4. */
 void ocl_net_get_output_shape (const OclNet * net, int *ndim, gint64 dims[4]);
 gsize ocl_net_get_input_size (const OclNet * net);      /* in floats */
-gsize ocl_net_get_output_size (const OclNet * net);     /* in floats */
+/* Floats of every output of every batch entry. */
+gsize ocl_net_get_output_size (const OclNet * net);
 
 /* Runs one inference.  @input: (array) N×C×H×W float32, C order;
- * @output: (out caller-allocates) ocl_net_get_output_size() floats. */
+ * @output: (out caller-allocates) ocl_net_get_output_size() floats, each
+ * batch entry's outputs together (see OclOutputInfo). */
 gboolean ocl_net_run (OclNet * net, const float *input, float *output,
     GError ** error);
 
@@ -186,14 +215,15 @@ typedef struct {
 int ocl_net_get_batch (const OclNet * net);
 /* The input shape the net was compiled for (NCHW). */
 void ocl_net_get_input_shape (const OclNet * net, gint64 shape[4]);
-/* TRUE when the model's last op is a Softmax (outputs are probabilities). */
+/* TRUE when the first output's last op is a Softmax (probabilities). */
 gboolean ocl_net_output_is_probability (const OclNet * net);
 
 /* Classifies @n_rects regions of @image (NULL: the whole image once), each
  * converted, resized and normalised on the device into one batch entry.
  * Area averaging where a region shrinks (no aliasing), bilinear where it
  * grows.  Regions are clipped to the image; @n_rects <= ocl_net_get_batch().
- * @output: (out caller-allocates) @n_rects × output-size-per-image floats. */
+ * @output: (out caller-allocates) @n_rects × ocl_net_get_output_size () /
+ * batch floats: each region's outputs together. */
 gboolean ocl_net_run_image (OclNet * net, const OclImage * image,
     const OclRect * rects, int n_rects, const OclPreprocess * pp,
     float *output, GError ** error);

@@ -50,6 +50,8 @@ struct _OclModel {
   gboolean input_nhwc;
 };
 
+/* Whether graph output @i (< the graph's n_output) is a float16 tensor. */
+gboolean ocl_model_output_is_half (const OclModel * m, guint i);
 gboolean ocl_onnx_is_onnx_domain (const char *domain);
 /* The "location" of an external tensor's data, or NULL. */
 const char *ocl_model_external_location (const Onnx__TensorProto * t);

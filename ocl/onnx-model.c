@@ -289,17 +289,25 @@ check_graph (OclModel * m, GError ** error)
     }
     in = g->input[i];
   }
-  if (in == NULL || g->n_output != 1) {
+  if (in == NULL || g->n_output == 0 || g->n_output > OCL_MAX_OUTPUTS) {
     g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED,
-        "'%s' has %s; exactly one input and one output are supported",
+        "'%s' has %s; one input and 1 to %d outputs are supported",
         m->path, in == NULL ? "no input" : g->n_output == 0 ? "no output" :
-        "several outputs");
+        "too many outputs", OCL_MAX_OUTPUTS);
     return FALSE;
   }
-  if (!has_name (g->output[0]->name)) {
-    g_set_error (error, OCL_ERROR, OCL_ERROR_PARSE, "'%s': the graph output "
-        "has no name", m->path);
-    return FALSE;
+  for (size_t i = 0; i < g->n_output; i++) {
+    if (!has_name (g->output[i]->name)) {
+      g_set_error (error, OCL_ERROR, OCL_ERROR_PARSE, "'%s': graph output %u "
+          "has no name", m->path, (guint) i);
+      return FALSE;
+    }
+    for (size_t j = 0; j < i; j++)
+      if (strcmp (g->output[i]->name, g->output[j]->name) == 0) {
+        g_set_error (error, OCL_ERROR, OCL_ERROR_PARSE, "'%s': graph output "
+            "'%s' is listed twice", m->path, g->output[i]->name);
+        return FALSE;
+      }
   }
   m->input_name = in->name;
   t = in->type;
@@ -314,12 +322,7 @@ check_graph (OclModel * m, GError ** error)
   /* A float16 input and output are fed and read as float32: the net runs
    * in float32.  The tool writes float16 back for a float16 output. */
   m->input_half = t->tensor_type->elem_type == 10;
-  {
-    const Onnx__TypeProto *o = g->output[0]->type;
-    m->output_half = o && o->value_case ==
-        ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE && o->tensor_type
-        && o->tensor_type->elem_type == 10;
-  }
+  m->output_half = ocl_model_output_is_half (m, 0);
   shape = t->tensor_type->shape;
   if (shape == NULL || shape->n_dim != 4) {
     g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED,
@@ -554,6 +557,15 @@ ocl_model_get_metadata (const OclModel * m, const char *key)
     if (g_strcmp0 (m->proto->metadata_props[i]->key, key) == 0)
       return m->proto->metadata_props[i]->value;
   return NULL;
+}
+
+gboolean
+ocl_model_output_is_half (const OclModel * m, guint i)
+{
+  const Onnx__TypeProto *o = m->proto->graph->output[i]->type;
+
+  return o && o->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE
+      && o->tensor_type && o->tensor_type->elem_type == 10;
 }
 
 gboolean

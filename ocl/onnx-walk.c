@@ -196,20 +196,23 @@ ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
       goto fail;
   }
 
-  out = g_hash_table_lookup (im.names, gp->output[0]->name);
-  {
-    const char *bad = out == NULL ? "not produced by any node" :
+  for (size_t i = 0; i < gp->n_output; i++) {
+    const char *name = gp->output[i]->name;
+    const char *bad;
+    out = g_hash_table_lookup (im.names, name);
+    bad = out == NULL ? "not produced by any node" :
         out->c || out->init ? "a constant" :
         out->quant ? "a quantized tensor (only float outputs are supported)" :
         out->stack ? "a 5-D tensor" : OCL_VALUE (im.g, out->value)->bh ?
         "an Expand's output (only a Mul takes one)" : NULL;
     if (bad) {
       g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED, "model output "
-          "'%s' is %s", gp->output[0]->name, bad);
+          "'%s' is %s", name, bad);
       goto fail;
     }
+    ocl_graph_add_output (im.g, out->value, name,
+        ocl_model_output_is_half (model, i));
   }
-  im.g->output = out->value;
   g_free (im.node_name);
   g_hash_table_unref (im.names);
   return im.g;

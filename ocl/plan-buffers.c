@@ -112,7 +112,8 @@ ocl_net_allocate_values (OclNet * net, GError ** error)
     if (n->residual >= 0)
       last[root_of (g, n->residual)] = i;
   }
-  last[root_of (g, g->output)] = G_MAXINT;
+  for (guint i = 0; i < g->outputs->len; i++)
+    last[root_of (g, OCL_GRAPH_OUTPUT (g, i)->value)] = G_MAXINT;
 
   for (int s = -1; s < (int) nn; s++) {
     int v = s < 0 ? g->input : OCL_NODE (g, s)->out;

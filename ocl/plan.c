@@ -51,11 +51,64 @@ ocl_net_new (OclContext * ctx, const OclModel * model, const gint64 shape[4],
   return net;
 }
 
+/* What computes value @v last (through aliases). */
+static OclOutputLast
+last_op (const OclGraph * g, int v)
+{
+  const OclValue *out = OCL_VALUE (g, v);
+  int p = out->alias >= 0 ? OCL_VALUE (g, out->alias)->producer : out->producer;
+  const OclNode *n = p >= 0 ? OCL_NODE (g, p) : NULL;
+
+  return n == NULL ? OCL_OUTPUT_LAST_OTHER :
+      n->op == OCL_OP_SOFTMAX ? OCL_OUTPUT_LAST_SOFTMAX :
+      n->op == OCL_OP_SIGMOID && !n->hard ? OCL_OUTPUT_LAST_SIGMOID :
+      OCL_OUTPUT_LAST_OTHER;
+}
+
+/* Each graph output's shape and place in a batch entry's outputs.  A run
+ * reads them through the staging buffer unless there is one output that
+ * is already laid out as returned (N x C, or 1 x 1 spatially). */
+static void
+describe_outputs (OclNet * net)
+{
+  OclGraph *g = net->g;
+  gsize at = 0;
+
+  net->outs = g_new0 (OclOutputInfo, g->outputs->len);
+  for (guint i = 0; i < g->outputs->len; i++) {
+    const OclGraphOutput *go = OCL_GRAPH_OUTPUT (g, i);
+    const OclValue *v = OCL_VALUE (g, go->value);
+    OclOutputInfo *o = &net->outs[i];
+    o->name = go->name;
+    o->half = go->half;
+    o->last = last_op (g, go->value);
+    o->ndim = v->rank;
+    o->dims[0] = v->n;
+    o->dims[1] = v->c;
+    o->dims[2] = v->h;
+    o->dims[3] = v->w;
+    /* Rank 3, N x C x L (held as N x C x 1 x L): reported as such, and
+     * converted to NCHW as N x C x L x 1. */
+    if (v->rank == 3) {
+      o->dims[2] = v->w;
+      o->dims[3] = 1;
+    }
+    o->size = (gsize) v->c * v->h * v->w;
+    o->offset = at;
+    at += o->size;
+  }
+  net->out_per_image = at;
+  net->out_size = at * net->batch;
+  if (g->outputs->len > 1 || (net->outs[0].ndim >= 3
+          && net->outs[0].dims[2] * net->outs[0].dims[3] > 1))
+    net->host_out = g_new (float, net->out_size);
+}
+
 OclNet *
 ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
 {
   OclNet *net = g_new0 (OclNet, 1);
-  OclValue *in = OCL_VALUE (g, g->input), *out;
+  OclValue *in = OCL_VALUE (g, g->input);
   guint64 macs;
   cl_int err;
 
@@ -78,22 +131,8 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
   }
   net->unified_memory = ctx->tuning.unified_memory;
 
-  out = OCL_VALUE (g, g->output);
   net->in_size = (gsize) in->n * in->c * in->h * in->w;
-  net->out_size = (gsize) out->n * out->c * out->h * out->w;
-  net->out_rank = out->rank;
-  net->out_dims[0] = out->n;
-  net->out_dims[1] = out->c;
-  net->out_dims[2] = out->h;
-  net->out_dims[3] = out->w;
-  /* Rank 3, N x C x L (held as N x C x 1 x L): reported as such, and
-   * converted to NCHW as N x C x L x 1. */
-  if (out->rank == 3) {
-    net->out_dims[2] = out->w;
-    net->out_dims[3] = 1;
-  }
-  if (out->rank >= 3 && out->h * out->w > 1)
-    net->host_out = g_new (float, net->out_size);
+  describe_outputs (net);
 
   if (!ocl_net_allocate_values (net, error))
     goto fail;
@@ -173,6 +212,7 @@ ocl_net_free (OclNet * net)
   g_ptr_array_unref (net->mems);
   g_free (net->value_mem);
   g_free (net->host_out);
+  g_free (net->outs);
   ocl_graph_free (net->g);
   ocl_context_unref (net->ctx);
   g_free (net);

@@ -8,8 +8,27 @@
 void
 ocl_net_get_output_shape (const OclNet * net, int *ndim, gint64 dims[4])
 {
-  *ndim = net->out_rank;
-  memcpy (dims, net->out_dims, sizeof (net->out_dims));
+  *ndim = net->outs[0].ndim;
+  memcpy (dims, net->outs[0].dims, sizeof (net->outs[0].dims));
+}
+
+guint
+ocl_net_get_n_outputs (const OclNet * net)
+{
+  return net->g->outputs->len;
+}
+
+void
+ocl_net_get_output (const OclNet * net, guint i, OclOutputInfo * info)
+{
+  g_return_if_fail (i < net->g->outputs->len);
+  *info = net->outs[i];
+}
+
+gboolean
+ocl_net_output_is_probability (const OclNet * net)
+{
+  return net->outs[0].last == OCL_OUTPUT_LAST_SOFTMAX;
 }
 
 gsize
@@ -30,16 +49,55 @@ ocl_net_set_profiling (OclNet * net, gboolean enable)
   net->profiling = enable;
 }
 
+/* Reads the outputs of the first @n batch entries into @output: straight
+ * when the one output is laid out as returned, else each output's block
+ * into the staging buffer and from there entry by entry (NHWC -> NCHW). */
+static gboolean
+read_outputs (OclNet * net, int n, float *output, GError ** error)
+{
+  OclGraph *g = net->g;
+  float *dst = net->host_out ? net->host_out : output;
+  gsize at = 0;
+
+  for (guint i = 0; i < g->outputs->len; i++) {
+    const OclOutputInfo *o = &net->outs[i];
+    cl_int err = clEnqueueReadBuffer (net->queue,
+        net->value_mem[OCL_GRAPH_OUTPUT (g, i)->value], CL_TRUE, 0,
+        o->size * n * sizeof (float), dst + at, 0, NULL, NULL);
+    if (err != CL_SUCCESS) {
+      g_autofree char *what = g_strdup_printf ("reading output '%s'", o->name);
+      return ocl_set_cl_error (error, err, what);
+    }
+    at += o->size * n;
+  }
+  if (net->host_out == NULL)
+    return TRUE;
+  at = 0;
+  for (guint i = 0; i < g->outputs->len; i++) {
+    const OclOutputInfo *o = &net->outs[i];
+    /* The device's layout is N x H x W x C (rank 3: N x L x C). */
+    gint64 C = o->dims[1], H = o->ndim == 4 ? o->dims[2] : 1,
+        W = o->ndim == 4 ? o->dims[3] : o->ndim == 3 ? o->dims[2] : 1;
+    for (gint64 b = 0; b < n; b++) {
+      const float *src = dst + at + b * o->size;
+      float *to = output + b * net->out_per_image + o->offset;
+      for (gint64 y = 0; y < H; y++)
+        for (gint64 x = 0; x < W; x++)
+          for (gint64 c = 0; c < C; c++)
+            to[(c * H + y) * W + x] = src[(y * W + x) * C + c];
+    }
+    at += o->size * n;
+  }
+  return TRUE;
+}
+
 /* Enqueues steps [first, end) for @n images, then the blocking read of
- * the output, and collects profiling; the one wait of a run. */
+ * the outputs, and collects profiling; the one wait of a run. */
 static gboolean
 enqueue_plan (OclNet * net, guint first, int n, float *output, GError ** error)
 {
-  OclGraph *g = net->g;
   guint n_steps = net->steps->len;
   cl_event *ev = net->profiling ? g_new0 (cl_event, n_steps) : NULL;
-  gsize out_floats = net->out_size / net->batch * n;
-  float *dst = net->host_out ? net->host_out : output;
   cl_int err;
   gboolean ok = FALSE;
 
@@ -52,22 +110,8 @@ enqueue_plan (OclNet * net, guint first, int n, float *output, GError ** error)
       goto out;
     }
   }
-  err = clEnqueueReadBuffer (net->queue, net->value_mem[g->output], CL_TRUE,
-      0, out_floats * sizeof (float), dst, 0, NULL, NULL);
-  if (err != CL_SUCCESS) {
-    ocl_set_cl_error (error, err, "reading the output");
+  if (!read_outputs (net, n, output, error))
     goto out;
-  }
-  if (net->host_out) {
-    /* NHWC -> NCHW */
-    gint64 C = net->out_dims[1], H = net->out_dims[2], W = net->out_dims[3];
-    for (gint64 b = 0; b < n; b++)
-      for (gint64 y = 0; y < H; y++)
-        for (gint64 x = 0; x < W; x++)
-          for (gint64 c = 0; c < C; c++)
-            output[((b * C + c) * H + y) * W + x] =
-                dst[((b * H + y) * W + x) * C + c];
-  }
   if (ev) {
     for (guint i = first; i < n_steps; i++) {
       cl_ulong t0 = 0, t1 = 0;
@@ -312,15 +356,6 @@ ocl_net_get_input_shape (const OclNet * net, gint64 shape[4])
   shape[3] = in->w;
 }
 
-gboolean
-ocl_net_output_is_probability (const OclNet * net)
-{
-  const OclGraph *g = net->g;
-  const OclValue *out = &g_array_index (g->values, OclValue, g->output);
-  int p = out->alias >= 0 ?
-      g_array_index (g->values, OclValue, out->alias).producer : out->producer;
-  return p >= 0 && g_array_index (g->nodes, OclNode, p).op == OCL_OP_SOFTMAX;
-}
 
 guint
 ocl_net_get_n_layers (const OclNet * net)

@@ -49,6 +49,27 @@ assert np.abs(got - ref).max() <= 1e-4 * max(1.0, np.abs(ref).max())
 assert (got.argmax(1) == ref.argmax(1)).all()
 PYEOF
 
+# Several outputs: info lists each; run writes DIR/<name>.npy, the name's
+# other characters ('/', ':') as '_', each equal to PyTorch's.
+H=$FIX/embedding_and_classes
+"$TOOL" info "$H.onnx" >"$TMP/info.txt" \
+    && grep -q "^output: *1x5 'probs', after Softmax" "$TMP/info.txt" \
+    && grep -q "^output: *1x512 'feature/emb:0'$" "$TMP/info.txt" \
+    && ok "info lists every output" || bad "info lists every output: $(grep output "$TMP/info.txt")"
+"$TOOL" run "$H.onnx" --input "$H.input.npy" --output "$TMP/heads" \
+    && "$PY" - "$TMP/heads" "$H.output.npy" <<'PYEOF' && ok "run writes one .npy an output" || bad "run writes one .npy an output"
+import os
+import sys
+import numpy as np
+assert sorted(os.listdir(sys.argv[1])) == ["feature_emb_0.npy", "probs.npy"], os.listdir(sys.argv[1])
+probs = np.load(os.path.join(sys.argv[1], "probs.npy"))
+emb = np.load(os.path.join(sys.argv[1], "feature_emb_0.npy"))
+ref = np.load(sys.argv[2])
+assert probs.shape == (2, 5) and emb.shape == (2, 512), (probs.shape, emb.shape)
+assert np.abs(np.concatenate([probs, emb], 1) - ref).max() <= 1e-4 * max(1.0, np.abs(ref).max())
+PYEOF
+expect_fail "several outputs into a file" "cannot make directory" "$TOOL" run "$H.onnx" --input "$H.input.npy" --output "$TMP/info.txt"
+
 # .npy format versions and layouts numpy writes.
 "$PY" - "$M.input.npy" "$TMP" <<'PYEOF'
 import sys

@@ -217,7 +217,7 @@ run_both (Builder * b, int out, float *x, float **ref, float **got,
   GError *error = NULL;
   OclNet *net;
 
-  b->g->output = out;
+  ocl_graph_add_output (b->g, out, "y", FALSE);
   *ref = ocl_ref_run_graph (b->g, x ? x : own);
   net = ocl_net_new_from_graph (ctx, b->g, &error);
   g_assert_no_error (error);
@@ -615,7 +615,7 @@ test_conv_tiled_fallback (void)
       expect_layer = NULL;
       continue;
     }
-    b.g->output = y;
+    ocl_graph_add_output (b.g, y, "y", FALSE);
     net = ocl_net_new_from_graph (ctx, b.g, &error);
     g_assert_null (net);
     g_assert_error (error, OCL_ERROR, OCL_ERROR_DEVICE);

@@ -54,7 +54,8 @@ identity_net (int batch, int h, int w)
   GError *error = NULL;
   OclNet *net;
 
-  g->input = g->output = ocl_graph_add_value (g, "x", 4, batch, 3, h, w);
+  g->input = ocl_graph_add_value (g, "x", 4, batch, 3, h, w);
+  ocl_graph_add_output (g, g->input, "x", FALSE);
   net = ocl_net_new_from_graph (ctx, g, &error);
   g_assert_no_error (error);
   return net;

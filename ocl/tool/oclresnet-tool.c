@@ -3,11 +3,13 @@
  *   oclresnet devices
  *   oclresnet info MODEL [--shape NxCxHxW] [--device D]
  *   oclresnet run MODEL --input IN.npy --output OUT.npy [--device D]
+ *     (a model of several outputs: --output DIR, one DIR/<output>.npy each)
  *   oclresnet bench MODEL [--shape NxCxHxW] [--iterations N] [--warmup N]
  *                   [--profile] [--json] [--device D]
  *
  * Exit status 0 on success; otherwise one line on stderr and status 1
  * (2 for a usage error). */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +32,8 @@ static const GOptionEntry entries[] = {
   {"input", 'i', 0, G_OPTION_ARG_FILENAME, &opt_input,
       "run: input tensor, float32 NCHW .npy", "IN.npy"},
   {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
-      "run: where to write the output tensor (.npy)", "OUT.npy"},
+      "run: where to write the output tensor (.npy); with several outputs "
+      "a directory for one <output name>.npy each", "OUT.npy|DIR"},
   {"shape", 's', 0, G_OPTION_ARG_STRING, &opt_shape,
       "info, bench: input shape (default: the model's)", "NxCxHxW"},
   {"iterations", 'n', 0, G_OPTION_ARG_INT, &opt_iterations,
@@ -169,14 +172,12 @@ cmd_info (const char *path)
   OclModel *model;
   OclContext *ctx;
   OclNet *net = open_net (path, NULL, FALSE, &model, &ctx, &error);
-  gint64 decl[4], dims[4];
+  gint64 decl[4];
   guint64 wbytes, bytes;
-  int ndim;
 
   if (net == NULL)
     return fail (error);
   ocl_model_get_input_shape (model, decl);
-  ocl_net_get_output_shape (net, &ndim, dims);
   bytes = ocl_net_get_device_bytes (net, &wbytes);
   printf ("model:       %s\n", path);
   printf ("input:       ");
@@ -188,9 +189,21 @@ cmd_info (const char *path)
     printf (i < 3 ? "x" : "");
   }
   printf (" (declared; ? = symbolic)\n");
-  printf ("output:      ");
-  for (int i = 0; i < ndim; i++)
-    printf ("%" G_GINT64_FORMAT "%s", dims[i], i < ndim - 1 ? "x" : "\n");
+  for (guint o = 0; o < ocl_net_get_n_outputs (net); o++) {
+    static const char *const last[] = {
+      [OCL_OUTPUT_LAST_OTHER] = "",
+      [OCL_OUTPUT_LAST_SOFTMAX] = ", after Softmax",
+      [OCL_OUTPUT_LAST_SIGMOID] = ", after Sigmoid",
+    };
+    OclOutputInfo info;
+    ocl_net_get_output (net, o, &info);
+    printf ("output:      ");
+    for (int i = 0; i < info.ndim; i++)
+      printf ("%" G_GINT64_FORMAT "%s", info.dims[i], i < info.ndim - 1 ?
+          "x" : "");
+    printf (" '%s'%s%s\n", info.name, info.half ? ", float16" : "",
+        last[info.last]);
+  }
   printf ("device:      %s\n", ocl_context_get_device_name (ctx));
   printf ("parameters:  %" G_GUINT64_FORMAT "\n", ocl_net_get_n_params (net));
   printf ("mult-adds:   %" G_GUINT64_FORMAT " (%.3f G)\n",
@@ -247,6 +260,59 @@ cmd_tune (const char *path)
   return 0;
 }
 
+/* The file name output @name gets in a directory: characters other than
+ * [A-Za-z0-9_.-] become '_', and a name of dots alone is prefixed. */
+static char *
+output_file_name (const char *name)
+{
+  GString *s = g_string_new (NULL);
+
+  for (const char *c = name; *c; c++)
+    g_string_append_c (s, g_ascii_isalnum (*c) || strchr ("_.-", *c) ?
+        *c : '_');
+  if (strspn (s->str, ".") == s->len)
+    g_string_prepend_c (s, '_');
+  g_string_append (s, ".npy");
+  return g_string_free (s, FALSE);
+}
+
+/* Writes what a run of @net returned: the one output to @path, or each of
+ * several to @path/<name>.npy (the directory made if need be), in float16
+ * where the file declares it so. */
+static gboolean
+save_outputs (OclNet * net, const float *out, const char *path,
+    GError ** error)
+{
+  guint n = ocl_net_get_n_outputs (net);
+  int batch = ocl_net_get_batch (net);
+  gsize per = ocl_net_get_output_size (net) / batch;
+
+  if (n > 1 && g_mkdir_with_parents (path, 0755) != 0) {
+    int e = errno;
+    g_set_error (error, OCL_ERROR, OCL_ERROR_IO, "cannot make directory "
+        "'%s': %s", path, g_strerror (e));
+    return FALSE;
+  }
+  for (guint o = 0; o < n; o++) {
+    OclOutputInfo info;
+    g_autofree float *data = NULL;
+    g_autofree char *file = NULL, *name = NULL;
+    ocl_net_get_output (net, o, &info);
+    data = g_new (float, info.size * batch);
+    for (int b = 0; b < batch; b++)
+      memcpy (data + b * info.size, out + b * per + info.offset,
+          info.size * sizeof (float));
+    if (n > 1) {
+      name = output_file_name (info.name);
+      file = g_build_filename (path, name, NULL);
+    }
+    if (!ocl_npy_save_as (file ? file : path, data, info.ndim, info.dims,
+            info.half, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 static int
 cmd_run (const char *path)
 {
@@ -255,9 +321,8 @@ cmd_run (const char *path)
   OclContext *ctx = NULL;
   OclNet *net = NULL;
   float *in = NULL, *out = NULL;
-  gint64 shape[8], dims[4];
+  gint64 shape[8];
   int ndim, rc = 1;
-  gboolean half = FALSE;
 
   if (opt_input == NULL || opt_output == NULL) {
     fprintf (stderr, "oclresnet: run needs --input IN.npy and --output "
@@ -279,11 +344,8 @@ cmd_run (const char *path)
     return fail (error);
   }
   out = g_new (float, ocl_net_get_output_size (net));
-  ocl_net_get_output_shape (net, &ndim, dims);
-  /* A float16 output (an fp16 file) is written as float16. */
-  ocl_model_get_half_io (model, NULL, &half);
   if (!ocl_net_run (net, in, out, &error)
-      || !ocl_npy_save_as (opt_output, out, ndim, dims, half, &error))
+      || !save_outputs (net, out, opt_output, &error))
     rc = fail (error);
   else
     rc = 0;

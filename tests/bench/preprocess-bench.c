@@ -40,7 +40,8 @@ main (int argc, char **argv)
     fprintf (stderr, "%s\n", error->message);
     return 1;
   }
-  g->input = g->output = ocl_graph_add_value (g, "x", 4, 1, 3, oh, ow);
+  g->input = ocl_graph_add_value (g, "x", 4, 1, 3, oh, ow);
+  ocl_graph_add_output (g, g->input, "x", FALSE);
   net = ocl_net_new_from_graph (ctx, g, &error);
   if (net == NULL) {
     fprintf (stderr, "%s\n", error->message);

@@ -41,7 +41,8 @@ identity_net (int h, int w)
 
   if (net == NULL) {
     OclGraph *g = ocl_graph_new ();
-    g->input = g->output = ocl_graph_add_value (g, "x", 4, BATCH, 3, h, w);
+    g->input = ocl_graph_add_value (g, "x", 4, BATCH, 3, h, w);
+    ocl_graph_add_output (g, g->input, "x", FALSE);
     net = ocl_net_new_from_graph (ctx, g, &error);
     if (net == NULL) {
       fprintf (stderr, "fuzz-preprocess: %s\n", error->message);

@@ -29,10 +29,22 @@ OPTS = ort.SessionOptions()
 OPTS.log_severity_level = 3
 
 
-def ort_run(path, x):
-    """onnxruntime's output for @x on the file at @path."""
+def ort_run_all(path, x):
+    """onnxruntime's outputs for @x on the file at @path: (name, value)s."""
     sess = ort.InferenceSession(path, OPTS, providers=["CPUExecutionProvider"])
-    return sess.run(None, {sess.get_inputs()[0].name: x})[0]
+    outs = sess.run(None, {sess.get_inputs()[0].name: x})
+    return [(o.name, v) for o, v in zip(sess.get_outputs(), outs)]
+
+
+def ort_run(path, x):
+    """onnxruntime's (first) output for @x on the file at @path."""
+    return ort_run_all(path, x)[0][1]
+
+
+def file_name(output):
+    """What `oclresnet run --output DIR` calls an output's file."""
+    s = "".join(c if c.isalnum() and c.isascii() or c in "_.-" else "_" for c in output)
+    return ("_" + s if s.strip(".") == "" else s) + ".npy"
 
 
 def ours_run(path, xin, out):
@@ -50,22 +62,31 @@ with tempfile.TemporaryDirectory() as tmp:
     for name in names:
         model = os.path.join(fixdir, name + ".onnx")
         xin = os.path.join(fixdir, name + ".input.npy")
-        ref = ort_run(model, np.load(xin))
-        r, got = ours_run(model, xin, os.path.join(tmp, name + ".npy"))
-        if got is None:
+        refs = ort_run_all(model, np.load(xin))
+        # Several outputs: --output names a directory, a file for each.
+        out = os.path.join(tmp, name + (".npy" if len(refs) == 1 else ""))
+        r, got = ours_run(model, xin, out) if len(refs) == 1 else \
+            (subprocess.run([tool, "run", model, "--input", xin, "--output", out],
+                            capture_output=True, text=True), None)
+        if r.returncode != 0:
             print("not ok - %s: oclresnet failed: %s" % (name, r.stderr.strip()))
             failed += 1
             continue
-        err = float(np.abs(got - ref).max()) / max(1.0, float(np.abs(ref).max()))
-        # The tool writes what the file's output is: float16 or float32.
-        same = got.dtype == ref.dtype and got.shape == ref.shape and (ref.ndim != 2
-                                           or (got.argmax(1) == ref.argmax(1)).all())
-        # fp16 files: onnxruntime computes in float16, we in float32.
-        ok = got.shape == ref.shape and err <= (1e-2 if name.startswith("fp16_") else 1e-4) \
-            and same
-        failed += not ok
-        print("%s - %s: max|ours - ort| / max(1, max|ort|) = %.3g%s"
-              % ("ok" if ok else "not ok", name, err, "" if same else ", top-1 differs"))
+        for output, ref in refs:
+            if len(refs) > 1:
+                got = np.load(os.path.join(out, file_name(output)))
+            err = float(np.abs(got - ref).max()) / max(1.0, float(np.abs(ref).max()))
+            # The tool writes what the file's output is: float16 or float32.
+            same = got.dtype == ref.dtype and got.shape == ref.shape and (
+                ref.ndim != 2 or (got.argmax(1) == ref.argmax(1)).all())
+            # fp16 files: onnxruntime computes in float16, we in float32.
+            ok = got.shape == ref.shape and same and \
+                err <= (1e-2 if name.startswith("fp16_") else 1e-4)
+            failed += not ok
+            label = name if len(refs) == 1 else "%s output '%s'" % (name, output)
+            print("%s - %s: max|ours - ort| / max(1, max|ort|) = %.3g%s"
+                  % ("ok" if ok else "not ok", label, err, "" if same else ", top-1 differs"))
+        total += len(refs) - 1
     # int8 copies, as onnxruntime.quantization writes them, calibrated on
     # the fixture's own input.  QDQ (per tensor and per channel): the same
     # top-1 as onnxruntime's int8 run and within two quantization steps of

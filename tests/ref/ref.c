@@ -175,7 +175,8 @@ ocl_ref_run_graph (const OclGraph * g, const float *input)
   guint nv = g->values->len;
   float **data = g_new0 (float *, nv);
   const OclValue *in = &g_array_index (g->values, OclValue, g->input);
-  const OclValue *out = &g_array_index (g->values, OclValue, g->output);
+  const int o = OCL_GRAPH_OUTPUT (g, 0)->value;
+  const OclValue *out = &g_array_index (g->values, OclValue, o);
   gsize out_n = (gsize) out->n * out->c * out->h * out->w;
   float *result;
 
@@ -196,7 +197,7 @@ ocl_ref_run_graph (const OclGraph * g, const float *input)
     ref_node (g, nd, data);
   }
   {
-    int r = out->alias >= 0 ? out->alias : g->output;
+    int r = out->alias >= 0 ? out->alias : o;
     result = g_memdup2 (data[r], out_n * sizeof (float));
   }
   for (guint v = 0; v < nv; v++)

@@ -6,7 +6,7 @@
 
 G_BEGIN_DECLS
 
-/* Runs @g on @input (NCHW) and returns the output value's data (g_free). */
+/* Runs @g on @input (NCHW) and returns the first output's data (g_free). */
 float *ocl_ref_run_graph (const OclGraph * g, const float *input);
 
 /* The preprocessing of ocl_net_run_image() in plain C, writing one NCHW
