@@ -18,6 +18,7 @@
 #include <pango/pangocairo.h>
 #include <gst/video/video.h>
 #include "gstclassificationoverlay.h"
+#include "overlay-text.h"
 #include <gst/classification/classification-meta.h>
 #ifdef HAVE_GST_ANALYTICS
 #include <gst/analytics/analytics.h>
@@ -129,28 +130,6 @@ render (const gchar * font, const gchar * text, gint x, gint y, gint box_w,
   cairo_destroy (cr);
   cairo_surface_destroy (probe);
   return rect;
-}
-
-/* "label 87.5%\nlabel 3.1%..." for the first @max results. */
-static gchar *
-results_text (GstClassificationMeta * meta, guint max)
-{
-  GString *s = g_string_new (NULL);
-  guint n = MIN (gst_classification_meta_get_n_results (meta), max);
-
-  for (guint i = 0; i < n; i++) {
-    GQuark label;
-    gfloat conf;
-    gst_classification_meta_get_result (meta, i, NULL, &label, &conf);
-    g_string_append_printf (s, "%s%s %.1f%%", i ? "\n" : "",
-        g_quark_to_string (label), 100.0 * conf);
-  }
-  if (n == 0)
-    g_string_append (s, "(no class)");
-  if (!gst_classification_meta_is_fresh (meta))
-    g_string_append (s, gst_classification_meta_is_qos_skipped (meta) ?
-        "\n(skipped: late)" : "\n(last result)");
-  return g_string_free (s, FALSE);
 }
 
 /* Adds @rect (nullable) to *@comp. */
@@ -306,14 +285,14 @@ gst_classification_overlay_transform_frame_ip (GstVideoFilter * filter,
 
     n_metas++;
     if (gst_classification_meta_is_whole_frame (meta)) {
-      text = results_text (meta, max);
+      text = gst_classification_overlay_text (meta, max);
       rect = render (font, text, 8, 8, 0, 0, fw, fh);
     } else {
       GstVideoRegionOfInterestMeta *r =
           gst_classification_meta_get_region (meta, buf);
       if (r == NULL)
         continue;
-      text = results_text (meta, 1);
+      text = gst_classification_overlay_text (meta, 1);
       rect = render (font, text, r->x, r->y, r->w, r->h, fw, fh);
     }
     compose (&comp, rect);

@@ -205,45 +205,64 @@ add_od_for_region (GstAnalyticsRelationMeta * rmeta,
   return TRUE;
 }
 
+/* A ClsMtd of @results (labels as quarks, their confidences). */
+static gboolean
+add_cls (GstAnalyticsRelationMeta * rmeta, const GArray * results,
+    GstAnalyticsClsMtd * cls)
+{
+  guint n = results->len;
+  g_autofree gfloat *conf = g_new (gfloat, MAX (n, 1));
+  g_autofree GQuark *labels = g_new (GQuark, MAX (n, 1));
+
+  for (guint i = 0; i < n; i++) {
+    const GstClassificationResult *res =
+        &g_array_index (results, GstClassificationResult, i);
+    conf[i] = res->confidence;
+    labels[i] = res->label;
+  }
+  return gst_analytics_relation_meta_add_cls_mtd (rmeta, n, conf, labels, cls);
+}
+
 void
 gst_resnet_analytics_add_answer (GstBuffer * buf, GstResnetRegion * r,
     const GstResnetAnswer * a)
 {
   GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta
       (buf);
-  guint n = a->results->len;
-  g_autofree gfloat *conf = g_new (gfloat, MAX (n, 1));
-  g_autofree GQuark *labels = g_new (GQuark, MAX (n, 1));
-  GstAnalyticsClsMtd cls;
   GstAnalyticsODMtd od;
+  gboolean have_od = FALSE;
 
   debug_init ();
   if (rmeta == NULL)
     rmeta = gst_buffer_add_analytics_relation_meta (buf);
   if (rmeta == NULL)
     return;
-  for (guint i = 0; i < n; i++) {
-    const GstClassificationResult *res =
-        &g_array_index (a->results, GstClassificationResult, i);
-    conf[i] = res->confidence;
-    labels[i] = res->label;
+  /* One ClsMtd per classification head (the answer's results when it has
+   * no heads); embeddings have no analytics form in 1.24. */
+  for (guint h = 0; h < MAX (a->heads->len, 1); h++) {
+    const GstResnetHeadAnswer *ha = a->heads->len ?
+        &g_array_index (a->heads, GstResnetHeadAnswer, h) : NULL;
+    GstAnalyticsClsMtd cls;
+    if (ha && ha->kind == GST_CLASSIFICATION_HEAD_EMBEDDING)
+      continue;
+    if (!add_cls (rmeta, ha ? ha->results : a->results, &cls)) {
+      GST_WARNING ("could not add a classification to the relation meta");
+      return;
+    }
+    if (r->roi == NULL)
+      continue;
+    if (!have_od && !(r->od_id >= 0 && get_od (rmeta, (guint) r->od_id, &od))
+        && !add_od_for_region (rmeta, r->roi, &od)) {
+      GST_WARNING ("could not add an object detection for region %d", r->id);
+      return;
+    }
+    have_od = TRUE;
+    r->od_id = (gint) od.id;
+    gst_analytics_relation_meta_set_relation (rmeta,
+        GST_ANALYTICS_REL_TYPE_CONTAIN, od.id, cls.id);
+    gst_analytics_relation_meta_set_relation (rmeta,
+        GST_ANALYTICS_REL_TYPE_IS_PART_OF, cls.id, od.id);
   }
-  if (!gst_analytics_relation_meta_add_cls_mtd (rmeta, n, conf, labels, &cls)) {
-    GST_WARNING ("could not add a classification to the relation meta");
-    return;
-  }
-  if (r->roi == NULL)
-    return;
-  if (!(r->od_id >= 0 && get_od (rmeta, (guint) r->od_id, &od))
-      && !add_od_for_region (rmeta, r->roi, &od)) {
-    GST_WARNING ("could not add an object detection for region %d", r->id);
-    return;
-  }
-  r->od_id = (gint) od.id;
-  gst_analytics_relation_meta_set_relation (rmeta,
-      GST_ANALYTICS_REL_TYPE_CONTAIN, od.id, cls.id);
-  gst_analytics_relation_meta_set_relation (rmeta,
-      GST_ANALYTICS_REL_TYPE_IS_PART_OF, cls.id, od.id);
 }
 
 #else /* !HAVE_GST_ANALYTICS */

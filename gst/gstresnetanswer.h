@@ -13,20 +13,44 @@
 
 G_BEGIN_DECLS
 
-/* How probabilities become reported classes: the @top_k most likely at or
- * above their threshold (@thresholds[c] where not NaN, else @threshold). */
+/* How probabilities become reported classes.  A softmax head: the
+ * @top_k most likely at or above their threshold (@thresholds[c] where
+ * not NaN, else @threshold); a multilabel head: every class at or above
+ * its threshold (@thresholds[c], else @multilabel_threshold). */
 typedef struct {
   guint top_k;
   gdouble threshold;
-  const gfloat *thresholds;     /* per class, nullable */
+  gdouble multilabel_threshold;
+  const gfloat *thresholds;     /* per value of the model, nullable */
+  gboolean normalize;           /* embeddings to unit length (L2) */
 } GstResnetSelection;
+
+/* One head as an element runs it: an output's values and what they are. */
+typedef struct {
+  GQuark name;                  /* the output's */
+  GstClassificationHeadKind kind;
+  guint offset, n;              /* its values among an image's */
+  const GQuark *labels;         /* n (the model's) */
+  gboolean activated;           /* the graph applies the kind's function
+                                 * (Softmax, Sigmoid) itself */
+} GstResnetHead;
+
+/* One head's part of an answer. */
+typedef struct {
+  GQuark name;
+  GstClassificationHeadKind kind;
+  GArray *results;              /* GstClassificationResult, most likely first */
+  GArray *vector;               /* gfloat: an embedding's values; else empty */
+} GstResnetHeadAnswer;
 
 typedef struct {
   GQuark model;                 /* name of the model that computed it */
   gint roi_id;                  /* the region meta's id; -1: the frame */
   gint roi_index;               /* the region meta's position on the buffer;
                                  * -1: the whole frame */
-  GArray *results;              /* GstClassificationResult, most likely first */
+  GArray *results;              /* GstClassificationResult, most likely
+                                 * first: the first classification head's */
+  GArray *heads;                /* GstResnetHeadAnswer, one per head */
   /* provenance */
   gboolean fresh;               /* computed on this frame */
   gboolean qos_skipped;         /* carried over because the frame was late */
@@ -45,10 +69,27 @@ void gst_resnet_answer_clear (GstResnetAnswer * a);
 /* Logits to probabilities in place (max-subtracted, summed in double). */
 void gst_resnet_softmax (float *x, guint n);
 
-/* Sets @a's results from @probs (@n classes labelled @labels) by @sel:
- * ties go to the lower class index, and no buffer is sized by @n. */
-void gst_resnet_answer_select (GstResnetAnswer * a, const float *probs,
-    guint n, const GQuark * labels, const GstResnetSelection * sel);
+/* An image's raw output @values made what each of @heads reports, in
+ * place: a softmax (softmax heads) or a sigmoid (multilabel heads) where
+ * the graph does not end in it, and embeddings L2-normalised when
+ * @normalize. */
+void gst_resnet_heads_activate (const GstResnetHead * heads, guint n_heads,
+    float *values, gboolean normalize);
+/* The first classification head of @heads, or -1 (embeddings alone). */
+gint gst_resnet_heads_primary (const GstResnetHead * heads, guint n_heads);
+
+/* Sets every head's part of @a from an image's activated @values, and
+ * @a's results from the first classification head. */
+void gst_resnet_answer_select_heads (GstResnetAnswer * a,
+    const float *values, const GstResnetHead * heads, guint n_heads,
+    const GstResnetSelection * sel);
+
+/* Sets @results from @probs (@n classes labelled @labels, thresholds
+ * @thresholds, nullable) by @sel, as a head of @kind: ties go to the
+ * lower class index, and no buffer is sized by @n. */
+void gst_resnet_select (GArray * results, const float *probs, guint n,
+    const GQuark * labels, const gfloat * thresholds,
+    GstClassificationHeadKind kind, const GstResnetSelection * sel);
 /* Sets @a's raw_id and raw_conf: the top class of @probs. */
 void gst_resnet_answer_set_raw (GstResnetAnswer * a, const float *probs,
     guint n);

@@ -16,11 +16,11 @@ gst_resnet_classify_carried_answer (GstResnetClassify * self,
 {
   GstResnetModel *m = self->model;
   GstResnetHistoryStamp stamp;
-  const float *probs;
+  const float *values;
 
-  probs = gst_resnet_history_cached (self->history, r->id, frame_no, limit,
-      m->n_classes, &stamp);
-  if (probs == NULL)
+  values = gst_resnet_history_cached (self->history, r->id, frame_no, limit,
+      m->n_values, &stamp);
+  if (values == NULL)
     return FALSE;
   a->model = g_quark_from_string (m->model_name);
   a->roi_id = r->id;
@@ -30,29 +30,35 @@ gst_resnet_classify_carried_answer (GstResnetClassify * self,
   a->smoothed_over = stamp.smoothed_over;
   a->source_pts = stamp.source_pts;
   a->inference_us = stamp.inference_us;
-  gst_resnet_answer_select (a, probs, m->n_classes, m->labels, &s->sel);
+  gst_resnet_answer_select_heads (a, values, self->heads, m->n_outputs,
+      &s->sel);
   return TRUE;
 }
 
-/* @r's answer from this frame's @probs (the run's output, made
- * probabilities in place), smoothed over its history. */
+/* @r's answer from this frame's @values (the run's outputs for it, made
+ * what each head reports in place), smoothed over its history: the
+ * classification heads' probabilities averaged, embeddings the latest. */
 void
 gst_resnet_classify_fresh_answer (GstResnetClassify * self,
     const GstResnetRegion * r, guint64 frame_no, GstClockTime pts,
-    const GstResnetRequest * req, float *probs, const FrameSettings * s,
+    const GstResnetRequest * req, float *values, const FrameSettings * s,
     GstResnetAnswer * a)
 {
   GstResnetModel *m = req->model;
   g_autofree float *avg = NULL;
-  const float *shown = probs;
+  const float *shown = values;
+  gint primary = gst_resnet_heads_primary (self->heads, m->n_outputs);
 
-  if (!m->probabilities)
-    gst_resnet_softmax (probs, m->n_classes);
-  gst_resnet_answer_set_raw (a, probs, m->n_classes);
+  gst_resnet_heads_activate (self->heads, m->n_outputs, values,
+      s->sel.normalize);
+  if (primary >= 0)
+    gst_resnet_answer_set_raw (a, values + self->heads[primary].offset,
+        self->heads[primary].n);
   if (r->stable) {
-    avg = g_new (float, m->n_classes);
+    avg = g_new (float, m->n_values);
     a->smoothed_over = gst_resnet_history_smooth (self->history, r->id,
-        frame_no, pts, req->run_us, probs, m->n_classes, s->window, avg);
+        frame_no, pts, req->run_us, values, m->n_values, self->latest,
+        s->window, avg);
     shown = avg;
   }
   a->model = g_quark_from_string (m->model_name);
@@ -62,7 +68,7 @@ gst_resnet_classify_fresh_answer (GstResnetClassify * self,
   a->inference_us = req->run_us;
   a->batch = req->batch_images;
   a->wait_us = req->wait_us;
-  gst_resnet_answer_select (a, shown, m->n_classes, m->labels, &s->sel);
+  gst_resnet_answer_select_heads (a, shown, self->heads, m->n_outputs, &s->sel);
 }
 
 /* Hands @a to the writers: the meta, the region's 'classification'

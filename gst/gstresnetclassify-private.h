@@ -32,7 +32,9 @@ struct _GstResnetClassify {
   gboolean flushing;            /* atomic: between FLUSH_START and _STOP */
   GstResnetHistory *history;    /* per region (and frame) probabilities */
   GstResnetChanges *changes;    /* per region (and frame) top class */
-  gfloat *thresholds;           /* per class of self->model, NULL: threshold */
+  gfloat *thresholds;           /* per value of self->model, NULL: threshold */
+  GstResnetHead *heads;         /* per output of self->model */
+  guint8 *latest;               /* per value: not averaged (embeddings) */
   guint min_w, min_h;           /* roi-min-size */
 
   /* from set_caps() */
@@ -66,11 +68,11 @@ typedef struct {
 gboolean gst_resnet_classify_carried_answer (GstResnetClassify * self,
     const GstResnetRegion * r, guint64 frame_no, guint limit, gboolean late,
     const FrameSettings * s, GstResnetAnswer * a);
-/* @r's answer from this frame's @probs (the run's output, made
- * probabilities in place), smoothed over its history. */
+/* @r's answer from this frame's @values (the run's outputs for it, made
+ * what each head reports in place), smoothed over its history. */
 void gst_resnet_classify_fresh_answer (GstResnetClassify * self,
     const GstResnetRegion * r, guint64 frame_no, GstClockTime pts,
-    const GstResnetRequest * req, float *probs, const FrameSettings * s,
+    const GstResnetRequest * req, float *values, const FrameSettings * s,
     GstResnetAnswer * a);
 /* Hands @a to the writers: the meta, the region's 'classification'
  * parameter, the analytics ClsMtd (GStreamer >= 1.24), and the bus

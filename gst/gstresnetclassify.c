@@ -161,19 +161,34 @@ setup_preprocess (GstResnetClassify * self, GstResnetModel * m)
   return ok;
 }
 
-/* Per-class thresholds for the model in use; FALSE with @error when the
- * labels it names are not the model's, and then none ('threshold' applies
- * to every class). */
+/* The heads and per-class thresholds for the model in use.  FALSE with
+ * @error when the 'heads' do not fit it (the model's own heads are used)
+ * or class-thresholds name labels it does not have (then 'threshold'
+ * applies to every class). */
 static gboolean
-setup_thresholds (GstResnetClassify * self, GError ** error)
+setup_heads (GstResnetClassify * self, GError ** error)
 {
-  g_autofree gchar *spec = NULL;
+  g_autofree gchar *spec = NULL, *heads_spec = NULL;
+  GstResnetModel *m = self->model;
+  GstResnetHead *heads;
   gfloat *t;
 
   GST_OBJECT_LOCK (self);
   spec = g_strdup (self->props.class_thresholds);
+  heads_spec = g_strdup (self->props.heads);
   GST_OBJECT_UNLOCK (self);
-  t = gst_resnet_model_parse_thresholds (self->model, spec, error);
+  heads = gst_resnet_model_heads (m, heads_spec, error);
+  g_free (self->heads);
+  /* The model's own were checked when it loaded. */
+  self->heads = heads ? heads : gst_resnet_model_heads (m, NULL, NULL);
+  g_free (self->latest);
+  self->latest = g_new0 (guint8, m->n_values);
+  for (guint h = 0; h < m->n_outputs; h++)
+    if (self->heads[h].kind == GST_CLASSIFICATION_HEAD_EMBEDDING)
+      memset (self->latest + self->heads[h].offset, 1, self->heads[h].n);
+  if (heads == NULL)
+    return FALSE;
+  t = gst_resnet_model_parse_thresholds (m, spec, error);
   /* On failure too: the old array is sized for the model before. */
   g_free (self->thresholds);
   self->thresholds = t;
@@ -195,6 +210,8 @@ release_resources (GstResnetClassify * self)
   g_clear_pointer (&self->history, gst_resnet_history_free);
   g_clear_pointer (&self->changes, gst_resnet_changes_free);
   g_clear_pointer (&self->thresholds, g_free);
+  g_clear_pointer (&self->heads, g_free);
+  g_clear_pointer (&self->latest, g_free);
 }
 
 static gboolean
@@ -265,8 +282,8 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   self->history = gst_resnet_history_new ();
   self->changes = gst_resnet_changes_new (CHANGES_FORGET_AFTER,
       CHANGES_MAX_IDS);
-  if (!setup_thresholds (self, &error))
-    goto bad_thresholds;
+  if (!setup_heads (self, &error))
+    goto bad_heads;
   GST_OBJECT_LOCK (self);
   min_size_ok =
       gst_resnet_settings_parse_size (self->props.roi_min_size, &self->min_w,
@@ -287,9 +304,10 @@ gst_resnet_classify_start (GstBaseTransform * trans)
   gst_resnet_qos_reset (&self->qos);
   GST_OBJECT_UNLOCK (self);
   GST_INFO_OBJECT (self, "model %s (%s): input %" G_GINT64_FORMAT "x%"
-      G_GINT64_FORMAT ", %u classes, batch %d, instance %s, on %s; ready in "
-      "%.1f ms", self->model->model_name, model_path, self->model->input_h,
-      self->model->input_w, self->model->n_classes, self->model->batch,
+      G_GINT64_FORMAT ", %u outputs (%u values), batch %d, instance %s, on "
+      "%s; ready in %.1f ms", self->model->model_name, model_path,
+      self->model->input_h, self->model->input_w, self->model->n_outputs,
+      self->model->n_values, self->model->batch,
       instance_id ? instance_id : "(private)",
       gst_resnet_instance_get_device_name (self->instance),
       (g_get_monotonic_time () - t0) / 1000.0);
@@ -348,10 +366,12 @@ analytics_not_built:
             "1.24, or with -Danalytics=disabled."), (NULL));
     return FALSE;
   }
-bad_thresholds:
+bad_heads:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Bad class-thresholds: %s", error->message), (NULL));
+        ("Bad %s: %s", g_error_matches (error, GST_RESNET_MODEL_ERROR,
+                GST_RESNET_MODEL_THRESHOLDS) ? "class-thresholds" : "heads",
+            error->message), (NULL));
     g_error_free (error);
     release_resources (self);
     return FALSE;
@@ -487,6 +507,9 @@ snapshot_settings (GstResnetClassify * self, FrameSettings * s)
   GST_OBJECT_LOCK (self);
   s->sel.top_k = self->props.top_k;
   s->sel.threshold = self->props.threshold;
+  s->sel.multilabel_threshold = self->props.threshold_set ?
+      self->props.threshold : 0.5;
+  s->sel.normalize = self->props.normalize_embeddings;
   s->interval = self->props.interval;
   s->window = self->props.smoothing_window;
   s->reclassify = self->props.region == GST_RESNET_REGION_ROI_LIST ?
@@ -568,10 +591,16 @@ adopt_model (GstResnetClassify * self, GstResnetModel * m)
   self->model = gst_resnet_model_ref (m);
   gst_resnet_history_reset (self->history);
   gst_resnet_changes_reset (self->changes);
-  if (!setup_thresholds (self, &error)) {
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
-        ("class-thresholds do not fit model %s; the 'threshold' applies to "
-            "every class: %s", m->model_name, error->message), (NULL));
+  if (!setup_heads (self, &error)) {
+    if (g_error_matches (error, GST_RESNET_MODEL_ERROR,
+            GST_RESNET_MODEL_THRESHOLDS))
+      GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+          ("class-thresholds do not fit model %s; the 'threshold' applies to "
+              "every class: %s", m->model_name, error->message), (NULL));
+    else
+      GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+          ("'heads' does not fit model %s; its own heads are used: %s",
+              m->model_name, error->message), (NULL));
     g_clear_error (&error);
   }
 }
@@ -657,7 +686,7 @@ run_regions (GstResnetClassify * self, GstBuffer * buf, GArray * regions,
       GstResnetAnswer a;
       gst_resnet_answer_init (&a);
       gst_resnet_classify_fresh_answer (self, r, frame_no, GST_BUFFER_PTS (buf),
-          &req, req.output + (gsize) i * req.model->n_classes, s, &a);
+          &req, req.output + (gsize) i * req.model->n_values, s, &a);
       gst_resnet_classify_emit_answer (self, buf, r, &a, s, frame_no);
       gst_resnet_answer_clear (&a);
     }

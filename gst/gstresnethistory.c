@@ -82,8 +82,8 @@ track_get (GstResnetHistory * h, gint id, guint n, guint window)
 
 guint
 gst_resnet_history_smooth (GstResnetHistory * h, gint id, guint64 frame,
-    guint64 pts, guint64 run_us, const float *probs, guint n, guint window,
-    float *out)
+    guint64 pts, guint64 run_us, const float *probs, guint n,
+    const guint8 * latest, guint window, float *out)
 {
   Track *t = track_get (h, id, n, MAX (window, 1));
 
@@ -92,6 +92,10 @@ gst_resnet_history_smooth (GstResnetHistory * h, gint id, guint64 frame,
   t->count = MIN (t->count + 1, t->window);
   for (guint c = 0; c < n; c++) {
     double sum = 0.0;
+    if (latest && latest[c]) {
+      out[c] = probs[c];
+      continue;
+    }
     for (guint k = 0; k < t->count; k++)
       sum += t->ring[(gsize) k * n + c];
     out[c] = sum / t->count;

@@ -22,14 +22,15 @@ typedef struct {
   guint64 inference_us;         /* the run that computed it */
 } GstResnetHistoryStamp;
 
-/* Adds @probs (@n classes) computed for region @id (-1: the whole frame) on
+/* Adds @probs (@n values) computed for region @id (-1: the whole frame) on
  * frame @frame (PTS @pts, in a run of @run_us), and writes into @out the
- * mean of the last @window ones, which becomes the region's last result.
- * With @window 1 that is @probs exactly.  Returns how many were averaged
- * (1 .. @window). */
+ * mean of the last @window ones (the value itself where @latest, nullable,
+ * is set: an embedding is not averaged), which becomes the region's last
+ * result.  With @window 1 that is @probs exactly.  Returns how many were
+ * averaged (1 .. @window). */
 guint gst_resnet_history_smooth (GstResnetHistory * h, gint id,
     guint64 frame, guint64 pts, guint64 run_us, const float *probs, guint n,
-    guint window, float *out);
+    const guint8 * latest, guint window, float *out);
 
 /* The result region @id got at its last inference, when that was less than
  * @interval frames before @frame (G_MAXUINT: however long ago): its

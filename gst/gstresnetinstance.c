@@ -294,7 +294,7 @@ run_batch_locked (GstResnetInstance * inst)
   OclImageEntry *entries;
   GError *error = NULL;
   float *out;
-  guint images = 0, per = model->n_classes, off = 0;
+  guint images = 0, per = model->n_values, off = 0;
   gint64 start = g_get_monotonic_time (), end;
   gboolean ok;
 

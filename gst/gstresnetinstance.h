@@ -30,7 +30,7 @@ typedef struct {
   OclImageEntry entry;
   /* results, set by the run */
   GstResnetModel *model;        /* (transfer full) what it ran with */
-  float *output;                /* regions x model->n_classes */
+  float *output;                /* regions x model->n_values */
   guint64 wait_us, run_us;      /* queued, then running */
   guint batch_images;           /* regions in the run it was part of */
   /* private */

@@ -25,7 +25,11 @@ gst_resnet_model_unref (GstResnetModel * m)
   ocl_net_free (m->net);
   g_free (m->model_path);
   g_free (m->model_name);
-  g_free (m->labels);
+  for (guint i = 0; i < m->n_outputs; i++) {
+    g_free (m->outputs[i].name);
+    g_free (m->outputs[i].labels);
+  }
+  g_free (m->outputs);
   g_free (m->channel_order);
   g_free (m->resize_mode);
   g_free (m);
@@ -67,45 +71,168 @@ read_text (const gchar * path, const gchar * what, GstResnetModelError code,
   return FALSE;
 }
 
-/* Labels from @path (one per line) or the model's "labels" metadata (one
- * per line), else the class numbers. */
+/* Output @o's labels: from @path (one per line) for the first output,
+ * else the metadata "labels.NAME", else (first output) "labels", else the
+ * class numbers.  Labels that do not match the output's length are an
+ * error naming where they came from. */
 static gboolean
-load_labels (GstResnetModel * m, const OclModel * model, const gchar * path,
-    GError ** error)
+load_labels (GstResnetOutput * o, gboolean first, const OclModel * model,
+    const gchar * path, GError ** error)
 {
-  g_autofree gchar *text = NULL;
+  g_autofree gchar *text = NULL, *key = g_strconcat ("labels.", o->name, NULL);
+  g_autofree gchar *where = NULL;
   g_auto (GStrv) lines = NULL;
   guint n = 0;
 
-  if (path && *path) {
+  if (first && path && *path) {
     if (!read_text (path, "labels file", GST_RESNET_MODEL_LABELS, &text, error))
       return FALSE;
-  } else if (ocl_model_get_metadata (model, "labels")) {
+    where = g_strdup (path);
+  } else if (ocl_model_get_metadata (model, key)) {
+    text = g_strdup (ocl_model_get_metadata (model, key));
+    where = g_strdup_printf ("the model's '%s' metadata", key);
+  } else if (first && ocl_model_get_metadata (model, "labels")) {
     text = g_strdup (ocl_model_get_metadata (model, "labels"));
+    where = g_strdup ("the model's labels metadata");
   }
   if (text) {
     g_strchomp (text);
     lines = g_strsplit (text, "\n", -1);
     n = g_strv_length (lines);
-    if (n != m->n_classes) {
+    if (n != o->n) {
       g_set_error (error, GST_RESNET_MODEL_ERROR, GST_RESNET_MODEL_LABELS,
-          "%s has %u labels but the model has %u classes",
-          path && *path ? path : "the model's labels metadata", n,
-          m->n_classes);
+          "%s has %u labels but output '%s' has %u classes", where, n,
+          o->name, o->n);
       return FALSE;
     }
   }
-  m->labels = g_new0 (GQuark, m->n_classes);
-  for (guint i = 0; i < m->n_classes; i++) {
+  o->labels = g_new0 (GQuark, o->n);
+  for (guint i = 0; i < o->n; i++) {
     if (lines) {
       g_strstrip (lines[i]);
-      m->labels[i] = g_quark_from_string (lines[i]);
+      o->labels[i] = g_quark_from_string (lines[i]);
     } else {
       g_autofree gchar *s = g_strdup_printf ("%u", i);
-      m->labels[i] = g_quark_from_string (s);
+      o->labels[i] = g_quark_from_string (s);
     }
   }
   return TRUE;
+}
+
+/* Applies "OUTPUT:KIND,..." (@what names where it came from) to @kinds,
+ * one per output of @m. */
+static gboolean
+parse_heads (const GstResnetModel * m, const gchar * spec, const gchar * what,
+    GstClassificationHeadKind * kinds, GError ** error)
+{
+  g_auto (GStrv) items = g_strsplit (spec, ",", -1);
+
+  for (guint i = 0; items[i]; i++) {
+    gchar *item = g_strstrip (items[i]), *colon = strrchr (item, ':');
+    GstClassificationHeadKind kind;
+    guint o;
+    if (*item == '\0')
+      continue;
+    if (colon == NULL || !gst_classification_head_kind_from_name (g_strstrip
+            (colon + 1), &kind)) {
+      g_set_error (error, GST_RESNET_MODEL_ERROR, GST_RESNET_MODEL_HEADS,
+          "%s: '%s' is not OUTPUT:KIND with KIND softmax, multilabel or "
+          "embedding", what, item);
+      return FALSE;
+    }
+    *colon = '\0';
+    g_strstrip (item);
+    for (o = 0; o < m->n_outputs && strcmp (m->outputs[o].name, item); o++);
+    if (o == m->n_outputs) {
+      g_autoptr (GString) names = g_string_new (NULL);
+      for (guint k = 0; k < m->n_outputs; k++)
+        g_string_append_printf (names, "%s'%s'", k ? ", " : "",
+            m->outputs[k].name);
+      g_set_error (error, GST_RESNET_MODEL_ERROR, GST_RESNET_MODEL_HEADS,
+          "%s names output '%s'; model %s has %s", what, item, m->model_name,
+          names->str);
+      return FALSE;
+    }
+    kinds[o] = kind;
+  }
+  return TRUE;
+}
+
+GstResnetHead *
+gst_resnet_model_heads (const GstResnetModel * m, const gchar * spec,
+    GError ** error)
+{
+  g_autofree GstClassificationHeadKind *kinds =
+      g_new (GstClassificationHeadKind, m->n_outputs);
+  GstResnetHead *heads;
+
+  for (guint o = 0; o < m->n_outputs; o++)
+    kinds[o] = m->outputs[o].kind;
+  if (spec && *spec && !parse_heads (m, spec, "heads", kinds, error))
+    return NULL;
+  heads = g_new0 (GstResnetHead, m->n_outputs);
+  for (guint o = 0; o < m->n_outputs; o++) {
+    const GstResnetOutput *out = &m->outputs[o];
+    if (kinds[o] != GST_CLASSIFICATION_HEAD_EMBEDDING && out->spatial) {
+      g_set_error (error, GST_RESNET_MODEL_ERROR, GST_RESNET_MODEL_OUTPUT,
+          "output '%s' of model %s is not N x classes scores (it has more "
+          "than one value per channel); a %s head needs them", out->name,
+          m->model_name, gst_classification_head_kind_get_name (kinds[o]));
+      g_free (heads);
+      return NULL;
+    }
+    heads[o].name = g_quark_from_string (out->name);
+    heads[o].kind = kinds[o];
+    heads[o].offset = out->offset;
+    heads[o].n = out->n;
+    heads[o].labels = out->labels;
+    heads[o].activated = (kinds[o] == GST_CLASSIFICATION_HEAD_SOFTMAX
+        && out->last == OCL_OUTPUT_LAST_SOFTMAX)
+        || (kinds[o] == GST_CLASSIFICATION_HEAD_MULTILABEL
+        && out->last == OCL_OUTPUT_LAST_SIGMOID);
+  }
+  return heads;
+}
+
+/* The outputs of @m's net: places, kinds (metadata "heads", else by the
+ * last op) and labels. */
+static gboolean
+load_outputs (GstResnetModel * m, const OclModel * model,
+    const gchar * labels, GError ** error)
+{
+  const char *spec = ocl_model_get_metadata (model, "heads");
+  g_autofree GstClassificationHeadKind *kinds = NULL;
+  g_autofree GstResnetHead *heads = NULL;
+
+  m->n_outputs = ocl_net_get_n_outputs (m->net);
+  m->outputs = g_new0 (GstResnetOutput, m->n_outputs);
+  for (guint o = 0; o < m->n_outputs; o++) {
+    OclOutputInfo info;
+    ocl_net_get_output (m->net, o, &info);
+    m->outputs[o].name = g_strdup (info.name);
+    m->outputs[o].offset = info.offset;
+    m->outputs[o].n = info.size;
+    m->outputs[o].spatial = info.size != (gsize) info.dims[1];
+    m->outputs[o].last = info.last;
+    m->outputs[o].kind = info.last == OCL_OUTPUT_LAST_SIGMOID ?
+        GST_CLASSIFICATION_HEAD_MULTILABEL : GST_CLASSIFICATION_HEAD_SOFTMAX;
+  }
+  m->n_values = ocl_net_get_output_size (m->net) / m->batch;
+  kinds = g_new (GstClassificationHeadKind, m->n_outputs);
+  if (spec) {
+    for (guint o = 0; o < m->n_outputs; o++)
+      kinds[o] = m->outputs[o].kind;
+    if (!parse_heads (m, spec, "the model's heads metadata", kinds, error))
+      return FALSE;
+    for (guint o = 0; o < m->n_outputs; o++)
+      m->outputs[o].kind = kinds[o];
+  }
+  for (guint o = 0; o < m->n_outputs; o++)
+    if (!load_labels (&m->outputs[o], o == 0, model, labels, error))
+      return FALSE;
+  /* What the model says of itself must run. */
+  heads = gst_resnet_model_heads (m, NULL, error);
+  return heads != NULL;
 }
 
 /* The model's input height and width: declared in the file, else from
@@ -136,9 +263,8 @@ gst_resnet_model_load (OclContext * ctx, const gchar * path,
 {
   GstResnetModel *m = g_new0 (GstResnetModel, 1);
   OclModel *model = ocl_model_load (path, error);
-  gint64 shape[4], dims[4];
+  gint64 shape[4];
   const char *v;
-  int nd;
 
   m->refcount = 1;
   m->model_path = g_strdup (path);
@@ -153,21 +279,12 @@ gst_resnet_model_load (OclContext * ctx, const gchar * path,
   m->net = ocl_net_new (ctx, model, shape, error);
   if (m->net == NULL)
     goto fail;
-  ocl_net_get_output_shape (m->net, &nd, dims);
-  if (nd != 2) {
-    g_set_error (error, GST_RESNET_MODEL_ERROR, GST_RESNET_MODEL_OUTPUT,
-        "model '%s' does not output N x classes scores (its output has %d "
-        "dimensions)", path, nd);
-    goto fail;
-  }
-  m->n_classes = dims[1];
-  m->probabilities = ocl_net_output_is_probability (m->net);
-  if (!load_labels (m, model, labels, error))
-    goto fail;
   v = ocl_model_get_metadata (model, "name");
   m->model_name = v ? g_strdup (v) : g_path_get_basename (path);
   if (!v && g_str_has_suffix (m->model_name, ".onnx"))
     m->model_name[strlen (m->model_name) - 5] = '\0';
+  if (!load_outputs (m, model, labels, error))
+    goto fail;
   m->has_mean = metadata_triple (model, "mean", m->mean);
   m->has_std = metadata_triple (model, "std", m->std);
   m->channel_order = g_strdup (ocl_model_get_metadata (model, "channel_order"));
@@ -199,8 +316,8 @@ gst_resnet_model_parse_thresholds (const GstResnetModel * m,
   } else {
     text = g_strdup (spec);
   }
-  t = g_new (gfloat, m->n_classes);
-  for (guint c = 0; c < m->n_classes; c++)
+  t = g_new (gfloat, m->n_values);
+  for (guint c = 0; c < m->n_values; c++)
     t[c] = NAN;
   items = g_strsplit_set (text, ",\n", -1);
   for (guint i = 0; items[i]; i++) {
@@ -227,11 +344,12 @@ gst_resnet_model_parse_thresholds (const GstResnetModel * m,
       return NULL;
     }
     q = g_quark_try_string (g_strstrip (item));
-    for (guint c = 0; q && c < m->n_classes; c++)
-      if (m->labels[c] == q) {
-        t[c] = v;
-        found = TRUE;
-      }
+    for (guint o = 0; q && o < m->n_outputs; o++)
+      for (guint c = 0; c < m->outputs[o].n; c++)
+        if (m->outputs[o].labels[c] == q) {
+          t[m->outputs[o].offset + c] = v;
+          found = TRUE;
+        }
     if (!found)
       g_string_append_printf (unknown, "%s'%s'", unknown->len ? ", " : "",
           item);

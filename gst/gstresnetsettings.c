@@ -164,6 +164,7 @@ gst_resnet_settings_clear (GstResnetSettings * s)
   g_free (s->instance_id);
   g_free (s->roi_min_size);
   g_free (s->class_thresholds);
+  g_free (s->heads);
 }
 
 gboolean
@@ -188,6 +189,7 @@ gst_resnet_settings_set (GstResnetSettings * s, guint prop_id,
       break;
     case GST_RESNET_PROP_THRESHOLD:
       s->threshold = g_value_get_double (value);
+      s->threshold_set = TRUE;
       break;
     case GST_RESNET_PROP_INFERENCE_INTERVAL:
       s->interval = g_value_get_uint (value);
@@ -245,6 +247,13 @@ gst_resnet_settings_set (GstResnetSettings * s, guint prop_id,
     case GST_RESNET_PROP_CLASS_THRESHOLDS:
       g_free (s->class_thresholds);
       s->class_thresholds = g_value_dup_string (value);
+      break;
+    case GST_RESNET_PROP_HEADS:
+      g_free (s->heads);
+      s->heads = g_value_dup_string (value);
+      break;
+    case GST_RESNET_PROP_NORMALIZE_EMBEDDINGS:
+      s->normalize_embeddings = g_value_get_boolean (value);
       break;
     default:
       return FALSE;
@@ -323,6 +332,12 @@ gst_resnet_settings_get (const GstResnetSettings * s, guint prop_id,
     case GST_RESNET_PROP_CLASS_THRESHOLDS:
       g_value_set_string (value, s->class_thresholds);
       break;
+    case GST_RESNET_PROP_HEADS:
+      g_value_set_string (value, s->heads);
+      break;
+    case GST_RESNET_PROP_NORMALIZE_EMBEDDINGS:
+      g_value_set_boolean (value, s->normalize_embeddings);
+      break;
     default:
       return FALSE;
   }
@@ -381,7 +396,8 @@ gst_resnet_settings_install (GObjectClass * klass)
   g_object_class_install_property (klass, GST_RESNET_PROP_THRESHOLD,
       g_param_spec_double ("threshold", "Threshold",
           "Classes with a lower confidence are not reported (a frame with "
-          "none left reports no class, class-id -1)", 0.0, 1.0,
+          "none left reports no class, class-id -1); multilabel heads take "
+          "0.5 while this is left unset", 0.0, 1.0,
           DEFAULT_THRESHOLD, rw_playing));
   g_object_class_install_property (klass, GST_RESNET_PROP_INFERENCE_INTERVAL,
       g_param_spec_uint ("inference-interval", "Inference interval",
@@ -475,6 +491,22 @@ gst_resnet_settings_install (GObjectClass * klass)
           "\"cat:0.8,dog:0.6\") or a file of such entries (one per line); "
           "'threshold' applies to the others; a label the model does not "
           "have is an error", NULL, rw_ready));
+  g_object_class_install_property (klass, GST_RESNET_PROP_HEADS,
+      g_param_spec_string ("heads", "Heads",
+          "What each model output answers, as \"OUTPUT:KIND,...\" with KIND "
+          "softmax (one class of several: top-k above threshold), "
+          "multilabel (independent attributes: every class at or above its "
+          "threshold, 0.5 unless 'threshold' is set) or embedding (the "
+          "vector itself); overrides the model's \"heads\" metadata.  "
+          "Outputs named nowhere are multilabel when the graph ends in "
+          "Sigmoid, else softmax.  An unknown output or kind is an error",
+          NULL, rw_ready));
+  g_object_class_install_property (klass,
+      GST_RESNET_PROP_NORMALIZE_EMBEDDINGS,
+      g_param_spec_boolean ("normalize-embeddings", "Normalize embeddings",
+          "Report embedding heads scaled to unit length (L2), as "
+          "similarity search compares them; by default the values are the "
+          "model's own", FALSE, rw_ready));
 
 }
 

@@ -69,6 +69,8 @@ enum {
   GST_RESNET_PROP_ROI_SOURCE,
   GST_RESNET_PROP_INFERENCES,
   GST_RESNET_PROP_REGIONS_SKIPPED,
+  GST_RESNET_PROP_HEADS,
+  GST_RESNET_PROP_NORMALIZE_EMBEDDINGS,
 };
 
 typedef struct {
@@ -77,6 +79,7 @@ typedef struct {
   gchar *device;
   guint top_k;
   gdouble threshold;
+  gboolean threshold_set;       /* else multilabel heads take 0.5 */
   guint interval;
   GstResnetResizeMode resize_mode;
   gboolean resize_mode_set;
@@ -96,6 +99,8 @@ typedef struct {
   gchar *roi_min_size;          /* "WxH" */
   gchar *class_thresholds;      /* "label:t,..." or a file of them */
   guint max_regions;
+  gchar *heads;                 /* "OUTPUT:KIND,...": overrides the model's */
+  gboolean normalize_embeddings;
 } GstResnetSettings;
 
 void gst_resnet_settings_init (GstResnetSettings * s);

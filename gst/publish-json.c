@@ -1,4 +1,5 @@
 /* The JSON writer of classificationpublish. */
+#include <math.h>
 #include <json-glib/json-glib.h>
 #include <gst/video/video.h>
 #include "publish-json.h"
@@ -11,6 +12,67 @@ add_time (JsonBuilder * b, const gchar * name, GstClockTime t)
     json_builder_add_int_value (b, (gint64) MIN (t, (guint64) G_MAXINT64));
   else
     json_builder_add_null_value (b);
+}
+
+/* A number, or null where JSON has none (NaN, infinities). */
+static void
+add_number (JsonBuilder * b, gdouble v)
+{
+  if (isfinite (v))
+    json_builder_add_double_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+add_class (JsonBuilder * b, gint id, GQuark label, gfloat conf)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "label");
+  json_builder_add_string_value (b, label ? g_quark_to_string (label) : "");
+  json_builder_set_member_name (b, "class_id");
+  json_builder_add_int_value (b, id);
+  json_builder_set_member_name (b, "confidence");
+  add_number (b, conf);
+  json_builder_end_object (b);
+}
+
+/* {"name", "kind", "classes": [...]}, or "vector": [...] for an
+ * embedding. */
+static void
+add_head (JsonBuilder * b, GstClassificationMeta * m, guint h)
+{
+  GstClassificationHeadKind kind = gst_classification_meta_get_head_kind (m, h);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, gst_classification_meta_get_head_name (m,
+          h));
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_string_value (b, gst_classification_head_kind_get_name
+      (kind));
+  if (kind == GST_CLASSIFICATION_HEAD_EMBEDDING) {
+    guint n;
+    const gfloat *v = gst_classification_meta_get_head_vector (m, h, &n);
+    json_builder_set_member_name (b, "vector");
+    json_builder_begin_array (b);
+    for (guint i = 0; i < n; i++)
+      add_number (b, v[i]);
+    json_builder_end_array (b);
+  } else {
+    json_builder_set_member_name (b, "classes");
+    json_builder_begin_array (b);
+    for (guint i = 0; i < gst_classification_meta_get_head_n_results (m, h);
+        i++) {
+      gint id;
+      GQuark label;
+      gfloat conf;
+      gst_classification_meta_get_head_result (m, h, i, &id, &label, &conf);
+      add_class (b, id, label, conf);
+    }
+    json_builder_end_array (b);
+  }
+  json_builder_end_object (b);
 }
 
 static void
@@ -59,16 +121,16 @@ add_result (JsonBuilder * b, GstBuffer * buf, GstClassificationMeta * m)
     gfloat conf;
 
     gst_classification_meta_get_result (m, i, &id, &label, &conf);
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "label");
-    json_builder_add_string_value (b, label ? g_quark_to_string (label) : "");
-    json_builder_set_member_name (b, "class_id");
-    json_builder_add_int_value (b, id);
-    json_builder_set_member_name (b, "confidence");
-    json_builder_add_double_value (b, conf);
-    json_builder_end_object (b);
+    add_class (b, id, label, conf);
   }
   json_builder_end_array (b);
+  if (gst_classification_meta_get_n_heads (m) > 0) {
+    json_builder_set_member_name (b, "heads");
+    json_builder_begin_array (b);
+    for (guint h = 0; h < gst_classification_meta_get_n_heads (m); h++)
+      add_head (b, m, h);
+    json_builder_end_array (b);
+  }
   json_builder_end_object (b);
 }
 

@@ -880,6 +880,33 @@ FORMS = {
     "cifar_opset21": ("cifar_resnet8_unfused_bn", lambda m: form_relabel(m, 21, 10), False),
 }
 
+def write_bad_heads(outdir):
+    """A tiny two-output network ('color' 3, 'kind' 2) with the heads
+    metadata resnetclassify must refuse, one clear error each: an output
+    that is not there, a kind that does not exist, labels that do not fit."""
+    import onnx
+    from onnx import helper, TensorProto, numpy_helper
+    rng = np.random.default_rng(5)
+    inits = [numpy_helper.from_array(rng.standard_normal(s).astype(np.float32), n)
+             for n, s in (("w", (4, 3, 3, 3)), ("a", (3, 4)), ("b", (2, 4)))]
+    nodes = [helper.make_node("Conv", ["input", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("GlobalAveragePool", ["c"], ["p"], name="pool"),
+             helper.make_node("Flatten", ["p"], ["f"], name="flatten"),
+             helper.make_node("Gemm", ["f", "a"], ["color"], name="color", transB=1),
+             helper.make_node("Gemm", ["f", "b"], ["kind"], name="kind", transB=1)]
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 16, 16])
+    outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in ("color", "kind")]
+    g = helper.make_graph(nodes, "heads", [x], outs, initializer=inits)
+    for name, meta in (("bad_heads_output", {"heads": "colour:softmax"}),
+                       ("bad_heads_kind", {"heads": "color:cubic"}),
+                       ("bad_heads_labels", {"labels.kind": "a\nb\nc"})):
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+        for k, v in meta.items():
+            e = m.metadata_props.add()
+            e.key, e.value = k, v
+        onnx.save(m, os.path.join(outdir, name + ".onnx"))
+
+
 def write_broken_forms(outdir):
     """Files the importer must refuse with one clear error."""
     import onnx
@@ -1008,6 +1035,7 @@ def main():
     for name, (src, rewrite, external, *half) in FORMS.items():
         write_form(outdir, src, name, rewrite, external, bool(half and half[0]))
     write_broken_forms(outdir)
+    write_bad_heads(outdir)
     write_hostile(outdir)
     names = "\n".join([n for n, v in FIXTURES.items() if not quick or v[4]]
                       + ["raw_data_twice"] + list(FORMS)) + "\n"

@@ -59,8 +59,7 @@ ocl_graph_add_value (OclGraph * g, const char *name, int rank, int n, int c,
 }
 
 void
-ocl_graph_add_output (OclGraph * g, int value, const char *name,
-    gboolean half)
+ocl_graph_add_output (OclGraph * g, int value, const char *name, gboolean half)
 {
   OclGraphOutput o = { value, g_strdup (name), half };
 

@@ -16,7 +16,7 @@ PACKAGES="build-essential pkg-config meson ninja-build
   valgrind clang libclang-rt-dev indent gstreamer1.0-opencv
   libjson-glib-dev libmosquitto-dev mosquitto mosquitto-clients openssl
   gobject-introspection libgirepository1.0-dev gir1.2-gstreamer-1.0
-  python3-gi python3-jsonschema oclgrind python3-venv"
+  python3-gi python3-gst-1.0 python3-jsonschema oclgrind python3-venv"
 
 if [ "${OCLRESNET_SKIP_APT:-0}" != 1 ]; then
   SUDO=

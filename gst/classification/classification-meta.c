@@ -1,6 +1,70 @@
 /* GstClassificationMeta: registration, lifecycle and accessors. */
 #include "classification-meta.h"
 
+/* One head: its results (classification) or vector (embedding). */
+typedef struct
+{
+  GQuark name;
+  GstClassificationHeadKind kind;
+  GArray *results;              /* GstClassificationResult */
+  GArray *vector;               /* gfloat; NULL: none */
+} Head;
+
+static void
+head_clear (Head * h)
+{
+  g_array_unref (h->results);
+  if (h->vector)
+    g_array_unref (h->vector);
+}
+
+static GArray *
+heads_new (void)
+{
+  GArray *a = g_array_new (FALSE, TRUE, sizeof (Head));
+
+  g_array_set_clear_func (a, (GDestroyNotify) head_clear);
+  return a;
+}
+
+/* Inserts a result into @results, kept by decreasing confidence. */
+static void
+insert_result (GArray * results, gint class_id, GQuark label, gfloat confidence)
+{
+  GstClassificationResult r = { class_id, label, confidence };
+  guint i = 0;
+
+  while (i < results->len
+      && g_array_index (results, GstClassificationResult, i).confidence >=
+      confidence)
+    i++;
+  g_array_insert_val (results, i, r);
+}
+
+static const gchar *const kind_names[] = {
+  [GST_CLASSIFICATION_HEAD_SOFTMAX] = "softmax",
+  [GST_CLASSIFICATION_HEAD_MULTILABEL] = "multilabel",
+  [GST_CLASSIFICATION_HEAD_EMBEDDING] = "embedding",
+};
+
+const gchar *
+gst_classification_head_kind_get_name (GstClassificationHeadKind kind)
+{
+  return (guint) kind < G_N_ELEMENTS (kind_names) ? kind_names[kind] : NULL;
+}
+
+gboolean
+gst_classification_head_kind_from_name (const gchar * name,
+    GstClassificationHeadKind * kind)
+{
+  for (guint k = 0; name && k < G_N_ELEMENTS (kind_names); k++)
+    if (g_strcmp0 (name, kind_names[k]) == 0) {
+      *kind = k;
+      return TRUE;
+    }
+  return FALSE;
+}
+
 GType
 gst_classification_meta_api_get_type (void)
 {
@@ -28,6 +92,7 @@ classification_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
   m->smoothed_over = 1;
   m->roi_index = GST_CLASSIFICATION_META_WHOLE_FRAME;
   m->results = g_array_new (FALSE, FALSE, sizeof (GstClassificationResult));
+  m->heads = heads_new ();
   return TRUE;
 }
 
@@ -37,6 +102,7 @@ classification_meta_free (GstMeta * meta, GstBuffer * buffer)
   GstClassificationMeta *m = (GstClassificationMeta *) meta;
 
   g_array_unref (m->results);
+  g_array_unref (m->heads);
 }
 
 /* Adds to @dest a meta with @src's fields and results. */
@@ -57,6 +123,13 @@ copy_meta (GstBuffer * dest, const GstClassificationMeta * src)
   dst->smoothed_over = src->smoothed_over;
   dst->roi_index = src->roi_index;
   g_array_append_vals (dst->results, src->results->data, src->results->len);
+  for (guint i = 0; i < src->heads->len; i++) {
+    const Head *h = &g_array_index (src->heads, Head, i);
+    Head c = { h->name, h->kind, g_array_copy (h->results),
+      h->vector ? g_array_copy (h->vector) : NULL
+    };
+    g_array_append_val (dst->heads, c);
+  }
   return dst;
 }
 
@@ -223,15 +296,130 @@ void
 gst_classification_meta_add_result (GstClassificationMeta * meta,
     gint class_id, GQuark label, gfloat confidence)
 {
-  GstClassificationResult r = { class_id, label, confidence };
-  guint i = 0;
-
   g_return_if_fail (meta != NULL);
-  while (i < meta->results->len
-      && g_array_index (meta->results, GstClassificationResult,
-          i).confidence >= confidence)
-    i++;
-  g_array_insert_val (meta->results, i, r);
+  insert_result (meta->results, class_id, label, confidence);
+}
+
+guint
+gst_classification_meta_add_head (GstClassificationMeta * meta,
+    const gchar * name, GstClassificationHeadKind kind)
+{
+  Head h = { g_quark_from_string (name ? name : ""), kind,
+    g_array_new (FALSE, FALSE, sizeof (GstClassificationResult)), NULL
+  };
+
+  g_return_val_if_fail (meta != NULL, 0);
+  g_array_append_val (meta->heads, h);
+  return meta->heads->len - 1;
+}
+
+static Head *
+get_head (const GstClassificationMeta * meta, guint head)
+{
+  if (meta == NULL || head >= meta->heads->len)
+    return NULL;
+  return &g_array_index (meta->heads, Head, head);
+}
+
+void
+gst_classification_meta_add_head_result (GstClassificationMeta * meta,
+    guint head, gint class_id, GQuark label, gfloat confidence)
+{
+  Head *h = get_head (meta, head);
+
+  g_return_if_fail (h != NULL);
+  insert_result (h->results, class_id, label, confidence);
+}
+
+void
+gst_classification_meta_set_head_vector (GstClassificationMeta * meta,
+    guint head, const gfloat * values, guint n)
+{
+  Head *h = get_head (meta, head);
+
+  g_return_if_fail (h != NULL);
+  g_return_if_fail (values != NULL || n == 0);
+  if (h->vector == NULL)
+    h->vector = g_array_sized_new (FALSE, FALSE, sizeof (gfloat), n);
+  g_array_set_size (h->vector, 0);
+  g_array_append_vals (h->vector, values, n);
+}
+
+guint
+gst_classification_meta_get_n_heads (const GstClassificationMeta * meta)
+{
+  g_return_val_if_fail (meta != NULL, 0);
+  return meta->heads->len;
+}
+
+const gchar *
+gst_classification_meta_get_head_name (const GstClassificationMeta * meta,
+    guint head)
+{
+  Head *h = get_head (meta, head);
+
+  return h ? g_quark_to_string (h->name) : NULL;
+}
+
+GstClassificationHeadKind
+gst_classification_meta_get_head_kind (const GstClassificationMeta * meta,
+    guint head)
+{
+  Head *h = get_head (meta, head);
+
+  g_return_val_if_fail (h != NULL, GST_CLASSIFICATION_HEAD_SOFTMAX);
+  return h->kind;
+}
+
+guint
+gst_classification_meta_get_head_n_results (const GstClassificationMeta *
+    meta, guint head)
+{
+  Head *h = get_head (meta, head);
+
+  return h ? h->results->len : 0;
+}
+
+gboolean
+gst_classification_meta_get_head_result (const GstClassificationMeta * meta,
+    guint head, guint i, gint * class_id, GQuark * label, gfloat * confidence)
+{
+  Head *h = get_head (meta, head);
+  const GstClassificationResult *r;
+
+  if (h == NULL || i >= h->results->len)
+    return FALSE;
+  r = &g_array_index (h->results, GstClassificationResult, i);
+  if (class_id)
+    *class_id = r->class_id;
+  if (label)
+    *label = r->label;
+  if (confidence)
+    *confidence = r->confidence;
+  return TRUE;
+}
+
+const gchar *
+gst_classification_meta_get_head_label (const GstClassificationMeta * meta,
+    guint head, guint i)
+{
+  GQuark label;
+
+  if (!gst_classification_meta_get_head_result (meta, head, i, NULL, &label,
+          NULL))
+    return NULL;
+  return g_quark_to_string (label);
+}
+
+const gfloat *
+gst_classification_meta_get_head_vector (const GstClassificationMeta * meta,
+    guint head, guint * n)
+{
+  Head *h = get_head (meta, head);
+
+  g_return_val_if_fail (n != NULL, NULL);
+  *n = h && h->vector ? h->vector->len : 0;
+  return h && h->vector ? (const gfloat *) h->vector->data : NULL;
 }
 
 guint

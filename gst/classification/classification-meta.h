@@ -38,6 +38,24 @@ typedef struct {
 } GstClassificationResult;
 
 /**
+ * GstClassificationHeadKind:
+ * @GST_CLASSIFICATION_HEAD_SOFTMAX: one class of several: probabilities
+ *   that sum to 1; the results are the most likely classes
+ * @GST_CLASSIFICATION_HEAD_MULTILABEL: independent yes/no attributes:
+ *   each class's probability on its own; the results are every class at
+ *   or above its threshold
+ * @GST_CLASSIFICATION_HEAD_EMBEDDING: a feature vector (re-identification,
+ *   similarity search): no classes, the values themselves
+ *
+ * What one output (head) of a model answers.
+ */
+typedef enum {
+  GST_CLASSIFICATION_HEAD_SOFTMAX,
+  GST_CLASSIFICATION_HEAD_MULTILABEL,
+  GST_CLASSIFICATION_HEAD_EMBEDDING,
+} GstClassificationHeadKind;
+
+/**
  * GstClassificationMeta:
  * @meta: parent
  * @model: name of the model that produced the results
@@ -60,6 +78,11 @@ typedef struct {
  *   @roi_id.  Any @roi_id, -1 and negative ones too, can be a region's:
  *   only @roi_index tells the whole frame.
  *
+ * A model of several outputs (heads) has them as the meta's heads, each
+ * with a name, a kind and its results or vector (see
+ * gst_classification_meta_get_n_heads()); @results are then the first
+ * classification head's, for readers of one head.
+ *
  * Read it with the accessors below; the fields are public for
  * introspection and debugging, and may grow at the end.
  */
@@ -79,6 +102,8 @@ struct _GstClassificationMeta {
   /*< public >*/
   guint smoothed_over;
   gint roi_index;
+  /*< private >*/
+  GArray *heads;
 };
 
 /**
@@ -94,6 +119,27 @@ struct _GstClassificationMeta {
  * only (the first region meta with that id).
  */
 #define GST_CLASSIFICATION_META_ROI_BY_ID (-2)
+
+/**
+ * gst_classification_head_kind_get_name:
+ * @kind: a kind
+ *
+ * Returns: (transfer none): "softmax", "multilabel" or "embedding" (the
+ *   names models' "heads" metadata, element properties, bus messages and
+ *   JSON use), or NULL for a value that is none of them.
+ */
+const gchar *gst_classification_head_kind_get_name (GstClassificationHeadKind
+    kind);
+
+/**
+ * gst_classification_head_kind_from_name:
+ * @name: "softmax", "multilabel" or "embedding"
+ * @kind: (out): the kind
+ *
+ * Returns: FALSE (and @kind untouched) when @name is none of them.
+ */
+gboolean gst_classification_head_kind_from_name (const gchar * name,
+    GstClassificationHeadKind * kind);
 
 GType gst_classification_meta_api_get_type (void);
 const GstMetaInfo *gst_classification_meta_get_info (void);
@@ -232,6 +278,119 @@ gboolean gst_classification_meta_get_result (const GstClassificationMeta *
  */
 const gchar *gst_classification_meta_get_label (const GstClassificationMeta *
     meta, guint i);
+
+/**
+ * gst_classification_meta_add_head:
+ * @meta: a meta
+ * @name: the head's name (the model output's)
+ * @kind: what it answers
+ *
+ * Adds a head, with no results and no vector.
+ *
+ * Returns: its index, from 0 in the order heads were added.
+ */
+guint gst_classification_meta_add_head (GstClassificationMeta * meta,
+    const gchar * name, GstClassificationHeadKind kind);
+
+/**
+ * gst_classification_meta_add_head_result:
+ * @meta: a meta
+ * @head: a classification head's index
+ * @class_id: class index in that head's output
+ * @label: label of the class
+ * @confidence: probability in [0, 1]
+ *
+ * Inserts a result into head @head, keeping its results sorted by
+ * decreasing confidence.
+ */
+void gst_classification_meta_add_head_result (GstClassificationMeta * meta,
+    guint head, gint class_id, GQuark label, gfloat confidence);
+
+/**
+ * gst_classification_meta_set_head_vector:
+ * @meta: a meta
+ * @head: an embedding head's index
+ * @values: (array length=n): the vector
+ * @n: its length
+ *
+ * Sets head @head's vector (a copy of @values).
+ */
+void gst_classification_meta_set_head_vector (GstClassificationMeta * meta,
+    guint head, const gfloat * values, guint n);
+
+/* Returns: the number of heads (0: a meta of results alone). */
+guint gst_classification_meta_get_n_heads (const GstClassificationMeta * meta);
+
+/**
+ * gst_classification_meta_get_head_name:
+ * @meta: a meta
+ * @head: index
+ *
+ * Returns: (transfer none) (nullable): the head's name, or NULL when @head
+ *   is out of range.
+ */
+const gchar *gst_classification_meta_get_head_name (const
+    GstClassificationMeta * meta, guint head);
+
+/**
+ * gst_classification_meta_get_head_kind:
+ * @meta: a meta
+ * @head: index (< gst_classification_meta_get_n_heads())
+ *
+ * Returns: what the head answers.
+ */
+GstClassificationHeadKind gst_classification_meta_get_head_kind (const
+    GstClassificationMeta * meta, guint head);
+
+/**
+ * gst_classification_meta_get_head_n_results:
+ * @meta: a meta
+ * @head: index
+ *
+ * Returns: the number of results of head @head (0 for an embedding, or
+ *   when none reached its threshold, or @head out of range).
+ */
+guint gst_classification_meta_get_head_n_results (const
+    GstClassificationMeta * meta, guint head);
+
+/**
+ * gst_classification_meta_get_head_result:
+ * @meta: a meta
+ * @head: index of a head
+ * @i: index of a result, 0 for the most confident
+ * @class_id: (out) (optional): class index
+ * @label: (out) (optional): label
+ * @confidence: (out) (optional): probability in [0, 1]
+ *
+ * Returns: FALSE when @head or @i is out of range (outputs untouched).
+ */
+gboolean gst_classification_meta_get_head_result (const
+    GstClassificationMeta * meta, guint head, guint i, gint * class_id,
+    GQuark * label, gfloat * confidence);
+
+/**
+ * gst_classification_meta_get_head_label:
+ * @meta: a meta
+ * @head: index of a head
+ * @i: index of a result, 0 for the most confident
+ *
+ * Returns: (transfer none) (nullable): the text of result @i's label, or
+ *   NULL when @head or @i is out of range.
+ */
+const gchar *gst_classification_meta_get_head_label (const
+    GstClassificationMeta * meta, guint head, guint i);
+
+/**
+ * gst_classification_meta_get_head_vector:
+ * @meta: a meta
+ * @head: index of an embedding head
+ * @n: (out): the vector's length (0 when there is none)
+ *
+ * Returns: (transfer none) (array length=n) (nullable): the vector, owned
+ *   by @meta, or NULL for a head with no vector or out of range.
+ */
+const gfloat *gst_classification_meta_get_head_vector (const
+    GstClassificationMeta * meta, guint head, guint * n);
 
 /* Returns: TRUE if computed on this buffer's frame. */
 gboolean gst_classification_meta_is_fresh (const GstClassificationMeta * meta);

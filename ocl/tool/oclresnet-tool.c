@@ -33,7 +33,7 @@ static const GOptionEntry entries[] = {
       "run: input tensor, float32 NCHW .npy", "IN.npy"},
   {"output", 'o', 0, G_OPTION_ARG_FILENAME, &opt_output,
       "run: where to write the output tensor (.npy); with several outputs "
-      "a directory for one <output name>.npy each", "OUT.npy|DIR"},
+        "a directory for one <output name>.npy each", "OUT.npy|DIR"},
   {"shape", 's', 0, G_OPTION_ARG_STRING, &opt_shape,
       "info, bench: input shape (default: the model's)", "NxCxHxW"},
   {"iterations", 'n', 0, G_OPTION_ARG_INT, &opt_iterations,
@@ -280,8 +280,7 @@ output_file_name (const char *name)
  * several to @path/<name>.npy (the directory made if need be), in float16
  * where the file declares it so. */
 static gboolean
-save_outputs (OclNet * net, const float *out, const char *path,
-    GError ** error)
+save_outputs (OclNet * net, const float *out, const char *path, GError ** error)
 {
   guint n = ocl_net_get_n_outputs (net);
   int batch = ocl_net_get_batch (net);

@@ -374,6 +374,106 @@ GST_START_TEST (test_regions_through_resnetclassify)
 
 GST_END_TEST;
 
+/* Heads through resnetclassify, whole frame and regions: every result's
+ * "heads" says what its meta's heads say (names, kinds, classes,
+ * vectors), and "classes" is the first classification head's.  The
+ * files validate against the schema (test_schema). */
+static void
+check_heads_json (const gchar * fixture, const gchar * extra, gboolean region)
+{
+  g_autofree gchar *dir = g_path_get_dirname (g_getenv
+      ("OCLRESNET_TEST_MODEL"));
+  g_autofree gchar *file = g_strdup_printf ("heads-%s-%s.jsonl", fixture,
+      region ? "region" : "frame");
+  g_autofree gchar *path = out_path (file);
+  g_autofree gchar *desc = g_strdup_printf ("resnetclassify model=%s/%s.onnx "
+      "%s %s ! classificationpublish file-path=%s", dir, fixture, extra,
+      region ? "inference-region=roi-list" : "", path);
+  GstHarness *h = gst_harness_new_parse (desc);
+  GstClassificationMeta *metas[2];
+  GstBuffer *outs[2];
+  GPtrArray *msgs;
+
+  gst_harness_set_src_caps_str (h,
+      "video/x-raw,format=RGB,width=48,height=64,framerate=30/1");
+  for (guint f = 0; f < 2; f++) {
+    GstBuffer *in = gst_harness_create_buffer (h, 48 * 64 * 3);
+    gst_buffer_memset (in, 0, 30 + 90 * f, 48 * 64 * 3);
+    GST_BUFFER_PTS (in) = f * GST_SECOND / 30;
+    if (region)
+      gst_buffer_add_video_region_of_interest_meta (in, "car", 4, 6, 30,
+          40)->id = 3;
+    outs[f] = gst_harness_push_and_pull (h, in);
+    metas[f] = region ? gst_buffer_get_classification_meta_for_roi (outs[f],
+        3) : gst_buffer_get_classification_meta (outs[f]);
+    fail_unless (metas[f] != NULL);
+  }
+  gst_harness_teardown (h);
+
+  msgs = read_messages (path);
+  fail_unless_equals_int (msgs->len, 2);
+  for (guint f = 0; f < 2; f++) {
+    JsonObject *r = result (msgs, f, 0);
+    JsonArray *heads = json_object_get_array_member (r, "heads");
+    GstClassificationMeta *m = metas[f];
+    gint first = -1;
+    fail_unless_equals_int (json_object_get_boolean_member (r, "region"),
+        region);
+    fail_unless_equals_int (json_array_get_length (heads),
+        gst_classification_meta_get_n_heads (m));
+    for (guint k = 0; k < json_array_get_length (heads); k++) {
+      JsonObject *hd = json_array_get_object_element (heads, k);
+      GstClassificationHeadKind kind =
+          gst_classification_meta_get_head_kind (m, k);
+      fail_unless_equals_string (json_object_get_string_member (hd, "name"),
+          gst_classification_meta_get_head_name (m, k));
+      fail_unless_equals_string (json_object_get_string_member (hd, "kind"),
+          gst_classification_head_kind_get_name (kind));
+      if (kind == GST_CLASSIFICATION_HEAD_EMBEDDING) {
+        JsonArray *v = json_object_get_array_member (hd, "vector");
+        guint n;
+        const gfloat *want = gst_classification_meta_get_head_vector (m, k, &n);
+        fail_unless_equals_int (json_array_get_length (v), n);
+        fail_if (json_object_has_member (hd, "classes"));
+        for (guint i = 0; i < n; i++)
+          fail_unless (json_array_get_double_element (v, i) == want[i]);
+      } else {
+        JsonArray *c = json_object_get_array_member (hd, "classes");
+        fail_unless_equals_int (json_array_get_length (c),
+            gst_classification_meta_get_head_n_results (m, k));
+        for (guint i = 0; i < json_array_get_length (c); i++) {
+          gint id;
+          gst_classification_meta_get_head_result (m, k, i, &id, NULL, NULL);
+          fail_unless_equals_int64 (json_object_get_int_member
+              (json_array_get_object_element (c, i), "class_id"), id);
+        }
+        if (first < 0)
+          first = k;
+      }
+    }
+    fail_unless (first >= 0);
+    if (gst_classification_meta_get_head_n_results (m, first) > 0) {
+      gint id;
+      gst_classification_meta_get_head_result (m, first, 0, &id, NULL, NULL);
+      fail_unless_equals_int64 (top_id (r), id);
+    }
+    gst_buffer_unref (outs[f]);
+  }
+  g_ptr_array_unref (msgs);
+}
+
+GST_START_TEST (test_heads_json)
+{
+  for (guint region = 0; region < 2; region++) {
+    check_heads_json ("two_heads", "", region);
+    check_heads_json ("multilabel", "", region);
+    check_heads_json ("embedding_and_classes",
+        "heads=feature/emb:0:embedding", region);
+  }
+}
+
+GST_END_TEST;
+
 /* Hostile region ids through resnetclassify: three regions share id 7,
  * others are -1, -5, INT_MIN and INT_MAX.  Each is published with the box
  * it was computed on, as a region (never as the whole frame), and the file
@@ -739,6 +839,7 @@ publish_suite (void)
   tcase_add_test (tc, test_publish_on_change);
   tcase_add_test (tc, test_regions_by_hand);
   tcase_add_test (tc, test_regions_through_resnetclassify);
+  tcase_add_test (tc, test_heads_json);
   tcase_add_test (tc, test_hostile_region_ids);
   tcase_add_test (tc, test_closed_pipe);
   tcase_add_test (tc, test_state_cycling);

@@ -560,9 +560,12 @@ GST_START_TEST (test_errors)
     {"model", "/nonexistent/model.onnx", "Could not read model"},
     {"model", junk, "not an ONNX model"},
     {"model", "", "No model set"},
-    {"labels", few, "3 labels but the model has 10 classes"},
+    {"labels", few, "3 labels but output 'output' has 10 classes"},
     {"labels", "/nonexistent/labels.txt", "Bad labels"},
     {"device", "no-such-device", "No usable OpenCL device"},
+    {"heads", "logits:softmax", "names output 'logits'; model "
+          "cifar_resnet20_optA has 'output'"},
+    {"heads", "output:cubic", "'output:cubic' is not OUTPUT:KIND"},
   };
   GstElement *rc, *pipe = pipeline_with (&rc);
 
@@ -728,6 +731,45 @@ GST_END_TEST;
 
 /* Every model of the fuzz regression set: one element error (or, for a
  * fuzzed file that loads, a clean end), never a crash. */
+/* A head specification that does not fit the model, in its metadata: one
+ * element error naming the output, kind or labels at fault. */
+GST_START_TEST (test_bad_heads)
+{
+  g_autofree gchar *dir = g_path_get_dirname (g_getenv
+      ("OCLRESNET_TEST_MODEL"));
+  struct
+  {
+    const gchar *file;
+    const gchar *needle;
+  } cases[] = {
+    {"bad_heads_output.onnx", "the model's heads metadata names output "
+          "'colour'; model bad_heads_output has 'color', 'kind'"},
+    {"bad_heads_kind.onnx", "'color:cubic' is not OUTPUT:KIND"},
+    {"bad_heads_labels.onnx", "the model's 'labels.kind' metadata has 3 "
+          "labels but output 'kind' has 2 classes"},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree gchar *path = g_build_filename (dir, cases[i].file, NULL);
+    GstElement *rc, *pipe = pipeline_with (&rc);
+    GError *err = NULL;
+    GstMessage *m;
+
+    g_object_set (rc, "model", path, "labels", NULL, NULL);
+    m = run_to_end (pipe);
+    fail_unless_equals_int (GST_MESSAGE_TYPE (m), GST_MESSAGE_ERROR);
+    gst_message_parse_error (m, &err, NULL);
+    fail_unless (strstr (err->message, cases[i].needle) != NULL,
+        "'%s' does not mention '%s'", err->message, cases[i].needle);
+    g_error_free (err);
+    gst_message_unref (m);
+    gst_object_unref (rc);
+    gst_object_unref (pipe);
+  }
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_malformed_models)
 {
   const gchar *dir_path = g_getenv ("OCLRESNET_FUZZ_MODELS");
@@ -915,6 +957,7 @@ resnetclassify_suite (void)
   tcase_add_test (tc, test_ready_only_refused_while_playing);
   tcase_add_test (tc, test_mean_std_count);
   tcase_add_test (tc, test_malformed_models);
+  tcase_add_test (tc, test_bad_heads);
   tcase_add_test (tc, test_roi_extreme_coordinates);
   tcase_add_test (tc, test_latency);
   return s;

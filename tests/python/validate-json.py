@@ -30,9 +30,12 @@ def validate(validator, text):
                 for e in validator.iter_errors(message)]
     if not problems:
         for r in message["results"]:
-            c = [k["confidence"] for k in r["classes"]]
-            if c != sorted(c, reverse=True):
-                problems.append(f"roi {r['roi_id']}: classes not sorted: {c}")
+            for what, classes in [("classes", r["classes"])] + [
+                    (f"head {h['name']}", h["classes"]) for h in r.get("heads", [])
+                    if "classes" in h]:
+                c = [k["confidence"] for k in classes]
+                if c != sorted(c, reverse=True):
+                    problems.append(f"roi {r['roi_id']}: {what} not sorted: {c}")
     return problems
 
 
