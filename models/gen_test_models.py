@@ -20,6 +20,7 @@ import torch.nn.functional as F
 import torchvision
 
 from onnx_forms import form_fp16
+from onnx_export import heads_props
 
 
 # ---- CIFAR ResNets (He et al. 2015, section 4.2) ----------------------------
@@ -607,10 +608,9 @@ FIXTURES = {
     # the others rely on what their graphs end in.
     "two_heads": (TwoHeads, (2, 3, 64, 48), 13, 31, True,
                   {"outputs": ("color", "type"),
-                   "meta": {"heads": "color:softmax,type:softmax",
-                            "labels.color": "\n".join(["white", "black", "grey", "red",
-                                                         "blue", "green", "yellow"]),
-                            "labels.type": "car\nvan\ntruck\nbus"}}),
+                   "meta": heads_props([("color", "softmax", ["white", "black", "grey", "red",
+                                                              "blue", "green", "yellow"]),
+                                        ("type", "softmax", ["car", "van", "truck", "bus"])])}),
     "multilabel": (MultiLabel, (2, 3, 64, 48), 13, 32, True),
     "embedding_and_classes": (EmbeddingAndClasses, (2, 3, 64, 48), 13, 33, True,
                               {"outputs": ("probs", "feature/emb:0")}),

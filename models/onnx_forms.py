@@ -39,7 +39,8 @@ def form_fp16(m, keep_io):
 
 
 # The int8 formats onnxruntime.quantization writes; only the QDQ ones run.
-QUANT_KINDS = ("qdq", "qdq_per_channel", "qoperator", "dynamic")
+QUANT_KINDS = ("qdq", "qdq_per_channel", "qoperator", "qoperator_per_channel",
+               "dynamic", "dynamic_uint8")
 
 
 def quantize(src, dst, kind, calibration, tmpdir):
@@ -58,21 +59,23 @@ def quantize(src, dst, kind, calibration, tmpdir):
 
     pre = os.path.join(tmpdir, os.path.basename(dst) + ".pre.onnx")
     q.quant_pre_process(src, pre, skip_symbolic_shape=True)
-    if kind == "dynamic":
-        q.quantize_dynamic(pre, dst, weight_type=q.QuantType.QInt8)
+    if kind.startswith("dynamic"):
+        q.quantize_dynamic(pre, dst, weight_type=q.QuantType.QUInt8
+                           if kind == "dynamic_uint8" else q.QuantType.QInt8)
     else:
         q.quantize_static(pre, dst, Reader(),
-                          quant_format=q.QuantFormat.QOperator if kind == "qoperator"
-                          else q.QuantFormat.QDQ,
-                          per_channel=kind == "qdq_per_channel",
+                          quant_format=q.QuantFormat.QOperator
+                          if kind.startswith("qoperator") else q.QuantFormat.QDQ,
+                          per_channel=kind.endswith("per_channel"),
                           activation_type=q.QuantType.QUInt8,
                           weight_type=q.QuantType.QInt8)
     os.remove(pre)
 
 
 def output_step(path):
-    """The quantization step of a QDQ file's output: the scale of the last
-    DequantizeLinear on the way to it (None if there is none)."""
+    """The quantization step of a QDQ or QOperator file's output: the scale
+    of the last DequantizeLinear on the way to it (None if there is none:
+    dynamic quantization's output is float)."""
     import onnx
     m = onnx.load(path)
     prod = {o: n for n in m.graph.node for o in n.output}

@@ -436,6 +436,36 @@ ocl_fakequant_plan (OclNet * net, OclNode * n, GError ** error)
       (size_t) x->n * x->c * x->h * x->w, 1, 1, error);
 }
 
+/* Dynamic quantization: the range of the images run, then each value
+ * quantized with it and dequantized (OCL_SIG_dynquant_nhwc).  The range
+ * spans the images of the run, as onnxruntime's spans its tensor. */
+gboolean
+ocl_dynquant_plan (OclNet * net, OclNode * n, GError ** error)
+{
+  const OclValue *x = OCL_VALUE (net->g, n->in[0]);
+  const int size = x->c * x->h * x->w;
+  OclSig_range_images r = {.in = net->value_mem[n->in[0]],.size = size };
+  OclSig_dynquant_nhwc s = {.in = net->value_mem[n->in[0]],
+    .out = net->value_mem[n->out],.size = size
+  };
+  OclArgs a;
+
+  if (!(r.mm = s.mm = ocl_net_buffer (net, 2 * (gsize) x->n * sizeof (float),
+              NULL, error))
+      || !ocl_step_begin (net, &a, "misc", "", "range_images", error))
+    return FALSE;
+  ocl_sig_range_images (&a, &r);
+  if (!ocl_step_end (net, &a, n, g_strdup_printf ("range %dx%dx%d", x->c,
+              x->h, x->w), 2.0 * x->n * size, 2, 64, x->n, 1, error)
+      || !ocl_step_local (net, 64, 1, 1, 1, error)
+      || !ocl_step_begin (net, &a, "misc", "", "dynquant_nhwc", error))
+    return FALSE;
+  ocl_sig_dynquant_nhwc (&a, &s);
+  return ocl_step_end (net, &a, n, g_strdup_printf ("dynamic "
+          "quantize-dequantize %dx%dx%d", x->c, x->h, x->w),
+      4.0 * x->n * size, 2, size, x->n, 1, error);
+}
+
 /* ---- PReLU ---------------------------------------------------------------- */
 
 char *

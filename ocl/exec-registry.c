@@ -36,6 +36,9 @@ static const OclExecOp rows[] = {
       {OCL_OP_FAKEQUANT, "quantize-dequantize", 0, ocl_fakequant_infer,
       ocl_fakequant_plan},
   [OCL_OP_PRELU] = {OCL_OP_PRELU, "prelu", 0, ocl_prelu_infer, ocl_prelu_plan},
+  [OCL_OP_DYNQUANT] =
+      {OCL_OP_DYNQUANT, "dynamic quantize-dequantize", 0, ocl_relu_infer,
+      ocl_dynquant_plan},
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (rows) == OCL_OP_COUNT);

@@ -192,9 +192,11 @@ typedef enum {
   OCL_OP_MUL,                   /* x * y, y of x's shape or N x C x 1 x 1 (a channel gate) */
   OCL_OP_FAKEQUANT,             /* QuantizeLinear -> DequantizeLinear, in float */
   OCL_OP_PRELU,                 /* x < 0 ? x * scale[c] : x */
+  OCL_OP_DYNQUANT,              /* DynamicQuantizeLinear -> DequantizeLinear:
+                                 * uint8 over the run's tensor range */
 } OclOpType;
 /* Operators: the execution registry has a row for each. */
-#define OCL_OP_COUNT (OCL_OP_PRELU + 1)
+#define OCL_OP_COUNT (OCL_OP_DYNQUANT + 1)
 
 /* A runtime tensor.  Its logical shape is NCHW; rank-2 values [N,K] are
  * stored as [N,K,1,1].  On the device every value is channels-last (NHWC). */
@@ -472,6 +474,7 @@ char *ocl_fakequant_infer (const OclGraph * g, const OclNode * n, OclValue * o);
 gboolean ocl_fakequant_plan (OclNet * net, OclNode * n, GError ** error);
 char *ocl_prelu_infer (const OclGraph * g, const OclNode * n, OclValue * o);
 gboolean ocl_prelu_plan (OclNet * net, OclNode * n, GError ** error);
+gboolean ocl_dynquant_plan (OclNet * net, OclNode * n, GError ** error);
 
 /* ---- convolution kernel choice (conv-choice.c) --------------------------- */
 

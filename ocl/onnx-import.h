@@ -70,6 +70,9 @@ typedef struct {
   int n;
   float *scale, *zero;
   float qmin, qmax;
+  /* DynamicQuantizeLinear's output: uint8 with the scale and zero point
+   * of the tensor's range at run time (n is 0, no arrays). */
+  gboolean dynamic;
 } OclQuant;
 
 typedef struct {
@@ -128,6 +131,11 @@ struct _OclOnnxOp {
   /* The element-wise arithmetic the operator does: 'A' (Add, Sum), 'S'
    * (Sub), 'M' (Mul), 'D' (Div); 0 for any other operator. */
   char arith;
+  /* The operator only moves or compares values (MaxPool, Reshape...), so
+   * it commutes with quantization: it reads a quantized tensor (QOperator
+   * files pass them to it) as its float tensor, and its output keeps the
+   * input's quantization. */
+  gboolean keeps_quant;
 };
 
 /* Returns: (transfer none) the row of @op, or NULL. */
@@ -164,6 +172,7 @@ OCL_OP_DECL (cast);
 OCL_OP_DECL (batchnorm);
 OCL_OP_DECL (conv);
 OCL_OP_DECL (dequantize);
+OCL_OP_DECL (dynamic_quantize);
 OCL_OP_DECL (concat);
 OCL_OP_DECL (dropout);
 OCL_OP_DECL (expand);
@@ -266,6 +275,20 @@ OclConst *ocl_import_tensor (OclImport * im, Onnx__TensorProto * t,
 gboolean ocl_import_quant_params (OclImport * im, OclConst ** in, int n_in,
     int rank, int c, int *n, float **scale, float **zero, float *qmin,
     float *qmax);
+
+/* ---- other forms of quantization (onnx-quantized.c) ---------------------- */
+
+typedef struct {
+  GPtrArray *nodes;             /* Onnx__NodeProto *, to import in order */
+  GPtrArray *owned;             /* what the rewrite allocated */
+} OclNodeList;
+
+/* The nodes of @gp to import, in order: the graph's own, but the QOperator
+ * format's nodes and dynamic quantization's patterns (as
+ * onnxruntime.quantization writes them) spelled in the QDQ form.  Free
+ * with ocl_node_list_clear () once the import is done. */
+void ocl_onnx_expand_quantized (const Onnx__GraphProto * gp, OclNodeList * out);
+void ocl_node_list_clear (OclNodeList * l);
 
 /* ---- attributes ---------------------------------------------------------- */
 

@@ -643,6 +643,25 @@ ocl_op_quantize (OclImport * im, int x, OclConst ** in, const int *vin,
   return TRUE;
 }
 
+/* DynamicQuantizeLinear: as QuantizeLinear, nothing runs yet; the
+ * dequantization of its output (onnx-quantized.c makes one for the
+ * integer operators that read it) runs the quantization with the range
+ * found at run time.  Its scale and zero point are not run-time values:
+ * only the integer operators' pattern, rewritten, reads them. */
+gboolean
+ocl_op_dynamic_quantize (OclImport * im, int x, OclConst ** in,
+    const int *vin, int n_in)
+{
+  OclQuant *q = g_new0 (OclQuant, 1);
+
+  q->value = x;
+  q->dynamic = TRUE;
+  q->qmin = 0.0f;
+  q->qmax = 255.0f;
+  ocl_import_define_quant (im, im->node->output[0], q);
+  return TRUE;
+}
+
 /* DequantizeLinear of a QuantizeLinear's output: one node, in float. */
 gboolean
 ocl_op_dequantize (OclImport * im, int x, OclConst ** in, const int *vin,
@@ -657,6 +676,13 @@ ocl_op_dequantize (OclImport * im, int x, OclConst ** in, const int *vin,
   if (q == NULL)
     return OCL_UNSUPPORTED (im, "dequantizing a run-time tensor that no "
         "QuantizeLinear made is not supported (integer image data)");
+  if (q->dynamic) {
+    if (n_in > 1 && (in[1] || vin[1] >= 0))
+      return OCL_UNSUPPORTED (im, "DynamicQuantizeLinear's output is "
+          "dequantized with its own scale only");
+    i = ocl_import_new_node (im, OCL_OP_DYNQUANT, x);
+    return ocl_import_finish_node (im, i);
+  }
   if (!ocl_import_quant_params (im, in, n_in, ocl_import_value (im, x)->rank, c,
           &n, &scale, &zero, &qmin, &qmax))
     return FALSE;

@@ -8,7 +8,8 @@
 #include "onnx-import.h"
 
 static const OclOnnxOp ops[] = {
-  /* op, first, last, fold, fold_inputs, import, commutes, arith */
+  /* op, first, last, fold, fold_inputs, import, commutes, arith,
+   * keeps_quant */
   {"Add", 7, 22, ocl_fold_binary, 2, ocl_op_arith, TRUE, 'A'},
   {"AveragePool", 7, 22, NULL, 0, ocl_op_avgpool, FALSE},
   {"BatchNormalization", 7, 22, NULL, 0, ocl_op_batchnorm, FALSE},
@@ -23,15 +24,16 @@ static const OclOnnxOp ops[] = {
       FALSE},
   {"Div", 7, 22, ocl_fold_binary, 2, ocl_op_arith, FALSE, 'D'},
   {"Dropout", 7, 22, ocl_fold_identity, 1, ocl_op_dropout, FALSE},
+  {"DynamicQuantizeLinear", 11, 22, NULL, 0, ocl_op_dynamic_quantize, FALSE},
   {"Expand", 8, 22, NULL, 0, ocl_op_expand, FALSE},
-  {"Flatten", 7, 22, NULL, 0, ocl_op_flatten, FALSE},
+  {"Flatten", 7, 22, NULL, 0, ocl_op_flatten, FALSE, 0, TRUE},
   {"Gather", 7, 22, ocl_fold_gather, 2, NULL, FALSE},
   {"Gemm", 7, 22, NULL, 0, ocl_op_gemm, FALSE},
   {"GlobalAveragePool", 7, 22, NULL, 0, ocl_op_global_avgpool, FALSE},
   {"HardSigmoid", 7, 22, NULL, 0, ocl_op_sigmoid, FALSE},
-  {"Identity", 7, 22, ocl_fold_identity, 1, ocl_op_identity, FALSE},
+  {"Identity", 7, 22, ocl_fold_identity, 1, ocl_op_identity, FALSE, 0, TRUE},
   {"MatMul", 7, 22, NULL, 0, ocl_op_gemm, FALSE},
-  {"MaxPool", 7, 22, NULL, 0, ocl_op_maxpool, FALSE},
+  {"MaxPool", 7, 22, NULL, 0, ocl_op_maxpool, FALSE, 0, TRUE},
   {"Mul", 7, 22, ocl_fold_binary, 2, ocl_op_arith, TRUE, 'M'},
   {"Pad", 7, 22, NULL, 0, ocl_op_pad, FALSE},
   {"PRelu", 7, 22, NULL, 0, ocl_op_prelu, FALSE},
@@ -39,18 +41,18 @@ static const OclOnnxOp ops[] = {
   {"ReduceMean", 7, 22, NULL, 0, ocl_op_reduce_mean, FALSE},
   {"ReduceSum", 7, 22, NULL, 0, ocl_op_reduce_sum, FALSE},
   {"Relu", 7, 22, NULL, 0, ocl_op_relu, FALSE},
-  {"Reshape", 7, 22, ocl_fold_reshape, 2, ocl_op_reshape, FALSE},
+  {"Reshape", 7, 22, ocl_fold_reshape, 2, ocl_op_reshape, FALSE, 0, TRUE},
   {"Shape", 7, 22, ocl_fold_shape, 1, ocl_op_shape, FALSE},
   {"Sigmoid", 7, 22, NULL, 0, ocl_op_sigmoid, FALSE},
   {"Slice", 7, 22, ocl_fold_slice, 1, ocl_op_slice, FALSE},
   {"Softmax", 7, 22, NULL, 0, ocl_op_softmax, FALSE},
   {"Split", 7, 22, NULL, 0, ocl_op_split, FALSE},
-  {"Squeeze", 7, 22, ocl_fold_squeeze, 1, ocl_op_squeeze, FALSE},
+  {"Squeeze", 7, 22, ocl_fold_squeeze, 1, ocl_op_squeeze, FALSE, 0, TRUE},
   {"Sub", 7, 22, ocl_fold_binary, 2, ocl_op_arith, FALSE, 'S'},
   /* Any number of inputs (opset 6's form converts to 7 unchanged). */
   {"Sum", 7, 22, ocl_fold_sum, 1, ocl_op_sum, TRUE, 'A'},
-  {"Transpose", 7, 22, ocl_fold_transpose, 1, ocl_op_transpose, FALSE},
-  {"Unsqueeze", 7, 22, ocl_fold_unsqueeze, 1, ocl_op_unsqueeze, FALSE},
+  {"Transpose", 7, 22, ocl_fold_transpose, 1, ocl_op_transpose, FALSE, 0, TRUE},
+  {"Unsqueeze", 7, 22, ocl_fold_unsqueeze, 1, ocl_op_unsqueeze, FALSE, 0, TRUE},
 };
 
 const OclOnnxOp *

@@ -37,6 +37,26 @@ import_op (OclImport * im, const OclOnnxOp * op, OclConst ** in,
   return op->import (im, x, in, vin, n_in);
 }
 
+/* The output of a node that commutes with quantization, run on the float
+ * tensor under quantized input @q: quantized as @q is. */
+static gboolean
+keep_quant (OclImport * im, const OclQuant * q)
+{
+  OclEntry *e = g_hash_table_lookup (im->names, im->node->output[0]);
+  OclQuant *k;
+
+  if (e == NULL || e->c || e->quant || e->stack)
+    return OCL_UNSUPPORTED (im, "its quantized input gives no quantized "
+        "run-time output");
+  k = g_new0 (OclQuant, 1);
+  *k = *q;
+  k->value = e->value;
+  k->scale = g_memdup2 (q->scale, q->n * sizeof (float));
+  k->zero = g_memdup2 (q->zero, q->n * sizeof (float));
+  ocl_import_define_quant (im, im->node->output[0], k);
+  return TRUE;
+}
+
 static gboolean
 import_node (OclImport * im)
 {
@@ -45,7 +65,7 @@ import_node (OclImport * im)
   g_autofree OclConst **in = g_new0 (OclConst *, n_in + 1);
   g_autofree int *vin = g_new (int, n_in + 1);
   g_autofree GArray **stacks = g_new0 (GArray *, n_in + 1);
-  gboolean all_const = TRUE, any_stack = FALSE;
+  gboolean all_const = TRUE, any_stack = FALSE, keeps_quant = FALSE;
   const OclOnnxOp *op;
 
   for (size_t f = 0; f < im->model->proto->n_functions; f++) {
@@ -61,21 +81,22 @@ import_node (OclImport * im)
   if (!ocl_onnx_is_onnx_domain (node->domain))
     return OCL_UNSUPPORTED (im, "operator domain '%s' is not supported",
         node->domain);
-  /* Formats of quantization other than QDQ, named before their inputs
-   * are looked at. */
+  /* Quantized operators left over by onnx-quantized.c: not in a form
+   * onnxruntime.quantization writes.  Named before their inputs are
+   * looked at. */
   if (ocl_onnx_find_op (node->op_type) == NULL
-      && (g_str_has_prefix (node->op_type, "QLinear")
-          || g_str_has_suffix (node->op_type, "Integer")))
-    return OCL_UNSUPPORTED (im, "operator '%s' is of the QOperator format of "
-        "quantization, which is not supported; the QDQ format is "
-        "(onnxruntime.quantization.quantize_static (..., quant_format="
-        "QuantFormat.QDQ))", node->op_type);
+      && g_str_has_prefix (node->op_type, "QLinear"))
+    return OCL_UNSUPPORTED (im, "operator '%s' of the QOperator format is "
+        "supported in the forms onnxruntime.quantization.quantize_static "
+        "writes (QLinearConv, QLinearMatMul, QLinearAdd, QLinearMul, "
+        "QLinearGlobalAveragePool, QLinearAveragePool, QLinearSigmoid, "
+        "QGemm), and this one is not of them", node->op_type);
   if (ocl_onnx_find_op (node->op_type) == NULL
-      && strcmp (node->op_type, "DynamicQuantizeLinear") == 0)
-    return OCL_UNSUPPORTED (im, "dynamic quantization is not supported; "
-        "static quantization in the QDQ format is "
-        "(onnxruntime.quantization.quantize_static (..., quant_format="
-        "QuantFormat.QDQ))");
+      && g_str_has_suffix (node->op_type, "Integer"))
+    return OCL_UNSUPPORTED (im, "operator '%s' is supported as dynamic "
+        "quantization writes it (DynamicQuantizeLinear, then %s, Cast to "
+        "float and a Mul by the scales' product), and this one is not",
+        node->op_type, node->op_type);
 
   if (node->n_output < 1 || node->output[0] == NULL
       || node->output[0][0] == '\0')
@@ -91,7 +112,11 @@ import_node (OclImport * im)
           "node or initializer", node->input[k]);
     if (e->init && !ocl_import_entry_resolve (im, e))
       return FALSE;
-    if (e->quant && (k != 0 || strcmp (node->op_type, "DequantizeLinear")))
+    if (k == 0)
+      keeps_quant = e->quant && ocl_onnx_find_op (node->op_type)
+          && ocl_onnx_find_op (node->op_type)->keeps_quant;
+    if (e->quant && (k != 0 || !(keeps_quant
+                || strcmp (node->op_type, "DequantizeLinear") == 0)))
       return OCL_UNSUPPORTED (im, "input '%s' is the quantized output of a "
           "QuantizeLinear; only a DequantizeLinear may read it (the QDQ "
           "format)", node->input[k]);
@@ -137,7 +162,9 @@ import_node (OclImport * im)
   if (all_const)
     return OCL_UNSUPPORTED (im, "operator '%s' on constant inputs only is "
         "not supported", node->op_type);
-  return import_op (im, op, in, vin, n_in);
+  if (!import_op (im, op, in, vin, n_in))
+    return FALSE;
+  return !keeps_quant || keep_quant (im, im->quant_in);
 }
 
 OclGraph *
@@ -146,6 +173,7 @@ ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
 {
   Onnx__GraphProto *gp = model->proto->graph;
   OclImport im = { 0 };
+  OclNodeList nodes = { 0 };
   OclEntry *out;
   gsize elements = 1;
   int x;
@@ -185,13 +213,14 @@ ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
     g_hash_table_replace (im.names, g_strdup (e->init->name), e);
   }
 
-  for (size_t i = 0; i < gp->n_node; i++) {
-    im.node = gp->node[i];
+  ocl_onnx_expand_quantized (gp, &nodes);
+  for (guint i = 0; i < nodes.nodes->len; i++) {
+    im.node = g_ptr_array_index (nodes.nodes, i);
     im.quant_in = NULL;
     g_free (im.node_name);
     im.node_name = im.node->name && im.node->name[0] ?
         g_strdup (im.node->name) : g_strdup_printf ("%s_%u",
-        im.node->op_type, (guint) i);
+        im.node->op_type, i);
     if (!import_node (&im))
       goto fail;
   }
@@ -215,11 +244,13 @@ ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
   }
   g_free (im.node_name);
   g_hash_table_unref (im.names);
+  ocl_node_list_clear (&nodes);
   return im.g;
 
 fail:
   g_free (im.node_name);
   g_hash_table_unref (im.names);
+  ocl_node_list_clear (&nodes);
   ocl_graph_free (im.g);
   return NULL;
 }

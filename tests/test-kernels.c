@@ -943,6 +943,51 @@ test_prelu (void)
   }
 }
 
+/* Dynamic quantization over the whole batch (odd sizes: 3 x 5 x 7 and
+ * 19 channels), a range all above 0 (the range widened to 0), one all
+ * below, and all zeros (scale 1). */
+static void
+test_dynquant (void)
+{
+  for (int v = 0; v < 4; v++) {
+    Builder b;
+    OclValue *in;
+    g_autofree float *x = NULL;
+    gsize n;
+    int i;
+
+    builder_init (&b, 90 + v, v == 3 ? 1 : 2, v ? 19 : 3, v ? 5 : 7, 7);
+    in = OCL_VALUE (b.g, b.g->input);
+    n = (gsize) in->n * in->c * in->h * in->w;
+    x = random_array (&b, n, v == 1 ? 0.25 : v == 2 ? -3.0 : -1.5,
+        v == 2 ? -0.5 : 2.0);
+    for (gsize k = 0; v == 3 && k < n; k++)
+      x[k] = 0.0f;
+    i = node1 (&b, OCL_OP_DYNQUANT, b.g->input);
+    {
+      float *ref, *got;
+      gsize n_out, levels = 0;
+      OclNet *net = run_both (&b, finish (&b, i), x, &ref, &got, &n_out);
+      GHashTable *seen = g_hash_table_new (g_int_hash, g_int_equal);
+      for (gsize k = 0; k < n_out; k++) {
+        g_assert_cmpfloat (fabs ((double) got[k] - ref[k]), <=,
+            TOL * MAX (1.0, fabs (ref[k])));
+        g_assert_cmpfloat (fabs ((double) got[k] - x[k]), <=, 0.02);
+        if (!g_hash_table_contains (seen, &got[k]))
+          g_hash_table_add (seen, &got[k]);
+      }
+      levels = g_hash_table_size (seen);
+      /* Not trivial: quantized to many levels, or all zero. */
+      g_assert_true (v == 3 ? levels == 1 && got[0] == 0.0f : levels > 50);
+      g_hash_table_unref (seen);
+      ocl_net_free (net);
+      g_rand_free (b.rand);
+      g_free (ref);
+      g_free (got);
+    }
+  }
+}
+
 /* 17 channels: one per work-item; 24: four per work-item. */
 static void
 test_maxpool (void)
@@ -1436,6 +1481,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/affine-add", test_affine_add);
   g_test_add_func ("/kernels/maxpool", test_maxpool);
   g_test_add_func ("/kernels/prelu", test_prelu);
+  g_test_add_func ("/kernels/dynquant", test_dynquant);
   g_test_add_func ("/kernels/nan", test_nan);
   g_test_add_func ("/kernels/avgpool", test_avgpool);
   g_test_add_func ("/kernels/global-avgpool-fc", test_global_avgpool_fc);

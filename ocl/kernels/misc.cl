@@ -109,6 +109,59 @@ fakequant_nhwc (OCL_PARAMS (OCL_SIG_fakequant_nhwc))
       qmin, qmax);
 }
 
+/* One work-group of OCL_RANGE_ITEMS per image (NDRange (OCL_RANGE_ITEMS,
+ * N)): the image's minimum and maximum into mm[2n], mm[2n + 1].  fmin and
+ * fmax pass over NaN. */
+#define OCL_RANGE_ITEMS 64
+__kernel void
+range_images (OCL_PARAMS (OCL_SIG_range_images))
+{
+  __local float lo[OCL_RANGE_ITEMS], hi[OCL_RANGE_ITEMS];
+  const int t = get_local_id (0), n = get_global_id (1);
+  __global const float *x = in + (size_t) n * size;
+  float a = INFINITY, b = -INFINITY;
+
+  for (int i = t; i < size; i += OCL_RANGE_ITEMS) {
+    a = fmin (a, x[i]);
+    b = fmax (b, x[i]);
+  }
+  lo[t] = a;
+  hi[t] = b;
+  barrier (CLK_LOCAL_MEM_FENCE);
+  for (int s = OCL_RANGE_ITEMS / 2; s > 0; s /= 2) {
+    if (t < s) {
+      lo[t] = fmin (lo[t], lo[t + s]);
+      hi[t] = fmax (hi[t], hi[t + s]);
+    }
+    barrier (CLK_LOCAL_MEM_FENCE);
+  }
+  if (t == 0) {
+    mm[2 * n] = lo[0];
+    mm[2 * n + 1] = hi[0];
+  }
+}
+
+/* NDRange (size, N): the run's N images are get_global_size (1).  As
+ * onnxruntime's DynamicQuantizeLinear: the range widened to hold 0, scale
+ * (max - min) / 255 (1 for an empty range), zero point -min / scale
+ * saturated and rounded to even. */
+__kernel void
+dynquant_nhwc (OCL_PARAMS (OCL_SIG_dynquant_nhwc))
+{
+  const size_t i = get_global_id (0), n = get_global_id (1);
+  const int images = get_global_size (1);
+  float lo = 0.0f, hi = 0.0f, s, z;
+
+  for (int k = 0; k < images; k++) {
+    lo = fmin (lo, mm[2 * k]);
+    hi = fmax (hi, mm[2 * k + 1]);
+  }
+  s = hi == lo ? 1.0f : (hi - lo) / 255.0f;
+  z = rint (clamp (0.0f - lo / s, 0.0f, 255.0f));
+  out[n * size + i] = OCL_FAKEQUANT (in[n * size + i], s, z, s, z, 0.0f,
+      255.0f);
+}
+
 /* Pad and Slice as one strided copy: out[n,y,x,c] =
  *   in[n, SH0 + (y-PH)*TH, SW0 + (x-PW)*TW, SC0 + (c-PC)*TC]
  * when (y-PH, x-PW, c-PC) lies inside the view (VH, VW, VC), else value.

@@ -78,6 +78,15 @@
   F (IN, in) R (IN, p) R (OUT, out) R (INT, C) R (FLOAT, qmin) \
   R (FLOAT, qmax)
 
+/* Dynamic quantization: each image's minimum and maximum into mm[2n],
+ * mm[2n + 1]; then every value quantized to uint8 with the scale and zero
+ * point of the range of the images run (DynamicQuantizeLinear) and
+ * dequantized.  @size: values per image. */
+#define OCL_SIG_range_images(F, R) \
+  F (IN, in) R (OUT, mm) R (INT, size)
+#define OCL_SIG_dynquant_nhwc(F, R) \
+  F (IN, in) R (IN, mm) R (OUT, out) R (INT, size)
+
 /* y = x < 0 ? x * slope[c] : x, per channel. */
 #define OCL_SIG_prelu_nhwc(F, R) \
   F (IN, in) R (IN, slope) R (OUT, out) R (INT, C)
@@ -138,6 +147,8 @@
   K (sigmoid_nhwc, "misc", "") \
   K (fakequant_nhwc, "misc", "") \
   K (prelu_nhwc, "misc", "") \
+  K (range_images, "misc", "") \
+  K (dynquant_nhwc, "misc", "") \
   K (copy_view_nhwc, "misc", "") \
   K (maxpool_nhwc, "misc", "") \
   K (maxpool_nhwc4, "misc", "") \

@@ -88,10 +88,11 @@ with tempfile.TemporaryDirectory() as tmp:
                   % ("ok" if ok else "not ok", label, err, "" if same else ", top-1 differs"))
         total += len(refs) - 1
     # int8 copies, as onnxruntime.quantization writes them, calibrated on
-    # the fixture's own input.  QDQ (per tensor and per channel): the same
-    # top-1 as onnxruntime's int8 run and within two quantization steps of
-    # its output.  QOperator and dynamic: refused, one line naming the
-    # format.
+    # the fixture's own input: QDQ and QOperator (per tensor and per
+    # channel) and dynamic (int8 and uint8 weights).  The same top-1 as
+    # onnxruntime's int8 run, and within two quantization steps of its
+    # output; dynamic quantization's output is float, within 1 % of its
+    # largest value (the activations are quantized to 8 bits on the way).
     try:
         import onnx  # noqa: F401
         from onnxruntime import quantization  # noqa: F401
@@ -110,14 +111,6 @@ with tempfile.TemporaryDirectory() as tmp:
             onnx_forms.quantize(src, dst, kind, [x], tmp)
             r, got = ours_run(dst, xin, os.path.join(tmp, "%s_%s.npy" % (name, kind)))
             total += 1
-            if kind in ("qoperator", "dynamic"):
-                word = "QOperator" if kind == "qoperator" else "dynamic quantization"
-                ok = r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1 \
-                    and word in r.stderr
-                failed += not ok
-                print("%s - %s refused: %s" % ("ok" if ok else "not ok", label,
-                                               r.stderr.strip() or "status %d" % r.returncode))
-                continue
             if got is None:
                 print("not ok - %s: oclresnet failed: %s" % (label, r.stderr.strip()))
                 failed += 1
@@ -126,11 +119,14 @@ with tempfile.TemporaryDirectory() as tmp:
             step = onnx_forms.output_step(dst)
             err = float(np.abs(got - ref).max())
             same = (got.argmax(1) == ref.argmax(1)).all()
+            if kind.startswith("dynamic"):
+                step = 0.005 * max(1.0, float(np.abs(ref).max()))
             ok = step is not None and err <= 2 * step and same
             failed += not ok
-            print("%s - %s: max|ours - ort| = %.3g, output step %s%s"
-                  % ("ok" if ok else "not ok", label, err, step,
-                     "" if same else ", top-1 differs"))
+            print("%s - %s: max|ours - ort| = %.3g, %s %.3g%s"
+                  % ("ok" if ok else "not ok", label, err,
+                     "tolerance / 2" if kind.startswith("dynamic") else "output step",
+                     step or 0.0, "" if same else ", top-1 differs"))
     # onnx.version_converter outputs at every opset from 7 to 22 (as a
     # user converts a file): each one onnxruntime runs, ours must run and
     # agree.  A conversion the converter itself cannot do is skipped.

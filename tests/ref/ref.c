@@ -26,6 +26,24 @@ residual_at (const OclGraph * g, const OclNode * nd, float *const *data,
       x * nd->res_stride);
 }
 
+/* DynamicQuantizeLinear's scale and zero point for the @n values of @x,
+ * as ONNX defines them: the range widened to hold 0, saturated zero point
+ * rounded to even (scale 1 for an empty range, as onnxruntime). */
+static void
+dynamic_range (const float *x, gsize n, float *scale, float *zero)
+{
+  float lo = 0.0f, hi = 0.0f;
+
+  for (gsize i = 0; i < n; i++) {
+    if (x[i] < lo)
+      lo = x[i];
+    if (x[i] > hi)
+      hi = x[i];
+  }
+  *scale = hi == lo ? 1.0f : (hi - lo) / 255.0f;
+  *zero = rintf (MIN (MAX (0.0f - lo / *scale, 0.0f), 255.0f));
+}
+
 static void
 ref_node (const OclGraph * g, const OclNode * nd, float **data)
 {
@@ -33,6 +51,10 @@ ref_node (const OclGraph * g, const OclNode * nd, float **data)
   const OclValue *Y = &g_array_index (g->values, OclValue, nd->out);
   const float *x = data[nd->in[0]];
   float *y = data[nd->out];
+  float dq_scale = 1.0f, dq_zero = 0.0f;
+
+  if (nd->op == OCL_OP_DYNQUANT)
+    dynamic_range (x, (gsize) X->n * X->c * X->h * X->w, &dq_scale, &dq_zero);
 
   for (int n = 0; n < Y->n; n++)
     for (int c = 0; c < Y->c; c++)
@@ -148,6 +170,13 @@ ref_node (const OclGraph * g, const OclNode * nd, float **data)
                   + p[nd->oc + c];
               q = MIN (MAX (q, nd->alpha), nd->beta);
               v = (q - p[3 * nd->oc + c]) * p[2 * nd->oc + c];
+              break;
+            }
+            case OCL_OP_DYNQUANT:{
+              float q = rintf (AT (x, X->c, X->h, X->w, n, c, oy, ox) /
+                  dq_scale) + dq_zero;
+              q = MIN (MAX (q, 0.0f), 255.0f);
+              v = (q - dq_zero) * dq_scale;
               break;
             }
             case OCL_OP_SOFTMAX:{
