@@ -365,6 +365,30 @@ class IResNet(nn.Module):
         return self.fc(torch.flatten(self.bn2(out), 1))
 
 
+class IResNetFull(nn.Module):
+    """insightface's IResNet (iresnet50: layers 3, 4, 14, 3) for 112 x 112
+    faces: a PReLU stem, four stages of IRBlocks (each first one strided),
+    BN, flatten, a linear layer to the 512-d feature and BN over it."""
+    def __init__(self, layers=(3, 4, 14, 3), dim=512):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.prelu = nn.PReLU(64)
+        blocks, cin = [], 64
+        for width, n in zip((64, 128, 256, 512), layers):
+            for k in range(n):
+                blocks.append(IRBlock(cin, width, 2 if k == 0 else 1))
+                cin = width
+        self.layers = nn.Sequential(*blocks)
+        self.bn2 = nn.BatchNorm2d(512)
+        self.fc = nn.Linear(512 * 7 * 7, dim)
+        self.features = nn.BatchNorm1d(dim)
+
+    def forward(self, x):
+        x = self.bn2(self.layers(self.prelu(self.bn1(self.conv1(x)))))
+        return self.features(self.fc(torch.flatten(x, 1)))
+
+
 class IResNetEmbedding(IResNet):
     """insightface's head: BN over the flattened map, a linear layer to the
     feature, and BN over the N x C feature (BatchNorm1d), no classifier."""
@@ -615,8 +639,11 @@ FIXTURES = {
     "embedding_and_classes": (EmbeddingAndClasses, (2, 3, 64, 48), 13, 33, True,
                               {"outputs": ("probs", "feature/emb:0")}),
     "embedding_resnet50": (lambda: embedding_net("resnet50"), (1, 3, 96, 96), 13, 34, False),
+    "iresnet50": (IResNetFull, (2, 3, 112, 112), 13, 35, False),
     "nhwc_cifar": (lambda: NHWCInput(CifarResNet(1, "B", classes=7, widths=(12, 24, 40))),
                    (2, 40, 40, 3), 13, 22, True),
+    "nhwc_cifar_b1": (lambda: NHWCInput(CifarResNet(1, "B", classes=7, widths=(12, 24, 40))),
+                      (1, 40, 40, 3), 13, 23, True),
     # Small enough for every kernel variant on a simulator (oclgrind).
     "preact_resnet_small": (lambda: PreActResNet(), (2, 3, 12, 10), 13, 15, True),
     "seed_resnet18": (lambda: SeedResNet18(), (1, 3, 128, 128), 11, 6, True),
@@ -738,6 +765,35 @@ def form_dynamo(m, opset, fixed_batch=False):
     m.graph.node.extend(out)
     m.ir_version = 10
     m.opset_import[0].version = opset
+
+
+def form_as_strided(m):
+    """torch 2.x's default exporter on an N x H x W x C input: the permuted
+    tensor is channels-last in memory, so its flatten before the classifier
+    is an as_strided: Reshape to [-1], a Gather of the values in order
+    (indices of shape [1, C, 1, 1]) and a Reshape to [1, C]."""
+    inits = {t.name: t for t in m.graph.initializer}
+    consumers = {i: n for n in m.graph.node for i in n.input}
+    out = []
+    for n in m.graph.node:
+        gemm = consumers.get(n.output[0])
+        if n.op_type not in ("Flatten", "Reshape") or gemm is None or gemm.op_type != "Gemm":
+            out.append(n)
+            continue
+        c = inits[gemm.input[1]].dims[1]
+        flat, idx, view = (n.output[0] + s for s in ("_flat", "_indices", "_view"))
+        out.append(_const_node(flat + "_shape", np.array([-1], dtype=np.int64)))
+        out.append(onnx_node("Reshape", [n.input[0], flat + "_shape"], [flat], n.name + "_flat"))
+        out.append(_const_node(idx, np.arange(c, dtype=np.int64).reshape(1, c, 1, 1)))
+        out.append(onnx_node("Gather", [flat, idx], [view], n.name + "_as_strided"))
+        _attr(out[-1], "axis", 0)
+        out.append(_const_node(view + "_shape", np.array([1, c], dtype=np.int64)))
+        out.append(onnx_node("Reshape", [view, view + "_shape"], list(n.output), n.name))
+    del m.graph.node[:]
+    m.graph.node.extend(out)
+    for v in (m.graph.input[0], m.graph.output[0]):
+        v.type.tensor_type.shape.dim[0].ClearField("dim_param")
+        v.type.tensor_type.shape.dim[0].dim_value = 1
 
 
 def form_reduce_keepdims0(m):
@@ -878,6 +934,7 @@ FORMS = {
     "cifar_opset22": ("cifar_resnet8_optB_odd", lambda m: form_relabel(m, 22, 10), False),
     "sk_resnet_opset18": ("sk_resnet", form_sk_opset18, False),
     "cifar_opset21": ("cifar_resnet8_unfused_bn", lambda m: form_relabel(m, 21, 10), False),
+    "nhwc_cifar_as_strided": ("nhwc_cifar_b1", form_as_strided, False),
 }
 
 def write_bad_heads(outdir):

@@ -84,6 +84,9 @@ typedef struct {
   OclQuant *quant;              /* or a quantized value */
   GArray *stack;                /* or the members (int) of a 5-D stack,
                                  * value being the first (onnx-stack.c) */
+  /* or value flattened to rank 1 (a Reshape to [-1], as torch 2.x writes
+   * an as_strided: only a Gather of it reads it, ocl_op_gather ()) */
+  gboolean flat;
 } OclEntry;
 
 typedef struct _OclOnnxOp OclOnnxOp;
@@ -95,6 +98,7 @@ typedef struct {
   Onnx__NodeProto *node;        /* the node being imported */
   const OclOnnxOp *op;          /* its row in onnx-registry.c */
   const OclQuant *quant_in;     /* its input 0, when a quantized value */
+  gboolean flat_in;             /* its input 0 is a flattened value */
   char *node_name;
   gsize folded_bytes;           /* constants computed so far, all nodes */
   GError **error;
@@ -177,6 +181,7 @@ OCL_OP_DECL (concat);
 OCL_OP_DECL (dropout);
 OCL_OP_DECL (expand);
 OCL_OP_DECL (flatten);
+OCL_OP_DECL (gather);
 OCL_OP_DECL (gemm);
 OCL_OP_DECL (global_avgpool);
 OCL_OP_DECL (identity);

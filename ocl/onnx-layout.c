@@ -153,6 +153,14 @@ ocl_import_reshape_to (OclImport * im, int x, int rank, const gint64 * dims)
   }
   if (rank == 5 && !v->bh)
     return ocl_stack_reshape (im, x, dims);
+  if (rank == 1 && !v->bh) {
+    /* Flattened: what reads it (a Gather) says what shape it ends in. */
+    OclEntry *e = g_new0 (OclEntry, 1);
+    e->value = x;
+    e->flat = TRUE;
+    g_hash_table_replace (im->names, g_strdup (im->node->output[0]), e);
+    return TRUE;
+  }
   if (rank < 2 || rank > 4)
     return OCL_UNSUPPORTED (im, "a run-time tensor of rank %d is not "
         "supported (2 to 4)", rank);
@@ -173,6 +181,43 @@ ocl_import_reshape_to (OclImport * im, int x, int rank, const gint64 * dims)
       "reshaping %dx%dx%dx%d to this shape is not "
       "supported (only flattening to N x K, and changes of labels that move "
       "no data)", v->n, v->c, v->h, v->w);
+}
+
+/* Gather along axis 0 of a run-time tensor flattened to rank 1: torch
+ * 2.x's as_strided of a tensor that is channels-last in memory (an N x H x
+ * W x C input permuted to NCHW) before its Flatten.  Run where the
+ * indices take one image's values in order (0, 1, ..., C H W - 1): a
+ * reshape to the indices' shape, whose leading 1 is the batch. */
+gboolean
+ocl_op_gather (OclImport * im, int x, OclConst ** in, const int *vin, int n_in)
+{
+  OclValue *v = ocl_import_value (im, x);
+  const gsize chw = (gsize) v->c * v->h * v->w;
+  const OclConst *idx = n_in > 1 ? in[1] : NULL;
+  gint64 dims[OCL_MAX_RANK];
+
+  if (!im->flat_in)
+    return OCL_UNSUPPORTED (im, "Gather of the image data is supported only "
+        "on a tensor flattened to rank 1 (torch 2.x's as_strided)");
+  if (ocl_attr_int (im->node, "axis", 0) != 0 || idx == NULL
+      || idx->dtype != OCL_DT_INT64 || idx->n != chw || idx->rank < 2
+      || idx->rank > 4)
+    return OCL_UNSUPPORTED (im, "a Gather of a flattened tensor is supported "
+        "along axis 0 with constant indices of rank 2 to 4 taking one "
+        "image's %" G_GSIZE_FORMAT " values", chw);
+  for (gsize k = 0; k < idx->n; k++)
+    if (ocl_const_get_int (idx, k) != (gint64) k)
+      return OCL_UNSUPPORTED (im, "a Gather of a flattened tensor is "
+          "supported where it takes the values in order (index %"
+          G_GSIZE_FORMAT " is %" G_GINT64_FORMAT ")", k,
+          ocl_const_get_int (idx, k));
+  for (int d = 0; d < idx->rank; d++)
+    dims[d] = idx->dims[d];
+  if (dims[0] != 1)
+    return OCL_UNSUPPORTED (im, "a Gather of a flattened tensor is "
+        "supported with indices whose leading dimension (the batch) is 1");
+  dims[0] = v->n;
+  return ocl_import_reshape_to (im, x, idx->rank, dims);
 }
 
 gboolean

@@ -27,7 +27,7 @@ static const OclOnnxOp ops[] = {
   {"DynamicQuantizeLinear", 11, 22, NULL, 0, ocl_op_dynamic_quantize, FALSE},
   {"Expand", 8, 22, NULL, 0, ocl_op_expand, FALSE},
   {"Flatten", 7, 22, NULL, 0, ocl_op_flatten, FALSE, 0, TRUE},
-  {"Gather", 7, 22, ocl_fold_gather, 2, NULL, FALSE},
+  {"Gather", 7, 22, ocl_fold_gather, 2, ocl_op_gather, FALSE},
   {"Gemm", 7, 22, NULL, 0, ocl_op_gemm, FALSE},
   {"GlobalAveragePool", 7, 22, NULL, 0, ocl_op_global_avgpool, FALSE},
   {"HardSigmoid", 7, 22, NULL, 0, ocl_op_sigmoid, FALSE},

@@ -45,7 +45,7 @@ keep_quant (OclImport * im, const OclQuant * q)
   OclEntry *e = g_hash_table_lookup (im->names, im->node->output[0]);
   OclQuant *k;
 
-  if (e == NULL || e->c || e->quant || e->stack)
+  if (e == NULL || e->c || e->quant || e->stack || e->flat)
     return OCL_UNSUPPORTED (im, "its quantized input gives no quantized "
         "run-time output");
   k = g_new0 (OclQuant, 1);
@@ -120,6 +120,11 @@ import_node (OclImport * im)
       return OCL_UNSUPPORTED (im, "input '%s' is the quantized output of a "
           "QuantizeLinear; only a DequantizeLinear may read it (the QDQ "
           "format)", node->input[k]);
+    if (e->flat && (k != 0 || strcmp (node->op_type, "Gather")))
+      return OCL_UNSUPPORTED (im, "input '%s' is a run-time tensor of rank "
+          "1 (a Reshape to [-1]); only a Gather of it is supported (torch "
+          "2.x's as_strided)", node->input[k]);
+    im->flat_in |= e->flat;
     if (e->quant)
       im->quant_in = e->quant;
     in[k] = e->c;
@@ -217,6 +222,7 @@ ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
   for (guint i = 0; i < nodes.nodes->len; i++) {
     im.node = g_ptr_array_index (nodes.nodes, i);
     im.quant_in = NULL;
+    im.flat_in = FALSE;
     g_free (im.node_name);
     im.node_name = im.node->name && im.node->name[0] ?
         g_strdup (im.node->name) : g_strdup_printf ("%s_%u",
@@ -232,7 +238,8 @@ ocl_model_build_graph (const OclModel * model, const gint64 shape[4],
     bad = out == NULL ? "not produced by any node" :
         out->c || out->init ? "a constant" :
         out->quant ? "a quantized tensor (only float outputs are supported)" :
-        out->stack ? "a 5-D tensor" : OCL_VALUE (im.g, out->value)->bh ?
+        out->stack ? "a 5-D tensor" : out->flat ? "of rank 1" :
+        OCL_VALUE (im.g, out->value)->bh ?
         "an Expand's output (only a Mul takes one)" : NULL;
     if (bad) {
       g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED, "model output "

@@ -222,6 +222,57 @@ GST_START_TEST (test_full_frame)
 
 GST_END_TEST;
 
+/* A model of two heads: a ClsMtd per head, in the model's order, each
+ * related both ways to the region's ODMtd and holding its head's classes
+ * in the meta. */
+GST_START_TEST (test_heads)
+{
+  g_autofree gchar *dir = g_path_get_dirname (model_path);
+  g_autofree gchar *desc = g_strdup_printf ("resnetclassify "
+      "model=%s/two_heads.onnx inference-region=roi-list top-k=2", dir);
+  GstHarness *h = gst_harness_new_parse (desc);
+  GstBuffer *in, *out;
+  GstAnalyticsRelationMeta *rmeta;
+  GstAnalyticsClsMtd cls;
+  GstAnalyticsODMtd od;
+  GstClassificationMeta *meta;
+  gpointer state = NULL;
+  guint id, n = 0;
+
+  gst_harness_set_src_caps_str (h, CAPS);
+  in = frame (h, 4);
+  id = add_detection (in, "car", 2, 3, 30, 20, 0);
+  out = gst_harness_push_and_pull (h, in);
+  rmeta = gst_buffer_get_analytics_relation_meta (out);
+  meta = gst_buffer_get_classification_meta_for_roi (out, (gint) id);
+  fail_unless (meta != NULL);
+  fail_unless_equals_int (gst_classification_meta_get_n_heads (meta), 2);
+  while (gst_analytics_relation_meta_iterate (rmeta, &state,
+          gst_analytics_cls_mtd_get_mtd_type (), &cls)) {
+    fail_unless (n < 2);
+    fail_unless (od_of (&cls, &od));
+    fail_unless_equals_int (od.id, id);
+    fail_unless_equals_int (gst_analytics_cls_mtd_get_length (&cls),
+        gst_classification_meta_get_head_n_results (meta, n));
+    for (guint i = 0; i < gst_analytics_cls_mtd_get_length (&cls); i++) {
+      GQuark label;
+      gfloat conf;
+      gst_classification_meta_get_head_result (meta, n, i, NULL, &label, &conf);
+      fail_unless_equals_string (g_quark_to_string
+          (gst_analytics_cls_mtd_get_quark (&cls, i)),
+          g_quark_to_string (label));
+      fail_unless_equals_float (gst_analytics_cls_mtd_get_level (&cls, i),
+          conf);
+    }
+    n++;
+  }
+  fail_unless_equals_int (n, 2);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static guint64
 inferences (GstHarness * h)
 {
@@ -473,6 +524,7 @@ analytics_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_tracked_detections);
   tcase_add_test (tc, test_full_frame);
+  tcase_add_test (tc, test_heads);
   tcase_add_test (tc, test_reclassify_tracked);
   tcase_add_test (tc, test_region_meta_gets_detection);
   tcase_add_test (tc, test_roi_source);
