@@ -26,17 +26,19 @@ gi.require_version("GstVideo", "1.0")
 from gi.repository import Gst, GstVideo  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-W, H = 48, 64                   # the fixtures' input size: no resampling
 MEAN = np.array([0.485, 0.456, 0.406])
 STD = np.array([0.229, 0.224, 0.225])
 EMB = "feature/emb:0"
 
-# fixture -> (extra properties, expected kinds)
+# fixture -> (extra properties, expected kinds, frame width and height:
+# the model's input size, so that nothing is resampled)
 MODELS = {
-    "two_heads": ("", {"color": "softmax", "type": "softmax"}),
-    "multilabel": ("", {"output": "multilabel"}),
+    "two_heads": ("", {"color": "softmax", "type": "softmax"}, (48, 64)),
+    "multilabel": ("", {"output": "multilabel"}, (48, 64)),
     "embedding_and_classes": (f"heads=\"{EMB}:embedding\"",
-                              {"probs": "softmax", EMB: "embedding"}),
+                              {"probs": "softmax", EMB: "embedding"}, (48, 64)),
+    # insightface's form: PReLU, BatchNorm over the N x C feature.
+    "iresnet_embedding": ("heads=output:embedding", {"output": "embedding"}, (16, 16)),
 }
 
 
@@ -55,6 +57,7 @@ def softmax(x):
 def run(read_meta, model, extra, frames, region):
     """Pushes FRAMES (H x W x 3 uint8) through resnetclassify; returns, per
     frame, the described metas and the heads of its bus messages."""
+    H, W = frames[0].shape[:2]
     pipeline = Gst.parse_launch(
         f"appsrc name=src caps=video/x-raw,format=RGB,width={W},height={H},"
         f"framerate=30/1 format=time ! resnetclassify model=\"{model}\" top-k=3 "
@@ -107,11 +110,16 @@ def main():
             failures.append(what)
 
     rng = np.random.default_rng(7)
-    frames = [rng.integers(0, 256, (H, W, 3), dtype=np.uint8) for _ in range(3)]
-    x = np.stack([((f / 255.0 - MEAN) / STD).transpose(2, 0, 1) for f in frames])
+
+    def pixels(size):
+        """Three frames of noise of SIZE (w, h), and the tensor they make."""
+        f = [rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8) for _ in range(3)]
+        return f, np.stack([((k / 255.0 - MEAN) / STD).transpose(2, 0, 1) for k in f])
+
     with tempfile.TemporaryDirectory() as tmp:
-        np.save(os.path.join(tmp, "x.npy"), x.astype("<f4"))
-        for name, (extra, kinds) in MODELS.items():
+        for name, (extra, kinds, size) in MODELS.items():
+            frames, x = pixels(size)
+            np.save(os.path.join(tmp, "x.npy"), x.astype("<f4"))
             model = os.path.join(fixdir, name + ".onnx")
             subprocess.run([ort_python, os.path.join(HERE, "ort-outputs.py"), model,
                             os.path.join(tmp, "x.npy"), tmp], check=True)
@@ -150,9 +158,10 @@ def main():
                             check(want == have and all(abs(c["confidence"] - r[c["class_id"]])
                                                        < 1e-4 for c in h["classes"]),
                                   f"{label} frame {k} {h['name']}: {have}, ort {want}")
-                    # The meta's own classes: the first classification head's.
-                    first = next(h for h in heads if h["kind"] != "embedding")
-                    check(metas[0]["classes"] == first["classes"],
+                    # The meta's own classes: the first classification head's
+                    # (none for an embedding alone).
+                    first = next((h["classes"] for h in heads if h["kind"] != "embedding"), [])
+                    check(metas[0]["classes"] == first,
                           f"{label} frame {k}: classes {metas[0]['classes']}")
 
         # Smoothing over 3 frames of a tracked region: the probabilities
@@ -160,6 +169,8 @@ def main():
         # every head, the embedding too.
         model = os.path.join(fixdir, "embedding_and_classes.onnx")
         extra = MODELS["embedding_and_classes"][0]
+        frames, x = pixels(MODELS["embedding_and_classes"][2])
+        np.save(os.path.join(tmp, "x.npy"), x.astype("<f4"))
         subprocess.run([ort_python, os.path.join(HERE, "ort-outputs.py"), model,
                         os.path.join(tmp, "x.npy"), tmp], check=True)
         probs, emb = np.load(os.path.join(tmp, "0.npy")), np.load(os.path.join(tmp, "1.npy"))
