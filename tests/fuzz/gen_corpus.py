@@ -310,6 +310,91 @@ def qdq():
     return model(n, i, hw=16)
 
 
+def qoperator():
+    """int8 in the QOperator format: QLinearConv with an int32 bias, the
+    microsoft domain's QLinearAdd, QLinearGlobalAveragePool and QGemm, a
+    Reshape of a quantized tensor."""
+    ms = "com.microsoft"
+    n = [
+        helper.make_node("QuantizeLinear", ["x", "xs", "xz"], ["xq"]),
+        helper.make_node("QLinearConv", ["xq", "xs", "xz", "wq", "ws", "wz", "cs", "cz", "bq"],
+                         ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("QLinearAdd", ["c", "cs", "cz", "c", "cs", "cz", "as", "az"], ["a"],
+                         domain=ms),
+        helper.make_node("QLinearGlobalAveragePool", ["a", "as", "az", "gs", "gz"], ["g"],
+                         domain=ms, channels_last=0),
+        helper.make_node("Reshape", ["g", "shape"], ["f"]),
+        helper.make_node("QGemm", ["f", "gs", "gz", "fq", "fs", "fz", "fb", "ys", "yz"],
+                         ["yq"], domain=ms, transB=1),
+        helper.make_node("DequantizeLinear", ["yq", "ys", "yz"], ["y"]),
+    ]
+    i = [init("xs", np.array(0.02, np.float32)), init("xz", np.array(128, np.uint8)),
+         init("wq", RNG.integers(-127, 128, (8, 3, 3, 3), dtype=np.int8)),
+         init("ws", np.full(8, 0.01, np.float32)), init("wz", np.zeros(8, np.int8)),
+         init("bq", RNG.integers(-500, 500, 8, dtype=np.int32)),
+         init("cs", np.array(0.05, np.float32)), init("cz", np.array(10, np.uint8)),
+         init("as", np.array(0.1, np.float32)), init("az", np.array(10, np.uint8)),
+         init("gs", np.array(0.1, np.float32)), init("gz", np.array(10, np.uint8)),
+         init("shape", np.array([1, 8], np.int64)),
+         init("fq", RNG.integers(-127, 128, (4, 8), dtype=np.int8)),
+         init("fs", np.full(4, 0.02, np.float32)), init("fz", np.zeros(4, np.int8)),
+         init("fb", RNG.integers(-50, 50, 4, dtype=np.int32)),
+         init("ys", np.array(0.05, np.float32)), init("yz", np.array(128, np.uint8))]
+    m = model(n, i, hw=16)
+    m.opset_import.append(helper.make_opsetid(ms, 1))
+    return m
+
+
+def dynamic():
+    """Dynamic quantization: DynamicQuantizeLinear -> ConvInteger and
+    MatMulInteger -> Cast -> Mul by the scales' product, a bias Add."""
+    n = [
+        helper.make_node("DynamicQuantizeLinear", ["x"], ["xq", "xs", "xz"]),
+        helper.make_node("Mul", ["xs", "ws"], ["s"]),
+        helper.make_node("ConvInteger", ["xq", "wq", "xz", "wz"], ["ci"], pads=[1, 1, 1, 1]),
+        helper.make_node("Cast", ["ci"], ["cf"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["cf", "s"], ["c"]),
+        helper.make_node("Relu", ["c"], ["r"]),
+        helper.make_node("GlobalAveragePool", ["r"], ["g"]),
+        helper.make_node("Flatten", ["g"], ["f"]),
+        helper.make_node("DynamicQuantizeLinear", ["f"], ["fq", "fs", "fz"]),
+        helper.make_node("Mul", ["fs", "ms"], ["t"]),
+        helper.make_node("MatMulInteger", ["fq", "mq", "fz", "mz"], ["mi"]),
+        helper.make_node("Cast", ["mi"], ["mf"], to=TensorProto.FLOAT),
+        helper.make_node("Mul", ["mf", "t"], ["mm"]),
+        helper.make_node("Add", ["mm", "b"], ["y"]),
+    ]
+    i = [init("wq", RNG.integers(-127, 128, (8, 3, 3, 3), dtype=np.int8)),
+         init("ws", np.array(0.01, np.float32)), init("wz", np.array(0, np.int8)),
+         init("mq", RNG.integers(0, 256, (8, 4), dtype=np.uint8)),
+         init("ms", np.array(0.02, np.float32)), init("mz", np.array(128, np.uint8)),
+         init("b", w(4))]
+    return model(n, i, hw=16)
+
+
+def heads_as_strided():
+    """Two outputs, and torch 2.x's as_strided flatten (Reshape to [-1],
+    a Gather of the values in order)."""
+    n = [
+        helper.make_node("Conv", ["x", "w"], ["c"], strides=[4, 4]),
+        helper.make_node("GlobalAveragePool", ["c"], ["g"]),
+        helper.make_node("Reshape", ["g", "m1"], ["flat"]),
+        helper.make_node("Gather", ["flat", "idx"], ["v"], axis=0),
+        helper.make_node("Reshape", ["v", "shape"], ["f"]),
+        helper.make_node("Gemm", ["f", "fc", "fcb"], ["y"], transB=1),
+        helper.make_node("Gemm", ["f", "fc2"], ["z"], transB=1),
+        helper.make_node("Sigmoid", ["z"], ["zs"]),
+    ]
+    i = [init("w", w(8, 3, 4, 4)), init("m1", np.array([-1], np.int64)),
+         init("idx", np.arange(8, dtype=np.int64).reshape(1, 8, 1, 1)),
+         init("shape", np.array([1, 8], np.int64)), init("fc", w(4, 8)), init("fcb", w(4)),
+         init("fc2", w(3, 8))]
+    m = model(n, i)
+    m.graph.output.append(helper.make_tensor_value_info("zs", TensorProto.FLOAT, [1, 3]))
+    m.metadata_props.add(key="heads", value="y:softmax,zs:multilabel")
+    return m
+
+
 def big_weight():
     """A weight over 4 KB: its raw_data stays in the mapped file."""
     n = [
@@ -358,10 +443,11 @@ def main():
         os.makedirs(os.path.join(out, sub), exist_ok=True)
     for fn in (resnet_block, pools, shape_subgraph, folding, option_a, opset9,
                big_weight, dynamo18, reduce_keepdims0, zoo7, squeeze_excitation, qdq,
-               selective_kernel, selective_kernel3):
+               selective_kernel, selective_kernel3, qoperator, dynamic, heads_as_strided):
         m = fn()
         # Debian's onnx checks the opsets it knows (to 17 in onnx 1.12).
-        if m.opset_import[0].version <= onnx.defs.onnx_opset_version():
+        if m.opset_import[0].version <= onnx.defs.onnx_opset_version() \
+                and len(m.opset_import) == 1:
             onnx.checker.check_model(m)
         onnx.save(m, os.path.join(out, "model", fn.__name__ + ".onnx"))
     for name, location in EXTERNAL.items():
