@@ -587,6 +587,59 @@ GST_START_TEST (test_fifo_files)
 
 GST_END_TEST;
 
+/* A swap to a model of two heads while playing: later frames carry both
+ * heads, with the labels the model's metadata gives them; the element's
+ * 'heads', which named the first model's output, does not fit it: a
+ * warning, and the new model's own heads. */
+GST_START_TEST (test_swap_to_heads)
+{
+  g_autofree gchar *heads = fixture ("two_heads");
+  GstHarness *h = harness_new ("top-k=2 heads=output:softmax");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *m = NULL;
+  GstBuffer *out;
+  GstClassificationMeta *meta;
+  gchar *name;
+
+  gst_element_set_bus (rc_of (h), bus);
+  name = push_pull_model (h, 0, NULL);
+  fail_unless_equals_string (name, "cifar_resnet20_optA");
+  g_free (name);
+  warned = FALSE;
+  g_object_set (rc_of (h), "labels", NULL, "model", heads, NULL);
+  fail_unless_equals_string (wait_swap (bus, &m), "loaded");
+  gst_message_unref (m);
+  out = gst_harness_push_and_pull (h, make_frame (h, 3, 1));
+  meta = gst_buffer_get_classification_meta (out);
+  fail_unless (meta != NULL);
+  fail_unless_equals_string (gst_classification_meta_get_model (meta),
+      "two_heads");
+  fail_unless_equals_int (gst_classification_meta_get_n_heads (meta), 2);
+  fail_unless_equals_string (gst_classification_meta_get_head_name (meta, 1),
+      "type");
+  fail_unless_equals_int (gst_classification_meta_get_head_n_results (meta,
+          1), 2);
+  fail_unless (g_strv_contains ((const gchar *[]) { "car", "van", "truck",
+            "bus", NULL
+          }, gst_classification_meta_get_head_label (meta, 1,
+              0)));
+  gst_buffer_unref (out);
+  while ((m = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING))) {
+    GError *err = NULL;
+    gst_message_parse_warning (m, &err, NULL);
+    warned |= strstr (err->message, "'heads' does not fit model "
+        "two_heads") != NULL;
+    g_error_free (err);
+    gst_message_unref (m);
+  }
+  fail_unless (warned);
+  gst_element_set_bus (rc_of (h), NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* A swap to a model whose labels lack one that class-thresholds names: a
  * warning, and 'threshold' for every class of the new model, not the old
  * model's per-class array ("cat" is class 3 of the old one). */
@@ -887,6 +940,7 @@ sharing_suite (void)
   tcase_add_test (tc, test_swap_while_playing);
   tcase_add_test (tc, test_fifo_files);
   tcase_add_test (tc, test_swap_drops_unfit_thresholds);
+  tcase_add_test (tc, test_swap_to_heads);
   tcase_add_test (tc, test_swap_loses_no_frame);
   tcase_add_test (tc, test_two_pipelines);
   tcase_add_test (tc, test_region_swap_to_more_classes);
