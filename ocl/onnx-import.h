@@ -43,7 +43,8 @@ struct _OclModel {
   gint64 opset;
   const char *input_name;
   gint64 input_shape[4];
-  gboolean input_half, output_half;     /* float16 graph input, output */
+  gboolean input_half;          /* float16 graph input (outputs:
+                                 * ocl_model_output_is_half ()) */
   /* The input is N x H x W x C behind a Transpose to NCHW (TF and Keras
    * conversions): input_shape is NCHW, the Transpose the identity, and a
    * tensor run is uploaded as it is (channels-last already). */

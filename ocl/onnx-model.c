@@ -322,7 +322,6 @@ check_graph (OclModel * m, GError ** error)
   /* A float16 input and output are fed and read as float32: the net runs
    * in float32.  The tool writes float16 back for a float16 output. */
   m->input_half = t->tensor_type->elem_type == 10;
-  m->output_half = ocl_model_output_is_half (m, 0);
   shape = t->tensor_type->shape;
   if (shape == NULL || shape->n_dim != 4) {
     g_set_error (error, OCL_ERROR, OCL_ERROR_UNSUPPORTED,
@@ -580,7 +579,7 @@ ocl_model_get_half_io (const OclModel * m, gboolean * input, gboolean * output)
   if (input)
     *input = m->input_half;
   if (output)
-    *output = m->output_half;
+    *output = ocl_model_output_is_half (m, 0);
 }
 
 const char *

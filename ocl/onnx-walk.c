@@ -81,18 +81,17 @@ import_node (OclImport * im)
   if (!ocl_onnx_is_onnx_domain (node->domain))
     return OCL_UNSUPPORTED (im, "operator domain '%s' is not supported",
         node->domain);
+  op = ocl_onnx_find_op (node->op_type);
   /* Quantized operators left over by onnx-quantized.c: not in a form
    * onnxruntime.quantization writes.  Named before their inputs are
    * looked at. */
-  if (ocl_onnx_find_op (node->op_type) == NULL
-      && g_str_has_prefix (node->op_type, "QLinear"))
+  if (op == NULL && g_str_has_prefix (node->op_type, "QLinear"))
     return OCL_UNSUPPORTED (im, "operator '%s' of the QOperator format is "
         "supported in the forms onnxruntime.quantization.quantize_static "
         "writes (QLinearConv, QLinearMatMul, QLinearAdd, QLinearMul, "
         "QLinearGlobalAveragePool, QLinearAveragePool, QLinearSigmoid, "
         "QGemm), and this one is not of them", node->op_type);
-  if (ocl_onnx_find_op (node->op_type) == NULL
-      && g_str_has_suffix (node->op_type, "Integer"))
+  if (op == NULL && g_str_has_suffix (node->op_type, "Integer"))
     return OCL_UNSUPPORTED (im, "operator '%s' is supported as dynamic "
         "quantization writes it (DynamicQuantizeLinear, then %s, Cast to "
         "float and a Mul by the scales' product), and this one is not",
@@ -113,8 +112,7 @@ import_node (OclImport * im)
     if (e->init && !ocl_import_entry_resolve (im, e))
       return FALSE;
     if (k == 0)
-      keeps_quant = e->quant && ocl_onnx_find_op (node->op_type)
-          && ocl_onnx_find_op (node->op_type)->keeps_quant;
+      keeps_quant = e->quant && op && op->keeps_quant;
     if (e->quant && (k != 0 || !(keeps_quant
                 || strcmp (node->op_type, "DequantizeLinear") == 0)))
       return OCL_UNSUPPORTED (im, "input '%s' is the quantized output of a "
@@ -136,7 +134,6 @@ import_node (OclImport * im)
   }
   vin[n_in] = -1;
 
-  op = ocl_onnx_find_op (node->op_type);
   if (op == NULL) {
     g_autofree char *ops = ocl_onnx_describe_importers ();
     return OCL_UNSUPPORTED (im, "operator '%s' is not supported (supported: "

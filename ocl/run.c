@@ -356,7 +356,6 @@ ocl_net_get_input_shape (const OclNet * net, gint64 shape[4])
   shape[3] = in->w;
 }
 
-
 guint
 ocl_net_get_n_layers (const OclNet * net)
 {
