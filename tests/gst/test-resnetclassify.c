@@ -517,6 +517,22 @@ run_to_end (GstElement * pipe)
   return m;
 }
 
+/* Runs @pipe to its end and checks that it ends in an element error whose
+ * message mentions @needle. */
+static void
+assert_error_mentions (GstElement * pipe, const gchar * needle)
+{
+  GstMessage *m = run_to_end (pipe);
+  GError *err = NULL;
+
+  fail_unless_equals_int (GST_MESSAGE_TYPE (m), GST_MESSAGE_ERROR);
+  gst_message_parse_error (m, &err, NULL);
+  fail_unless (strstr (err->message, needle) != NULL,
+      "'%s' does not mention '%s'", err->message, needle);
+  g_error_free (err);
+  gst_message_unref (m);
+}
+
 static GstElement *
 pipeline_with (GstElement ** rc)
 {
@@ -573,18 +589,11 @@ GST_START_TEST (test_errors)
   fail_unless (g_file_set_contents (few, "a\nb\nc\n", -1, NULL));
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     GstMessage *m;
-    GError *err = NULL;
     g_autofree gchar *good = NULL;
 
     g_object_get (rc, cases[i].prop, &good, NULL);
     g_object_set (rc, cases[i].prop, cases[i].value, NULL);
-    m = run_to_end (pipe);
-    fail_unless_equals_int (GST_MESSAGE_TYPE (m), GST_MESSAGE_ERROR);
-    gst_message_parse_error (m, &err, NULL);
-    fail_unless (strstr (err->message, cases[i].needle) != NULL,
-        "'%s' does not mention '%s'", err->message, cases[i].needle);
-    g_error_free (err);
-    gst_message_unref (m);
+    assert_error_mentions (pipe, cases[i].needle);
 
     g_object_set (rc, cases[i].prop, good, NULL);
     m = run_to_end (pipe);
@@ -752,17 +761,9 @@ GST_START_TEST (test_bad_heads)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autofree gchar *path = g_build_filename (dir, cases[i].file, NULL);
     GstElement *rc, *pipe = pipeline_with (&rc);
-    GError *err = NULL;
-    GstMessage *m;
 
     g_object_set (rc, "model", path, "labels", NULL, NULL);
-    m = run_to_end (pipe);
-    fail_unless_equals_int (GST_MESSAGE_TYPE (m), GST_MESSAGE_ERROR);
-    gst_message_parse_error (m, &err, NULL);
-    fail_unless (strstr (err->message, cases[i].needle) != NULL,
-        "'%s' does not mention '%s'", err->message, cases[i].needle);
-    g_error_free (err);
-    gst_message_unref (m);
+    assert_error_mentions (pipe, cases[i].needle);
     gst_object_unref (rc);
     gst_object_unref (pipe);
   }
