@@ -302,6 +302,7 @@ plan_winograd4 (OclNet * net, OclNode * n, const OclConvChoice * c,
 
   if (!(v = winograd4_scratch (net, error)))
     return FALSE;
+  net->v4_runs |= !net->measuring;
   if (!upload_conv_weights (net, n, ocb, 4, &wm, &bm, error))
     return FALSE;
 
@@ -445,103 +446,59 @@ tune_applies (const OclTuning * t, guint count)
       && t->conv_stream == -1 && !t->force_px && !t->tiled_forced;
 }
 
-/* Device memory a candidate's run reads as its input and residual:
- * filled once with plain numbers, so that no candidate is timed on
- * denormals or NaN left in fresh buffers. */
+/* Plans every candidate of @n, one after the other, for the network to
+ * time them (ocl_conv_measure_pending); which steps and buffers each
+ * candidate made go on the net's pending list. */
 static gboolean
-fill_inputs (OclNet * net, const OclNode * n, GError ** error)
+plan_all (OclNet * net, OclNode * n, const OclConvChoice * cand,
+    OclTuneRecord * rec, GError ** error)
 {
-  const float half = 0.5f;
-  int vals[2] = { n->in[0], n->residual };
+  OclPendingLayer p = {.record = net->tuned->len };
+  gboolean any = FALSE;
 
-  for (int k = 0; k < 2; k++) {
-    size_t size = 0;
-    cl_mem m = vals[k] >= 0 ? net->value_mem[vals[k]] : NULL;
-    cl_int err;
-    if (m == NULL || clGetMemObjectInfo (m, CL_MEM_SIZE, sizeof (size),
-            &size, NULL) != CL_SUCCESS)
-      continue;
-    err = clEnqueueFillBuffer (net->queue, m, &half, sizeof (half), 0,
-        size / sizeof (float) * sizeof (float), 0, NULL, NULL);
-    if (err != CL_SUCCESS)
-      return ocl_set_cl_error (error, err, "preparing a measurement");
+  /* The buffers every candidate shares exist before the first one's, so
+   * that none of them goes with a candidate that loses. */
+  if (!zero_buffer (net, error) || (may_run_winograd4 (net, n)
+          && !winograd4_scratch (net, error)))
+    return FALSE;
+  net->conv_note = "measured";
+  net->measuring = TRUE;
+  for (guint i = 0; i < rec->n; i++) {
+    const guint64 weight_bytes = net->weight_bytes;
+    int r;
+    p.first_step[i] = net->steps->len;
+    p.first_mem[i] = net->mems->len;
+    r = plan_candidate (net, n, &cand[i], error);
+    p.last_step[i] = net->steps->len;
+    p.last_mem[i] = net->mems->len;
+    p.weight_bytes[i] = net->weight_bytes - weight_bytes;
+    p.winograd4[i] = cand[i].kind == OCL_CONV_WINOGRAD4;
+    rec->ms[i] = r < 0 ? -1.0 : G_MAXDOUBLE;    /* < 0: does not fit */
+    any |= r > 0;
+    if (r == 0) {
+      net->measuring = FALSE;
+      return FALSE;
+    }
   }
+  net->measuring = FALSE;
+  ocl_node_drop_weight (n);
+  if (!any) {
+    g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "layer '%s': no "
+        "convolution kernel fits the device", n->name);
+    return FALSE;
+  }
+  if (net->pending == NULL)
+    net->pending = g_array_new (FALSE, TRUE, sizeof (OclPendingLayer));
+  g_array_append_val (net->pending, p);
   return TRUE;
 }
 
-/* Rounds of a measurement: every candidate once a round, in turn, so
- * that the machine's noise hits them alike; a candidate's time is its
- * fastest round.  The first round (what drivers build at a kernel's first
- * launch, PoCL's work-group functions) is not counted; it sizes the
- * others: a round launches a candidate back to back for at least
- * MEASURE_ROUND_MS, so that a 15 µs layer is not timed by one launch. */
-#define MEASURE_ROUNDS 6
-#define MEASURE_ROUND_MS 0.5
-
-/* Times every candidate of @n on the device: each packed and planned,
- * launched in rounds, and released again; into @rec. */
-static gboolean
-measure (OclNet * net, OclNode * n, const OclConvChoice * cand,
-    OclTuneRecord * rec, GError ** error)
-{
-  const guint64 weight_bytes = net->weight_bytes;
-  guint first[OCL_CONV_MAX_CANDIDATES], last[OCL_CONV_MAX_CANDIDATES];
-  int reps[OCL_CONV_MAX_CANDIDATES];
-  guint steps, mems;
-  double best = G_MAXDOUBLE;
-  gboolean ok = TRUE;
-
-  /* The buffers every candidate shares exist before the first one's, and
-   * outlive the measurement. */
-  if (!zero_buffer (net, error) || (may_run_winograd4 (net, n)
-          && !winograd4_scratch (net, error)) || !fill_inputs (net, n, error))
-    return FALSE;
-  steps = net->steps->len;
-  mems = net->mems->len;
-  net->measuring = TRUE;
-  for (guint i = 0; i < rec->n && ok; i++) {
-    int r;
-    first[i] = net->steps->len;
-    r = plan_candidate (net, n, &cand[i], error);
-    last[i] = net->steps->len;
-    rec->ms[i] = r < 0 ? -1.0 : G_MAXDOUBLE;    /* < 0: does not fit */
-    ok = r != 0;
-  }
-  net->measuring = FALSE;
-  for (guint round = 0; round < MEASURE_ROUNDS && ok; round++)
-    for (guint i = 0; i < rec->n && ok; i++) {
-      double ms;
-      if (rec->ms[i] < 0)
-        continue;
-      ok = ocl_steps_time (net, first[i], last[i], round ? reps[i] : 1, &ms,
-          error);
-      if (ok && round == 0)
-        reps[i] = CLAMP ((int) (MEASURE_ROUND_MS / MAX (ms, 1e-3)), 1, 64);
-      else if (ok)
-        rec->ms[i] = MIN (rec->ms[i], ms);
-    }
-  ocl_steps_truncate (net, steps);
-  ocl_net_buffers_truncate (net, mems);
-  net->weight_bytes = weight_bytes;
-  for (guint i = 0; i < rec->n && ok; i++)
-    if (rec->ms[i] >= 0 && rec->ms[i] < best) {
-      best = rec->ms[i];
-      rec->pick = i;
-    }
-  /* Close calls keep the rules' order: a candidate replaces the first only
-   * when it is faster by more than one layer's timing noise on a busy
-   * machine (CIFAR's layers, 40 µs each, picked on noise alone were 1 %
-   * slower in the network on Intel's runtime). */
-  if (rec->ms[0] >= 0 && best > rec->ms[0] * OCL_TUNE_MARGIN)
-    rec->pick = 0;
-  return ok;
-}
-
-/* The candidate @n runs: the cached pick, else the fastest measured, else
- * (measuring off, or over its budget) the rules' first. */
+/* The candidate @n runs: the cached pick; -1 when every candidate was
+ * planned, to be timed in the network (measuring on, nothing cached);
+ * else (measuring off, or over its budget) the rules' first. */
 static gboolean
 tuned_pick (OclNet * net, OclNode * n, const OclConvChoice * cand,
-    guint count, guint * pick, GError ** error)
+    guint count, int *pick, GError ** error)
 {
   const OclTuning *t = &net->ctx->tuning;
   OclTuneRecord rec = { 0 };
@@ -563,22 +520,204 @@ tuned_pick (OclNet * net, OclNode * n, const OclConvChoice * cand,
   if (t->tune == 1 && (cached = ocl_tune_lookup (net->ctx, rec.layer)))
     for (guint i = 0; i < count && !rec.cached; i++)
       if (strcmp (cached, rec.choice[i]) == 0) {
+        *pick = i;
         rec.pick = i;
         rec.cached = TRUE;
       }
   if (!rec.cached) {
     /* Over the budget: the rules' pick, not recorded. */
-    const gboolean over = net->tune_us > (gint64) t->tune_budget_ms * 1000;
-    if (over || !measure (net, n, cand, &rec, error)) {
+    if (net->tune_us > (gint64) t->tune_budget_ms * 1000) {
       ocl_tune_record_clear (&rec);
-      return over;
+      return TRUE;
+    }
+    if (!plan_all (net, n, cand, &rec, error)) {
+      ocl_tune_record_clear (&rec);
+      return FALSE;
     }
     net->tune_us += g_get_monotonic_time () - t0;
-    ocl_tune_store (net->ctx, rec.layer, rec.choice[rec.pick]);
+    *pick = -1;
   }
-  *pick = rec.pick;
   net->conv_note = rec.cached ? "cached" : "measured";
   g_array_append_val (net->tuned, rec);
+  return TRUE;
+}
+
+/* Rounds of the measurement: each runs the network once for every
+ * candidate index k, in turn (each pending layer on its k-th candidate,
+ * or its first that fits where it has fewer), so that the machine's noise
+ * hits them alike.  A candidate's time is its fastest round, from the
+ * end of the step before it to the end of its last kernel: what it costs
+ * in the network, its launches included, with its input just written by the layer before and its
+ * weights as cold as the rest of the network leaves them (timed alone,
+ * back to back, F(4x4)'s large weights stayed in the cache and won layers
+ * they lose in the network: ResNet-18's 7x7 layers 1.2x slower).  The
+ * first round (what drivers build at a kernel's first launch, PoCL's
+ * work-group functions) is not counted. */
+#define MEASURE_ROUNDS 6
+
+static guint
+config_candidate (const OclTuneRecord * rec, guint k)
+{
+  if (k < rec->n && rec->ms[k] >= 0)
+    return k;
+  for (guint i = 0; i < rec->n; i++)
+    if (rec->ms[i] >= 0)
+      return i;
+  return 0;
+}
+
+/* One run of the network in configuration @k; into the pending layers'
+ * records when @count. */
+static gboolean
+run_config (OclNet * net, guint k, gboolean count, guint8 * run,
+    cl_event * ev, GError ** error)
+{
+  const guint n_steps = net->steps->len;
+  cl_int err = CL_SUCCESS;
+
+  memset (run, 1, n_steps);
+  for (guint j = 0; j < net->pending->len; j++) {
+    const OclPendingLayer *p = &g_array_index (net->pending,
+        OclPendingLayer, j);
+    const OclTuneRecord *rec = &g_array_index (net->tuned, OclTuneRecord,
+        p->record);
+    const guint c = config_candidate (rec, k);
+    for (guint i = 0; i < rec->n; i++)
+      memset (run + p->first_step[i], i == c, p->last_step[i] -
+          p->first_step[i]);
+  }
+  for (guint s = 0; s < n_steps && err == CL_SUCCESS; s++)
+    if (run[s])
+      err = ocl_step_enqueue (net, &g_array_index (net->steps, OclStep, s),
+          net->batch, &ev[s]);
+  if (err == CL_SUCCESS)
+    err = clFinish (net->queue);
+  for (guint j = 0; j < net->pending->len && count && err == CL_SUCCESS; j++) {
+    const OclPendingLayer *p = &g_array_index (net->pending,
+        OclPendingLayer, j);
+    OclTuneRecord *rec = &g_array_index (net->tuned, OclTuneRecord,
+        p->record);
+    const guint c = config_candidate (rec, k);
+    guint prev = p->first_step[c];
+    cl_ulong t0 = 0, t1 = 0;
+    if (p->first_step[c] == p->last_step[c])
+      continue;
+    /* From the end of the step before: a launch's own cost counts. */
+    while (prev > 0 && !run[prev - 1])
+      prev--;
+    if (prev > 0)
+      clGetEventProfilingInfo (ev[prev - 1], CL_PROFILING_COMMAND_END,
+          sizeof (t0), &t0, NULL);
+    else
+      clGetEventProfilingInfo (ev[p->first_step[c]],
+          CL_PROFILING_COMMAND_START, sizeof (t0), &t0, NULL);
+    clGetEventProfilingInfo (ev[p->last_step[c] - 1],
+        CL_PROFILING_COMMAND_END, sizeof (t1), &t1, NULL);
+    if (t1 > t0)
+      rec->ms[c] = MIN (rec->ms[c], (t1 - t0) * 1e-6);
+  }
+  for (guint s = 0; s < n_steps; s++)
+    if (ev[s]) {
+      clReleaseEvent (ev[s]);
+      ev[s] = NULL;
+    }
+  if (err != CL_SUCCESS)
+    return ocl_set_cl_error (error, err, "timing the kernels");
+  return TRUE;
+}
+
+/* The pick of @rec: the fastest, unless the rules' first is within the
+ * margin of it. */
+static void
+pick_fastest (OclTuneRecord * rec)
+{
+  double best = G_MAXDOUBLE;
+
+  rec->pick = config_candidate (rec, 0);
+  for (guint i = 0; i < rec->n; i++)
+    if (rec->ms[i] >= 0 && rec->ms[i] < best) {
+      best = rec->ms[i];
+      rec->pick = i;
+    }
+  /* Close calls keep the rules' order: a candidate replaces the first only
+   * when it is faster by more than one layer's timing noise on a busy
+   * machine (CIFAR's layers, 40 µs each, picked on noise alone were 1 %
+   * slower in the network on Intel's runtime). */
+  if (rec->ms[0] >= 0 && rec->ms[0] < G_MAXDOUBLE
+      && best > rec->ms[0] * OCL_TUNE_MARGIN)
+    rec->pick = 0;
+}
+
+gboolean
+ocl_conv_measure_pending (OclNet * net, GError ** error)
+{
+  const OclTuning *t = &net->ctx->tuning;
+  const float half = 0.5f;
+  const gint64 t0 = g_get_monotonic_time ();
+  g_autofree guint8 *run = NULL;
+  g_autofree cl_event *ev = NULL;
+  cl_mem inputs[2] = { net->input_nchw, net->value_mem[net->g->input] };
+  guint n_configs = 0;
+  gboolean ok = TRUE;
+
+  if (net->pending == NULL)
+    return TRUE;
+  for (guint j = 0; j < net->pending->len; j++)
+    n_configs = MAX (n_configs, g_array_index (net->tuned, OclTuneRecord,
+            g_array_index (net->pending, OclPendingLayer, j).record).n);
+  /* Plain numbers in the input, so that no candidate is timed on
+   * denormals or NaN left in fresh buffers. */
+  for (guint k = 0; k < 2 && ok; k++) {
+    size_t size = 0;
+    cl_int err;
+    if (inputs[k] == NULL || clGetMemObjectInfo (inputs[k], CL_MEM_SIZE,
+            sizeof (size), &size, NULL) != CL_SUCCESS)
+      continue;
+    err = clEnqueueFillBuffer (net->queue, inputs[k], &half, sizeof (half),
+        0, size / sizeof (float) * sizeof (float), 0, NULL, NULL);
+    if (err != CL_SUCCESS)
+      ok = ocl_set_cl_error (error, err, "preparing a measurement");
+  }
+  run = g_new (guint8, net->steps->len);
+  ev = g_new0 (cl_event, net->steps->len);
+  for (guint round = 0; round < MEASURE_ROUNDS && ok; round++) {
+    for (guint k = 0; k < n_configs && ok; k++)
+      ok = run_config (net, k, round > 0, run, ev, error);
+    /* Over the budget: what the rounds so far measured. */
+    if (round > 0 && net->tune_us + g_get_monotonic_time () - t0 >
+        (gint64) t->tune_budget_ms * 1000)
+      break;
+  }
+  net->tune_us += g_get_monotonic_time () - t0;
+  if (!ok)
+    return FALSE;
+
+  /* The picks stay; the other candidates' steps and buffers go, the last
+   * first, so that the ranges still to go keep their indices. */
+  for (guint j = net->pending->len; j-- > 0;) {
+    const OclPendingLayer *p = &g_array_index (net->pending,
+        OclPendingLayer, j);
+    OclTuneRecord *rec = &g_array_index (net->tuned, OclTuneRecord,
+        p->record);
+    pick_fastest (rec);
+    for (guint i = rec->n; i-- > 0;)
+      if (i != rec->pick) {
+        ocl_steps_remove (net, p->first_step[i], p->last_step[i]);
+        ocl_net_buffers_remove (net, p->first_mem[i], p->last_mem[i]);
+        net->weight_bytes -= MIN (p->weight_bytes[i], net->weight_bytes);
+      }
+    ocl_tune_store (net->ctx, rec->layer, rec->choice[rec->pick]);
+    net->v4_runs |= p->winograd4[rec->pick];
+  }
+  g_array_unref (net->pending);
+  net->pending = NULL;
+  /* No F(4x4) picked: its scratch (made for the candidates) goes too. */
+  if (net->v4 && !net->v4_runs) {
+    guint i;
+    if (g_ptr_array_find (net->mems, net->v4, &i))
+      ocl_net_buffers_remove (net, i, i + 1);
+    net->v4 = NULL;
+  }
   return TRUE;
 }
 
@@ -589,11 +728,15 @@ ocl_conv_plan (OclNet * net, OclNode * n, GError ** error)
 {
   OclConvChoice cand[OCL_CONV_MAX_CANDIDATES];
   guint count = ocl_conv_candidates (n, OCL_VALUE (net->g, n->out),
-      &net->ctx->tuning, cand), first;
-  int r = -1;
+      &net->ctx->tuning, cand);
+  int first, r = -1;
 
   if (!tuned_pick (net, n, cand, count, &first, error))
     return FALSE;
+  if (first < 0) {              /* every candidate planned, to be timed */
+    net->conv_note = NULL;
+    return TRUE;
+  }
   for (guint i = first; i < count && r < 0; i++)
     r = plan_candidate (net, n, &cand[i], error);
   net->conv_note = NULL;

@@ -55,7 +55,8 @@ typedef struct {
   size_t max_work_item[3];
   guint64 local_mem;
   /* Measured kernel choice (OCLRESNET_TUNE): 1 (the default) times each
-   * candidate of a convolution that has several on the device, once, and
+   * candidate of a convolution that has several on the device, once, in
+   * the planned network (ocl_conv_measure_pending), and
    * keeps the fastest in the tuning cache (conv-tune.c); 0 takes the
    * rules' pick (conv-choice.c); 2 measures again and rewrites the cache
    * (`oclresnet tune`).  Nothing is measured when a variable above forces
@@ -447,6 +448,9 @@ const OclExecOp *ocl_exec_op (OclOpType op);
  * exec-ops.c. */
 char *ocl_conv_infer (const OclGraph * g, const OclNode * n, OclValue * o);
 gboolean ocl_conv_plan (OclNet * net, OclNode * n, GError ** error);
+/* Times the candidates of the layers that measure theirs, in the planned
+ * network, and keeps each one's fastest (exec-conv.c). */
+gboolean ocl_conv_measure_pending (OclNet * net, GError ** error);
 char *ocl_affine_infer (const OclGraph * g, const OclNode * n, OclValue * o);
 gboolean ocl_affine_plan (OclNet * net, OclNode * n, GError ** error);
 char *ocl_relu_infer (const OclGraph * g, const OclNode * n, OclValue * o);
@@ -542,6 +546,17 @@ typedef struct {
 
 void ocl_tune_record_clear (OclTuneRecord * r);
 
+/* A layer whose candidates are all planned, one after the other, until
+ * the network has timed them: each candidate's steps, buffers and weight
+ * bytes. */
+typedef struct {
+  guint record;                 /* in net->tuned */
+  guint first_step[OCL_CONV_MAX_CANDIDATES], last_step[OCL_CONV_MAX_CANDIDATES];
+  guint first_mem[OCL_CONV_MAX_CANDIDATES], last_mem[OCL_CONV_MAX_CANDIDATES];
+  guint64 weight_bytes[OCL_CONV_MAX_CANDIDATES];
+  gboolean winograd4[OCL_CONV_MAX_CANDIDATES];
+} OclPendingLayer;
+
 /* ---- npy.c ---------------------------------------------------------------- */
 
 /* ocl_npy_load() on @len bytes in memory; @path names them in errors. */
@@ -592,6 +607,7 @@ struct _OclNet {
   const char *conv_note;        /* "measured", "cached": in the next layer's description */
   gint64 tune_us;
   GArray *tuned;                /* OclTuneRecord */
+  GArray *pending;              /* OclPendingLayer, until measured */
   guint64 n_params, macs, device_bytes, weight_bytes;
   float *host_out;              /* staging: a batch entry's outputs are
                                  * contiguous, and 4-D ones NCHW */
@@ -606,6 +622,7 @@ struct _OclNet {
 
   cl_mem zero;                  /* zeros that padding pixels read (zero_buffer ()) */
   cl_mem v4;                    /* F(4x4) transformed input, any layer's */
+  gboolean v4_runs;             /* a step that stays reads v4 */
 };
 
 /* Kernel arguments set in order with a sticky error (Arm Compute Library
@@ -685,18 +702,16 @@ gboolean ocl_net_buffer_upload (OclNet * net, cl_mem mem, float *host,
     gsize bytes, GError ** error);
 /* Assigns every value a buffer, reusing buffers of dead values. */
 gboolean ocl_net_allocate_values (OclNet * net, GError ** error);
-/* Releases the buffers made after the first @len (a measured candidate's). */
-void ocl_net_buffers_truncate (OclNet * net, guint len);
+/* Releases buffers [@first, @last) (a measured candidate's that lost). */
+void ocl_net_buffers_remove (OclNet * net, guint first, guint last);
 /* Launches step @s for the first @n images of the batch, the one place a
  * step's global and local sizes become a launch. */
 cl_int ocl_step_enqueue (OclNet * net, const OclStep * s, int n,
     cl_event * event);
+/* Releases steps [@first, @last); the later ones move up. */
+void ocl_steps_remove (OclNet * net, guint first, guint last);
 /* Releases the steps after the first @len. */
 void ocl_steps_truncate (OclNet * net, guint len);
-/* Runs steps [@first, @last) @reps times back to back, then waits: the
- * milliseconds a run took on average in @ms. */
-gboolean ocl_steps_time (OclNet * net, guint first, guint last, int reps,
-    double *ms, GError ** error);
 
 /* Each kernel's arguments as a struct of named fields, OclSig_<kernel>,
  * and ocl_sig_<kernel> (OclArgs *, const OclSig_<kernel> *), which sets

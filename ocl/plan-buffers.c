@@ -168,14 +168,15 @@ ocl_net_allocate_values (OclNet * net, GError ** error)
 }
 
 void
-ocl_net_buffers_truncate (OclNet * net, guint len)
+ocl_net_buffers_remove (OclNet * net, guint first, guint last)
 {
-  while (net->mems->len > len) {
-    cl_mem m = g_ptr_array_index (net->mems, net->mems->len - 1);
+  last = MIN (last, net->mems->len);
+  for (guint i = first; i < last; i++) {
     size_t size = 0;
-    if (clGetMemObjectInfo (m, CL_MEM_SIZE, sizeof (size), &size, NULL)
-        == CL_SUCCESS)
+    if (clGetMemObjectInfo (g_ptr_array_index (net->mems, i), CL_MEM_SIZE,
+            sizeof (size), &size, NULL) == CL_SUCCESS)
       net->device_bytes -= MIN (size, net->device_bytes);
-    g_ptr_array_remove_index (net->mems, net->mems->len - 1);
   }
+  if (first < last)
+    g_ptr_array_remove_range (net->mems, first, last - first);
 }

@@ -131,35 +131,25 @@ ocl_step_enqueue (OclNet * net, const OclStep * s, int n, cl_event * event)
 }
 
 void
-ocl_steps_truncate (OclNet * net, guint len)
+ocl_steps_remove (OclNet * net, guint first, guint last)
 {
+  last = MIN (last, net->steps->len);
+  if (first >= last)
+    return;
   /* Newest first: PoCL keeps a program's kernels in a list it searches
    * from the newest on release, so the other order costs a walk a kernel
    * (32,000 launches: 3 s). */
-  for (guint i = net->steps->len; i-- > len;) {
+  for (guint i = last; i-- > first;) {
     OclStep *s = &g_array_index (net->steps, OclStep, i);
     clReleaseKernel (s->kernel);
     g_free (s->desc);
     g_free (s->node);
   }
-  g_array_set_size (net->steps, MIN (len, net->steps->len));
+  g_array_remove_range (net->steps, first, last - first);
 }
 
-gboolean
-ocl_steps_time (OclNet * net, guint first, guint last, int reps, double *ms,
-    GError ** error)
+void
+ocl_steps_truncate (OclNet * net, guint len)
 {
-  gint64 t0 = g_get_monotonic_time ();
-  cl_int err = CL_SUCCESS;
-
-  for (int rep = 0; rep < reps && err == CL_SUCCESS; rep++)
-    for (guint i = first; i < last && err == CL_SUCCESS; i++)
-      err = ocl_step_enqueue (net, &g_array_index (net->steps, OclStep, i),
-          net->batch, NULL);
-  if (err == CL_SUCCESS)
-    err = clFinish (net->queue);
-  if (err != CL_SUCCESS)
-    return ocl_set_cl_error (error, err, "timing a kernel");
-  *ms = (g_get_monotonic_time () - t0) / 1000.0 / MAX (reps, 1);
-  return TRUE;
+  ocl_steps_remove (net, len, net->steps->len);
 }

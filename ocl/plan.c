@@ -158,6 +158,8 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
     if (!ocl_exec_op (n->op)->plan (net, n, error))
       goto fail;
   }
+  if (!ocl_conv_measure_pending (net, error))
+    goto fail;
 
   /* Image input: the preprocessing kernel is built now, not on the first
    * frame. */
@@ -201,6 +203,8 @@ ocl_net_free (OclNet * net)
   ocl_steps_truncate (net, 0);
   g_array_unref (net->steps);
   g_array_unref (net->tuned);
+  if (net->pending)
+    g_array_unref (net->pending);
   if (net->preprocess)
     clReleaseKernel (net->preprocess);
   for (int p = 0; net->planes && p < 3 * net->batch; p++)

@@ -160,8 +160,9 @@ tuning_context (const char *path)
   return c;
 }
 
-/* The picks of a net of @name made in @c, as "layer=pick;..." (NULL: none
- * measured or cached), and whether they all came from the cache. */
+/* The picks of a net of @name made in @c, as "layer=pick;...", its
+ * launches and its device memory, and whether the picks all came from the
+ * cache. */
 static char *
 tuned_picks (OclContext * c, const char *name, gboolean * all_cached,
     guint * n_tuned)
@@ -188,6 +189,25 @@ tuned_picks (OclContext * c, const char *name, gboolean * all_cached,
         g_assert_true (t.ms[k] > 0.0 && t.ms[k] >= t.ms[t.pick] *
             (t.pick == 0 ? OCL_TUNE_MARGIN : 1.0));
     g_string_append_printf (s, "%s=%s;", t.layer, t.candidates[t.pick]);
+  }
+  /* What runs: the picks' launches, and no buffer of a candidate that
+   * lost (a measured load and a load of its picks from the cache alike). */
+  for (guint i = 0; i < ocl_net_get_n_layers (net); i++) {
+    OclLayerInfo l;
+    g_autofree char *desc = NULL;
+    char *note;
+    ocl_net_get_layer (net, i, &l);
+    desc = g_strdup (l.name);
+    if ((note = strstr (desc, "; measured]")) || (note = strstr (desc,
+                "; cached]")))
+      strcpy (note, "]");
+    g_string_append_printf (s, "\n%s", desc);
+  }
+  {
+    guint64 weight_bytes, device_bytes = ocl_net_get_device_bytes (net,
+        &weight_bytes);
+    g_string_append_printf (s, "\n%" G_GUINT64_FORMAT " bytes, %"
+        G_GUINT64_FORMAT " of weights", device_bytes, weight_bytes);
   }
   g_assert_cmpfloat (check_net (net, name), <=, 1e-4);
   ocl_net_free (net);
