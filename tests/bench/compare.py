@@ -18,14 +18,18 @@ Prints, per model, the median over rounds of each engine's median latency,
 the oclresnet/onnxruntime ratio (and its range over rounds: each round runs
 the engines back to back) and peak resident memory.  --baseline times a
 second oclresnet build (e.g. a worktree of an older commit) in the same
-rounds, for before/after figures that share the machine's noise.
+rounds, for before/after figures that share the machine's noise.  Each
+oclresnet build measures its kernel picks (OCLRESNET_TUNE) into a tuning
+cache of the run's own, before the rounds.
 """
 import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOOL = os.path.join(ROOT, "build", "ocl", "oclresnet")
@@ -119,11 +123,12 @@ def have_openvino():
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
 
 
-def peak_rss(cmd, required=True):
+def peak_rss(cmd, required=True, env=None):
     """Runs cmd and returns (stdout JSON, the child's own peak RSS, MiB);
     (None, 0) when it fails and is not required (a baseline build that
     refuses a model the new one runs)."""
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=env)
     out = p.stdout.read()
     err = p.stderr.read()
     _, status, ru = os.wait4(p.pid, 0)
@@ -169,6 +174,9 @@ def main():
                                                                  path=path)],
                                   stderr=subprocess.DEVNULL)
 
+    tmp = tempfile.mkdtemp(prefix="compare-")
+    tune_ours = os.path.join(tmp, "tune-ours.txt")
+    tune_base = os.path.join(tmp, "tune-baseline.txt")
     rows = []
     for name, expr, shape in models:
         path = os.path.join(OUT, name + ".onnx")
@@ -177,13 +185,24 @@ def main():
         first = []
         bench = ["bench", path, "--shape", "x".join(map(str, shape)), "--iterations",
                  str(args.iterations), "--warmup", str(args.warmup), "--json"]
+        # Each build measures its own kernel picks, into a tuning cache of
+        # this run's (the two builds' kernel sources may be the same, and
+        # so would be the cache they share), before the rounds: the rounds
+        # time the picks, and peak memory is a loaded net's.
+        for tool, cache in ((TOOL, tune_ours), (args.baseline, tune_base)):
+            if tool:
+                subprocess.run([tool, "bench", path, "--shape", "x".join(map(str, shape)),
+                                "--iterations", "1"], env=dict(os.environ,
+                                                               OCLRESNET_TUNE_CACHE=cache),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for r in range(args.rounds):
-            d, m = peak_rss([TOOL] + bench)
+            d, m = peak_rss([TOOL] + bench, env=dict(os.environ, OCLRESNET_TUNE_CACHE=tune_ours))
             res["ours"].append(d["median_ms"])
             first.append(d["first_run_ms"] + d["load_ms"])
             rss["ours"] = max(rss["ours"], m)
             if args.baseline:
-                d, m = peak_rss([args.baseline] + bench, required=False)
+                d, m = peak_rss([args.baseline] + bench, required=False,
+                                env=dict(os.environ, OCLRESNET_TUNE_CACHE=tune_base))
                 if d:
                     res["base"].append(d["median_ms"])
             d, m = peak_rss([sys.executable, "-c", ORT_TIMER % dict(sub, path=path, shape=shape)])
@@ -265,6 +284,7 @@ def main():
             print("| %s | %s | %.2f | %.2f | %.2f | %.2f (%.2f–%.2f) |"
                   % (r["name"], r["shape"], r["ours"], r["ort"], r["ov"], r["best_ratio"],
                      r["best_lo"], r["best_hi"]))
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
