@@ -76,7 +76,8 @@ def profile(tool, model, cache, iterations):
         ms, desc = float(m.group(1)), m.group(2)
         if desc.startswith("winograd4 input"):
             pending += ms
-        elif desc.startswith("conv"):
+        else:
+            # a convolution (or a convolution that is a fully connected layer)
             if "cached]" in desc:
                 times.append(ms + pending)
             pending = 0.0
