@@ -609,6 +609,7 @@ struct _OclNet {
   GArray *tuned;                /* OclTuneRecord */
   GArray *pending;              /* OclPendingLayer, until measured */
   guint64 n_params, macs, device_bytes, weight_bytes;
+  float *host_in;               /* a small input reordered to NHWC */
   float *host_out;              /* staging: a batch entry's outputs are
                                  * contiguous, and 4-D ones NCHW */
 

@@ -132,6 +132,7 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
   net->unified_memory = ctx->tuning.unified_memory;
 
   net->in_size = (gsize) in->n * in->c * in->h * in->w;
+  net->host_in = g_new (float, MAX (net->in_size, 1));
   describe_outputs (net);
 
   if (!ocl_net_allocate_values (net, error))
@@ -216,6 +217,7 @@ ocl_net_free (OclNet * net)
   g_ptr_array_unref (net->mems);
   g_free (net->value_mem);
   g_free (net->host_out);
+  g_free (net->host_in);
   g_free (net->outs);
   ocl_graph_free (net->g);
   ocl_context_unref (net->ctx);

@@ -136,18 +136,36 @@ out:
   return ok;
 }
 
+/* Inputs of up to this many floats are reordered to NHWC on the host as
+ * they are written, not by a launch: CIFAR ResNet-56 on Intel's runtime
+ * 0.795 -> 0.766 ms (PoCL: no change); larger ones keep the kernel. */
+#define HOST_REORDER_MAX 16384
+
 gboolean
 ocl_net_run (OclNet * net, const float *input, float *output, GError ** error)
 {
   /* An N x H x W x C input is the device's layout already: no step 0. */
   const gboolean nhwc = net->g->input_nhwc;
-  cl_int err = clEnqueueWriteBuffer (net->queue, nhwc ?
+  const gboolean host = !nhwc && net->in_size <= HOST_REORDER_MAX;
+  cl_int err;
+
+  if (host) {
+    const OclValue *in = OCL_VALUE (net->g, net->g->input);
+    const gsize hw = (gsize) in->h * in->w;
+    float *t = net->host_in;
+    for (int b = 0; b < in->n; b++)
+      for (int c = 0; c < in->c; c++)
+        for (gsize i = 0; i < hw; i++)
+          t[((gsize) b * hw + i) * in->c + c] =
+              input[((gsize) b * in->c + c) * hw + i];
+    input = t;
+  }
+  err = clEnqueueWriteBuffer (net->queue, nhwc || host ?
       net->value_mem[net->g->input] : net->input_nchw, CL_FALSE, 0,
       net->in_size * sizeof (float), input, 0, NULL, NULL);
-
   if (err != CL_SUCCESS)
     return ocl_set_cl_error (error, err, "writing the input");
-  return enqueue_plan (net, nhwc ? 1 : 0, net->batch, output, error);
+  return enqueue_plan (net, nhwc || host ? 1 : 0, net->batch, output, error);
 }
 
 /* Device buffers for the planes of the frame in batch slot @slot: the host
