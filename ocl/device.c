@@ -350,6 +350,11 @@ tuning_init (OclTuning * t, cl_device_id dev, cl_device_type type)
     t->max_alloc = MIN (t->max_alloc, (guint64) mb << 20);
   t->tune = CLAMP (env_int ("OCLRESNET_TUNE", 1), 0, 2);
   t->tune_budget_ms = env_int ("OCLRESNET_TUNE_BUDGET_MS", 60000);
+  {
+    cl_ulong mem = 0;
+    clGetDeviceInfo (dev, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof (mem), &mem, NULL);
+    t->tune_mem = mem ? mem / 4 : G_MAXUINT64;
+  }
 }
 
 static void

@@ -454,6 +454,7 @@ plan_all (OclNet * net, OclNode * n, const OclConvChoice * cand,
     OclTuneRecord * rec, GError ** error)
 {
   OclPendingLayer p = {.record = net->tuned->len };
+  const guint64 device_bytes = net->device_bytes;
   gboolean any = FALSE;
 
   /* The buffers every candidate shares exist before the first one's, so
@@ -481,6 +482,8 @@ plan_all (OclNet * net, OclNode * n, const OclConvChoice * cand,
     }
   }
   net->measuring = FALSE;
+  net->pending_bytes += net->device_bytes - MIN (device_bytes,
+      net->device_bytes);
   ocl_node_drop_weight (n);
   if (!any) {
     g_set_error (error, OCL_ERROR, OCL_ERROR_DEVICE, "layer '%s': no "
@@ -525,8 +528,10 @@ tuned_pick (OclNet * net, OclNode * n, const OclConvChoice * cand,
         rec.cached = TRUE;
       }
   if (!rec.cached) {
-    /* Over the budget: the rules' pick, not recorded. */
-    if (net->tune_us > (gint64) t->tune_budget_ms * 1000) {
+    /* Over the time or memory budget: the rules' pick, not recorded (a
+     * later load measures it). */
+    if (net->tune_us > (gint64) t->tune_budget_ms * 1000
+        || net->pending_bytes > t->tune_mem) {
       ocl_tune_record_clear (&rec);
       return TRUE;
     }

@@ -64,6 +64,11 @@ typedef struct {
    * taken tune_budget_ms (OCLRESNET_TUNE_BUDGET_MS). */
   int tune;
   int tune_budget_ms;
+  /* Device memory the candidates of the layers still to be timed may hold
+   * (every candidate's weights live until the network has timed them): a
+   * quarter of CL_DEVICE_GLOBAL_MEM_SIZE.  Layers planned past it take the
+   * rules' pick and are measured on a later load. */
+  guint64 tune_mem;
 } OclTuning;
 
 struct _OclContext {
@@ -608,6 +613,7 @@ struct _OclNet {
   gint64 tune_us;
   GArray *tuned;                /* OclTuneRecord */
   GArray *pending;              /* OclPendingLayer, until measured */
+  guint64 pending_bytes;        /* their candidates' device memory */
   guint64 n_params, macs, device_bytes, weight_bytes;
   float *host_in;               /* a small input reordered to NHWC */
   float *host_out;              /* staging: a batch entry's outputs are

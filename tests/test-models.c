@@ -220,7 +220,8 @@ tuned_picks (OclContext * c, const char *name, gboolean * all_cached,
  * reads the picks back (nothing timed) and runs them; a corrupt file is
  * ignored with a warning and rewritten; an entry naming a kernel the layer
  * cannot run is measured again; off, the plan is the rules'; the file's
- * name depends on the device.  Outputs equal PyTorch's every time. */
+ * name depends on the device; with no memory to spare for candidates, one
+ * layer a load is measured.  Outputs equal PyTorch's every time. */
 static void
 test_tune (void)
 {
@@ -295,6 +296,23 @@ test_tune (void)
   again = tuned_picks (c, name, &cached, &n);
   g_assert_cmpuint (n, ==, 0);
   ocl_context_unref (c);
+
+  /* No device memory for candidates past the first layer's: the others
+   * take the rules' pick, unrecorded, and each later load measures one
+   * more, reading the ones before from the cache. */
+  {
+    g_autofree char *small = g_build_filename (dir, "tune-small.txt", NULL);
+    for (guint load = 1; load <= 5; load++) {
+      c = tuning_context (small);
+      c->tuning.tune_mem = 1;
+      g_free (again);
+      again = tuned_picks (c, name, &cached, &n);
+      g_assert_cmpuint (n, ==, MIN (load, 4));
+      g_assert_true (cached == (load > 4));
+      ocl_context_unref (c);
+    }
+    g_unlink (small);
+  }
   g_unlink (path);
   g_rmdir (dir);
 }
