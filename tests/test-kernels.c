@@ -992,10 +992,11 @@ test_dynquant (void)
 static void
 test_maxpool (void)
 {
-  for (int v = 0; v < 4; v++) {
+  /* 17, 24 and 32 channels: one, 4 and 16 a work-item. */
+  for (int v = 0; v < 6; v++) {
     int ceil = v % 2;
     Builder b;
-    builder_init (&b, 11 + v, 2, v < 2 ? 17 : 24, 13, 12);
+    builder_init (&b, 11 + v, 2, v < 2 ? 17 : v < 4 ? 24 : 32, 13, 12);
     check (&b, pool (&b, OCL_OP_MAXPOOL, b.g->input, 3, 2, 1, ceil, FALSE));
   }
   /* Dilated: 3 x 3 taps 2 and 3 apart (a 5 x 7 window), padding that

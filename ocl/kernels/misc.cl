@@ -252,6 +252,29 @@ maxpool_nhwc4 (OCL_PARAMS (OCL_SIG_maxpool_nhwc4))
   vstore4 (m, c4, out + ((size_t) nh * OW + ox) * C);
 }
 
+/* maxpool_nhwc on 16 channels per work-item (C % 16 == 0).
+ * NDRange (C/16, OW, N*OH). */
+__kernel void
+maxpool_nhwc16 (OCL_PARAMS (OCL_SIG_maxpool_nhwc16))
+{
+  int c16 = get_global_id (0), ox = get_global_id (1), nh = get_global_id (2);
+  int n = nh / OH, oy = nh % OH;
+  int y0 = oy * SH - PT, x0 = ox * SW - PL;
+  float16 m = (float16) (-INFINITY);
+  int16 nan = (int16) (0);
+  for (int y = max (y0, 0); y < min (y0 + KH, IH); y++)
+    for (int x = max (x0, 0); x < min (x0 + KW, IW); x++) {
+      const float16 v =
+          vload16 (c16, in + (((size_t) n * IH + y) * IW + x) * C);
+      m = fmax (m, v);
+      nan |= isnan (v);
+    }
+  m = select (m, (float16) (NAN), nan);
+  if (relu)
+    m = relu16 (m);
+  vstore16 (m, c16, out + ((size_t) nh * OW + ox) * C);
+}
+
 /* NDRange (C, OW, N*OH).  With count_include_pad the divisor counts the
  * padded area (clipped to the padded input, as ceil_mode windows may
  * overhang), else only the real pixels. */
