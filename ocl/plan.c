@@ -150,8 +150,8 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
       goto fail;
     ocl_sig_nchw_to_nhwc (&a, &s);
     if (!ocl_step_end (net, &a, NULL, g_strdup_printf ("input NCHW->NHWC "
-                "%dx%dx%dx%d", in->n, in->c, in->h, in->w), 0, 3, in->c,
-            in->w, (size_t) in->n * in->h, error))
+                "%dx%dx%dx%d", in->n, in->c, in->h, in->w), 0, 2, in->w,
+            (size_t) in->n * in->h, 1, error))
       goto fail;
   }
   for (guint i = 0; i < g->nodes->len; i++) {

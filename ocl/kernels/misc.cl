@@ -6,13 +6,21 @@
  * One work-item per output element (channel fastest, so neighbouring
  * work-items touch neighbouring floats) unless stated otherwise. */
 
-/* NCHW input tensor -> NHWC.  NDRange (C, W, N*H). */
+/* NCHW input tensor -> NHWC: a work-item a pixel, with its C channels.
+ * NDRange (W, N*H): neighbouring work-items read neighbouring pixels of a
+ * plane, which a compiler that vectorises across work-items turns into
+ * vector loads (Intel's runtime: ResNet-18's input 0.56 -> 0.10-0.11 ms
+ * against a work-item a channel; PoCL 0.07-0.09 ms either way). */
 __kernel void
 nchw_to_nhwc (OCL_PARAMS (OCL_SIG_nchw_to_nhwc))
 {
-  int c = get_global_id (0), x = get_global_id (1), nh = get_global_id (2);
+  int x = get_global_id (0), nh = get_global_id (1);
   int n = nh / H, y = nh % H;
-  out[((size_t) nh * W + x) * C + c] = in[(((size_t) n * C + c) * H + y) * W + x];
+  __global const float *src = in + (((size_t) n * C * H + y) * W + x);
+  __global float *dst = out + ((size_t) nh * W + x) * C;
+
+  for (int c = 0; c < C; c++)
+    dst[c] = src[(size_t) c * H * W];
 }
 
 /* y = x * scale[c] + shift[c], optionally ReLU.  scale/shift may be a
