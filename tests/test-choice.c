@@ -84,10 +84,14 @@ test_resnet18_cpu (void)
   g_assert_cmpint (c[0].px, >=, 1);
   g_assert_cmpint (c[0].bpi, >=, 1);
 
-  /* The stem: 3 input channels, no Winograd. */
+  /* The stem: 3 input channels, no Winograd; the direct kernel, and the
+   * same 2 pixels narrower to measure. */
   n = candidates (7, 2, 3, 64, 1, 112, 1, &t, c);
-  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpuint (n, ==, 2);
   g_assert_cmpint (c[0].kind, ==, OCL_CONV_DIRECT);
+  g_assert_cmpint (c[1].kind, ==, OCL_CONV_DIRECT);
+  g_assert_cmpint (c[1].px, ==, c[0].px - 2);
+  g_assert_cmpint (c[1].nb, ==, c[0].nb);
 }
 
 /* Where the whole-map 1x1 kernel pays (the Intel Xeon's rule), deep 1x1
