@@ -4,6 +4,7 @@ interleaved.
 
 usage: compare.py [--rounds R] [--iterations N] [--only NAME] [--markdown]
                   [--baseline OCLRESNET] [--no-torch] [--no-openvino]
+                  [--intel-runtime]
 
 OpenVINO (`.venv/bin/pip install openvino`; left out when missing) runs its
 CPU plugin in float32 with the latency hint; "ours/faster peer" divides by
@@ -156,7 +157,20 @@ def main():
     ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch timings")
     ap.add_argument("--no-openvino", action="store_true",
                     help="skip the OpenVINO timings (they need `pip install openvino`)")
+    ap.add_argument("--intel-runtime", action="store_true",
+                    help="run oclresnet on Intel's OpenCL CPU runtime (.venv/intel-opencl "
+                    "from scripts/setup.sh); the peers keep their own libraries")
     args = ap.parse_args()
+    # Intel's runtime comes with its own libtbb: on LD_LIBRARY_PATH it would
+    # replace OpenVINO's, so only the oclresnet processes get it.
+    ocl_env = dict(os.environ)
+    if args.intel_runtime:
+        intel = os.path.join(ROOT, ".venv", "intel-opencl")
+        if not os.path.exists(os.path.join(intel, "lib", "libintelocl.so")):
+            sys.exit("no Intel OpenCL runtime in %s (scripts/setup.sh installs it)" % intel)
+        ocl_env["OCL_ICD_VENDORS"] = os.path.join(intel, "vendors")
+        ocl_env["LD_LIBRARY_PATH"] = os.path.join(intel, "lib") + (
+            ":" + os.environ["LD_LIBRARY_PATH"] if os.environ.get("LD_LIBRARY_PATH") else "")
     use_ov = not args.no_openvino and have_openvino()
     if not args.no_openvino and not use_ov:
         print("openvino is not installed in this interpreter: its timings are left out",
@@ -192,17 +206,17 @@ def main():
         for tool, cache in ((TOOL, tune_ours), (args.baseline, tune_base)):
             if tool:
                 subprocess.run([tool, "bench", path, "--shape", "x".join(map(str, shape)),
-                                "--iterations", "1"], env=dict(os.environ,
+                                "--iterations", "1"], env=dict(ocl_env,
                                                                OCLRESNET_TUNE_CACHE=cache),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for r in range(args.rounds):
-            d, m = peak_rss([TOOL] + bench, env=dict(os.environ, OCLRESNET_TUNE_CACHE=tune_ours))
+            d, m = peak_rss([TOOL] + bench, env=dict(ocl_env, OCLRESNET_TUNE_CACHE=tune_ours))
             res["ours"].append(d["median_ms"])
             first.append(d["first_run_ms"] + d["load_ms"])
             rss["ours"] = max(rss["ours"], m)
             if args.baseline:
                 d, m = peak_rss([args.baseline] + bench, required=False,
-                                env=dict(os.environ, OCLRESNET_TUNE_CACHE=tune_base))
+                                env=dict(ocl_env, OCLRESNET_TUNE_CACHE=tune_base))
                 if d:
                     res["base"].append(d["median_ms"])
             d, m = peak_rss([sys.executable, "-c", ORT_TIMER % dict(sub, path=path, shape=shape)])
