@@ -552,11 +552,11 @@ tuned_pick (OclNet * net, OclNode * n, const OclConvChoice * cand,
  * or its first that fits where it has fewer), so that the machine's noise
  * hits them alike.  A candidate's time is its fastest round, from the
  * end of the step before it to the end of its last kernel: what it costs
- * in the network, its launches included, with its input just written by the layer before and its
- * weights as cold as the rest of the network leaves them (timed alone,
- * back to back, F(4x4)'s large weights stayed in the cache and won layers
- * they lose in the network: ResNet-18's 7x7 layers 1.2x slower).  The
- * first round (what drivers build at a kernel's first launch, PoCL's
+ * in the network, its launch included, its input just written by the
+ * layer before and its weights as cold as the rest of the network leaves
+ * them (timed alone, back to back, F(2x2)'s larger weights stayed in the
+ * cache and won ResNet-18's 7x7 layers, 1.2x slower in the network).
+ * The first round (what drivers build at a kernel's first launch, PoCL's
  * work-group functions) is not counted. */
 #define MEASURE_ROUNDS 6
 
