@@ -191,9 +191,9 @@ ocl_pool_plan (OclNet * net, OclNode * n, GError ** error)
   int vec = avg || dilated ? 1 : x->c % 16 == 0 ? 16 : x->c % 4 == 0 ? 4 : 1;
   OclArgs a;
 
-  if (!ocl_step_begin (net, &a, "misc", "", avg ? "avgpool_nhwc" : dilated ?
-          "maxpool_dilated_nhwc" : vec == 16 ? "maxpool_nhwc16" : vec ==
-          4 ? "maxpool_nhwc4" : "maxpool_nhwc", error))
+  if (!ocl_step_begin (net, &a, "misc", vec == 16 ? "-DPOOL_W=16" : "",
+          avg ? "avgpool_nhwc" : dilated ? "maxpool_dilated_nhwc" : vec > 1 ?
+          "maxpool_nhwcv" : "maxpool_nhwc", error))
     return FALSE;
   if (avg) {
     OclSig_avgpool_nhwc s;
@@ -210,7 +210,7 @@ ocl_pool_plan (OclNet * net, OclNode * n, GError ** error)
     s.DW = n->dw;
     ocl_sig_maxpool_dilated_nhwc (&a, &s);
   } else {
-    /* maxpool_nhwc4 and _nhwc16 have maxpool_nhwc's signature */
+    /* maxpool_nhwcv has maxpool_nhwc's signature */
     OclSig_maxpool_nhwc s;
     pool_window (s, net, n);
     s.relu = n->relu;

@@ -238,49 +238,43 @@ maxpool_dilated_nhwc (OCL_PARAMS (OCL_SIG_maxpool_dilated_nhwc))
   out[((size_t) nh * OW + ox) * C + c] = relu ? relu1 (m) : m;
 }
 
-/* maxpool_nhwc on 4 channels per work-item (C % 4 == 0).
- * NDRange (C/4, OW, N*OH). */
+/* maxpool_nhwc on POOL_W channels per work-item (C % POOL_W == 0): 4
+ * (the default) or 16 (-DPOOL_W=16).  NDRange (C/POOL_W, OW, N*OH). */
+#ifndef POOL_W
+#define POOL_W 4
+#endif
+#if POOL_W == 16
+#define POOL_FLOATS float16
+#define POOL_INTS int16
+#define POOL_LOAD vload16
+#define POOL_STORE vstore16
+#define POOL_RELU relu16
+#else
+#define POOL_FLOATS float4
+#define POOL_INTS int4
+#define POOL_LOAD vload4
+#define POOL_STORE vstore4
+#define POOL_RELU relu4
+#endif
 __kernel void
-maxpool_nhwc4 (OCL_PARAMS (OCL_SIG_maxpool_nhwc4))
+maxpool_nhwcv (OCL_PARAMS (OCL_SIG_maxpool_nhwcv))
 {
-  int c4 = get_global_id (0), ox = get_global_id (1), nh = get_global_id (2);
+  int cv = get_global_id (0), ox = get_global_id (1), nh = get_global_id (2);
   int n = nh / OH, oy = nh % OH;
   int y0 = oy * SH - PT, x0 = ox * SW - PL;
-  float4 m = (float4) (-INFINITY);
-  int4 nan = (int4) (0);
+  POOL_FLOATS m = (POOL_FLOATS) (-INFINITY);
+  POOL_INTS nan = (POOL_INTS) (0);
   for (int y = max (y0, 0); y < min (y0 + KH, IH); y++)
     for (int x = max (x0, 0); x < min (x0 + KW, IW); x++) {
-      const float4 v = vload4 (c4, in + (((size_t) n * IH + y) * IW + x) * C);
+      const POOL_FLOATS v =
+          POOL_LOAD (cv, in + (((size_t) n * IH + y) * IW + x) * C);
       m = fmax (m, v);
       nan |= isnan (v);
     }
-  m = select (m, (float4) (NAN), nan);
+  m = select (m, (POOL_FLOATS) (NAN), nan);
   if (relu)
-    m = relu4 (m);
-  vstore4 (m, c4, out + ((size_t) nh * OW + ox) * C);
-}
-
-/* maxpool_nhwc on 16 channels per work-item (C % 16 == 0).
- * NDRange (C/16, OW, N*OH). */
-__kernel void
-maxpool_nhwc16 (OCL_PARAMS (OCL_SIG_maxpool_nhwc16))
-{
-  int c16 = get_global_id (0), ox = get_global_id (1), nh = get_global_id (2);
-  int n = nh / OH, oy = nh % OH;
-  int y0 = oy * SH - PT, x0 = ox * SW - PL;
-  float16 m = (float16) (-INFINITY);
-  int16 nan = (int16) (0);
-  for (int y = max (y0, 0); y < min (y0 + KH, IH); y++)
-    for (int x = max (x0, 0); x < min (x0 + KW, IW); x++) {
-      const float16 v =
-          vload16 (c16, in + (((size_t) n * IH + y) * IW + x) * C);
-      m = fmax (m, v);
-      nan |= isnan (v);
-    }
-  m = select (m, (float16) (NAN), nan);
-  if (relu)
-    m = relu16 (m);
-  vstore16 (m, c16, out + ((size_t) nh * OW + ox) * C);
+    m = POOL_RELU (m);
+  POOL_STORE (m, cv, out + ((size_t) nh * OW + ox) * C);
 }
 
 /* NDRange (C, OW, N*OH).  With count_include_pad the divisor counts the

@@ -106,8 +106,7 @@
   R (INT, OW) R (INT, KH) R (INT, KW) R (INT, SH) R (INT, SW) R (INT, PT) \
   R (INT, PL)
 #define OCL_SIG_maxpool_nhwc(F, R) OCL_SIG_POOL_WINDOW (F, R) R (INT, relu)
-#define OCL_SIG_maxpool_nhwc4 OCL_SIG_maxpool_nhwc
-#define OCL_SIG_maxpool_nhwc16 OCL_SIG_maxpool_nhwc
+#define OCL_SIG_maxpool_nhwcv OCL_SIG_maxpool_nhwc
 #define OCL_SIG_maxpool_dilated_nhwc(F, R) \
   OCL_SIG_POOL_WINDOW (F, R) R (INT, relu) R (INT, DH) R (INT, DW)
 #define OCL_SIG_avgpool_nhwc(F, R) \
@@ -152,8 +151,7 @@
   K (dynquant_nhwc, "misc", "") \
   K (copy_view_nhwc, "misc", "") \
   K (maxpool_nhwc, "misc", "") \
-  K (maxpool_nhwc4, "misc", "") \
-  K (maxpool_nhwc16, "misc", "") \
+  K (maxpool_nhwcv, "misc", "") \
   K (maxpool_dilated_nhwc, "misc", "") \
   K (avgpool_nhwc, "misc", "") \
   K (global_avgpool_nhwc, "misc", "") \
