@@ -570,6 +570,9 @@ float *ocl_npy_parse (const char *data, gsize len, const char *path,
 
 /* ---- the net: plan.c builds it, run.c runs it, pack.c lays out weights --- */
 
+/* The most floats an NCHW input may have to be reordered on the host. */
+#define OCL_HOST_REORDER_MAX 16384
+
 /* One launch.  Its NDRange is legal OpenCL 1.2 for any run of 1 to the
  * compiled batch of images: ocl_step_range() gives it.  The last dimension
  * covers the batch, per_image units of work for each image and
@@ -615,7 +618,7 @@ struct _OclNet {
   GArray *pending;              /* OclPendingLayer, until measured */
   guint64 pending_bytes;        /* their candidates' device memory */
   guint64 n_params, macs, device_bytes, weight_bytes;
-  float *host_in;               /* a small input reordered to NHWC */
+  float *host_in;               /* NULL, or a small input reordered to NHWC */
   float *host_out;              /* staging: a batch entry's outputs are
                                  * contiguous, and 4-D ones NCHW */
 

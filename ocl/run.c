@@ -136,17 +136,12 @@ out:
   return ok;
 }
 
-/* Inputs of up to this many floats are reordered to NHWC on the host as
- * they are written, not by a launch: CIFAR ResNet-56 on Intel's runtime
- * 0.795 -> 0.766 ms (PoCL: no change); larger ones keep the kernel. */
-#define HOST_REORDER_MAX 16384
-
 gboolean
 ocl_net_run (OclNet * net, const float *input, float *output, GError ** error)
 {
   /* An N x H x W x C input is the device's layout already: no step 0. */
   const gboolean nhwc = net->g->input_nhwc;
-  const gboolean host = !nhwc && net->in_size <= HOST_REORDER_MAX;
+  const gboolean host = net->host_in != NULL;
   cl_int err;
 
   if (host) {
