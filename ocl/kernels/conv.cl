@@ -212,13 +212,32 @@ mac_channel (float16 acc[NB][PX], __global const float *const ip[PX],
 /* The direct kernels' products: @kc input channels of PX pixels, each read
  * through a pointer of its own kept in a register (computed offsets were
  * spilled to the stack and reloaded for every broadcast), against the
- * weights @w, [kc][OCB]. */
+ * weights @w, [kc][OCB].  The loop works on copies of the sums and the
+ * pointers: PoCL does not inline this function where the tile is large,
+ * and there sums reached through @acc went back to memory after every
+ * multiply-add, a store for each FMA (ResNet-50's 1x1 layers at 75
+ * GFLOP/s on AVX2, BENCHMARKS.md). */
 static inline void
 mac_channels (float16 acc[NB][PX], __global const float *const ip[PX],
     __global const float *w, int kc)
 {
+  float16 a[NB][PX];
+  __global const float *q[PX];
+
+  #pragma unroll
+  for (int p = 0; p < PX; p++) {
+    q[p] = ip[p];
+  #pragma unroll
+    for (int b = 0; b < NB; b++)
+      a[b][p] = acc[b][p];
+  }
   for (int ic = 0; ic < kc; ic++, w += OCB)
-    mac_channel (acc, ip, w, ic);
+    mac_channel (a, q, w, ic);
+  #pragma unroll
+  for (int p = 0; p < PX; p++)
+  #pragma unroll
+    for (int b = 0; b < NB; b++)
+      acc[b][p] = a[b][p];
 }
 
 #ifndef KCH
