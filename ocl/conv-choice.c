@@ -11,25 +11,51 @@
 #include "ocl-private.h"
 
 /* Pixels (direct) or 2x2 tiles (Winograd) per work-item out of @cols: the
- * widest tile (<= @max) that wastes least, but no wider than leaves
- * @min_items work-items when each column group gives @per_group of them. */
+ * tile (<= @max) that does a row's work in the fewest steps, a work-item's
+ * costing its pixels and two more (its weight loads), the wider on a tie;
+ * but no wider than leaves @min_items work-items when each column group
+ * gives @per_group of them.  (Counting only the wasted pixels took one
+ * pixel on 13 columns, and on 7 when 6 is the widest.) */
 static int
 choose_px (int cols, int max, gsize per_group, gsize min_items)
 {
   int best = 1;
-  double best_eff = 0.0;
+  gint64 best_cost = G_MAXINT64;
 
   for (int px = MIN (max, cols); px >= 1; px--) {
-    int groups = (cols + px - 1) / px;
-    double eff = (double) cols / (groups * px);
-    if (eff > best_eff + 1e-9) {
-      best_eff = eff;
+    gint64 cost = (gint64) ((cols + px - 1) / px) * (px + 2);
+    if (cost < best_cost) {
+      best_cost = cost;
       best = px;
     }
   }
   while (best > 1 && (gsize) (cols + best - 1) / best * per_group < min_items)
     best = (best + 1) / 2;
   return best;
+}
+
+/* The widest register tile of @nb 16-channel blocks (pixels or Winograd
+ * tiles, at most 8) whose accumulators, @nb weight vectors and a broadcast
+ * fit the device's vector registers with one vector to spare: 8 with
+ * AVX-512 or where unknown; on AVX2 6 of one block, 2 of two. */
+static int
+max_tile (const OclTuning * t, int nb)
+{
+  if (t->reg_floats == 0)
+    return 8;
+  return CLAMP (((int) t->reg_floats - (int) t->lanes) / (16 * nb) - 1, 1, 8);
+}
+
+/* The lane kernel's: @gs x @nb accumulators and an input vector a pixel,
+ * and a weight vector; at most 16 / @gs. */
+static int
+max_lane_tile (const OclTuning * t, int gs, int nb)
+{
+  int px = 16 / gs;
+
+  if (t->reg_floats)
+    px = MIN (px, ((int) t->reg_floats - 16) / (16 * (gs * nb + 1)));
+  return MAX (px, 1);
 }
 
 /* Whether a Winograd kernel applies: 3x3 stride-1 convolutions whose
@@ -90,26 +116,40 @@ stream_chunk (const OclNode * n, const OclValue * y, const OclTuning * t,
       && n->ic >= 256 && nblk >= 4 * (int) t->compute_units ? 256 : 0;
 }
 
+/* Whether a work-item of @n may take two 16-channel output blocks: dense
+ * layers of 32 channels or more; grouped ones whose groups a pair of
+ * blocks does not straddle. */
+static gboolean
+two_blocks_apply (const OclNode * n)
+{
+  const int ocg = n->oc / MAX (n->group, 1);
+
+  return ocl_conv_lane_groups (n) <= 1 && n->oc >= 32
+      && (ocg % 16 != 0 || ocg % 32 == 0);
+}
+
 /* The register-tiled kernels' pick: Winograd F(4x4) or F(2x2) (@wino, 0:
  * off), the lane kernel for small groups, the whole-map 1x1 kernel, or
- * the direct kernel; with its tile. */
+ * the direct kernel; with its tile, of @want_nb output blocks a
+ * work-item (0: the rules' count). */
 static OclConvChoice
 register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
-    int wino)
+    int wino, int want_nb)
 {
   /* Direct: PX pixels of a row; Winograd: PX of the image's 2x2 (4x4)
    * tiles. */
   int cols = wino == 4 ? (y->h + 3) / 4 * ((y->w + 3) / 4) :
       wino ? (y->h + 1) / 2 * ((y->w + 1) / 2) : y->w;
-  const int ocg = n->oc / MAX (n->group, 1);
   const int gs = ocl_conv_lane_groups (n);
   /* Grouped with GS dividing 8: the lane kernel, exact work, GS x NB x PX
    * accumulators: one block and at most 16 of them (ResNeXt-50's 56x56
    * layers at GS = 4: PX = 4).  Groups of 16 channels (48, ...): one
    * 16-channel block a work-item, so that no block straddles two groups
-   * and multiplies zero weights. */
-  int nb = gs > 1 ? 1 : n->oc >= 32 && (ocg % 16 != 0 || ocg % 32 == 0) ? 2 : 1;
-  int nblk = (n->oc + 16 * nb - 1) / (16 * nb), bpi = 1, kch;
+   * and multiplies zero weights.  Two blocks only where the registers
+   * hold 4 pixels of them (AVX2 does not: 2 pixels of 2 blocks measured
+   * no faster than 4 of one, BENCHMARKS.md). */
+  int nb = two_blocks_apply (n) && max_tile (t, 2) >= 4 ? 2 : 1;
+  int nblk, bpi = 1, kch;
   double macs = (double) y->n * y->h * y->w * n->oc * ocl_node_icg (n) *
       n->kh * n->kw;
   /* CPU devices: enough one-item work-groups to balance the cores, but
@@ -117,9 +157,14 @@ register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
    * work-group shows (small CIFAR layers want few, big work-items). */
   gsize min_items = t->cpu ? MIN (32 * (gsize) t->compute_units,
       (gsize) (macs / 262144)) : 0;
-  int px = choose_px (cols, gs > 1 ? 16 / gs : 8,
-      (gsize) y->n * nblk * (wino ? 1 : y->h), min_items);
+  int px;
   OclConvChoice c = { OCL_CONV_DIRECT, 1, 1, 1, 0, 0, 0 };
+
+  if (want_nb == 1 || (want_nb == 2 && two_blocks_apply (n)))
+    nb = want_nb;
+  nblk = (n->oc + 16 * nb - 1) / (16 * nb);
+  px = choose_px (cols, gs > 1 ? max_lane_tile (t, gs, nb) : max_tile (t, nb),
+      (gsize) y->n * nblk * (wino ? 1 : y->h), min_items);
 
   /* Test hook: a forced register tile (and blocks per work-item). */
   if (t->force_px) {
@@ -150,7 +195,7 @@ register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
    * 0.66 -> 0.39 ms and 0.72 -> 0.57 ms against the min_items rule's one
    * or two tiles). */
   if (wino == 4) {
-    int wt = 4;
+    int wt = MIN (4, max_tile (t, nb));
     /* The most tiles that waste under 1/8 of a work-item's and leave a
      * few work-items per core. */
     while (wt > 1 && ((double) cols / (((cols + wt - 1) / wt) * wt) < 0.875
@@ -172,7 +217,7 @@ register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
   } else if ((kch = stream_chunk (n, y, t, nblk))) {
     c.kind = OCL_CONV_STREAM;
     c.kch = kch;
-    px = t->force_px ? px : choose_px (y->h * y->w, 8, 1, 0);
+    px = t->force_px ? px : choose_px (y->h * y->w, max_tile (t, nb), 1, 0);
     bpi = t->force_px && t->force_bpi > 0 ? MIN (t->force_bpi, nblk) :
         CLAMP (nblk / (8 * (int) t->compute_units), 1, 4);
   }
@@ -216,19 +261,19 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
     if (t->tiled_forced)
       return count;
   }
-  c = register_tiled (n, y, t, wino);
+  c = register_tiled (n, y, t, wino, 0);
   add_candidate (out, &count, &c);
   /* What else the layer runs, for a fallback or a measurement: the other
    * Winograd variant and the direct kernel where Winograd applies; the
    * direct kernel beside the whole-map 1x1 one. */
   if (winograd_applies (n) && t->winograd != 0) {
-    c = register_tiled (n, y, t, wino == 4 ? 2 : 4);
+    c = register_tiled (n, y, t, wino == 4 ? 2 : 4, 0);
     add_candidate (out, &count, &c);
   }
   if (wino || c.kind == OCL_CONV_STREAM) {
     OclTuning direct = *t;
     direct.conv_stream = 0;
-    c = register_tiled (n, y, &direct, 0);
+    c = register_tiled (n, y, &direct, 0, 0);
     add_candidate (out, &count, &c);
   }
   /* A stem (fewer than 16 input channels: a short channel loop between
@@ -240,6 +285,24 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
   if (c.kind == OCL_CONV_DIRECT && c.px >= 4 && n->ic < 16 && !t->force_px) {
     c.px -= 2;
     add_candidate (out, &count, &c);
+  }
+  /* Where the registers cut the two-block tile (AVX2: 2 pixels), the
+   * other block count of each register-tiled candidate is measured too:
+   * which shape wins is the device's to say. */
+  if (max_tile (t, 2) < 8 && two_blocks_apply (n) && !t->force_px) {
+    const guint listed = count;
+    OclTuning direct = *t;
+
+    direct.conv_stream = 0;
+    for (guint i = 0; i < listed; i++) {
+      const OclConvKind k = out[i].kind;
+      if (k != OCL_CONV_DIRECT && k != OCL_CONV_WINOGRAD2
+          && k != OCL_CONV_WINOGRAD4)
+        continue;
+      c = register_tiled (n, y, &direct, k == OCL_CONV_WINOGRAD4 ? 4 :
+          k == OCL_CONV_WINOGRAD2 ? 2 : 0, 3 - out[i].nb);
+      add_candidate (out, &count, &c);
+    }
   }
   return count;
 }

@@ -301,6 +301,12 @@ tuning_init (OclTuning * t, cl_device_id dev, cl_device_type type)
     t->compute_units = 1;
   clGetDeviceInfo (dev, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof (unified),
       &unified, NULL);
+  if (t->cpu && clGetDeviceInfo (dev, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT,
+          sizeof (t->lanes), &t->lanes, NULL) == CL_SUCCESS && t->lanes >= 4
+      && t->lanes <= 16)
+    t->reg_floats = t->lanes * (t->lanes >= 16 ? 32 : 16);
+  else
+    t->lanes = t->reg_floats = 0;
   t->unified_memory = unified;
 
   t->winograd = env_int ("OCLRESNET_WINOGRAD", -1);

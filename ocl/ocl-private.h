@@ -19,6 +19,14 @@ typedef struct {
   gboolean cpu;                 /* register-tiled kernels, one-item work-groups */
   gboolean unified_memory;      /* the device reads host memory in place */
   cl_uint compute_units;
+  /* The floats a CPU device's vector registers hold, and its native float
+   * vector (CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT): 16 lanes are AVX-512's
+   * 32 registers, 8 or fewer x86's 16 (AVX2, SSE); 0 where unknown (GPUs).
+   * Register tiles stay inside them: on AVX2 the AVX-512 tiles (32
+   * float16 accumulators) spilled, and ResNet-50's 1x1 layers ran at 40
+   * GFLOP/s against 90 with a tile that fits (BENCHMARKS.md). */
+  guint reg_floats;
+  guint lanes;
   /* Winograd for 3x3 stride-1 layers (OCLRESNET_WINOGRAD): -1 where it
    * pays (CPU devices, the variant chosen per layer), 0 never, 1 or 2
    * F(2x2, 3x3) wherever it applies, 4 F(4x4, 3x3) wherever it applies. */

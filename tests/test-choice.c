@@ -94,6 +94,63 @@ test_resnet18_cpu (void)
   g_assert_cmpint (c[1].nb, ==, c[0].nb);
 }
 
+/* The register file bounds the tile: AVX-512's (32 x 16 floats) keeps
+ * the tiles above; AVX2's (16 x 8) takes one block of at most 6 pixels by
+ * the rules, and lists each register-tiled candidate with the other block
+ * count (2 pixels of 2 blocks) to measure. */
+static void
+test_register_file (void)
+{
+  OclTuning t = cpu_tuning (2), wide;
+  OclConvChoice c[OCL_CONV_MAX_CANDIDATES], w[OCL_CONV_MAX_CANDIDATES];
+  guint n;
+
+  wide = t;
+  wide.reg_floats = 512;
+  wide.lanes = 16;
+  n = candidates (1, 1, 256, 64, 1, 56, 1, &wide, w);
+  g_assert_cmpuint (n, ==, candidates (1, 1, 256, 64, 1, 56, 1, &t, c));
+  g_assert_true (memcmp (c, w, n * sizeof (c[0])) == 0);
+  g_assert_cmpint (w[0].nb, ==, 2);
+  g_assert_cmpint (w[0].px, ==, 8);
+
+  t.reg_floats = 128;
+  t.lanes = 8;
+  n = candidates (1, 1, 256, 64, 1, 56, 1, &t, c);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpint (c[0].kind, ==, OCL_CONV_DIRECT);
+  g_assert_cmpint (c[0].nb, ==, 1);
+  g_assert_cmpint (c[0].px, <=, 6);
+  g_assert_cmpint (c[0].px, >=, 4);
+  g_assert_cmpint (c[1].kind, ==, OCL_CONV_DIRECT);
+  g_assert_cmpint (c[1].nb, ==, 2);
+  g_assert_cmpint (c[1].px, <=, 2);
+
+  /* 3x3: F(4x4), F(2x2) and direct, each with both block counts. */
+  n = candidates (3, 1, 64, 64, 1, 56, 1, &t, c);
+  g_assert_cmpuint (n, ==, 6);
+  for (guint i = 0; i < n; i++) {
+    g_assert_cmpint (c[i].nb, ==, i < 3 ? 1 : 2);
+    g_assert_cmpint (c[i].px * c[i].nb, <=, 6);
+  }
+  g_assert_cmpint (c[0].kind, ==, OCL_CONV_WINOGRAD4);
+  g_assert_cmpint (c[3].kind, ==, OCL_CONV_WINOGRAD4);
+
+  /* Grouped by 4 (the lane kernel): 4 accumulators and an input a pixel
+   * fit one pixel; one block only, nothing more to list. */
+  n = candidates (3, 1, 128, 128, 32, 56, 1, &t, c);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpint (c[0].kind, ==, OCL_CONV_LANES);
+  g_assert_cmpint (c[0].px, ==, 1);
+
+  /* A row of 7 with 6 pixels at most: 4 and 3, not 7 tiles of one. */
+  candidates (3, 2, 64, 64, 1, 7, 1, &t, c);
+  g_assert_cmpint (c[0].px, ==, 4);
+  /* A row of 13 with 8: 7 and 6 (the widest waste-free tile was 1). */
+  candidates (3, 2, 64, 64, 1, 13, 1, &wide, c);
+  g_assert_cmpint (c[0].px, ==, 7);
+}
+
 /* Where the whole-map 1x1 kernel pays (the Intel Xeon's rule), deep 1x1
  * layers take it, with the direct kernel listed after; ResNeXt's small
  * groups take the lane kernel. */
@@ -169,6 +226,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/choice/registry", test_registry);
   g_test_add_func ("/choice/resnet18-cpu", test_resnet18_cpu);
+  g_test_add_func ("/choice/register-file", test_register_file);
   g_test_add_func ("/choice/stream-and-lanes", test_stream_and_lanes);
   g_test_add_func ("/choice/tiled-and-overrides", test_tiled_and_overrides);
   return g_test_run ();
