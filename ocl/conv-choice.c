@@ -276,6 +276,18 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
     c = register_tiled (n, y, &direct, 0, 0);
     add_candidate (out, &count, &c);
   }
+  /* The whole-map 1x1 kernel is measured on every CPU device where its
+   * shape applies; the rules take it only where stream_pays.  On an AVX2
+   * EPYC (Zen 3) it ran ResNet-50's 7x7-map 1x1 layers 20 % faster than
+   * the direct kernel and its 14x14 ones 8-16 % slower (BENCHMARKS.md). */
+  if (t->cpu && !t->stream_pays && out[0].kind != OCL_CONV_STREAM) {
+    OclTuning pays = *t;
+    OclConvChoice st;
+    pays.stream_pays = TRUE;
+    st = register_tiled (n, y, &pays, 0, 0);
+    if (st.kind == OCL_CONV_STREAM)
+      add_candidate (out, &count, &st);
+  }
   /* A stem (fewer than 16 input channels: a short channel loop between
    * its taps) also measures a register tile 2 pixels narrower.  The rules'
    * widths were measured on PoCL; Intel's runtime runs ResNet-18's stem in
@@ -287,20 +299,20 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
     add_candidate (out, &count, &c);
   }
   /* Where the registers cut the two-block tile (AVX2: 2 pixels), the
-   * other block count of each register-tiled candidate is measured too:
-   * which shape wins is the device's to say. */
+   * Winograd candidates are measured with the other block count too: on
+   * an AVX2 EPYC F(4x4) won with 2 tiles of 2 blocks on some 56x56 layers
+   * and 4 tiles of one on others, while the direct kernel's 2 pixels of 2
+   * blocks lost to 6 of one on every ResNet-50 layer but one (of 53), by
+   * 10-25 % on most (BENCHMARKS.md), so it is not listed. */
   if (max_tile (t, 2) < 8 && two_blocks_apply (n) && !t->force_px) {
     const guint listed = count;
-    OclTuning direct = *t;
 
-    direct.conv_stream = 0;
     for (guint i = 0; i < listed; i++) {
       const OclConvKind k = out[i].kind;
-      if (k != OCL_CONV_DIRECT && k != OCL_CONV_WINOGRAD2
-          && k != OCL_CONV_WINOGRAD4)
+      if (k != OCL_CONV_WINOGRAD2 && k != OCL_CONV_WINOGRAD4)
         continue;
-      c = register_tiled (n, y, &direct, k == OCL_CONV_WINOGRAD4 ? 4 :
-          k == OCL_CONV_WINOGRAD2 ? 2 : 0, 3 - out[i].nb);
+      c = register_tiled (n, y, t, k == OCL_CONV_WINOGRAD4 ? 4 : 2,
+          3 - out[i].nb);
       add_candidate (out, &count, &c);
     }
   }
