@@ -288,6 +288,25 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
     if (st.kind == OCL_CONV_STREAM)
       add_candidate (out, &count, &st);
   }
+  /* Blocks a work-item whose weights outgrow a core's L2 (more than 256
+   * KiB together): the same tile with one block a work-item is measured
+   * too, so that the work-items after it on that core find the block's
+   * weights still there.  Forced on an AVX2 EPYC (Zen 3, 512 KiB of L2),
+   * ResNet-50's 7x7 and 14x14 layers took 16-17 and 28-31 ms with one
+   * block against 17.5-22.7 and 33-39 with 2, 4 or 8 (BENCHMARKS.md). */
+  if (t->cpu && !t->force_px) {
+    const guint listed = count;
+    for (guint i = 0; i < listed; i++) {
+      OclConvChoice one = out[i];
+      const double block_bytes = 4.0 * n->kh * n->kw * ocl_node_icg (n) *
+          16 * one.nb;
+      if (one.kind != OCL_CONV_DIRECT || one.bpi < 2
+          || block_bytes * one.bpi <= 256.0 * 1024)
+        continue;
+      one.bpi = 1;
+      add_candidate (out, &count, &one);
+    }
+  }
   /* A stem (fewer than 16 input channels: a short channel loop between
    * its taps) also measures a register tile 2 pixels narrower.  The rules'
    * widths were measured on PoCL; Intel's runtime runs ResNet-18's stem in

@@ -77,12 +77,21 @@ test_resnet18_cpu (void)
   g_assert_cmpint (c[1].kind, ==, OCL_CONV_WINOGRAD4);
   g_assert_cmpuint (n, ==, 3);
 
+  /* Strided: the direct kernel; its blocks a work-item hold over 256 KiB
+   * of weights, so one block a work-item is measured too. */
   n = candidates (3, 2, 64, 128, 1, 28, 1, &t, c);
-  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpuint (n, ==, 2);
   g_assert_cmpint (c[0].kind, ==, OCL_CONV_DIRECT);
   g_assert_cmpint (c[0].nb, ==, 2);
   g_assert_cmpint (c[0].px, >=, 1);
-  g_assert_cmpint (c[0].bpi, >=, 1);
+  g_assert_cmpint (c[0].bpi, >=, 4);
+  g_assert_cmpint (c[1].kind, ==, OCL_CONV_DIRECT);
+  g_assert_cmpint (c[1].px, ==, c[0].px);
+  g_assert_cmpint (c[1].nb, ==, c[0].nb);
+  g_assert_cmpint (c[1].bpi, ==, 1);
+  /* Fewer input channels: within 256 KiB, nothing more. */
+  n = candidates (3, 2, 16, 128, 1, 28, 1, &t, c);
+  g_assert_cmpuint (n, ==, 1);
 
   /* The stem: 3 input channels, no Winograd; the direct kernel, and the
    * same 2 pixels narrower to measure. */
@@ -163,19 +172,24 @@ test_stream_and_lanes (void)
 
   t.stream_pays = TRUE;
   n = candidates (1, 1, 1024, 2048, 1, 7, 1, &t, c);
-  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpuint (n, ==, 3);
   g_assert_cmpint (c[0].kind, ==, OCL_CONV_STREAM);
   g_assert_cmpint (c[0].kch, ==, 256);
   g_assert_cmpint (c[1].kind, ==, OCL_CONV_DIRECT);
+  g_assert_cmpint (c[1].bpi, >, 1);
+  g_assert_cmpint (c[2].kind, ==, OCL_CONV_DIRECT);
+  g_assert_cmpint (c[2].bpi, ==, 1);
   /* 28x28 maps: not worth it (measured). */
   candidates (1, 1, 256, 512, 1, 28, 1, &t, c);
   g_assert_cmpint (c[0].kind, ==, OCL_CONV_DIRECT);
   /* AMD's rule: never by the rules, but measured. */
   t.stream_pays = FALSE;
   n = candidates (1, 1, 1024, 2048, 1, 7, 1, &t, c);
-  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpuint (n, ==, 3);
   g_assert_cmpint (c[0].kind, ==, OCL_CONV_DIRECT);
   g_assert_cmpint (c[1].kind, ==, OCL_CONV_STREAM);
+  g_assert_cmpint (c[2].kind, ==, OCL_CONV_DIRECT);
+  g_assert_cmpint (c[2].bpi, ==, 1);
 
   candidates (3, 1, 128, 128, 32, 56, 1, &t, c);
   g_assert_cmpint (c[0].kind, ==, OCL_CONV_LANES);
