@@ -301,12 +301,21 @@ tuning_init (OclTuning * t, cl_device_id dev, cl_device_type type)
     t->compute_units = 1;
   clGetDeviceInfo (dev, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof (unified),
       &unified, NULL);
+  /* A CPU device is this host's CPU: 32 vector registers with AVX-512
+   * (of whatever width the device's compiler uses) or on AArch64, 16 with
+   * AVX2 or SSE. */
   if (t->cpu && clGetDeviceInfo (dev, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT,
           sizeof (t->lanes), &t->lanes, NULL) == CL_SUCCESS && t->lanes >= 4
-      && t->lanes <= 16)
-    t->reg_floats = t->lanes * (t->lanes >= 16 ? 32 : 16);
-  else
+      && t->lanes <= 16) {
+#if defined (__x86_64__) || defined (__i386__)
+    const guint regs = __builtin_cpu_supports ("avx512f") ? 32 : 16;
+#else
+    const guint regs = 32;
+#endif
+    t->reg_floats = t->lanes * regs;
+  } else {
     t->lanes = t->reg_floats = 0;
+  }
   t->unified_memory = unified;
 
   t->winograd = env_int ("OCLRESNET_WINOGRAD", -1);

@@ -20,8 +20,9 @@ typedef struct {
   gboolean unified_memory;      /* the device reads host memory in place */
   cl_uint compute_units;
   /* The floats a CPU device's vector registers hold, and its native float
-   * vector (CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT): 16 lanes are AVX-512's
-   * 32 registers, 8 or fewer x86's 16 (AVX2, SSE); 0 where unknown (GPUs).
+   * vector (CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT): that many lanes times the
+   * host's registers, 32 with AVX-512 or on AArch64, 16 with AVX2 or SSE;
+   * 0 where unknown (GPUs).
    * Register tiles stay inside them: on AVX2 the AVX-512 tiles (32
    * float16 accumulators) spilled, and ResNet-50's 1x1 layers ran at 40
    * GFLOP/s against 90 with a tile that fits (BENCHMARKS.md). */
