@@ -882,7 +882,7 @@ test_conv_every_candidate (void)
     {2, 64, 7, 48, 3, 1, 0, 3}, /* 7x7: F(2x2) first */
     {1, 256, 7, 528, 1, 1, 1, 2},       /* stream, direct */
     {1, 256, 7, 528, 1, 1, 0, 2},       /* direct, stream measured */
-    {1, 1088, 7, 128, 1, 1, 0, 3},      /* and one block a work-item */
+    {1, 1088, 1, 1024, 1, 1, 0, 3},     /* and one block a work-item */
     {2, 3, 23, 16, 7, 2, 0, 2}, /* a stem: two register tiles */
     {2, 48, 9, 16, 3, 2, 0, 1}, /* strided: direct only */
   };

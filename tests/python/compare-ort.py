@@ -41,6 +41,16 @@ def ort_run(path, x):
     return ort_run_all(path, x)[0][1]
 
 
+def ort_run_as_written(path, x):
+    """onnxruntime's output with its graph optimizations off: a QDQ file
+    runs as written, in float, without its int8 kernels."""
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+    return sess.run(None, {sess.get_inputs()[0].name: x})[0]
+
+
 def file_name(output):
     """What `oclresnet run --output DIR` calls an output's file."""
     s = "".join(c if c.isalnum() and c.isascii() or c in "_.-" else "_" for c in output)
@@ -101,6 +111,14 @@ with tempfile.TemporaryDirectory() as tmp:
         print("# int8 copies skipped: %s" % e)
         have_quant = False
     int8 = ["cifar_resnet8_optB_odd", "resnet18_b2_odd", "resnext_tiny", "se_resnet"]
+    # Where onnxruntime's int8 kernels saturate (x86 without VNNI), the
+    # reference is its run of the QDQ file as written: for a QOperator file
+    # the QDQ twin of the same calibration (the same scales), for signed
+    # dynamic quantization, which has none, the top-1 alone.
+    exact = onnx_forms.ort_int8_exact()
+    if not exact:
+        print("# onnxruntime's int8 kernels saturate on this CPU (no VNNI): "
+              "references are its QDQ files run as written")
     for name in int8 if have_quant else []:
         src = os.path.join(fixdir, name + ".onnx")
         xin = os.path.join(fixdir, name + ".input.npy")
@@ -115,13 +133,18 @@ with tempfile.TemporaryDirectory() as tmp:
                 print("not ok - %s: oclresnet failed: %s" % (label, r.stderr.strip()))
                 failed += 1
                 continue
-            ref = ort_run(dst, x)
+            twin = dst.replace("_qoperator", "_qdq")
+            top1_only = not exact and kind == "dynamic"
+            ref = ort_run(dst, x) if exact or kind.startswith("dynamic") else \
+                ort_run_as_written(twin, x)
             step = onnx_forms.output_step(dst)
             err = float(np.abs(got - ref).max())
             same = (got.argmax(1) == ref.argmax(1)).all()
             if kind.startswith("dynamic"):
                 step = 0.005 * max(1.0, float(np.abs(ref).max()))
-            ok = step is not None and err <= 2 * step and same
+            ok = step is not None and (top1_only or err <= 2 * step) and same
+            if top1_only:
+                label += " (top-1 only: no exact reference on this CPU)"
             failed += not ok
             print("%s - %s: max|ours - ort| = %.3g, %s %.3g%s"
                   % ("ok" if ok else "not ok", label, err,

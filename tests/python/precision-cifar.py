@@ -119,6 +119,7 @@ def main():
     ap.add_argument("--per-class", type=int, default=1000)
     args = ap.parse_args()
     failed = 0
+    int8_exact = onnx_forms.ort_int8_exact()
     with tempfile.TemporaryDirectory() as tmp:
         for depth in [int(d) for d in args.models.split(",")]:
             src = os.path.join(args.build, "models", "resnet%d-cifar10.onnx" % depth)
@@ -157,6 +158,21 @@ def main():
                     ok = not differ and not over
                     what = ("top-1 differs on %d, error over the bound on %d, largest "
                             "relative error %.3g" % (differ, over, worst * 1e-2))
+                elif not int8_exact:
+                    # onnxruntime's int8 kernels saturate here: its run of
+                    # the file as written is the reference.  Requantizing
+                    # after every layer, a sum on either side of a rounding
+                    # boundary moves the output by a step or two (on an AVX2
+                    # EPYC: 3 steps at most, over 2 steps on 54-78 of 10,000
+                    # images), so the bound is 4 steps, and the top-1 may
+                    # differ on 1 image in 1,000 beyond ties.
+                    step = onnx_forms.output_step(dst)
+                    flt = run_ort(dst, xk, optimize=False)
+                    differ, over, err, _ = compare(got, flt, 2 * step)
+                    ok = differ <= len(x) // 1000 and err <= 4 * step * 1.0001
+                    what = ("against onnxruntime's run as written (its int8 kernels "
+                            "saturate on this CPU): top-1 differs on %d, over 2 steps on "
+                            "%d, largest %.2f steps" % (differ, over, err / step))
                 else:
                     step = onnx_forms.output_step(dst)
                     flt = run_ort(dst, xk, optimize=False)
