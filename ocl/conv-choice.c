@@ -298,8 +298,8 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
     const guint listed = count;
     for (guint i = 0; i < listed; i++) {
       OclConvChoice one = out[i];
-      const double block_bytes = 4.0 * n->kh * n->kw * ocl_node_icg (n) *
-          16 * one.nb;
+      const double block_bytes = 4.0 * n->kh * n->kw *
+          ocl_conv_block_inputs (n, 16 * one.nb) * 16 * one.nb;
       if (one.kind != OCL_CONV_DIRECT || one.bpi < 2
           || block_bytes * one.bpi <= 256.0 * 1024)
         continue;
