@@ -27,28 +27,23 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 tool, fixdir = sys.argv[1], sys.argv[2]
 OPTS = ort.SessionOptions()
 OPTS.log_severity_level = 3
+# Graph optimizations off: a QDQ file runs as written, in float, without
+# onnxruntime's int8 kernels.
+AS_WRITTEN = ort.SessionOptions()
+AS_WRITTEN.log_severity_level = 3
+AS_WRITTEN.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
 
 
-def ort_run_all(path, x):
+def ort_run_all(path, x, opts=OPTS):
     """onnxruntime's outputs for @x on the file at @path: (name, value)s."""
-    sess = ort.InferenceSession(path, OPTS, providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
     outs = sess.run(None, {sess.get_inputs()[0].name: x})
     return [(o.name, v) for o, v in zip(sess.get_outputs(), outs)]
 
 
-def ort_run(path, x):
+def ort_run(path, x, opts=OPTS):
     """onnxruntime's (first) output for @x on the file at @path."""
-    return ort_run_all(path, x)[0][1]
-
-
-def ort_run_as_written(path, x):
-    """onnxruntime's output with its graph optimizations off: a QDQ file
-    runs as written, in float, without its int8 kernels."""
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
-    return sess.run(None, {sess.get_inputs()[0].name: x})[0]
+    return ort_run_all(path, x, opts)[0][1]
 
 
 def file_name(output):
@@ -136,7 +131,7 @@ with tempfile.TemporaryDirectory() as tmp:
             twin = dst.replace("_qoperator", "_qdq")
             top1_only = not exact and kind == "dynamic"
             ref = ort_run(dst, x) if exact or kind.startswith("dynamic") else \
-                ort_run_as_written(twin, x)
+                ort_run(twin, x, AS_WRITTEN)
             step = onnx_forms.output_step(dst)
             err = float(np.abs(got - ref).max())
             same = (got.argmax(1) == ref.argmax(1)).all()
