@@ -130,16 +130,20 @@ two_blocks_apply (const OclNode * n)
 
 /* The register-tiled kernels' pick: Winograd F(4x4) or F(2x2) (@wino, 0:
  * off), the lane kernel for small groups, the whole-map 1x1 kernel, or
- * the direct kernel; with its tile, of @want_nb output blocks a
- * work-item (0: the rules' count). */
+ * the direct kernel (its tiles in raster order over the map where
+ * @raster); with its tile, of @want_nb output blocks a work-item (0: the
+ * rules' count). */
 static OclConvChoice
 register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
-    int wino, int want_nb)
+    int wino, int want_nb, gboolean raster)
 {
-  /* Direct: PX pixels of a row; Winograd: PX of the image's 2x2 (4x4)
-   * tiles. */
+  /* Direct: PX pixels of a row (of the map where @raster); Winograd: PX
+   * of the image's 2x2 (4x4) tiles. */
   int cols = wino == 4 ? (y->h + 3) / 4 * ((y->w + 3) / 4) :
-      wino ? (y->h + 1) / 2 * ((y->w + 1) / 2) : y->w;
+      wino ? (y->h + 1) / 2 * ((y->w + 1) / 2) : raster ? y->h * y->w : y->w;
+  /* Work-items a column group gives: one a row, but for the whole-map
+   * tilings. */
+  const gsize rows = wino || raster ? 1 : y->h;
   const int gs = ocl_conv_lane_groups (n);
   /* Grouped with GS dividing 8: the lane kernel, exact work, GS x NB x PX
    * accumulators: one block and at most 16 of them (ResNeXt-50's 56x56
@@ -164,7 +168,7 @@ register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
     nb = want_nb;
   nblk = (n->oc + 16 * nb - 1) / (16 * nb);
   px = choose_px (cols, gs > 1 ? max_lane_tile (t, gs, nb) : max_tile (t, nb),
-      (gsize) y->n * nblk * (wino ? 1 : y->h), min_items);
+      (gsize) y->n * nblk * rows, min_items);
 
   /* Test hook: a forced register tile (and blocks per work-item). */
   if (t->force_px) {
@@ -181,7 +185,7 @@ register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
    * work-item amortise PoCL's per-work-group cost (ResNet-50 sum of layers
    * 36.5 -> 35.3 ms, 8 blocks against 1), as long as min_items remain. */
   if (!wino && t->cpu) {
-    gsize others = (gsize) y->n * y->h * ((cols + px - 1) / px);
+    gsize others = (gsize) y->n * rows * ((cols + px - 1) / px);
     bpi = 8;
     while (bpi > 1 && others * ((nblk + bpi - 1) / bpi) < min_items)
       bpi /= 2;
@@ -220,6 +224,8 @@ register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
     px = t->force_px ? px : choose_px (y->h * y->w, max_tile (t, nb), 1, 0);
     bpi = t->force_px && t->force_bpi > 0 ? MIN (t->force_bpi, nblk) :
         CLAMP (nblk / (8 * (int) t->compute_units), 1, 4);
+  } else {
+    c.raster = raster;
   }
   c.px = px;
   c.bpi = bpi;
@@ -231,7 +237,7 @@ same_choice (const OclConvChoice * a, const OclConvChoice * b)
 {
   return a->kind == b->kind && a->px == b->px && a->nb == b->nb
       && a->bpi == b->bpi && a->kch == b->kch && a->gs == b->gs
-      && a->side == b->side;
+      && a->side == b->side && a->raster == b->raster;
 }
 
 static void
@@ -261,19 +267,19 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
     if (t->tiled_forced)
       return count;
   }
-  c = register_tiled (n, y, t, wino, 0);
+  c = register_tiled (n, y, t, wino, 0, FALSE);
   add_candidate (out, &count, &c);
   /* What else the layer runs, for a fallback or a measurement: the other
    * Winograd variant and the direct kernel where Winograd applies; the
    * direct kernel beside the whole-map 1x1 one. */
   if (winograd_applies (n) && t->winograd != 0) {
-    c = register_tiled (n, y, t, wino == 4 ? 2 : 4, 0);
+    c = register_tiled (n, y, t, wino == 4 ? 2 : 4, 0, FALSE);
     add_candidate (out, &count, &c);
   }
   if (wino || c.kind == OCL_CONV_STREAM) {
     OclTuning direct = *t;
     direct.conv_stream = 0;
-    c = register_tiled (n, y, &direct, 0, 0);
+    c = register_tiled (n, y, &direct, 0, 0, FALSE);
     add_candidate (out, &count, &c);
   }
   /* The whole-map 1x1 kernel is measured on every CPU device where its
@@ -284,7 +290,7 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
     OclTuning pays = *t;
     OclConvChoice st;
     pays.stream_pays = TRUE;
-    st = register_tiled (n, y, &pays, 0, 0);
+    st = register_tiled (n, y, &pays, 0, 0, FALSE);
     if (st.kind == OCL_CONV_STREAM)
       add_candidate (out, &count, &st);
   }
@@ -306,6 +312,23 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
       one.bpi = 1;
       add_candidate (out, &count, &one);
     }
+  }
+  /* The direct kernel's tiles in raster order over the map, on CPU
+   * devices, for layers of 16 input channels or more (a stem's short
+   * channel loops want a row tile's contiguous windows): on small maps a
+   * row leaves a narrow tile or a wasted one.  On an AVX2 EPYC (Zen 3),
+   * 3x3 512->512 on 7x7 in 10 tiles of 5 against 14 of 4 (8
+   * accumulators): 0.83-0.87 of the time; 3x3/2 256->512 0.80-0.83; 1x1
+   * 512->2048 on 7x7 0.74-0.76; 1x1 1024->256 on 14x14 0.92-0.94
+   * (BENCHMARKS.md).  Not where no tile wraps (one row, or rows a whole
+   * number of tiles): row tiles of that width do the same work. */
+  if (t->cpu && !t->force_px && n->ic >= 16) {
+    OclTuning direct = *t;
+    OclConvChoice r;
+    direct.conv_stream = 0;
+    r = register_tiled (n, y, &direct, 0, 0, TRUE);
+    if (r.raster && y->h > 1 && y->w % r.px != 0)
+      add_candidate (out, &count, &r);
   }
   /* A stem (fewer than 16 input channels: a short channel loop between
    * its taps) also measures a register tile 2 pixels narrower.  The rules'
@@ -331,7 +354,7 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
       if (k != OCL_CONV_WINOGRAD2 && k != OCL_CONV_WINOGRAD4)
         continue;
       c = register_tiled (n, y, t, k == OCL_CONV_WINOGRAD4 ? 4 : 2,
-          3 - out[i].nb);
+          3 - out[i].nb, FALSE);
       add_candidate (out, &count, &c);
     }
   }
@@ -356,8 +379,8 @@ ocl_conv_choice_describe (const OclConvChoice * c, char *buf, gsize size)
       if (c->bpi > 1)
         g_snprintf (bpi, sizeof (bpi), " x%d", c->bpi);
       g_snprintf (buf, size, "%sPX=%d NB=%d%s", c->kind == OCL_CONV_LANES ?
-          "lanes " : c->kind == OCL_CONV_STREAM ? "stream " : "", c->px, c->nb,
-          bpi);
+          "lanes " : c->kind == OCL_CONV_STREAM ? "stream " : c->raster ?
+          "raster " : "", c->px, c->nb, bpi);
     }
   }
 }

@@ -390,7 +390,8 @@ plan_direct (OclNet * net, OclNode * n, const OclConvChoice * c,
       g_strdup_printf ("-DKCH=%d -DPX=%d -DNB=%d", c->kch, c->px, c->nb) :
       c->kind == OCL_CONV_LANES ?
       g_strdup_printf ("-DGS=%d -DPX=%d -DNB=%d", c->gs, c->px, c->nb) :
-      g_strdup_printf ("-DPX=%d -DNB=%d", c->px, c->nb);
+      g_strdup_printf ("-DPX=%d -DNB=%d%s", c->px, c->nb,
+      c->raster ? " -DRASTER" : "");
   /* One signature for the three: OclSig_conv2d_nhwc stands for each. */
   OclSig_conv2d_nhwc s;
   cl_mem wm, bm, zm;
@@ -413,7 +414,8 @@ plan_direct (OclNet * net, OclNode * n, const OclConvChoice * c,
   s.OCG = n->oc / MAX (n->group, 1);
   ocl_sig_conv2d_nhwc (&a, &s);
   if (!ocl_step_end (net, &a, n, conv_desc (net, n, c), conv_flops (net, n),
-          3, stream ? 1 : (y->w + c->px - 1) / c->px, stream ? 1 : y->h,
+          3, stream ? 1 : c->raster ? (y->h * y->w + c->px - 1) / c->px :
+          (y->w + c->px - 1) / c->px, stream || c->raster ? 1 : y->h,
           (size_t) y->n * ((nblk + c->bpi - 1) / c->bpi), error))
     return FALSE;
   return one_item_groups_on_cpu (net, error);

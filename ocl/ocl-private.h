@@ -515,9 +515,12 @@ typedef struct {
   int kch;                      /* stream: input channels a chunk */
   int gs;                       /* lanes: groups a vector */
   int side;                     /* tiled: the work-group's side */
+  gboolean raster;              /* direct: PX pixels of the map in raster
+                                 * order, a tile wrapping onto the next row
+                                 * (else PX of one row) */
 } OclConvChoice;
 
-#define OCL_CONV_MAX_CANDIDATES 6
+#define OCL_CONV_MAX_CANDIDATES 8
 
 /* The kernels convolution @n (output @y) can run on a device of tuning
  * @t, in the order to try: the first is the plan's pick.  Returns how many

@@ -56,7 +56,8 @@ test_registry (void)
 
 /* ResNet-18 at batch 1 on two cores: F(4x4) on the large 3x3 layers,
  * F(2x2) on 7x7 maps, the direct kernel on strided ones, each with the
- * layer's other kernels after it. */
+ * layer's other kernels after it, the direct kernel's raster tiles last
+ * where a tile would wrap. */
 static void
 test_resnet18_cpu (void)
 {
@@ -64,23 +65,27 @@ test_resnet18_cpu (void)
   OclConvChoice c[OCL_CONV_MAX_CANDIDATES];
   guint n;
 
+  /* (Rows of 56 are 7 tiles of 8: raster tiles would be the same.) */
   n = candidates (3, 1, 64, 64, 1, 56, 1, &t, c);
   g_assert_cmpuint (n, ==, 3);
   g_assert_cmpint (c[0].kind, ==, OCL_CONV_WINOGRAD4);
   g_assert_cmpint (c[0].px, ==, 4);
   g_assert_cmpint (c[1].kind, ==, OCL_CONV_WINOGRAD2);
   g_assert_cmpint (c[2].kind, ==, OCL_CONV_DIRECT);
+  g_assert_false (c[2].raster);
 
   n = candidates (3, 1, 512, 512, 1, 7, 1, &t, c);
   g_assert_cmpint (c[0].kind, ==, OCL_CONV_WINOGRAD2);
   g_assert_cmpint (c[0].nb, ==, 2);
   g_assert_cmpint (c[1].kind, ==, OCL_CONV_WINOGRAD4);
+  g_assert_cmpint (c[2].kind, ==, OCL_CONV_DIRECT);
+  g_assert_false (c[2].raster);
   g_assert_cmpuint (n, ==, 3);
 
   /* Strided: the direct kernel; its blocks a work-item hold over 256 KiB
    * of weights, so one block a work-item is measured too. */
   n = candidates (3, 2, 64, 128, 1, 28, 1, &t, c);
-  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpuint (n, ==, 3);
   g_assert_cmpint (c[0].kind, ==, OCL_CONV_DIRECT);
   g_assert_cmpint (c[0].nb, ==, 2);
   g_assert_cmpint (c[0].px, >=, 1);
@@ -89,9 +94,12 @@ test_resnet18_cpu (void)
   g_assert_cmpint (c[1].px, ==, c[0].px);
   g_assert_cmpint (c[1].nb, ==, c[0].nb);
   g_assert_cmpint (c[1].bpi, ==, 1);
-  /* Fewer input channels: within 256 KiB, nothing more. */
+  g_assert_false (c[1].raster);
+  g_assert_true (c[2].raster);
+  /* Fewer input channels: within 256 KiB, only the raster tiles more. */
   n = candidates (3, 2, 16, 128, 1, 28, 1, &t, c);
-  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_true (c[1].raster);
 
   /* The stem: 3 input channels, no Winograd; the direct kernel, and the
    * same 2 pixels narrower to measure. */
@@ -126,24 +134,26 @@ test_register_file (void)
   t.reg_floats = 128;
   t.lanes = 8;
   n = candidates (1, 1, 256, 64, 1, 56, 1, &t, c);
-  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpuint (n, ==, 2);
   g_assert_cmpint (c[0].kind, ==, OCL_CONV_DIRECT);
+  g_assert_true (c[1].raster);
   g_assert_cmpint (c[0].nb, ==, 1);
   g_assert_cmpint (c[0].px, <=, 6);
   g_assert_cmpint (c[0].px, >=, 4);
 
-  /* 3x3: F(4x4), F(2x2) and direct with one block; the Winograd kernels
-   * with two as well. */
+  /* 3x3: F(4x4), F(2x2) and direct (row and raster tiles) with one
+   * block; the Winograd kernels with two as well. */
   n = candidates (3, 1, 64, 64, 1, 56, 1, &t, c);
-  g_assert_cmpuint (n, ==, 5);
+  g_assert_cmpuint (n, ==, 6);
   for (guint i = 0; i < n; i++) {
-    g_assert_cmpint (c[i].nb, ==, i < 3 ? 1 : 2);
+    g_assert_cmpint (c[i].nb, ==, i < 4 ? 1 : 2);
     g_assert_cmpint (c[i].px * c[i].nb, <=, 6);
   }
   g_assert_cmpint (c[0].kind, ==, OCL_CONV_WINOGRAD4);
   g_assert_cmpint (c[2].kind, ==, OCL_CONV_DIRECT);
-  g_assert_cmpint (c[3].kind, ==, OCL_CONV_WINOGRAD4);
-  g_assert_cmpint (c[4].kind, ==, OCL_CONV_WINOGRAD2);
+  g_assert_true (c[3].raster);
+  g_assert_cmpint (c[4].kind, ==, OCL_CONV_WINOGRAD4);
+  g_assert_cmpint (c[5].kind, ==, OCL_CONV_WINOGRAD2);
 
   /* Grouped by 4 (the lane kernel): 4 accumulators and an input a pixel
    * fit one pixel; one block only, nothing more to list. */
@@ -197,8 +207,61 @@ test_stream_and_lanes (void)
   g_assert_cmpint (c[0].px, <=, 4);
 }
 
+/* Raster tiles: on CPU devices, for the direct kernel of layers of 16
+ * input channels or more, a tile that wastes little of the whole map (a
+ * 7x7 map in 10 tiles of 5 on AVX2, where its rows take 4 and 3 pixels);
+ * not for stems, grouped lane layers, GPUs or a forced tile. */
+static void
+test_raster (void)
+{
+  OclTuning t = cpu_tuning (2);
+  OclConvChoice c[OCL_CONV_MAX_CANDIDATES];
+  guint n;
+
+  t.reg_floats = 128;
+  t.lanes = 8;
+  n = candidates (3, 2, 256, 512, 1, 7, 1, &t, c);
+  g_assert_cmpint (c[0].kind, ==, OCL_CONV_DIRECT);
+  g_assert_false (c[0].raster);
+  g_assert_cmpint (c[0].px, ==, 4);
+  g_assert_cmpint (c[n - 1].kind, ==, OCL_CONV_DIRECT);
+  g_assert_true (c[n - 1].raster);
+  g_assert_cmpint (c[n - 1].px, ==, 5);
+  g_assert_cmpint (c[n - 1].nb, ==, 1);
+  /* A 14x14 map: 33 tiles of 6 (rows: 3 of 5). */
+  n = candidates (1, 1, 1024, 256, 1, 14, 1, &t, c);
+  g_assert_true (c[n - 1].raster);
+  g_assert_cmpint (c[n - 1].px, ==, 6);
+  g_assert_cmpint (c[0].px, ==, 5);
+
+  /* No tile would wrap (a 5x5 map in rows of 5; one row): none. */
+  n = candidates (3, 2, 48, 16, 1, 5, 1, &t, c);
+  for (guint i = 0; i < n; i++)
+    g_assert_false (c[i].raster);
+  n = candidates (1, 1, 1088, 1024, 1, 1, 1, &t, c);
+  for (guint i = 0; i < n; i++)
+    g_assert_false (c[i].raster);
+  n = candidates (7, 2, 3, 64, 1, 112, 1, &t, c);
+  for (guint i = 0; i < n; i++)
+    g_assert_false (c[i].raster);
+  n = candidates (3, 1, 128, 128, 32, 56, 1, &t, c);
+  for (guint i = 0; i < n; i++)
+    g_assert_false (c[i].raster);
+  t.force_px = 3;
+  t.force_nb = 1;
+  n = candidates (3, 2, 256, 512, 1, 7, 1, &t, c);
+  for (guint i = 0; i < n; i++)
+    g_assert_false (c[i].raster);
+  t = cpu_tuning (2);
+  t.cpu = FALSE;
+  n = candidates (3, 2, 256, 512, 1, 7, 1, &t, c);
+  for (guint i = 0; i < n; i++)
+    g_assert_false (c[i].raster);
+}
+
 /* A GPU's tiled kernel first, then the smaller side, then the register
- * kernels; forced, that side alone.  Winograd off: direct alone. */
+ * kernels; forced, that side alone.  Winograd off: the direct kernel, and
+ * its raster tiles where a row tile would waste (28 columns). */
 static void
 test_tiled_and_overrides (void)
 {
@@ -226,6 +289,11 @@ test_tiled_and_overrides (void)
   n = candidates (3, 1, 64, 64, 1, 56, 1, &t, c);
   g_assert_cmpuint (n, ==, 1);
   g_assert_cmpint (c[0].kind, ==, OCL_CONV_DIRECT);
+  n = candidates (3, 1, 64, 64, 1, 28, 1, &t, c);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpint (c[0].kind, ==, OCL_CONV_DIRECT);
+  g_assert_false (c[0].raster);
+  g_assert_true (c[1].raster);
   /* A forced tile is honoured. */
   t.force_px = 3;
   t.force_nb = 1;
@@ -244,6 +312,7 @@ main (int argc, char **argv)
   g_test_add_func ("/choice/resnet18-cpu", test_resnet18_cpu);
   g_test_add_func ("/choice/register-file", test_register_file);
   g_test_add_func ("/choice/stream-and-lanes", test_stream_and_lanes);
+  g_test_add_func ("/choice/raster", test_raster);
   g_test_add_func ("/choice/tiled-and-overrides", test_tiled_and_overrides);
   return g_test_run ();
 }

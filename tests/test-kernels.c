@@ -876,15 +876,20 @@ static void
 test_conv_every_candidate (void)
 {
   /* batch, channels in, size, channels out, kernel, stride, stream pays,
-   * candidates at least */
-  static const int cases[][8] = {
-    {1, 32, 14, 32, 3, 1, 0, 3},        /* F(4x4), F(2x2), direct */
-    {2, 64, 7, 48, 3, 1, 0, 3}, /* 7x7: F(2x2) first */
-    {1, 256, 7, 528, 1, 1, 1, 2},       /* stream, direct */
-    {1, 256, 7, 528, 1, 1, 0, 2},       /* direct, stream measured */
-    {1, 1088, 1, 1024, 1, 1, 0, 3},     /* and one block a work-item */
-    {2, 3, 23, 16, 7, 2, 0, 2}, /* a stem: two register tiles */
-    {2, 48, 9, 16, 3, 2, 0, 1}, /* strided: direct only */
+   * candidates at least, residual (1: the input, 2: option A, the input
+   * strided and its channels padded by 4 each side; with a ReLU after) */
+  static const int cases[][9] = {
+    {1, 32, 14, 32, 3, 1, 0, 4, 0},     /* F(4x4), F(2x2), direct, raster */
+    {2, 64, 7, 48, 3, 1, 0, 3, 0},      /* 7x7: F(2x2) first */
+    {1, 256, 7, 528, 1, 1, 1, 2, 0},    /* stream, direct */
+    {1, 256, 7, 528, 1, 1, 0, 2, 0},    /* direct, stream measured */
+    {1, 1088, 1, 1024, 1, 1, 0, 3, 0},  /* and one block a work-item */
+    {2, 3, 23, 16, 7, 2, 0, 2, 0},      /* a stem: two register tiles */
+    {2, 48, 9, 16, 3, 2, 0, 1, 0},      /* strided, 5x5: direct only */
+    /* raster tiles wrapping onto the next row, through the residual's
+     * one-pointer path and (option A) its pixel by pixel one */
+    {2, 32, 9, 32, 3, 1, 0, 4, 1},
+    {2, 16, 13, 24, 3, 2, 0, 2, 2},
   };
   const OclTuning saved = ctx->tuning;
 
@@ -915,7 +920,23 @@ test_conv_every_candidate (void)
         break;
       }
       ocl_conv_choice_describe (&cand[i], desc, sizeof (desc));
-      layer = ocl_conv_signature (b.g, n);
+      if (cs[8]) {
+        /* The layer as the fuser leaves it: the residual and the ReLU in
+         * its epilogue, and in its signature. */
+        OclNode fused = *n;
+        int r = b.g->input;
+
+        fused.residual = r;
+        fused.relu = TRUE;
+        layer = ocl_conv_signature (b.g, &fused);
+        if (cs[8] == 2) {
+          r = slice (&b, slice (&b, r, 2, 0, cs[5]), 3, 0, cs[5]);
+          r = pad (&b, r, 4, cs[3] - cs[1] - 4, 0, 0, 0, 0, 0.0f);
+        }
+        y = simple (&b, OCL_OP_RELU, add (&b, y, r));
+      } else {
+        layer = ocl_conv_signature (b.g, n);
+      }
       ocl_tune_store (ctx, layer, desc);
       g_snprintf (want, sizeof (want), "[%s; %s]", desc, count > 1 ?
           "cached" : "");

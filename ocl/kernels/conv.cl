@@ -104,13 +104,15 @@ store_pixel (__global float *out, __global const float *bias,
 /* A quantize pass the caller knows to be off. */
 #define NO_QUANT(x, k) (x)
 
-/* The direct kernels' epilogue and stores for the @np pixels of a row
- * tile from (@oy, @ox0), @acc[NB][PX].  Whole blocks without quantisation
- * whose residual view covers them (every ResNet layer) step one output
- * and one residual pointer a pixel, through the same passes with the
- * quantize ones masked off; the rest goes through store_pixel ()
- * (computing both addresses and testing every flag for each pixel and
- * block cost a 64-channel layer 10 % of its time). */
+/* The direct kernels' epilogue and stores for the @np pixels from (@oy,
+ * @ox0) in raster order (a row tile, or a raster tile that may wrap onto
+ * the next rows), @acc[NB][PX].  Whole blocks without quantisation whose
+ * residual view covers them (every ResNet layer) step one output and one
+ * residual pointer a pixel, through the same passes with the quantize ones
+ * masked off, where the residual's pixels follow one another as the
+ * output's do; the rest goes through store_pixel () (computing both
+ * addresses and testing every flag for each pixel and block cost a
+ * 64-channel layer 10 % of its time). */
 static inline void
 store_tile (__global float *out, __global const float *bias,
     __global const float *res, float16 acc[NB][PX], int n, int oy, int ox0,
@@ -124,7 +126,8 @@ store_tile (__global float *out, __global const float *bias,
 
   if (!(flags & (OCL_ABI_FLAG_QUANT_IN | OCL_ABI_FLAG_QUANT_OUT))
       && oc0 + OCB <= OC && (!residual || (oc0 - RCO >= 0
-              && oc0 - RCO + OCB <= RC))) {
+              && oc0 - RCO + OCB <= RC && (ox0 + np <= OW || (RS == 1
+                      && RW == OW))))) {
     __global float *o = out + ((size_t) (n * OH + oy) * OW + ox0) * OC + oc0;
     __global const float *r = residual ? res + ((size_t) (n * RH + oy * RS) *
         RW + ox0 * RS) * RC + oc0 - RCO : res;
@@ -145,12 +148,16 @@ store_tile (__global float *out, __global const float *bias,
     }
     return;
   }
-  for (int p = 0; p < np; p++) {
+  for (int p = 0, ox = ox0; p < np; p++) {
     float16 px[NB];
     for (int b = 0; b < NB; b++)
       px[b] = acc[b][p];
-    store_pixel (out, bias, res, px, n, oy, ox0 + p, blk, OC, OH, OW,
+    store_pixel (out, bias, res, px, n, oy, ox, blk, OC, OH, OW,
         flags, RC, RH, RW, RS, RCO);
+    if (++ox == OW) {
+      ox = 0;
+      oy++;
+    }
   }
 }
 
@@ -241,28 +248,79 @@ mac_channels (float16 acc[NB][PX], __global const float *const ip[PX],
 }
 
 #ifndef KCH
+#ifdef RASTER
+/* A raster tile's products: each of the PX pixels from (@oy, @ox0) in
+ * raster order reads its own window through a pointer of its own (the
+ * zero buffer where a tap falls in the padding or the tile past the
+ * map's @np pixels), one tap at a time. */
+static inline void
+raster_products (float16 acc[NB][PX], __global const float *in,
+    __global const float *zero, __global const float *wt, int n, int oy,
+    int ox0, int np, int blk, int ic0, int IC, int IH, int IW, int OW,
+    int KH, int KW, int SH, int SW, int PT, int PL, int KC)
+{
+  for (int kh = 0; kh < KH; kh++)
+    for (int kw = 0; kw < KW; kw++) {
+      __global const float *ip[PX];
+      int y = oy, x = ox0;
+
+  #pragma unroll
+      for (int p = 0; p < PX; p++) {
+        const int iy = y * SH - PT + kh, ix = x * SW - PL + kw;
+        ip[p] = p < np && iy >= 0 && iy < IH && ix >= 0 && ix < IW ?
+            in + ((size_t) (n * IH + iy) * IW + ix) * IC + ic0 : zero;
+        if (++x == OW) {
+          x = 0;
+          y++;
+        }
+      }
+      mac_channels (acc, ip, wt + (((size_t) blk * KH + kh) * KW + kw) * KC
+          * OCB, KC);
+    }
+}
+#endif
+
 __kernel void
 conv2d_nhwc (OCL_PARAMS (OCL_SIG_conv2d_nhwc))
 {
+#ifdef RASTER
+  /* -DRASTER: PX pixels of the map in raster order, a tile wrapping onto
+   * the next row (a 7x7 map in 10 tiles of 5, where row tiles of 4 leave
+   * 8 accumulators and tiles of 6 waste 5 pixels in 12).  NDRange:
+   * (ceil(OH * OW / PX), 1, N * ceil(ceil(OC / OCB) / BPI)). */
+  const int p0 = get_global_id (0) * PX;
+  const int oy = p0 / OW, ox0 = p0 % OW;
+  const int np = min (PX, OH * OW - p0);
+
+  if (np <= 0)
+    return;
+#else
   const int ox0 = get_global_id (0) * PX;
   const int oy = get_global_id (1);
+  const int np = min (PX, OW - ox0);
   /* Dense, and every window of the tile inside the row: a window row's
    * KW x IC inputs are contiguous, one loop (the 3-channel stems' inner
    * loops were 3 long). */
   const bool rows = KC == IC && ox0 * SW - PL >= 0
       && (ox0 + PX - 1) * SW - PL + KW <= IW;
-  int n, blk0, blk1;
 
   if (ox0 >= OW || oy >= OH)
     return;
+#endif
+  int n, blk0, blk1;
+
   block_range ((OC + OCB - 1) / OCB, BPI, &n, &blk0, &blk1);
   for (int blk = blk0; blk < blk1; blk++) {
     const int ic0 = block_ic0 (blk, OCB, IC, KC, ICG, OCG);
     float16 acc[NB][PX];
 
     init_acc (acc, bias, blk);
-    prefetch_epilogue (out, res, n, oy, ox0, min (PX, OW - ox0), blk, OC, OH,
-        OW, flags, RC, RH, RW, RS, RCO);
+    prefetch_epilogue (out, res, n, oy, ox0, np, blk, OC, OH, OW, flags, RC,
+        RH, RW, RS, RCO);
+#ifdef RASTER
+    raster_products (acc, in, zero, wt, n, oy, ox0, np, blk, ic0, IC, IH, IW,
+        OW, KH, KW, SH, SW, PT, PL, KC);
+#else
 
     for (int kh = 0; kh < KH; kh++) {
       const int iy = oy * SH - PT + kh;
@@ -291,8 +349,9 @@ conv2d_nhwc (OCL_PARAMS (OCL_SIG_conv2d_nhwc))
         mac_channels (acc, ip, w, KC);
       }
     }
-    store_tile (out, bias, res, acc, n, oy, ox0, min (PX, OW - ox0), blk, OC,
-        OH, OW, flags, RC, RH, RW, RS, RCO);
+#endif
+    store_tile (out, bias, res, acc, n, oy, ox0, np, blk, OC, OH, OW, flags,
+        RC, RH, RW, RS, RCO);
   }
 }
 
