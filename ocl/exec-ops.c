@@ -219,7 +219,8 @@ ocl_pool_plan (OclNet * net, OclNode * n, GError ** error)
   return ocl_step_end (net, &a, n, g_strdup_printf ("%s %dx%d/%d %dx%dx%d",
           avg ? "avgpool" : "maxpool", n->kh, n->kw, n->sh, y->c, y->h, y->w),
       (double) y->n * y->c * y->h * y->w * n->kh * n->kw, 3, y->c / vec,
-      y->w, (size_t) y->n * y->h, error);
+      y->w, (size_t) y->n * y->h, error)
+      && ocl_step_rows_on_cpu (net, error);
 }
 
 char *

@@ -707,6 +707,13 @@ gboolean ocl_step_end (OclNet * net, OclArgs * a, const OclNode * node,
  * @error naming the layer, when the device cannot run them. */
 gboolean ocl_step_local (OclNet * net, size_t l0, size_t l1, size_t l2,
     size_t units_per_item, GError ** error);
+/* On CPU devices, gives the step just added work-groups of its whole
+ * first dimension, and of its second too where that makes at most 256
+ * work-items (a row of pixels of the pooling kernels).  PoCL's own choice
+ * took ResNet-18's stem pool 1.0-1.7 ms in the network against 0.20-0.32
+ * ms, and its input layout 0.20-0.42 against 0.12-0.19 (BENCHMARKS.md).
+ * Elsewhere, or where the device cannot run them, the driver chooses. */
+gboolean ocl_step_rows_on_cpu (OclNet * net, GError ** error);
 /* NULL when @kernel can run work-groups of @lws on the device, else why
  * not (for an error message; g_free). */
 char *ocl_kernel_misfit (OclNet * net, cl_kernel kernel, const size_t lws[3]);

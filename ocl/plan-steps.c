@@ -120,6 +120,24 @@ ocl_step_local (OclNet * net, size_t l0, size_t l1, size_t l2,
   return TRUE;
 }
 
+gboolean
+ocl_step_rows_on_cpu (OclNet * net, GError ** error)
+{
+  const OclStep *s = &g_array_index (net->steps, OclStep,
+      net->steps->len - 1);
+  size_t lws[3] = { s->gws[0], 1, 1 };
+  g_autofree char *why = NULL;
+
+  if (!net->ctx->tuning.cpu || s->dim < 2)
+    return TRUE;
+  if (s->dim == 3 && s->gws[0] * s->gws[1] <= 256)
+    lws[1] = s->gws[1];
+  /* Too large for the device: the driver's choice. */
+  if ((why = ocl_kernel_misfit (net, s->kernel, lws)))
+    return TRUE;
+  return ocl_step_local (net, lws[0], lws[1], lws[2], 1, error);
+}
+
 cl_int
 ocl_step_enqueue (OclNet * net, const OclStep * s, int n, cl_event * event)
 {

@@ -155,7 +155,8 @@ ocl_net_new_from_graph (OclContext * ctx, OclGraph * g, GError ** error)
     ocl_sig_nchw_to_nhwc (&a, &s);
     if (!ocl_step_end (net, &a, NULL, g_strdup_printf ("input NCHW->NHWC "
                 "%dx%dx%dx%d", in->n, in->c, in->h, in->w), 0, 2, in->w,
-            (size_t) in->n * in->h, 1, error))
+            (size_t) in->n * in->h, 1, error)
+        || !ocl_step_rows_on_cpu (net, error))
       goto fail;
   }
   for (guint i = 0; i < g->nodes->len; i++) {
