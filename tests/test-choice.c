@@ -207,6 +207,20 @@ test_stream_and_lanes (void)
   g_assert_cmpint (c[0].px, <=, 4);
 }
 
+/* Whether a candidate of the layer (batch 1) takes raster tiles. */
+static gboolean
+any_raster (int k, int s, int ic, int oc, int group, int hw,
+    const OclTuning * t)
+{
+  OclConvChoice c[OCL_CONV_MAX_CANDIDATES];
+  guint n = candidates (k, s, ic, oc, group, hw, 1, t, c);
+
+  for (guint i = 0; i < n; i++)
+    if (c[i].raster)
+      return TRUE;
+  return FALSE;
+}
+
 /* Raster tiles: on CPU devices, for the direct kernel of layers of 16
  * input channels or more, a tile that wastes little of the whole map (a
  * 7x7 map in 10 tiles of 5 on AVX2, where its rows take 4 and 3 pixels);
@@ -235,28 +249,17 @@ test_raster (void)
   g_assert_cmpint (c[0].px, ==, 5);
 
   /* No tile would wrap (a 5x5 map in rows of 5; one row): none. */
-  n = candidates (3, 2, 48, 16, 1, 5, 1, &t, c);
-  for (guint i = 0; i < n; i++)
-    g_assert_false (c[i].raster);
-  n = candidates (1, 1, 1088, 1024, 1, 1, 1, &t, c);
-  for (guint i = 0; i < n; i++)
-    g_assert_false (c[i].raster);
-  n = candidates (7, 2, 3, 64, 1, 112, 1, &t, c);
-  for (guint i = 0; i < n; i++)
-    g_assert_false (c[i].raster);
-  n = candidates (3, 1, 128, 128, 32, 56, 1, &t, c);
-  for (guint i = 0; i < n; i++)
-    g_assert_false (c[i].raster);
+  g_assert_false (any_raster (3, 2, 48, 16, 1, 5, &t));
+  g_assert_false (any_raster (1, 1, 1088, 1024, 1, 1, &t));
+  /* A stem, grouped lane layers. */
+  g_assert_false (any_raster (7, 2, 3, 64, 1, 112, &t));
+  g_assert_false (any_raster (3, 1, 128, 128, 32, 56, &t));
   t.force_px = 3;
   t.force_nb = 1;
-  n = candidates (3, 2, 256, 512, 1, 7, 1, &t, c);
-  for (guint i = 0; i < n; i++)
-    g_assert_false (c[i].raster);
+  g_assert_false (any_raster (3, 2, 256, 512, 1, 7, &t));
   t = cpu_tuning (2);
   t.cpu = FALSE;
-  n = candidates (3, 2, 256, 512, 1, 7, 1, &t, c);
-  for (guint i = 0; i < n; i++)
-    g_assert_false (c[i].raster);
+  g_assert_false (any_raster (3, 2, 256, 512, 1, 7, &t));
 }
 
 /* A GPU's tiled kernel first, then the smaller side, then the register
