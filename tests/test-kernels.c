@@ -877,19 +877,23 @@ test_conv_every_candidate (void)
 {
   /* batch, channels in, size, channels out, kernel, stride, stream pays,
    * candidates at least, residual (1: the input, 2: option A, the input
-   * strided and its channels padded by 4 each side; with a ReLU after) */
-  static const int cases[][9] = {
-    {1, 32, 14, 32, 3, 1, 0, 4, 0},     /* F(4x4), F(2x2), direct, raster */
-    {2, 64, 7, 48, 3, 1, 0, 3, 0},      /* 7x7: F(2x2) first */
-    {1, 256, 7, 528, 1, 1, 1, 2, 0},    /* stream, direct */
-    {1, 256, 7, 528, 1, 1, 0, 2, 0},    /* direct, stream measured */
-    {1, 1088, 1, 1024, 1, 1, 0, 3, 0},  /* and one block a work-item */
-    {2, 3, 23, 16, 7, 2, 0, 2, 0},      /* a stem: two register tiles */
-    {2, 48, 9, 16, 3, 2, 0, 1, 0},      /* strided, 5x5: direct only */
+   * strided and its channels padded by 4 each side; with a ReLU after),
+   * groups (0: dense) */
+  static const int cases[][10] = {
+    {1, 32, 14, 32, 3, 1, 0, 4, 0, 0},  /* F(4x4), F(2x2), direct, raster */
+    {2, 64, 7, 48, 3, 1, 0, 3, 0, 0},   /* 7x7: F(2x2) first */
+    {1, 256, 7, 528, 1, 1, 1, 2, 0, 0}, /* stream, direct */
+    {1, 256, 7, 528, 1, 1, 0, 2, 0, 0}, /* direct, stream measured */
+    {1, 1088, 1, 1024, 1, 1, 0, 3, 0, 0},       /* and one block a work-item */
+    {2, 3, 23, 16, 7, 2, 0, 2, 0, 0},   /* a stem: two register tiles */
+    {2, 48, 9, 16, 3, 2, 0, 1, 0, 0},   /* strided, 5x5: direct only */
     /* raster tiles wrapping onto the next row, through the residual's
      * one-pointer path and (option A) its pixel by pixel one */
-    {2, 32, 9, 32, 3, 1, 0, 4, 1},
-    {2, 16, 13, 24, 3, 2, 0, 2, 2},
+    {2, 32, 9, 32, 3, 1, 0, 4, 1, 0},
+    {2, 16, 13, 24, 3, 2, 0, 2, 2, 0},
+    /* 16-channel groups: the direct kernel's blocks read their group's
+     * channels, in rows and in raster tiles */
+    {2, 64, 7, 64, 3, 1, 0, 2, 0, 4},
   };
   const OclTuning saved = ctx->tuning;
 
@@ -911,7 +915,8 @@ test_conv_every_candidate (void)
       OclNode *n;
 
       builder_init (&b, 900 + 10 * k + i, cs[0], cs[1], cs[2], cs[2]);
-      y = conv (&b, b.g->input, cs[3], cs[4], cs[5], cs[4] / 2, TRUE);
+      y = cs[9] ? gconv (&b, b.g->input, cs[3], cs[4], cs[5], cs[4] / 2,
+          cs[9]) : conv (&b, b.g->input, cs[3], cs[4], cs[5], cs[4] / 2, TRUE);
       n = OCL_NODE (b.g, OCL_VALUE (b.g, y)->producer);
       count = ocl_conv_candidates (n, OCL_VALUE (b.g, y), &ctx->tuning, cand);
       if (i == count) {
