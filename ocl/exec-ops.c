@@ -137,7 +137,8 @@ plan_eltwise (OclNet * net, const OclNode * n, GError ** error)
           s.mul == OCL_ABI_MUL_GATE ? " by a channel gate" : "",
           s.mul && r ? " +res" : "", n->relu ? " +relu" : ""),
       (double) x->n * x->c * x->h * x->w * ((s.mul ? 1 : 0) + (r ? 1 : 0)),
-      3, x->c / ew, x->w, (size_t) x->n * x->h, error);
+      3, x->c / ew, x->w, (size_t) x->n * x->h, error)
+      && ocl_step_rows_on_cpu (net, error);
 }
 
 gboolean

@@ -711,7 +711,8 @@ gboolean ocl_step_local (OclNet * net, size_t l0, size_t l1, size_t l2,
  * first dimension, and of its second too where that makes at most 256
  * work-items (a row of pixels of the pooling kernels).  PoCL's own choice
  * took ResNet-18's stem pool 1.0-1.7 ms in the network against 0.20-0.32
- * ms, and its input layout 0.20-0.42 against 0.12-0.19 (BENCHMARKS.md).
+ * ms, its input layout 0.20-0.42 against 0.12-0.19, and SE-ResNet-50's
+ * sixteen gates (eltwise_nhwc) 4.6-7.3 ms against 3.0-3.2 (BENCHMARKS.md).
  * Elsewhere, or where the device cannot run them, the driver chooses. */
 gboolean ocl_step_rows_on_cpu (OclNet * net, GError ** error);
 /* NULL when @kernel can run work-groups of @lws on the device, else why
