@@ -232,6 +232,18 @@ register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
   return c;
 }
 
+/* register_tiled ()'s direct kernel, the whole-map 1x1 kernel left out:
+ * its tiles along a row, or in raster order where @raster. */
+static OclConvChoice
+direct_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
+    gboolean raster)
+{
+  OclTuning direct = *t;
+
+  direct.conv_stream = 0;
+  return register_tiled (n, y, &direct, 0, 0, raster);
+}
+
 static gboolean
 same_choice (const OclConvChoice * a, const OclConvChoice * b)
 {
@@ -277,9 +289,7 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
     add_candidate (out, &count, &c);
   }
   if (wino || c.kind == OCL_CONV_STREAM) {
-    OclTuning direct = *t;
-    direct.conv_stream = 0;
-    c = register_tiled (n, y, &direct, 0, 0, FALSE);
+    c = direct_tiled (n, y, t, FALSE);
     add_candidate (out, &count, &c);
   }
   /* The whole-map 1x1 kernel is measured on every CPU device where its
@@ -323,10 +333,7 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
    * (BENCHMARKS.md).  Not where no tile wraps (one row, or rows a whole
    * number of tiles): row tiles of that width do the same work. */
   if (t->cpu && !t->force_px && n->ic >= 16) {
-    OclTuning direct = *t;
-    OclConvChoice r;
-    direct.conv_stream = 0;
-    r = register_tiled (n, y, &direct, 0, 0, TRUE);
+    OclConvChoice r = direct_tiled (n, y, t, TRUE);
     if (r.raster && y->h > 1 && y->w % r.px != 0)
       add_candidate (out, &count, &r);
   }
