@@ -128,15 +128,25 @@ two_blocks_apply (const OclNode * n)
       && (ocg % 16 != 0 || ocg % 32 == 0);
 }
 
+/* Which kernel register_tiled () takes where Winograd is off: the rules'
+ * (the lane kernel for small groups, the whole-map 1x1 kernel where it
+ * pays, else the direct one), or the direct kernel, its tiles along a row
+ * or in raster order over the map. */
+typedef enum
+{
+  TILE_RULES,
+  TILE_ROWS,
+  TILE_RASTER,
+} TileForm;
+
 /* The register-tiled kernels' pick: Winograd F(4x4) or F(2x2) (@wino, 0:
- * off), the lane kernel for small groups, the whole-map 1x1 kernel, or
- * the direct kernel (its tiles in raster order over the map where
- * @raster); with its tile, of @want_nb output blocks a work-item (0: the
- * rules' count). */
+ * off), else the kernel @form names; with its tile, of @want_nb output
+ * blocks a work-item (0: the rules' count). */
 static OclConvChoice
 register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
-    int wino, int want_nb, gboolean raster)
+    int wino, int want_nb, TileForm form)
 {
+  const gboolean raster = !wino && form == TILE_RASTER;
   /* Direct: PX pixels of a row (of the map where @raster); Winograd: PX
    * of the image's 2x2 (4x4) tiles. */
   int cols = wino == 4 ? (y->h + 3) / 4 * ((y->w + 3) / 4) :
@@ -144,7 +154,7 @@ register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
   /* Work-items a column group gives: one a row, but for the whole-map
    * tilings. */
   const gsize rows = wino || raster ? 1 : y->h;
-  const int gs = ocl_conv_lane_groups (n);
+  const int gs = wino || form != TILE_RULES ? 0 : ocl_conv_lane_groups (n);
   /* Grouped with GS dividing 8: the lane kernel, exact work, GS x NB x PX
    * accumulators: one block and at most 16 of them (ResNeXt-50's 56x56
    * layers at GS = 4: PX = 4).  Groups of 16 channels (48, ...): one
@@ -218,7 +228,7 @@ register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
   if (gs) {
     c.kind = OCL_CONV_LANES;
     c.gs = gs;
-  } else if ((kch = stream_chunk (n, y, t, nblk))) {
+  } else if (form == TILE_RULES && (kch = stream_chunk (n, y, t, nblk))) {
     c.kind = OCL_CONV_STREAM;
     c.kch = kch;
     px = t->force_px ? px : choose_px (y->h * y->w, max_tile (t, nb), 1, 0);
@@ -232,16 +242,17 @@ register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
   return c;
 }
 
-/* register_tiled ()'s direct kernel, the whole-map 1x1 kernel left out:
- * its tiles along a row, or in raster order where @raster. */
-static OclConvChoice
-direct_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
-    gboolean raster)
+/* Whether the direct kernel is timed on a layer the rules give the lane
+ * kernel (groups of @gs): it runs such a layer in 16-channel blocks of
+ * block-diagonal weights, 16 / @gs times the products, worth a
+ * measurement where that is twice (groups of 8).  On AVX2 the lane
+ * kernel's 8 accumulators a pixel fill the 16 registers with one pixel:
+ * ResNeXt-50's 28x28 layers ran at 40 GFLOP/s on an AVX2 EPYC (Zen 3),
+ * onnxruntime's at 64 (BENCHMARKS.md). */
+static gboolean
+direct_runs_lanes (int gs)
 {
-  OclTuning direct = *t;
-
-  direct.conv_stream = 0;
-  return register_tiled (n, y, &direct, 0, 0, raster);
+  return gs == 8;
 }
 
 static gboolean
@@ -279,17 +290,19 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
     if (t->tiled_forced)
       return count;
   }
-  c = register_tiled (n, y, t, wino, 0, FALSE);
+  c = register_tiled (n, y, t, wino, 0, TILE_RULES);
   add_candidate (out, &count, &c);
   /* What else the layer runs, for a fallback or a measurement: the other
    * Winograd variant and the direct kernel where Winograd applies; the
-   * direct kernel beside the whole-map 1x1 one. */
+   * direct kernel beside the whole-map 1x1 one, and beside the lane
+   * kernel where direct_runs_lanes (). */
   if (winograd_applies (n) && t->winograd != 0) {
-    c = register_tiled (n, y, t, wino == 4 ? 2 : 4, 0, FALSE);
+    c = register_tiled (n, y, t, wino == 4 ? 2 : 4, 0, TILE_RULES);
     add_candidate (out, &count, &c);
   }
-  if (wino || c.kind == OCL_CONV_STREAM) {
-    c = direct_tiled (n, y, t, FALSE);
+  if (wino || c.kind == OCL_CONV_STREAM
+      || (c.kind == OCL_CONV_LANES && direct_runs_lanes (c.gs))) {
+    c = register_tiled (n, y, t, 0, 0, TILE_ROWS);
     add_candidate (out, &count, &c);
   }
   /* The whole-map 1x1 kernel is measured on every CPU device where its
@@ -300,7 +313,7 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
     OclTuning pays = *t;
     OclConvChoice st;
     pays.stream_pays = TRUE;
-    st = register_tiled (n, y, &pays, 0, 0, FALSE);
+    st = register_tiled (n, y, &pays, 0, 0, TILE_RULES);
     if (st.kind == OCL_CONV_STREAM)
       add_candidate (out, &count, &st);
   }
@@ -332,8 +345,9 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
    * 512->2048 on 7x7 0.74-0.76; 1x1 1024->256 on 14x14 0.92-0.94
    * (BENCHMARKS.md).  Not where no tile wraps (one row, or rows a whole
    * number of tiles): row tiles of that width do the same work. */
-  if (t->cpu && !t->force_px && n->ic >= 16) {
-    OclConvChoice r = direct_tiled (n, y, t, TRUE);
+  if (t->cpu && !t->force_px && n->ic >= 16
+      && (out[0].kind != OCL_CONV_LANES || direct_runs_lanes (out[0].gs))) {
+    OclConvChoice r = register_tiled (n, y, t, 0, 0, TILE_RASTER);
     if (r.raster && y->h > 1 && y->w % r.px != 0)
       add_candidate (out, &count, &r);
   }
@@ -361,7 +375,7 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
       if (k != OCL_CONV_WINOGRAD2 && k != OCL_CONV_WINOGRAD4)
         continue;
       c = register_tiled (n, y, t, k == OCL_CONV_WINOGRAD4 ? 4 : 2,
-          3 - out[i].nb, FALSE);
+          3 - out[i].nb, TILE_RULES);
       add_candidate (out, &count, &c);
     }
   }

@@ -205,6 +205,23 @@ test_stream_and_lanes (void)
   g_assert_cmpint (c[0].kind, ==, OCL_CONV_LANES);
   g_assert_cmpint (c[0].gs, ==, 4);
   g_assert_cmpint (c[0].px, <=, 4);
+  /* Groups of 8: the direct kernel's half-zero blocks are measured too,
+   * in rows and (28 columns in tiles of 6) in raster order. */
+  n = candidates (3, 1, 256, 256, 32, 28, 1, &t, c);
+  g_assert_cmpuint (n, ==, 3);
+  g_assert_cmpint (c[0].kind, ==, OCL_CONV_LANES);
+  g_assert_cmpint (c[0].gs, ==, 8);
+  g_assert_cmpint (c[1].kind, ==, OCL_CONV_DIRECT);
+  g_assert_cmpint (c[1].gs, ==, 0);
+  g_assert_cmpint (c[1].nb, ==, 1);
+  g_assert_false (c[1].raster);
+  g_assert_cmpint (c[2].kind, ==, OCL_CONV_DIRECT);
+  g_assert_true (c[2].raster);
+  /* Off the CPU, no raster tile. */
+  t.cpu = FALSE;
+  n = candidates (3, 1, 256, 256, 32, 28, 1, &t, c);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpint (c[1].kind, ==, OCL_CONV_DIRECT);
 }
 
 /* Whether a candidate of the layer (batch 1) takes raster tiles. */
@@ -224,7 +241,7 @@ any_raster (int k, int s, int ic, int oc, int group, int hw,
 /* Raster tiles: on CPU devices, for the direct kernel of layers of 16
  * input channels or more, a tile that wastes little of the whole map (a
  * 7x7 map in 10 tiles of 5 on AVX2, where its rows take 4 and 3 pixels);
- * not for stems, grouped lane layers, GPUs or a forced tile. */
+ * not for stems, lane layers of groups of 4, GPUs or a forced tile. */
 static void
 test_raster (void)
 {
@@ -251,7 +268,7 @@ test_raster (void)
   /* No tile would wrap (a 5x5 map in rows of 5; one row): none. */
   g_assert_false (any_raster (3, 2, 48, 16, 1, 5, &t));
   g_assert_false (any_raster (1, 1, 1088, 1024, 1, 1, &t));
-  /* A stem, grouped lane layers. */
+  /* A stem, a lane layer of groups of 4. */
   g_assert_false (any_raster (7, 2, 3, 64, 1, 112, &t));
   g_assert_false (any_raster (3, 1, 128, 128, 32, 56, &t));
   t.force_px = 3;

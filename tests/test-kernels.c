@@ -896,6 +896,9 @@ test_conv_every_candidate (void)
     /* 16-channel groups: the direct kernel's blocks read their group's
      * channels, in rows and in raster tiles */
     {2, 64, 9, 64, 3, 1, 0, 2, 0, 4},
+    /* groups of 8: the lane kernel, and the direct kernel's half-zero
+     * blocks */
+    {2, 64, 9, 64, 3, 1, 0, 2, 0, 8},
   };
   const OclTuning saved = ctx->tuning;
 
