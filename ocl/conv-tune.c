@@ -5,9 +5,12 @@
  * One text file per device, driver and kernel source, beside the kernel
  * binaries ($XDG_CACHE_HOME/oclresnet/tune-SHA256.txt): a header line,
  * then one "LAYER SIGNATURE<tab>CHOICE" line a layer, CHOICE as
- * ocl_conv_choice_describe () writes it.  A pick is honoured only when it
- * is still one of the layer's candidates, so an entry can never make the
- * plan run something the rules do not list.  The file is input like any
+ * ocl_conv_choice_describe () writes it.  A layer's key is its signature
+ * and the candidates it was measured among ("SIGNATURE among A; B; C"):
+ * a build that lists other candidates for the layer (a new kernel, a rule
+ * changed, the same kernel source) measures it again instead of keeping
+ * a pick made without them, and an entry can never make the plan run
+ * something the rules do not list.  The file is input like any
  * other: a file that is too large, lacks the header or has a malformed
  * line is ignored as a whole, with a warning, and rewritten on the next
  * store.  Writes go to a temporary file renamed over the old one. */
@@ -16,7 +19,7 @@
 #include "ocl-private.h"
 #include "ocl-kernels.h"
 
-#define HEADER "oclresnet tuning 1"
+#define HEADER "oclresnet tuning 2"
 #define MAX_FILE_BYTES (4 << 20)
 #define MAX_LINE 512
 
@@ -91,24 +94,40 @@ load (OclContext * ctx)
   }
 }
 
-char *
-ocl_tune_lookup (OclContext * ctx, const char *layer)
+/* "SIGNATURE among A; B; C" */
+static char *
+entry_key (const char *layer, char *const *choices, guint n)
 {
+  GString *key = g_string_new (layer);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (key, "%s%s", i ? "; " : " among ", choices[i]);
+  return g_string_free (key, FALSE);
+}
+
+char *
+ocl_tune_lookup (OclContext * ctx, const char *layer, char *const *choices,
+    guint n)
+{
+  g_autofree char *key = entry_key (layer, choices, n);
   char *pick;
 
   g_mutex_lock (&ctx->lock);
   load (ctx);
-  pick = g_strdup (g_hash_table_lookup (ctx->tuned, layer));
+  pick = g_strdup (g_hash_table_lookup (ctx->tuned, key));
   g_mutex_unlock (&ctx->lock);
   return pick;
 }
 
 void
-ocl_tune_store (OclContext * ctx, const char *layer, const char *choice)
+ocl_tune_store (OclContext * ctx, const char *layer, char *const *choices,
+    guint n, const char *choice)
 {
+  char *key = entry_key (layer, choices, n);
+
   g_mutex_lock (&ctx->lock);
   load (ctx);
-  g_hash_table_replace (ctx->tuned, g_strdup (layer), g_strdup (choice));
+  g_hash_table_replace (ctx->tuned, key, g_strdup (choice));
   ctx->tune_dirty = TRUE;
   g_mutex_unlock (&ctx->lock);
 }

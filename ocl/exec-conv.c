@@ -522,7 +522,8 @@ tuned_pick (OclNet * net, OclNode * n, const OclConvChoice * cand,
     ocl_conv_choice_describe (&cand[i], buf, sizeof (buf));
     rec.choice[i] = g_strdup (buf);
   }
-  if (t->tune == 1 && (cached = ocl_tune_lookup (net->ctx, rec.layer)))
+  if (t->tune == 1 && (cached = ocl_tune_lookup (net->ctx, rec.layer,
+              rec.choice, rec.n)))
     for (guint i = 0; i < count && !rec.cached; i++)
       if (strcmp (cached, rec.choice[i]) == 0) {
         *pick = i;
@@ -713,7 +714,8 @@ ocl_conv_measure_pending (OclNet * net, GError ** error)
         ocl_net_buffers_remove (net, p->first_mem[i], p->last_mem[i]);
         net->weight_bytes -= MIN (p->weight_bytes[i], net->weight_bytes);
       }
-    ocl_tune_store (net->ctx, rec->layer, rec->choice[rec->pick]);
+    ocl_tune_store (net->ctx, rec->layer, rec->choice, rec->n,
+        rec->choice[rec->pick]);
     net->v4_runs |= p->winograd4[rec->pick];
   }
   g_array_unref (net->pending);

@@ -537,9 +537,13 @@ void ocl_conv_choice_describe (const OclConvChoice * c, char *buf, gsize size);
 
 /* The file of @ctx's device, driver and kernel source. */
 char *ocl_tune_cache_path (OclContext * ctx);
-/* The pick measured for layer signature @layer (g_free), or NULL. */
-char *ocl_tune_lookup (OclContext * ctx, const char *layer);
-void ocl_tune_store (OclContext * ctx, const char *layer, const char *choice);
+/* The pick measured for layer signature @layer among the @n candidates
+ * @choices (as ocl_conv_choice_describe () writes them; g_free), or
+ * NULL. */
+char *ocl_tune_lookup (OclContext * ctx, const char *layer,
+    char *const *choices, guint n);
+void ocl_tune_store (OclContext * ctx, const char *layer, char *const *choices,
+    guint n, const char *choice);
 /* Writes the picks stored since the last save. */
 void ocl_tune_save (OclContext * ctx);
 /* What a convolution's time depends on: its window, groups, shapes,

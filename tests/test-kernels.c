@@ -915,7 +915,8 @@ test_conv_every_candidate (void)
     for (guint i = 0;; i++) {
       Builder b;
       int y;
-      char desc[64], want[80];
+      char desc[OCL_CONV_MAX_CANDIDATES][64], want[80];
+      char *descs[OCL_CONV_MAX_CANDIDATES];
       g_autofree char *layer = NULL;
       OclNode *n;
 
@@ -929,7 +930,10 @@ test_conv_every_candidate (void)
         g_rand_free (b.rand);
         break;
       }
-      ocl_conv_choice_describe (&cand[i], desc, sizeof (desc));
+      for (guint j = 0; j < count; j++) {
+        ocl_conv_choice_describe (&cand[j], desc[j], sizeof (desc[j]));
+        descs[j] = desc[j];
+      }
       if (cs[8]) {
         /* The layer as the fuser leaves it: the residual and the ReLU in
          * its epilogue, and in its signature. */
@@ -947,11 +951,11 @@ test_conv_every_candidate (void)
       } else {
         layer = ocl_conv_signature (b.g, n);
       }
-      ocl_tune_store (ctx, layer, desc);
-      g_snprintf (want, sizeof (want), "[%s; %s]", desc, count > 1 ?
+      ocl_tune_store (ctx, layer, descs, count, desc[i]);
+      g_snprintf (want, sizeof (want), "[%s; %s]", desc[i], count > 1 ?
           "cached" : "");
       expect_layer = count > 1 ? want : NULL;
-      g_test_message ("%s: %s", layer, desc);
+      g_test_message ("%s: %s", layer, desc[i]);
       check (&b, y);
     }
     g_assert_cmpuint (count, >=, cs[7]);

@@ -8,8 +8,10 @@ other P times (which goes first alternates) and prints each build's median
 of the runs' medians, and the median and quartiles of AFTER / BEFORE taken
 pair by pair.  Where the machine's speed drifts by tens of % between
 minutes (BENCHMARKS.md), a pair shares its minute, so the pairs' ratio
-moves much less than either build's times.  Each build keeps the tuning
-cache of its own kernel source, measured on its first run.
+moves much less than either build's times.  Each build measures its own
+picks on its first run, unless the other build measured the same layer
+among the same candidates with the same kernel source (the tuning cache's
+key).
 compare.py --baseline is the full table against the peers; this is the
 quick check of one change.
 """

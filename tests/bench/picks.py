@@ -16,8 +16,8 @@ usage: picks.py MODEL [--rounds R] [--iterations N] [--tool OCLRESNET]
    candidate's; the issue's bar is within 5 %.  Also each configuration's
    network median, and the "oracle" sum (each layer's fastest candidate).
 
-Layers with the same signature share one cache entry, as they do in the
-tuning cache itself.  Run from the repository root after a build.
+Layers with the same signature (and candidates) share one cache entry, as
+they do in the tuning cache itself.  Run from the repository root after a build.
 """
 import argparse
 import os
@@ -28,7 +28,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HEADER = "oclresnet tuning 1"
+HEADER = "oclresnet tuning 2"
 
 
 def tune(tool, model, cache):
@@ -101,7 +101,9 @@ def main():
         choice = {}
         for lay in layers:
             i = k if k < len(lay["cands"]) else lay["pick"]
-            choice.setdefault(lay["sig"], lay["cands"][i])
+            # the cache's key: the signature and the candidates listed
+            key = lay["sig"] + " among " + "; ".join(lay["cands"])
+            choice.setdefault(key, lay["cands"][i])
         path = os.path.join(tmp, "forced-%d.txt" % k)
         write_cache(path, choice)
         configs.append(("candidate %d" % k, path))
