@@ -21,7 +21,9 @@
 
 #define HEADER "oclresnet tuning 2"
 #define MAX_FILE_BYTES (4 << 20)
-#define MAX_LINE 512
+/* A line's bound: a signature (18 integers, under 260 characters), eight
+ * candidates of under 64 characters each and the pick: under 900. */
+#define MAX_LINE 1024
 
 char *
 ocl_tune_cache_path (OclContext * ctx)
