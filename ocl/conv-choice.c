@@ -146,7 +146,7 @@ static OclConvChoice
 register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
     int wino, int want_nb, TileForm form)
 {
-  const gboolean raster = !wino && form == TILE_RASTER;
+  const gboolean raster = form == TILE_RASTER;
   /* Direct: PX pixels of a row (of the map where @raster); Winograd: PX
    * of the image's 2x2 (4x4) tiles. */
   int cols = wino == 4 ? (y->h + 3) / 4 * ((y->w + 3) / 4) :
@@ -154,7 +154,7 @@ register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
   /* Work-items a column group gives: one a row, but for the whole-map
    * tilings. */
   const gsize rows = wino || raster ? 1 : y->h;
-  const int gs = wino || form != TILE_RULES ? 0 : ocl_conv_lane_groups (n);
+  const int gs = form == TILE_RULES ? ocl_conv_lane_groups (n) : 0;
   /* Grouped with GS dividing 8: the lane kernel, exact work, GS x NB x PX
    * accumulators: one block and at most 16 of them (ResNeXt-50's 56x56
    * layers at GS = 4: PX = 4).  Groups of 16 channels (48, ...): one
@@ -279,7 +279,8 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
 {
   guint count = 0;
   int wino = ocl_conv_winograd (n, y, t);
-  OclConvChoice c;
+  OclConvChoice rules, c;
+  gboolean direct;
 
   /* The tiled kernel at the tuning record's side, else at 8, else the
    * register-tiled kernels (unless the side was forced: then that one
@@ -290,18 +291,18 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
     if (t->tiled_forced)
       return count;
   }
-  c = register_tiled (n, y, t, wino, 0, TILE_RULES);
-  add_candidate (out, &count, &c);
+  rules = register_tiled (n, y, t, wino, 0, TILE_RULES);
+  add_candidate (out, &count, &rules);
   /* What else the layer runs, for a fallback or a measurement: the other
-   * Winograd variant and the direct kernel where Winograd applies; the
-   * direct kernel beside the whole-map 1x1 one, and beside the lane
-   * kernel where direct_runs_lanes (). */
+   * Winograd variant where Winograd applies, and the direct kernel in
+   * rows (the rules' pick itself where it is that) on every layer but the
+   * lane kernel's, where direct_runs_lanes () says. */
+  direct = rules.kind != OCL_CONV_LANES || direct_runs_lanes (rules.gs);
   if (winograd_applies (n) && t->winograd != 0) {
     c = register_tiled (n, y, t, wino == 4 ? 2 : 4, 0, TILE_RULES);
     add_candidate (out, &count, &c);
   }
-  if (wino || c.kind == OCL_CONV_STREAM
-      || (c.kind == OCL_CONV_LANES && direct_runs_lanes (c.gs))) {
+  if (direct) {
     c = register_tiled (n, y, t, 0, 0, TILE_ROWS);
     add_candidate (out, &count, &c);
   }
@@ -345,8 +346,7 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
    * 512->2048 on 7x7 0.74-0.76; 1x1 1024->256 on 14x14 0.92-0.94
    * (BENCHMARKS.md).  Not where no tile wraps (one row, or rows a whole
    * number of tiles): row tiles of that width do the same work. */
-  if (t->cpu && !t->force_px && n->ic >= 16
-      && (out[0].kind != OCL_CONV_LANES || direct_runs_lanes (out[0].gs))) {
+  if (t->cpu && !t->force_px && n->ic >= 16 && direct) {
     OclConvChoice r = register_tiled (n, y, t, 0, 0, TILE_RASTER);
     if (r.raster && y->h > 1 && y->w % r.px != 0)
       add_candidate (out, &count, &r);
@@ -357,7 +357,9 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
    * 0.57 ms at 6 pixels against 0.72 at 8 (PoCL: 0.62 against 0.64, the
    * rules' kept).  On deeper layers the narrower tile lost on both (0.26
    * -> 0.30 and 0.28 -> 0.44 ms on PoCL), so they do not pay for it. */
-  if (c.kind == OCL_CONV_DIRECT && c.px >= 4 && n->ic < 16 && !t->force_px) {
+  if (rules.kind == OCL_CONV_DIRECT && rules.px >= 4 && n->ic < 16
+      && !t->force_px) {
+    c = rules;
     c.px -= 2;
     add_candidate (out, &count, &c);
   }

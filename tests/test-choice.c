@@ -271,6 +271,11 @@ test_raster (void)
   /* A stem, a lane layer of groups of 4. */
   g_assert_false (any_raster (7, 2, 3, 64, 1, 112, &t));
   g_assert_false (any_raster (3, 1, 128, 128, 32, 56, &t));
+  /* Nor with the tiled kernel listed first (OCLRESNET_CONV_TILED=1 on a
+   * CPU device). */
+  t.tiled_side = 16;
+  g_assert_false (any_raster (3, 1, 128, 128, 32, 56, &t));
+  t.tiled_side = 0;
   t.force_px = 3;
   t.force_nb = 1;
   g_assert_false (any_raster (3, 2, 256, 512, 1, 7, &t));
