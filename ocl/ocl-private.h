@@ -561,6 +561,8 @@ typedef struct {
   guint n;                      /* candidates */
   char *choice[OCL_CONV_MAX_CANDIDATES];
   double ms[OCL_CONV_MAX_CANDIDATES];   /* < 0: did not fit the device */
+  guint runs[OCL_CONV_MAX_CANDIDATES];  /* the timed runs ms[] is the
+                                         * fastest of */
   guint pick;
   gboolean cached;              /* from the cache: nothing was timed */
 } OclTuneRecord;
