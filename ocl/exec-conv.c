@@ -563,10 +563,11 @@ tuned_pick (OclNet * net, OclNode * n, const OclConvChoice * cand,
  * work-group functions) is not counted.  A layer with fewer candidates
  * than the network's most runs its first in the configurations past its
  * last, but only configuration k times candidate k: each time is the
- * fastest of as many runs as every other's.  (Counting those runs too gave
- * the rules' pick the fastest of up to twice as many runs: on ResNet-50 a
- * copy of it listed after the others read 11 % slower than itself, so
- * that a candidate had to beat the rules' by that much more to be picked;
+ * fastest of as many runs as every other's.  (Counting those runs too made
+ * the rules' pick the fastest of several times as many runs, four times on
+ * a two-candidate layer of ResNet-50, whose most is five: a copy of it
+ * listed after the others read 11 % slower than itself, so that a
+ * candidate had to beat the rules' by that much more to be picked;
  * BENCHMARKS.md.) */
 #define MEASURE_ROUNDS 6
 
