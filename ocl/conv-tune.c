@@ -182,3 +182,54 @@ ocl_tune_record_clear (OclTuneRecord * r)
     g_free (r->choice[i]);
   memset (r, 0, sizeof (*r));
 }
+
+static double
+median_of (double *v, guint n)
+{
+  for (guint i = 1; i < n; i++)
+    for (guint j = i; j > 0 && v[j - 1] > v[j]; j--) {
+      const double t = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = t;
+    }
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The pick of @r from its rounds: the candidate whose time over the first
+ * candidate's, round by round, has the lowest median, if that is under
+ * the margin; else the first (the rules' pick, or the first that fits).
+ * Round by round, because this machine's speed moves in phases of
+ * seconds (1.5x apart on a shared host core, BENCHMARKS.md): a round's
+ * runs share a phase, while each candidate's fastest round alone came
+ * from whichever phase it was lucky in.  Also each candidate's median
+ * time, for the listings. */
+void
+ocl_tune_pick (OclTuneRecord * r)
+{
+  double v[OCL_TUNE_ROUNDS];
+  guint first = 0;
+
+  while (first + 1 < r->n && r->ms[first] < 0)
+    first++;
+  for (guint i = 0; i < r->n; i++) {
+    const guint n = MIN (MIN (r->runs[i], r->runs[first]), OCL_TUNE_ROUNDS);
+    guint m = 0;
+
+    r->vs_first[i] = G_MAXDOUBLE;
+    if (r->ms[i] < 0 || r->runs[i] == 0)
+      continue;
+    for (guint k = 0; k < MIN (r->runs[i], OCL_TUNE_ROUNDS); k++)
+      v[k] = r->round_ms[i][k];
+    r->ms[i] = median_of (v, MIN (r->runs[i], OCL_TUNE_ROUNDS));
+    for (guint k = 0; k < n; k++)
+      if (r->round_ms[first][k] > 0)
+        v[m++] = r->round_ms[i][k] / r->round_ms[first][k];
+    if (m > 0)
+      r->vs_first[i] = median_of (v, m);
+  }
+  r->pick = first;
+  for (guint i = 0; i < r->n; i++)
+    if (i != first && r->vs_first[i] < OCL_TUNE_MARGIN
+        && r->vs_first[i] < r->vs_first[r->pick])
+      r->pick = i;
+}

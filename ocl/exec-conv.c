@@ -553,23 +553,21 @@ tuned_pick (OclNet * net, OclNode * n, const OclConvChoice * cand,
 /* Rounds of the measurement: each runs the network once for every
  * candidate index k, in turn (each pending layer on its k-th candidate,
  * or its first that fits where it has fewer), so that the machine's noise
- * hits them alike.  A candidate's time is its fastest round, from the
- * end of the step before it to the end of its last kernel: what it costs
- * in the network, its launch included, its input just written by the
- * layer before and its weights as cold as the rest of the network leaves
- * them (timed alone, back to back, F(2x2)'s larger weights stayed in the
- * cache and won ResNet-18's 7x7 layers, 1.2x slower in the network).
- * The first round (what drivers build at a kernel's first launch, PoCL's
- * work-group functions) is not counted.  A layer with fewer candidates
- * than the network's most runs its first in the configurations past its
- * last, but only configuration k times candidate k: each time is the
- * fastest of as many runs as every other's.  (Counting those runs too made
- * the rules' pick the fastest of several times as many runs, four times on
- * a two-candidate layer of ResNet-50, whose most is five: a copy of it
- * listed after the others read 11 % slower than itself, so that a
- * candidate had to beat the rules' by that much more to be picked;
- * BENCHMARKS.md.) */
-#define MEASURE_ROUNDS 6
+ * hits them alike.  A candidate's time in a round is from the end of the
+ * step before it to the end of its last kernel: what it costs in the
+ * network, its launch included, its input just written by the layer
+ * before and its weights as cold as the rest of the network leaves them
+ * (timed alone, back to back, F(2x2)'s larger weights stayed in the cache
+ * and won ResNet-18's 7x7 layers, 1.2x slower in the network).  The first
+ * round (what drivers build at a kernel's first launch, PoCL's work-group
+ * functions) is not counted.  Only configuration k times candidate k, so
+ * that every candidate is timed once a round; ocl_tune_pick () compares
+ * them round by round.  (A layer with fewer candidates than the network's
+ * most runs its first in the configurations past its last; timing those
+ * runs too made the rules' pick the fastest of four times as many runs on
+ * a two-candidate layer of ResNet-50, and a copy of it listed after the
+ * others read 11 % slower than itself, BENCHMARKS.md.) */
+#define MEASURE_ROUNDS (OCL_TUNE_ROUNDS + 1)
 
 static guint
 config_candidate (const OclTuneRecord * rec, guint k)
@@ -629,10 +627,8 @@ run_config (OclNet * net, guint k, gboolean count, guint8 * run,
           CL_PROFILING_COMMAND_START, sizeof (t0), &t0, NULL);
     clGetEventProfilingInfo (ev[p->last_step[c] - 1],
         CL_PROFILING_COMMAND_END, sizeof (t1), &t1, NULL);
-    if (t1 > t0) {
-      rec->ms[c] = MIN (rec->ms[c], (t1 - t0) * 1e-6);
-      rec->runs[c]++;
-    }
+    if (t1 > t0 && rec->runs[c] < OCL_TUNE_ROUNDS)
+      rec->round_ms[c][rec->runs[c]++] = (t1 - t0) * 1e-6;
   }
   for (guint s = 0; s < n_steps; s++)
     if (ev[s]) {
@@ -642,28 +638,6 @@ run_config (OclNet * net, guint k, gboolean count, guint8 * run,
   if (err != CL_SUCCESS)
     return ocl_set_cl_error (error, err, "timing the kernels");
   return TRUE;
-}
-
-/* The pick of @rec: the fastest, unless the rules' first is within the
- * margin of it. */
-static void
-pick_fastest (OclTuneRecord * rec)
-{
-  double best = G_MAXDOUBLE;
-
-  rec->pick = config_candidate (rec, 0);
-  for (guint i = 0; i < rec->n; i++)
-    if (rec->ms[i] >= 0 && rec->ms[i] < best) {
-      best = rec->ms[i];
-      rec->pick = i;
-    }
-  /* Close calls keep the rules' order: a candidate replaces the first only
-   * when it is faster by more than one layer's timing noise on a busy
-   * machine (CIFAR's layers, 40 µs each, picked on noise alone were 1 %
-   * slower in the network on Intel's runtime). */
-  if (rec->ms[0] >= 0 && rec->ms[0] < G_MAXDOUBLE
-      && best > rec->ms[0] * OCL_TUNE_MARGIN)
-    rec->pick = 0;
 }
 
 gboolean
@@ -717,7 +691,7 @@ ocl_conv_measure_pending (OclNet * net, GError ** error)
         OclPendingLayer, j);
     OclTuneRecord *rec = &g_array_index (net->tuned, OclTuneRecord,
         p->record);
-    pick_fastest (rec);
+    ocl_tune_pick (rec);
     for (guint i = rec->n; i-- > 0;)
       if (i != rec->pick) {
         ocl_steps_remove (net, p->first_step[i], p->last_step[i]);

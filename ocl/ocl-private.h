@@ -554,20 +554,29 @@ char *ocl_conv_signature (const OclGraph * g, const OclNode * n);
  * this fraction of its time. */
 #define OCL_TUNE_MARGIN 0.97
 
+/* Rounds of the measurement that count (exec-conv.c runs one more first,
+ * in which drivers build what a kernel's first launch needs). */
+#define OCL_TUNE_ROUNDS 5
+
 /* One measured layer, for `oclresnet tune` and the profile. */
 typedef struct {
   char *node;
   char *layer;                  /* ocl_conv_signature () */
   guint n;                      /* candidates */
   char *choice[OCL_CONV_MAX_CANDIDATES];
-  double ms[OCL_CONV_MAX_CANDIDATES];   /* < 0: did not fit the device */
-  guint runs[OCL_CONV_MAX_CANDIDATES];  /* the timed runs ms[] is the
-                                         * fastest of */
+  double ms[OCL_CONV_MAX_CANDIDATES];   /* median of the rounds; < 0: did
+                                         * not fit the device */
+  guint runs[OCL_CONV_MAX_CANDIDATES];  /* rounds timed */
+  double round_ms[OCL_CONV_MAX_CANDIDATES][OCL_TUNE_ROUNDS];
+  /* The median over the rounds of its time over the first's (the rules'
+   * pick, or the first that fits) in the same round. */
+  double vs_first[OCL_CONV_MAX_CANDIDATES];
   guint pick;
   gboolean cached;              /* from the cache: nothing was timed */
 } OclTuneRecord;
 
 void ocl_tune_record_clear (OclTuneRecord * r);
+void ocl_tune_pick (OclTuneRecord * r);
 
 /* A layer whose candidates are all planned, one after the other, until
  * the network has timed them: each candidate's steps, buffers and weight

@@ -148,8 +148,9 @@ typedef struct {
   const char *layer;            /* (transfer none) what was measured */
   guint n_candidates;
   const char *const *candidates;        /* (transfer none) the kernels */
-  const double *ms;             /* each one's time (< 0: does not fit the
-                                 * device); all 0 when cached */
+  const double *ms;             /* each one's median time over the rounds
+                                 * (< 0: does not fit the device); all 0
+                                 * when cached */
   guint pick;
   gboolean cached;              /* the pick came from the tuning cache */
 } OclTunedLayer;

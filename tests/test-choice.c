@@ -329,6 +329,78 @@ test_tiled_and_overrides (void)
   g_assert_cmpint (c[0].bpi, ==, 2);
 }
 
+/* A record of @n candidates, each timed in every round: @ms[candidate]
+ * [round]. */
+static OclTuneRecord
+timed (guint n, const double ms[][OCL_TUNE_ROUNDS])
+{
+  OclTuneRecord r = { 0 };
+
+  r.n = n;
+  for (guint i = 0; i < n; i++) {
+    r.ms[i] = G_MAXDOUBLE;
+    r.runs[i] = OCL_TUNE_ROUNDS;
+    for (guint k = 0; k < OCL_TUNE_ROUNDS; k++)
+      r.round_ms[i][k] = ms[i][k];
+  }
+  return r;
+}
+
+/* The measured pick (ocl_tune_pick): candidates are compared with the
+ * rules' first round by round, not by their fastest rounds. */
+static void
+test_tune_pick (void)
+{
+  /* Round 3 ran in a slow phase of the machine, round 4 in a fast one:
+   * candidate 1 is 10 % faster than the first in every round. */
+  const double phases[2][OCL_TUNE_ROUNDS] = {
+    {1.00, 1.02, 1.50, 0.70, 1.01},
+    {0.90, 0.92, 1.35, 0.63, 0.91},
+  };
+  /* Candidate 1 is 5 % slower than the first in four rounds, but its
+   * fastest round (a fast phase the first missed) is the fastest of all. */
+  const double lucky[2][OCL_TUNE_ROUNDS] = {
+    {1.00, 1.00, 1.00, 1.00, 1.00},
+    {1.05, 1.05, 0.70, 1.05, 1.05},
+  };
+  /* Candidates 1 and 2 beat the first by 2 % and 8 %: the larger wins;
+   * 2 % alone is inside the margin. */
+  const double close[3][OCL_TUNE_ROUNDS] = {
+    {1.00, 1.00, 1.00, 1.00, 1.00},
+    {0.98, 0.98, 0.98, 0.98, 0.98},
+    {0.92, 0.92, 0.92, 0.92, 0.92},
+  };
+  OclTuneRecord r;
+
+  r = timed (2, phases);
+  ocl_tune_pick (&r);
+  g_assert_cmpuint (r.pick, ==, 1);
+  g_assert_cmpfloat_with_epsilon (r.vs_first[1], 0.9, 1e-9);
+  /* The listed times are each candidate's median round. */
+  g_assert_cmpfloat (r.ms[0], ==, 1.01);
+  g_assert_cmpfloat (r.ms[1], ==, 0.91);
+
+  r = timed (2, lucky);
+  ocl_tune_pick (&r);
+  g_assert_cmpuint (r.pick, ==, 0);
+
+  r = timed (3, close);
+  ocl_tune_pick (&r);
+  g_assert_cmpuint (r.pick, ==, 2);
+  r = timed (2, close);
+  ocl_tune_pick (&r);
+  g_assert_cmpuint (r.pick, ==, 0);
+
+  /* A first that does not fit the device: the next one is the reference. */
+  r = timed (3, close);
+  r.ms[0] = -1.0;
+  r.runs[0] = 0;
+  ocl_tune_pick (&r);
+  g_assert_cmpuint (r.pick, ==, 2);
+  g_assert_cmpfloat_with_epsilon (r.vs_first[2], 0.92 / 0.98, 1e-9);
+  g_assert_cmpfloat (r.ms[0], <, 0.0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -339,5 +411,6 @@ main (int argc, char **argv)
   g_test_add_func ("/choice/stream-and-lanes", test_stream_and_lanes);
   g_test_add_func ("/choice/raster", test_raster);
   g_test_add_func ("/choice/tiled-and-overrides", test_tiled_and_overrides);
+  g_test_add_func ("/choice/tune-pick", test_tune_pick);
   return g_test_run ();
 }

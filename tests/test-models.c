@@ -188,17 +188,20 @@ tuned_picks (OclContext * c, const char *name, gboolean * all_cached,
     g_assert_cmpuint (t.n_candidates, >, 1);
     g_assert_cmpuint (t.pick, <, t.n_candidates);
     *all_cached &= t.cached;
-    /* The fastest, or the rules' first when none beats it by the margin;
-     * each time the fastest of as many runs as the others' (the rules'
-     * first was also timed in the runs of the candidates its layer lacks,
-     * and the fastest of more runs is faster). */
+    /* Every candidate timed in the same rounds (the rules' first was also
+     * timed in the runs of the candidates its layer lacks), and the pick
+     * the one that beats the rules' first by most, round by round, or the
+     * rules' first where none beats it by the margin. */
     if (!t.cached) {
       const OclTuneRecord *r = &g_array_index (net->tuned, OclTuneRecord, i);
-      g_assert_cmpuint (r->runs[0], >, 0);
+      g_assert_cmpuint (r->runs[0], ==, OCL_TUNE_ROUNDS);
+      g_assert_cmpfloat (r->vs_first[0], ==, 1.0);
+      g_assert_true (t.pick == 0 || r->vs_first[t.pick] < OCL_TUNE_MARGIN);
       for (guint k = 0; k < t.n_candidates; k++) {
-        g_assert_true (t.ms[k] > 0.0 && t.ms[k] >= t.ms[t.pick] *
-            (t.pick == 0 ? OCL_TUNE_MARGIN : 1.0));
         g_assert_cmpuint (r->runs[k], ==, r->runs[0]);
+        g_assert_cmpfloat (t.ms[k], >, 0.0);
+        g_assert_true (k == 0 || r->vs_first[k] >= (t.pick == 0 ?
+                OCL_TUNE_MARGIN : r->vs_first[t.pick]));
       }
     }
     g_string_append_printf (s, "%s=%s;", t.layer, t.candidates[t.pick]);
