@@ -198,11 +198,13 @@ median_of (double *v, guint n)
 /* The pick of @r from its rounds: the candidate whose time over the first
  * candidate's, round by round, has the lowest median, if that is under
  * the margin; else the first (the rules' pick, or the first that fits).
- * Round by round, because this machine's speed moves in phases of
- * seconds (1.5x apart on a shared host core, BENCHMARKS.md): a round's
+ * Round by round, because a shared machine's speed moves in phases of
+ * seconds (1.5x apart on the 2-vCPU EPYC of BENCHMARKS.md): a round's
  * runs share a phase, while each candidate's fastest round alone came
- * from whichever phase it was lucky in.  Also each candidate's median
- * time, for the listings. */
+ * from whichever phase it was lucky in.  The margin keeps close calls
+ * with the rules (CIFAR's layers, 40 us each, picked on noise alone were
+ * 1 % slower in the network on Intel's runtime).  Also each candidate's
+ * median time, for the listings. */
 void
 ocl_tune_pick (OclTuneRecord * r)
 {
