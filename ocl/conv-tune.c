@@ -183,6 +183,18 @@ ocl_tune_record_clear (OclTuneRecord * r)
   memset (r, 0, sizeof (*r));
 }
 
+/* The first of @r's candidates that fits the device (the rules' pick
+ * where it does): what a layer runs in the measurement's configurations
+ * it has no candidate for, and what the others are compared with. */
+guint
+ocl_tune_first_fit (const OclTuneRecord * r)
+{
+  for (guint i = 0; i < r->n; i++)
+    if (r->ms[i] >= 0)
+      return i;
+  return 0;
+}
+
 static double
 median_of (double *v, guint n)
 {
@@ -208,22 +220,19 @@ median_of (double *v, guint n)
 void
 ocl_tune_pick (OclTuneRecord * r)
 {
+  const guint first = ocl_tune_first_fit (r);
   double v[OCL_TUNE_ROUNDS];
-  guint first = 0;
 
-  while (first + 1 < r->n && r->ms[first] < 0)
-    first++;
   for (guint i = 0; i < r->n; i++) {
-    const guint n = MIN (MIN (r->runs[i], r->runs[first]), OCL_TUNE_ROUNDS);
+    const guint runs = MIN (r->runs[i], OCL_TUNE_ROUNDS);
     guint m = 0;
 
     r->vs_first[i] = G_MAXDOUBLE;
-    if (r->ms[i] < 0 || r->runs[i] == 0)
+    if (r->ms[i] < 0 || runs == 0)
       continue;
-    for (guint k = 0; k < MIN (r->runs[i], OCL_TUNE_ROUNDS); k++)
-      v[k] = r->round_ms[i][k];
-    r->ms[i] = median_of (v, MIN (r->runs[i], OCL_TUNE_ROUNDS));
-    for (guint k = 0; k < n; k++)
+    memcpy (v, r->round_ms[i], runs * sizeof (double));
+    r->ms[i] = median_of (v, runs);
+    for (guint k = 0; k < MIN (runs, r->runs[first]); k++)
       if (r->round_ms[first][k] > 0)
         v[m++] = r->round_ms[i][k] / r->round_ms[first][k];
     if (m > 0)

@@ -572,12 +572,7 @@ tuned_pick (OclNet * net, OclNode * n, const OclConvChoice * cand,
 static guint
 config_candidate (const OclTuneRecord * rec, guint k)
 {
-  if (k < rec->n && rec->ms[k] >= 0)
-    return k;
-  for (guint i = 0; i < rec->n; i++)
-    if (rec->ms[i] >= 0)
-      return i;
-  return 0;
+  return k < rec->n && rec->ms[k] >= 0 ? k : ocl_tune_first_fit (rec);
 }
 
 /* One run of the network in configuration @k; into the pending layers'

@@ -576,6 +576,7 @@ typedef struct {
 } OclTuneRecord;
 
 void ocl_tune_record_clear (OclTuneRecord * r);
+guint ocl_tune_first_fit (const OclTuneRecord * r);
 void ocl_tune_pick (OclTuneRecord * r);
 
 /* A layer whose candidates are all planned, one after the other, until
