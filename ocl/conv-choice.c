@@ -154,7 +154,18 @@ register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
   /* Work-items a column group gives: one a row, but for the whole-map
    * tilings. */
   const gsize rows = wino || raster ? 1 : y->h;
-  const int gs = form == TILE_RULES ? ocl_conv_lane_groups (n) : 0;
+  const int lane_gs = ocl_conv_lane_groups (n);
+  /* Groups of 8: the lane kernel by the rules where its registers hold
+   * two pixels (AVX-512), else the direct kernel with each half of a
+   * 16-channel block reading its own group (-DHALVES, one block a tile):
+   * exact work, and a 6-pixel tile where the lane kernel's 8 accumulators
+   * a pixel leave AVX2 one pixel (ResNeXt-50's 28x28 layers in a network
+   * on an AVX2 EPYC: 0.95 of the half-zero blocks' time in rows, 0.81 in
+   * raster tiles on PoCL, 0.80 and 0.85 on Intel's runtime, where the lane
+   * kernel took 1.06-1.34 of it; BENCHMARKS.md). */
+  const int gs = form == TILE_RULES && !(lane_gs == 8
+      && max_lane_tile (t, 8, 1) < 2) ? lane_gs : 0;
+  const gboolean halves = !wino && !gs && lane_gs == 8;
   /* Grouped with GS dividing 8: the lane kernel, exact work, GS x NB x PX
    * accumulators: one block and at most 16 of them (ResNeXt-50's 56x56
    * layers at GS = 4: PX = 4).  Groups of 16 channels (48, ...): one
@@ -187,8 +198,8 @@ register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
   }
   px = CLAMP (px, 1, 8);
   nb = CLAMP (nb, 1, 2);
-  /* The lane kernel takes whole blocks only. */
-  if (gs && n->oc % (16 * nb))
+  /* The lane kernel takes whole blocks only; halves one a work-item. */
+  if ((gs && n->oc % (16 * nb)) || halves)
     nb = 1;
   nblk = (n->oc + 16 * nb - 1) / (16 * nb);
   /* Direct convolutions on CPU devices: several output-channel blocks per
@@ -236,6 +247,7 @@ register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
         CLAMP (nblk / (8 * (int) t->compute_units), 1, 4);
   } else {
     c.raster = raster;
+    c.gs = halves ? 8 : 0;
   }
   c.px = px;
   c.bpi = bpi;
@@ -243,12 +255,9 @@ register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
 }
 
 /* Whether the direct kernel is timed on a layer the rules give the lane
- * kernel (groups of @gs): it runs such a layer in 16-channel blocks of
- * block-diagonal weights, 16 / @gs times the products, worth a
- * measurement where that is twice (groups of 8).  On AVX2 the lane
- * kernel's 8 accumulators a pixel fill the 16 registers with one pixel:
- * ResNeXt-50's 28x28 layers ran at 40 GFLOP/s on an AVX2 EPYC (Zen 3),
- * onnxruntime's at 64 (BENCHMARKS.md). */
+ * kernel (groups of @gs): at 8, its halves form does the same products
+ * (register_tiled ()); smaller groups would run as 16-channel blocks of
+ * block-diagonal weights, 16 / @gs times the products. */
 static gboolean
 direct_runs_lanes (int gs)
 {
@@ -328,8 +337,9 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
     const guint listed = count;
     for (guint i = 0; i < listed; i++) {
       OclConvChoice one = out[i];
-      const double block_bytes = 4.0 * n->kh * n->kw *
-          ocl_conv_block_inputs (n, 16 * one.nb) * 16 * one.nb;
+      const double block_bytes = 4.0 * n->kh * n->kw * (one.gs ?
+          ocl_node_icg (n) : ocl_conv_block_inputs (n, 16 * one.nb)) * 16 *
+          one.nb;
       if (one.kind != OCL_CONV_DIRECT || one.bpi < 2
           || block_bytes * one.bpi <= 256.0 * 1024)
         continue;
@@ -401,9 +411,10 @@ ocl_conv_choice_describe (const OclConvChoice * c, char *buf, gsize size)
       char bpi[16] = "";
       if (c->bpi > 1)
         g_snprintf (bpi, sizeof (bpi), " x%d", c->bpi);
-      g_snprintf (buf, size, "%sPX=%d NB=%d%s", c->kind == OCL_CONV_LANES ?
+      g_snprintf (buf, size, "%s%sPX=%d NB=%d%s", c->kind == OCL_CONV_LANES ?
           "lanes " : c->kind == OCL_CONV_STREAM ? "stream " : c->raster ?
-          "raster " : "", c->px, c->nb, bpi);
+          "raster " : "", c->kind == OCL_CONV_DIRECT && c->gs ? "halves " :
+          "", c->px, c->nb, bpi);
     }
   }
 }

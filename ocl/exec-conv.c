@@ -132,8 +132,8 @@ upload_conv_weights (OclNet * net, OclNode * n, int ocb, int wino,
   /* Per block: taps (Winograd's transform points, else the window) x the
    * input rows each tap packs (ocl_pack_weights' layouts) x ocb. */
   const gsize taps = wino == 4 ? 36 : wino == 2 ? 16 : (gsize) n->kh * n->kw;
-  const gsize rows = wino == OCL_PACK_LANES ? ocl_node_icg (n) : wino ? n->ic :
-      ocl_conv_block_inputs (n, ocb);
+  const gsize rows = wino == OCL_PACK_LANES || wino == OCL_PACK_HALVES ?
+      ocl_node_icg (n) : wino ? n->ic : ocl_conv_block_inputs (n, ocb);
   gsize wsize = (gsize) nblk * taps * rows * ocb, bsize;
   float *wt = ocl_net_buffer_stage (net, wsize * sizeof (float), wm, error),
       *bias;
@@ -141,8 +141,9 @@ upload_conv_weights (OclNet * net, OclNode * n, int ocb, int wino,
   if (wt == NULL)
     return FALSE;
   /* The packers write every weight; only the last block's lanes past OC
-   * stay zero, and in a grouped convolution those between groups. */
-  if (n->group > 1 && wino != OCL_PACK_LANES)
+   * stay zero, and in a grouped convolution those between groups (but in
+   * the layouts of a group's own rows). */
+  if (n->group > 1 && wino != OCL_PACK_LANES && wino != OCL_PACK_HALVES)
     memset (wt, 0, wsize * sizeof (float));
   else if (n->oc % ocb)
     memset (wt + wsize / nblk * (nblk - 1), 0, wsize / nblk * sizeof (float));
@@ -386,19 +387,20 @@ plan_direct (OclNet * net, OclNode * n, const OclConvChoice * c,
   const OclValue *y = OCL_VALUE (net->g, n->out);
   const int ocb = 16 * c->nb, nblk = (n->oc + ocb - 1) / ocb;
   const gboolean stream = c->kind == OCL_CONV_STREAM;
+  const gboolean halves = c->kind == OCL_CONV_DIRECT && c->gs == 8;
   g_autofree char *opts = stream ?
       g_strdup_printf ("-DKCH=%d -DPX=%d -DNB=%d", c->kch, c->px, c->nb) :
       c->kind == OCL_CONV_LANES ?
       g_strdup_printf ("-DGS=%d -DPX=%d -DNB=%d", c->gs, c->px, c->nb) :
-      g_strdup_printf ("-DPX=%d -DNB=%d%s", c->px, c->nb,
-      c->raster ? " -DRASTER" : "");
+      g_strdup_printf ("-DPX=%d -DNB=%d%s%s", c->px, c->nb,
+      c->raster ? " -DRASTER" : "", halves ? " -DHALVES" : "");
   /* One signature for the three: OclSig_conv2d_nhwc stands for each. */
   OclSig_conv2d_nhwc s;
   cl_mem wm, bm, zm;
   OclArgs a;
 
   if (!upload_conv_weights (net, n, ocb, c->kind == OCL_CONV_LANES ?
-          OCL_PACK_LANES : 0, &wm, &bm, error)
+          OCL_PACK_LANES : halves ? OCL_PACK_HALVES : 0, &wm, &bm, error)
       || !(zm = zero_buffer (net, error)))
     return FALSE;
   if (!ocl_step_begin (net, &a, "conv", opts, stream ? "conv1x1_nhwc" :
@@ -409,7 +411,7 @@ plan_direct (OclNet * net, OclNode * n, const OclConvChoice * c,
   s.zero = zm;
   conv_output (s, net, n, wm, bm);
   s.BPI = c->bpi;
-  s.KC = ocl_conv_block_inputs (n, ocb);
+  s.KC = halves ? ocl_node_icg (n) : ocl_conv_block_inputs (n, ocb);
   s.ICG = n->ic / MAX (n->group, 1);
   s.OCG = n->oc / MAX (n->group, 1);
   ocl_sig_conv2d_nhwc (&a, &s);

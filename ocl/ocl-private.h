@@ -348,8 +348,9 @@ ocl_conv_block_inputs (const OclNode * n, int ocb)
  * outputs per group, GS dividing 8, whole 16-channel blocks): GS, else 0.
  * Groups of 16 are one block each: conv2d_nhwc's broadcasts do their
  * exact work with one accumulator a pixel instead of 16 (ResNeXt-50's
- * 14x14 layers 0.23 -> 0.17 ms); at 8 the lane kernel still beats its
- * half-zero blocks. */
+ * 14x14 layers 0.23 -> 0.17 ms); groups of 8 are two halves of a block
+ * there (-DHALVES), where the lane kernel's registers hold one pixel
+ * (conv-choice.c). */
 static inline int
 ocl_conv_lane_groups (const OclNode * n)
 {
@@ -513,7 +514,9 @@ typedef struct {
   int nb;                       /* 16-channel blocks a work-item */
   int bpi;                      /* output blocks a work-item (direct kernels) */
   int kch;                      /* stream: input channels a chunk */
-  int gs;                       /* lanes: groups a vector */
+  int gs;                       /* lanes: the group size; direct: 8 where
+                                 * each half of a block reads its own
+                                 * group of 8 (-DHALVES), else 0 */
   int side;                     /* tiled: the work-group's side */
   gboolean raster;              /* direct: PX pixels of the map in raster
                                  * order, a tile wrapping onto the next row
@@ -821,6 +824,9 @@ void ocl_pack_weights (const OclNode * n, int ocb, int nblk, int wino,
     gsize floats, float *dst);
 /* @wino for conv2d_grouped_nhwc's layout, [blk][kh][kw][gs][ocb]. */
 #define OCL_PACK_LANES 8
+/* @wino for conv2d_nhwc's on groups of 8 (-DHALVES), [blk][kh][kw][8][ocb],
+ * lane j's row c being W[oc j][c]: its group's own inputs. */
+#define OCL_PACK_HALVES 9
 
 /* ---- image.c ------------------------------------------------------------ */
 

@@ -70,12 +70,16 @@ pack_winograd (const OclNode * n, int ocb, int blk0, int blk1, float *u,
 /* Weights [oc][icg][kh][kw] -> [blk][kh][kw][kc][ocb], blocks [blk0,
  * blk1): kc = IC for a dense convolution; for a grouped one the block's
  * input channels from ocl_conv_block_ic0(), zero where an output channel's
- * group does not read them (the caller zeroes the buffer first). */
+ * group does not read them (the caller zeroes the buffer first).  With
+ * @own_rows, kc = icg and every lane's rows are its own group's inputs
+ * (OCL_PACK_HALVES). */
 static void
-pack_direct (const OclNode * n, int ocb, int blk0, int blk1, float *wt)
+pack_direct (const OclNode * n, int ocb, int blk0, int blk1,
+    gboolean own_rows, float *wt)
 {
   const int icg = ocl_node_icg (n), khw = n->kh * n->kw;
-  const int kc = ocl_conv_block_inputs (n, ocb), step = MAX (1, PACK_K / khw);
+  const int kc = own_rows ? icg : ocl_conv_block_inputs (n, ocb);
+  const int step = MAX (1, PACK_K / khw);
   const int ocg = n->oc / MAX (n->group, 1);
   const guint8 *src = ocl_node_weight_bytes (n);
 
@@ -84,7 +88,7 @@ pack_direct (const OclNode * n, int ocb, int blk0, int blk1, float *wt)
     for (int j0 = 0; j0 < icg; j0 += step)
       for (int oc = oc0; oc < MIN (oc0 + ocb, n->oc); oc++) {
         /* Output channel oc reads input channels [first, first + icg). */
-        const int first = oc / ocg * icg - ic0;
+        const int first = own_rows ? 0 : oc / ocg * icg - ic0;
         gsize i = ((gsize) oc * icg + j0) * khw;
         float *o = wt + (gsize) oc0 * khw * kc + oc - oc0;
         for (int j = j0; j < MIN (j0 + step, icg); j++)
@@ -119,7 +123,8 @@ typedef struct
 {
   const OclNode *n;
   int ocb, blk0, blk1;
-  int wino;                     /* 0 direct, 2 F(2x2, 3x3), 4 F(4x4, 3x3) */
+  int wino;                     /* 0 direct, 2 F(2x2, 3x3), 4 F(4x4, 3x3),
+                                 * or OCL_PACK_LANES, OCL_PACK_HALVES */
   float *dst;
 } PackJob;
 
@@ -132,10 +137,11 @@ pack_job (gpointer data)
     pack_lanes (j->n, j->ocb, j->blk0, j->blk1, j->dst);
   else if (j->wino == 4)
     pack_winograd (j->n, j->ocb, j->blk0, j->blk1, j->dst, 6, winograd4_g);
-  else if (j->wino)
+  else if (j->wino == 2)
     pack_winograd (j->n, j->ocb, j->blk0, j->blk1, j->dst, 4, winograd_g);
   else
-    pack_direct (j->n, j->ocb, j->blk0, j->blk1, j->dst);
+    pack_direct (j->n, j->ocb, j->blk0, j->blk1,
+        j->wino == OCL_PACK_HALVES, j->dst);
   return NULL;
 }
 

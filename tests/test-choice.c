@@ -205,23 +205,45 @@ test_stream_and_lanes (void)
   g_assert_cmpint (c[0].kind, ==, OCL_CONV_LANES);
   g_assert_cmpint (c[0].gs, ==, 4);
   g_assert_cmpint (c[0].px, <=, 4);
-  /* Groups of 8: the direct kernel's half-zero blocks are measured too,
-   * in rows and (28 columns in tiles of 6) in raster order. */
+  /* Groups of 8: the direct kernel's halves (each half of a block reads
+   * its own group) are measured too, in rows and (28 columns in tiles of
+   * 6) in raster order. */
   n = candidates (3, 1, 256, 256, 32, 28, 1, &t, c);
   g_assert_cmpuint (n, ==, 3);
   g_assert_cmpint (c[0].kind, ==, OCL_CONV_LANES);
   g_assert_cmpint (c[0].gs, ==, 8);
   g_assert_cmpint (c[1].kind, ==, OCL_CONV_DIRECT);
-  g_assert_cmpint (c[1].gs, ==, 0);
+  g_assert_cmpint (c[1].gs, ==, 8);
   g_assert_cmpint (c[1].nb, ==, 1);
   g_assert_false (c[1].raster);
   g_assert_cmpint (c[2].kind, ==, OCL_CONV_DIRECT);
+  g_assert_cmpint (c[2].gs, ==, 8);
   g_assert_true (c[2].raster);
+  /* AVX2's registers hold one pixel of the lane kernel: the halves are
+   * the rules' pick, and the lane kernel is not timed. */
+  {
+    OclTuning avx2 = t;
+    avx2.reg_floats = 128;
+    avx2.lanes = 8;
+    n = candidates (3, 1, 256, 256, 32, 28, 1, &avx2, c);
+    g_assert_cmpuint (n, ==, 2);
+    g_assert_cmpint (c[0].kind, ==, OCL_CONV_DIRECT);
+    g_assert_cmpint (c[0].gs, ==, 8);
+    g_assert_cmpint (c[0].px, ==, 6);
+    g_assert_cmpint (c[0].nb, ==, 1);
+    g_assert_false (c[0].raster);
+    g_assert_true (c[1].raster);
+    /* Groups of 4 keep the lane kernel, and no direct kernel. */
+    n = candidates (3, 1, 128, 128, 32, 56, 1, &avx2, c);
+    g_assert_cmpuint (n, ==, 1);
+    g_assert_cmpint (c[0].kind, ==, OCL_CONV_LANES);
+  }
   /* Off the CPU, no raster tile. */
   t.cpu = FALSE;
   n = candidates (3, 1, 256, 256, 32, 28, 1, &t, c);
   g_assert_cmpuint (n, ==, 2);
   g_assert_cmpint (c[1].kind, ==, OCL_CONV_DIRECT);
+  g_assert_cmpint (c[1].gs, ==, 8);
 }
 
 /* Whether a candidate of the layer (batch 1) takes raster tiles. */

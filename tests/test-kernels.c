@@ -631,15 +631,18 @@ test_conv_tiled_fallback (void)
 /* Grouped convolution (ResNeXt, depthwise): groups of 1 to 64 outputs,
  * blocks of 16 or 32 channels holding several groups or part of one,
  * groups that straddle two blocks, inputs and outputs per group that
- * differ, depthwise, stride 2, batch 2; the block-diagonal path and the
- * lane kernel (groups of 1 to 8 dividing 8), every register
- * tile, the tiled kernel at both sides, and the fused epilogue. */
+ * differ, depthwise, stride 2, batch 2; the block-diagonal path, the
+ * lane kernel (groups of 1 to 8 dividing 8) and the direct kernel's
+ * halves (groups of 8 where the registers hold one pixel of the lane
+ * kernel: AVX2's, whatever the device), every register tile, the tiled
+ * kernel at both sides, and the fused epilogue. */
 static void
 test_conv_grouped (void)
 {
   static const struct
   {
     int n, ic, h, w, oc, k, s, p, groups;
+    guint reg_floats;           /* 0: the device's */
   } cases[] = {
     {2, 64, 9, 7, 64, 3, 1, 1, 32},     /* ResNeXt layer 1: 2 per group */
     {1, 128, 6, 5, 128, 3, 2, 1, 32},   /* 4 per group, stride 2 */
@@ -649,7 +652,10 @@ test_conv_grouped (void)
     {1, 64, 4, 4, 128, 1, 1, 0, 2},     /* 1x1, 64 per group */
     /* The lane kernel: 1, 2, 4, 8, 16 per group. */
     {1, 32, 5, 7, 32, 3, 1, 1, 32},     /* depthwise */
-    {2, 64, 6, 6, 64, 3, 2, 1, 8},
+    {2, 64, 6, 6, 64, 3, 2, 1, 8, 512}, /* AVX-512's registers: lanes */
+    /* Groups of 8 in AVX2's registers: halves, stride 1 and 2. */
+    {2, 64, 7, 9, 64, 3, 1, 1, 8, 128},
+    {1, 128, 9, 7, 128, 3, 2, 1, 16, 128},
     {1, 48, 5, 5, 48, 3, 1, 1, 3},
     {1, 80, 3, 9, 80, 3, 1, 1, 40},
     /* Groups of 16 (ResNeXt's 14x14 stage), of 48: one block each. */
@@ -659,13 +665,22 @@ test_conv_grouped (void)
   static const char *const tiles[] = { NULL, "1x1", "3x2", "8x1", "4x2x2" };
   static const int sides[] = { 0, 8, 16 };
   const int saved = ctx->tuning.tiled_side;
+  const guint saved_regs = ctx->tuning.reg_floats;
+  const guint saved_lanes = ctx->tuning.lanes;
 
   for (guint s = 0; s < G_N_ELEMENTS (sides); s++)
     for (guint t = 0; t < (sides[s] ? 1 : G_N_ELEMENTS (tiles)); t++)
       for (guint c = 0; c < G_N_ELEMENTS (cases); c++) {
         Builder b;
         int y;
+        const int gs = cases[c].ic / cases[c].groups;
+        const gboolean lanes = cases[c].ic == cases[c].oc
+            && cases[c].ic % 16 == 0 && 8 % gs == 0;
         ctx->tuning.tiled_side = sides[s];
+        ctx->tuning.reg_floats = cases[c].reg_floats ? cases[c].reg_floats :
+            saved_regs;
+        ctx->tuning.lanes = cases[c].reg_floats ? cases[c].reg_floats / 32 :
+            saved_lanes;
         ctx->tuning.force_px = ctx->tuning.force_nb = 0;
         ctx->tuning.force_bpi = 0;
         if (tiles[t])
@@ -677,15 +692,18 @@ test_conv_grouped (void)
             cases[c].w);
         y = gconv (&b, b.g->input, cases[c].oc, cases[c].k, cases[c].s,
             cases[c].p, cases[c].groups);
-        /* Groups of 1 to 8 dividing 8, whole blocks: the lane kernel;
-         * groups of 16 and 48, planned: conv2d_nhwc a block at a time. */
-        expect_layer = sides[s] ? "tiled" : cases[c].ic == cases[c].oc
-            && cases[c].ic % 16 == 0 && 8 % (cases[c].ic / cases[c].groups)
-            == 0 ? "lanes PX=" : !tiles[t] && cases[c].oc / cases[c].groups
+        /* Groups of 1 to 8 dividing 8, whole blocks: the lane kernel, but
+         * for groups of 8 in AVX2's registers; groups of 16 and 48,
+         * planned: conv2d_nhwc a block at a time. */
+        expect_layer = sides[s] ? "tiled" : lanes && gs == 8
+            && cases[c].reg_floats == 128 ? "halves PX=" : lanes ?
+            "lanes PX=" : !tiles[t] && cases[c].oc / cases[c].groups
             % 16 == 0 && cases[c].oc / cases[c].groups % 32 != 0 ? "NB=1"
             : "PX=";
         check (&b, y);
       }
+  ctx->tuning.reg_floats = saved_regs;
+  ctx->tuning.lanes = saved_lanes;
   {
     /* ResNeXt's block: 1x1, grouped 3x3 + BN + ReLU, 1x1 + identity. */
     Builder b;
@@ -896,9 +914,12 @@ test_conv_every_candidate (void)
     /* 16-channel groups: the direct kernel's blocks read their group's
      * channels, in rows and in raster tiles */
     {2, 64, 9, 64, 3, 1, 0, 2, 0, 4},
-    /* groups of 8: the lane kernel, and the direct kernel's half-zero
-     * blocks */
+    /* groups of 8: the direct kernel's halves in rows and raster tiles
+     * (and the lane kernel first where the registers hold two of its
+     * pixels), with and without the residual, stride 2 */
     {2, 64, 9, 64, 3, 1, 0, 2, 0, 8},
+    {1, 64, 9, 64, 3, 1, 0, 2, 1, 8},
+    {1, 128, 13, 128, 3, 2, 0, 2, 0, 16},
   };
   const OclTuning saved = ctx->tuning;
 

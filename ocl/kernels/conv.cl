@@ -3,6 +3,9 @@
  * Compile-time options:
  *   PX  output pixels along a row computed by one work-item (1..8)
  *   NB  16-channel output blocks computed by one work-item (1 or 2)
+ *   HALVES  groups of 8 inputs and 8 outputs, NB = 1: each half of a block
+ *       reads its own group's channels (KC = 8, lane j's row c holds
+ *       W[oc j][c]), so that no product is a zero weight's
  * Each work-item keeps PX x NB float16 accumulators in registers and, for
  * every input channel, broadcasts PX input values against NB weight vectors:
  * the register blocking measured in BENCHMARKS.md.  Every other size is
@@ -209,7 +212,13 @@ mac_channel (float16 acc[NB][PX], __global const float *const ip[PX],
     wv[b] = vload16 (b, w);
   #pragma unroll
   for (int p = 0; p < PX; p++) {
+#ifdef HALVES
+    /* Two groups of 8 a block: lanes 0-7 read channel @ic of the first,
+     * lanes 8-15 channel @ic of the second, 8 channels on. */
+    float16 a = (float16) ((float8) ip[p][ic], (float8) ip[p][ic + 8]);
+#else
     float16 a = (float16) ip[p][ic];
+#endif
   #pragma unroll
     for (int b = 0; b < NB; b++)
       acc[b][p] = fma (a, wv[b], acc[b][p]);
