@@ -2,22 +2,31 @@
 """Is the measured pick each layer's fastest candidate *in the network*?
 
 usage: picks.py MODEL [--rounds R] [--iterations N] [--tool OCLRESNET]
+                [--configs BENCH_CONFIGS]
 
 1. `oclresnet tune MODEL` measures every layer's candidates the way a first
    load does and prints them with its picks (into a private tuning cache).
-2. Each candidate index k becomes a tuning cache of its own that forces the
-   k-th candidate on every layer that has one (the measured pick where a
-   layer has fewer); with the measured cache that is K + 1 configurations.
-3. Rounds alternate the configurations (`bench --profile`), so that the
-   machine's noise hits them alike; a layer's time in a configuration is
-   the median over rounds of its steps' profiled time (a Winograd F(4x4)
-   layer's input transform included).
-4. For every layer: the pick's in-network time against the fastest forced
-   candidate's; the issue's bar is within 5 %.  Also each configuration's
-   network median, and the "oracle" sum (each layer's fastest candidate).
+2. For each layer kind (a signature and its candidates: one tuning cache
+   entry, which every layer of that kind shares), each other candidate
+   makes a cache of its own: the measured picks with that entry changed.
+   Only that kind's layers run something else; their neighbours run what
+   they run in the measured network.
+3. One process loads the model from the measured cache and from each
+   variant, and runs the nets in turns, in rounds
+   (build/tests/bench-configs, per-layer profiling): the machine's speed
+   moves in phases of seconds and differs from one process to the next,
+   and nets that take turns in one process share them.
+4. A candidate's time is the profiled time of the kind's layers (a
+   Winograd F(4x4) layer's input transform included), the median of a
+   round's runs; its ratio to the measured pick's is taken round by round,
+   the median over rounds.  "pick / fastest" is 1 over the lowest ratio
+   (1 where none is under 1); the issue's bar is within 5 %.  The network
+   ratio beside it (the variant's run time over the measured net's, round
+   by round) also counts the gaps between launches, which profiled times
+   leave out: a candidate of two launches (F(4x4)'s input transform and
+   products) costs a launch more than its profiled time shows.
 
-Layers with the same signature (and candidates) share one cache entry, as
-they do in the tuning cache itself.  Run from the repository root after a build.
+Run from the repository root after a build.
 """
 import argparse
 import os
@@ -61,19 +70,10 @@ def write_cache(path, choice):
             f.write("%s\t%s\n" % (sig, cand))
 
 
-def profile(tool, model, cache, iterations):
-    """The network median and each tuned layer's time, in plan order."""
-    env = dict(os.environ, OCLRESNET_TUNE_CACHE=cache, OCLRESNET_TUNE="1")
-    out = subprocess.run([tool, "bench", model, "-n", str(iterations),
-                          "--profile"], env=env, check=True,
-                         capture_output=True, text=True).stdout
-    median = float(re.search(r"median ([0-9.]+) ms", out).group(1))
+def tuned_times(steps):
+    """Each tuned layer's time from a net's (ms, description) steps."""
     times, pending = [], 0.0
-    for line in out.splitlines():
-        m = re.match(r"^\s+\d+\s+([0-9.]+)\s+[0-9.]+\s+(.*)$", line)
-        if not m:
-            continue
-        ms, desc = float(m.group(1)), m.group(2)
+    for ms, desc in steps:
         if desc.startswith("winograd4 input"):
             pending += ms
         else:
@@ -81,7 +81,31 @@ def profile(tool, model, cache, iterations):
             if "cached]" in desc:
                 times.append(ms + pending)
             pending = 0.0
-    return median, times
+    return times
+
+
+def run_configs(tool, model, caches, rounds, iterations):
+    """[net][round] = (network median, tuned layers' times), each the
+    median of the round's runs."""
+    out = subprocess.run([tool, model, str(rounds), str(iterations)] + caches,
+                         check=True, capture_output=True, text=True).stdout
+    names, runs = {}, {}
+    for line in out.splitlines():
+        f = line.split(" ", 3)
+        if f[0] == "step":
+            names.setdefault(int(f[1]), []).append(f[3])
+        elif f[0] == "run":
+            runs.setdefault((int(f[1]), int(f[2])), []).append(
+                [float(x) for x in f[3].split()])
+    result = []
+    for k in range(len(caches)):
+        result.append([])
+        for r in range(rounds):
+            cols = list(zip(*runs[k, r]))
+            steps = [statistics.median(c) for c in cols[1:]]
+            result[-1].append((statistics.median(cols[0]),
+                               tuned_times(list(zip(steps, names[k])))))
+    return result
 
 
 def main():
@@ -90,65 +114,77 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--iterations", type=int, default=50)
     ap.add_argument("--tool", default=os.path.join(ROOT, "build", "ocl", "oclresnet"))
+    ap.add_argument("--configs", default=os.path.join(ROOT, "build", "tests",
+                                                      "bench-configs"))
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="picks-")
     measured = os.path.join(tmp, "measured.txt")
     layers = tune(args.tool, args.model, measured)
-    n_cand = max(len(lay["cands"]) for lay in layers)
-    configs = [("measured", measured)]
-    for k in range(n_cand):
-        choice = {}
-        for lay in layers:
-            i = k if k < len(lay["cands"]) else lay["pick"]
-            # the cache's key: the signature and the candidates listed
-            key = lay["sig"] + " among " + "; ".join(lay["cands"])
-            choice.setdefault(key, lay["cands"][i])
-        path = os.path.join(tmp, "forced-%d.txt" % k)
-        write_cache(path, choice)
-        configs.append(("candidate %d" % k, path))
 
-    nets = {name: [] for name, _ in configs}
-    per = {name: [] for name, _ in configs}
-    for r in range(args.rounds):
-        for name, path in configs:
-            med, times = profile(args.tool, args.model, path, args.iterations)
-            if len(times) != len(layers):
-                sys.exit("picks.py: %d tuned layers in the profile, %d in tune"
-                         % (len(times), len(layers)))
-            nets[name].append(med)
-            per[name].append(times)
-        print("round %d: %s" % (r + 1, ", ".join(
-            "%s %.3f" % (n, nets[n][-1]) for n, _ in configs)), flush=True)
+    def key(lay):
+        # the cache's key: the signature and the candidates listed
+        return lay["sig"] + " among " + "; ".join(lay["cands"])
 
-    def layer_ms(name, i):
-        return statistics.median(t[i] for t in per[name])
-
-    within, oracle = 0, 0.0
-    print("\n| layer | candidates, in-network ms (median of %d) | pick | "
-          "pick / fastest |" % args.rounds)
-    print("|---|---|---|---|")
+    choice = {}
+    for lay in layers:
+        choice.setdefault(key(lay), lay["cands"][lay["pick"]])
+    kinds = {}
     for i, lay in enumerate(layers):
-        # the candidate a forced configuration ran on this layer
-        ran = {}
-        for k in range(n_cand):
-            c = k if k < len(lay["cands"]) else lay["pick"]
-            ran.setdefault(c, layer_ms("candidate %d" % k, i))
-        fastest = min(ran.values())
-        mine = ran[lay["pick"]]
-        oracle += fastest
-        ok = mine <= fastest * 1.05
+        kinds.setdefault(key(lay), []).append(i)
+
+    within, n_kinds, picked, oracle = 0, 0, 0.0, 0.0
+    print("| layers | candidates: ms (median of %d rounds), time over the "
+          "pick's, network over the measured net's | pick | pick / fastest |"
+          % args.rounds)
+    print("|---|---|---|---|")
+    for k, idx in kinds.items():
+        lay = layers[idx[0]]
+        others = [c for c in range(len(lay["cands"])) if c != lay["pick"]]
+        if not others:
+            continue
+        caches = [measured]
+        for c in others:
+            path = os.path.join(tmp, "variant-%d.txt" % c)
+            write_cache(path, dict(choice, **{k: lay["cands"][c]}))
+            caches.append(path)
+        runs = run_configs(args.configs, args.model, caches, args.rounds,
+                           args.iterations)
+        for rs in runs:
+            for _, times in rs:
+                if len(times) != len(layers):
+                    sys.exit("picks.py: %d tuned layers in the profile, %d in "
+                             "tune" % (len(times), len(layers)))
+
+        def ms(v, r):
+            return sum(runs[v][r][1][i] for i in idx)
+
+        rows, lowest = [], 1.0
+        pick_ms = statistics.median(ms(0, r) for r in range(args.rounds))
+        for v, c in enumerate(others, 1):
+            ratio = statistics.median(ms(v, r) / ms(0, r)
+                                      for r in range(args.rounds))
+            net = statistics.median(runs[v][r][0] / runs[0][r][0]
+                                    for r in range(args.rounds))
+            lowest = min(lowest, ratio)
+            rows.append("%s %.3f (%.2f, net %.3f)" % (
+                lay["cands"][c],
+                statistics.median(ms(v, r) for r in range(args.rounds)),
+                ratio, net))
+        rel = 1.0 / lowest
+        ok = rel <= 1.05
         within += ok
-        print("| %s | %s | %s | %.2f%s |" % (
-            lay["node"], ", ".join("%s %.3f" % (lay["cands"][c], ran[c])
-                                   for c in sorted(ran)),
-            lay["cands"][lay["pick"]], mine / fastest, "" if ok else " **"))
-    print("\n%d of %d layers' picks within 5 %% of their fastest candidate"
-          % (within, len(layers)))
-    print("sum of the tuned layers: measured picks %.3f ms, fastest each %.3f ms"
-          % (statistics.median(sum(t) for t in per["measured"]), oracle))
-    for name, _ in configs:
-        print("network median, %s: %.3f ms" % (name, statistics.median(nets[name])))
+        n_kinds += 1
+        picked += pick_ms
+        oracle += pick_ms * lowest
+        print("| %s | %s | %s %.3f | %.2f%s |" % (
+            ", ".join(layers[i]["node"] for i in idx), "; ".join(rows),
+            lay["cands"][lay["pick"]], pick_ms, rel, "" if ok else " **"),
+            flush=True)
+    print("\n%d of %d layer kinds' picks within 5 %% of their fastest "
+          "candidate" % (within, n_kinds))
+    print("their layers: measured picks %.3f ms, fastest each %.3f ms"
+          % (picked, oracle))
 
 
 if __name__ == "__main__":
