@@ -195,6 +195,29 @@ ocl_tune_first_fit (const OclTuneRecord * r)
   return 0;
 }
 
+/* Which candidate of pending layer @j configuration @k of measurement
+ * round @round runs: the layer's candidates shifted by an amount that
+ * differs between layers and rounds (a multiplicative hash), the first
+ * that fits where the shifted index is past the layer's list; *@timed
+ * says whether the run times it.  Each round times every candidate that
+ * fits once.  With candidate k of every layer in configuration k, a
+ * candidate always ran beside its neighbours' k-th candidates and in the
+ * k-th run of a round, and whatever that run cost the others rode on all
+ * of them.  ResNet-18's picks, checked one layer kind at a time
+ * (tests/bench/picks.py, eight runs each on PoCL): in all 3.7 % slower
+ * than each kind's fastest (median; 1.3-7.9 %), 11.5 of 16 kinds within
+ * 5 %; with the shift 1.7 % (0.1-8.0 %) and 13 (BENCHMARKS.md). */
+guint
+ocl_tune_config_candidate (const OclTuneRecord * r, guint j, guint round,
+    guint k, guint n_configs, gboolean * timed)
+{
+  const guint shift = ((j + 1) * 2654435761u) ^ (round * 40503u);
+  const guint c = (k + shift % n_configs) % n_configs;
+
+  *timed = c < r->n && r->ms[c] >= 0;
+  return *timed ? c : ocl_tune_first_fit (r);
+}
+
 static double
 median_of (double *v, guint n)
 {

@@ -553,35 +553,29 @@ tuned_pick (OclNet * net, OclNode * n, const OclConvChoice * cand,
 }
 
 /* Rounds of the measurement: each runs the network once for every
- * candidate index k, in turn (each pending layer on its k-th candidate,
- * or its first that fits where it has fewer), so that the machine's noise
- * hits them alike.  A candidate's time in a round is from the end of the
+ * candidate index k, in turn (each pending layer on a candidate of its
+ * own, ocl_tune_config_candidate ()), so that the machine's noise hits
+ * them alike.  A candidate's time in a round is from the end of the
  * step before it to the end of its last kernel: what it costs in the
  * network, its launch included, its input just written by the layer
  * before and its weights as cold as the rest of the network leaves them
  * (timed alone, back to back, F(2x2)'s larger weights stayed in the cache
  * and won ResNet-18's 7x7 layers, 1.2x slower in the network).  The first
  * round (what drivers build at a kernel's first launch, PoCL's work-group
- * functions) is not counted.  Only configuration k times candidate k, so
- * that every candidate is timed once a round; ocl_tune_pick () compares
- * them round by round.  (A layer with fewer candidates than the network's
- * most runs its first in the configurations past its last; timing those
- * runs too made the rules' pick the fastest of four times as many runs on
- * a two-candidate layer of ResNet-50, and a copy of it listed after the
- * others read 11 % slower than itself, BENCHMARKS.md.) */
+ * functions) is not counted.  Every candidate is timed once a round;
+ * ocl_tune_pick () compares them round by round.  (A layer with fewer
+ * candidates than the network's most runs its first, untimed, in the
+ * configurations left over; timing those runs too made the rules' pick
+ * the fastest of four times as many runs on a two-candidate layer of
+ * ResNet-50, and a copy of it listed after the others read 11 % slower
+ * than itself, BENCHMARKS.md.) */
 #define MEASURE_ROUNDS (OCL_TUNE_ROUNDS + 1)
 
-static guint
-config_candidate (const OclTuneRecord * rec, guint k)
-{
-  return k < rec->n && rec->ms[k] >= 0 ? k : ocl_tune_first_fit (rec);
-}
-
-/* One run of the network in configuration @k; into the pending layers'
- * records when @count. */
+/* One run of the network in configuration @k of @round (of @n_configs);
+ * into the pending layers' records when @count. */
 static gboolean
-run_config (OclNet * net, guint k, gboolean count, guint8 * run,
-    cl_event * ev, GError ** error)
+run_config (OclNet * net, guint k, guint round, guint n_configs,
+    gboolean count, guint8 * run, cl_event * ev, GError ** error)
 {
   const guint n_steps = net->steps->len;
   cl_int err = CL_SUCCESS;
@@ -592,7 +586,9 @@ run_config (OclNet * net, guint k, gboolean count, guint8 * run,
         OclPendingLayer, j);
     const OclTuneRecord *rec = &g_array_index (net->tuned, OclTuneRecord,
         p->record);
-    const guint c = config_candidate (rec, k);
+    gboolean timed;
+    const guint c = ocl_tune_config_candidate (rec, j, round, k, n_configs,
+        &timed);
     for (guint i = 0; i < rec->n; i++)
       memset (run + p->first_step[i], i == c, p->last_step[i] -
           p->first_step[i]);
@@ -608,10 +604,12 @@ run_config (OclNet * net, guint k, gboolean count, guint8 * run,
         OclPendingLayer, j);
     OclTuneRecord *rec = &g_array_index (net->tuned, OclTuneRecord,
         p->record);
-    const guint c = config_candidate (rec, k);
+    gboolean timed;
+    const guint c = ocl_tune_config_candidate (rec, j, round, k, n_configs,
+        &timed);
     guint prev = p->first_step[c];
     cl_ulong t0 = 0, t1 = 0;
-    if (c != k || p->first_step[c] == p->last_step[c])
+    if (!timed || p->first_step[c] == p->last_step[c])
       continue;
     /* From the end of the step before: a launch's own cost counts. */
     while (prev > 0 && !run[prev - 1])
@@ -671,7 +669,7 @@ ocl_conv_measure_pending (OclNet * net, GError ** error)
   ev = g_new0 (cl_event, net->steps->len);
   for (guint round = 0; round < MEASURE_ROUNDS && ok; round++) {
     for (guint k = 0; k < n_configs && ok; k++)
-      ok = run_config (net, k, round > 0, run, ev, error);
+      ok = run_config (net, k, round, n_configs, round > 0, run, ev, error);
     /* Over the budget: what the rounds so far measured. */
     if (round > 0 && net->tune_us + g_get_monotonic_time () - t0 >
         (gint64) t->tune_budget_ms * 1000)

@@ -580,6 +580,12 @@ typedef struct {
 
 void ocl_tune_record_clear (OclTuneRecord * r);
 guint ocl_tune_first_fit (const OclTuneRecord * r);
+/* The candidate of pending layer @j that configuration @k (of @n_configs,
+ * the most candidates a pending layer has) of a measurement round runs,
+ * and whether it is timed there; each round times each candidate that
+ * fits once. */
+guint ocl_tune_config_candidate (const OclTuneRecord * r, guint j,
+    guint round, guint k, guint n_configs, gboolean * timed);
 void ocl_tune_pick (OclTuneRecord * r);
 
 /* A layer whose candidates are all planned, one after the other, until

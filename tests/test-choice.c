@@ -423,6 +423,58 @@ test_tune_pick (void)
   g_assert_cmpfloat (r.ms[0], <, 0.0);
 }
 
+/* Which configuration of a measurement round runs which candidate: every
+ * candidate that fits is timed once a round, the others never; the
+ * configuration that times a candidate moves between rounds, and in one
+ * round the layers' first candidates are not all timed in the same run
+ * (beside the same neighbours). */
+static void
+test_tune_configs (void)
+{
+  OclTuneRecord r = { 0 };
+  const guint n_configs = 4, layers = 8, rounds = OCL_TUNE_ROUNDS + 1;
+
+  r.n = 3;
+  for (guint fits = 0; fits < 2; fits++) {
+    /* The second time, candidate 1 does not fit the device. */
+    r.ms[1] = fits ? -1.0 : 0.0;
+    for (guint j = 0; j < layers; j++) {
+      guint configs_of_first = 0;
+      for (guint round = 0; round < rounds; round++) {
+        guint times[OCL_CONV_MAX_CANDIDATES] = { 0 };
+        for (guint k = 0; k < n_configs; k++) {
+          gboolean timed;
+          const guint c = ocl_tune_config_candidate (&r, j, round, k,
+              n_configs, &timed);
+          g_assert_cmpuint (c, <, r.n);
+          g_assert_true (r.ms[c] >= 0);
+          if (!timed)
+            g_assert_cmpuint (c, ==, ocl_tune_first_fit (&r));
+          times[c] += timed;
+          if (timed && c == 0)
+            configs_of_first |= 1u << k;
+        }
+        for (guint c = 0; c < r.n; c++)
+          g_assert_cmpuint (times[c], ==, r.ms[c] >= 0 ? 1 : 0);
+      }
+      g_assert_cmpuint (g_bit_nth_lsf (configs_of_first, -1), !=,
+          g_bit_nth_msf (configs_of_first, -1));
+    }
+  }
+  for (guint round = 0; round < rounds; round++) {
+    guint configs = 0;
+    for (guint j = 0; j < layers; j++)
+      for (guint k = 0; k < n_configs; k++) {
+        gboolean timed;
+        if (ocl_tune_config_candidate (&r, j, round, k, n_configs,
+                &timed) == 0 && timed)
+          configs |= 1u << k;
+      }
+    g_assert_cmpuint (g_bit_nth_lsf (configs, -1), !=, g_bit_nth_msf (configs,
+            -1));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -434,5 +486,6 @@ main (int argc, char **argv)
   g_test_add_func ("/choice/raster", test_raster);
   g_test_add_func ("/choice/tiled-and-overrides", test_tiled_and_overrides);
   g_test_add_func ("/choice/tune-pick", test_tune_pick);
+  g_test_add_func ("/choice/tune-configs", test_tune_configs);
   return g_test_run ();
 }
