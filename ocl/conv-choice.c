@@ -162,7 +162,7 @@ register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
    * a pixel leave AVX2 one pixel (ResNeXt-50's 28x28 layers in a network
    * on an AVX2 EPYC: 0.95 of the half-zero blocks' time in rows, 0.81 in
    * raster tiles on PoCL, 0.80 and 0.85 on Intel's runtime, where the lane
-   * kernel took 1.06-1.34 of it; BENCHMARKS.md). */
+   * kernel took 1.06-1.37 of it; BENCHMARKS.md). */
   const int gs = form == TILE_RULES && !(lane_gs == 8
       && max_lane_tile (t, 8, 1) < 2) ? lane_gs : 0;
   const gboolean halves = !wino && !gs && lane_gs == 8;
@@ -198,7 +198,7 @@ register_tiled (const OclNode * n, const OclValue * y, const OclTuning * t,
   }
   px = CLAMP (px, 1, 8);
   nb = CLAMP (nb, 1, 2);
-  /* The lane kernel takes whole blocks only; halves one a work-item. */
+  /* The lane kernel takes whole blocks only; halves one block a tile. */
   if ((gs && n->oc % (16 * nb)) || halves)
     nb = 1;
   nblk = (n->oc + 16 * nb - 1) / (16 * nb);
