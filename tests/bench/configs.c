@@ -1,8 +1,9 @@
 /* Several kernel choices for one model, timed in one process.
  *
- * usage: bench-configs MODEL ROUNDS ITERATIONS CACHE...
+ * usage: bench-configs [-b BATCH] MODEL ROUNDS ITERATIONS CACHE...
  *
- * Loads MODEL (batch 1) once per tuning cache CACHE (the kernel each
+ * Loads MODEL (at BATCH where its batch is free, else 1) once per tuning
+ * cache CACHE (the kernel each
  * layer runs: tests/bench/picks.py writes one per candidate), then runs
  * the nets in rounds, ITERATIONS runs of each net a round, the nets in a
  * rotating order, with per-layer profiling.  On the project's machines
@@ -40,20 +41,26 @@ main (int argc, char **argv)
   gint64 shape[4];
   gsize in_floats, out_floats;
   float *in, *out;
-  int rounds, iterations, n_nets;
+  int rounds, iterations, n_nets, batch = 1;
   GError *error = NULL;
 
-  if (argc < 5 || (rounds = atoi (argv[2])) < 1
+  if (argc > 2 && strcmp (argv[1], "-b") == 0) {
+    batch = atoi (argv[2]);
+    argc -= 2;
+    argv += 2;
+  }
+  if (argc < 5 || batch < 1 || (rounds = atoi (argv[2])) < 1
       || (iterations = atoi (argv[3])) < 1) {
-    fprintf (stderr, "usage: bench-configs MODEL ROUNDS ITERATIONS "
-        "CACHE...\n");
+    fprintf (stderr, "usage: bench-configs [-b BATCH] MODEL ROUNDS "
+        "ITERATIONS CACHE...\n");
     return 2;
   }
   n_nets = argc - 4;
   if (!(model = ocl_model_load (argv[1], &error)))
     die (argv[1], error);
   ocl_model_get_input_shape (model, shape);
-  shape[0] = 1;
+  if (shape[0] <= 0)
+    shape[0] = batch;
   for (int d = 1; d < 4; d++)
     if (shape[d] <= 0)
       die ("the model's input has a free size; give a model with a fixed one",
