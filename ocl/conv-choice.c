@@ -337,9 +337,8 @@ ocl_conv_candidates (const OclNode * n, const OclValue * y,
     const guint listed = count;
     for (guint i = 0; i < listed; i++) {
       OclConvChoice one = out[i];
-      const double block_bytes = 4.0 * n->kh * n->kw * (one.gs ?
-          ocl_node_icg (n) : ocl_conv_block_inputs (n, 16 * one.nb)) * 16 *
-          one.nb;
+      const double block_bytes = 4.0 * n->kh * n->kw *
+          ocl_conv_choice_inputs (n, &one) * 16 * one.nb;
       if (one.kind != OCL_CONV_DIRECT || one.bpi < 2
           || block_bytes * one.bpi <= 256.0 * 1024)
         continue;
@@ -413,8 +412,8 @@ ocl_conv_choice_describe (const OclConvChoice * c, char *buf, gsize size)
         g_snprintf (bpi, sizeof (bpi), " x%d", c->bpi);
       g_snprintf (buf, size, "%s%sPX=%d NB=%d%s", c->kind == OCL_CONV_LANES ?
           "lanes " : c->kind == OCL_CONV_STREAM ? "stream " : c->raster ?
-          "raster " : "", c->kind == OCL_CONV_DIRECT && c->gs ? "halves " :
-          "", c->px, c->nb, bpi);
+          "raster " : "", ocl_conv_halves (c) ? "halves " : "", c->px, c->nb,
+          bpi);
     }
   }
 }

@@ -387,7 +387,7 @@ plan_direct (OclNet * net, OclNode * n, const OclConvChoice * c,
   const OclValue *y = OCL_VALUE (net->g, n->out);
   const int ocb = 16 * c->nb, nblk = (n->oc + ocb - 1) / ocb;
   const gboolean stream = c->kind == OCL_CONV_STREAM;
-  const gboolean halves = c->kind == OCL_CONV_DIRECT && c->gs == 8;
+  const gboolean halves = ocl_conv_halves (c);
   g_autofree char *opts = stream ?
       g_strdup_printf ("-DKCH=%d -DPX=%d -DNB=%d", c->kch, c->px, c->nb) :
       c->kind == OCL_CONV_LANES ?
@@ -411,7 +411,7 @@ plan_direct (OclNet * net, OclNode * n, const OclConvChoice * c,
   s.zero = zm;
   conv_output (s, net, n, wm, bm);
   s.BPI = c->bpi;
-  s.KC = halves ? ocl_node_icg (n) : ocl_conv_block_inputs (n, ocb);
+  s.KC = ocl_conv_choice_inputs (n, c);
   s.ICG = n->ic / MAX (n->group, 1);
   s.OCG = n->oc / MAX (n->group, 1);
   ocl_sig_conv2d_nhwc (&a, &s);

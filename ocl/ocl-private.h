@@ -525,6 +525,24 @@ typedef struct {
 
 #define OCL_CONV_MAX_CANDIDATES 8
 
+/* The direct kernel with each half of a block on its own group of 8
+ * (-DHALVES). */
+static inline gboolean
+ocl_conv_halves (const OclConvChoice * c)
+{
+  return c->kind == OCL_CONV_DIRECT && c->gs == 8;
+}
+
+/* The input channels a 16-channel output block of the direct kernels
+ * reads under choice @c (their KC): the group's own with the halves, else
+ * ocl_conv_block_inputs (). */
+static inline int
+ocl_conv_choice_inputs (const OclNode * n, const OclConvChoice * c)
+{
+  return ocl_conv_halves (c) ? ocl_node_icg (n) :
+      ocl_conv_block_inputs (n, 16 * c->nb);
+}
+
 /* The kernels convolution @n (output @y) can run on a device of tuning
  * @t, in the order to try: the first is the plan's pick.  Returns how many
  * (at least 1) are in @out. */
